@@ -1,0 +1,101 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Check suite for log.c and err.c: levels, the sink, errno handling and
+ * the error strings.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "common.h"
+#include "reloc-int.h"
+
+START_TEST(test_levels_filter)
+{
+	capture_start();
+	reloc_log_set_level(RELOC_LOG_WARN);
+	log_info("t", "hidden %d", 1);
+	log_warnx("t", "shown %d", 2);
+	ck_assert(!capture_has("hidden"));
+	ck_assert(capture_has("warn: t: shown 2"));
+	capture_stop();
+}
+END_TEST
+
+START_TEST(test_errno_kept)
+{
+	capture_start();
+	errno = ENOENT;
+	log_warn("t", "open %s", "x");
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert(capture_has("open x: No such file or directory"));
+	capture_stop();
+}
+END_TEST
+
+START_TEST(test_level_parse)
+{
+	enum reloc_log_level l;
+
+	ck_assert_int_eq(reloc_log_level_parse("DEBUG", &l), 0);
+	ck_assert_int_eq(l, RELOC_LOG_DEBUG);
+	ck_assert_int_eq(reloc_log_level_parse("Warning", &l), 0);
+	ck_assert_int_eq(l, RELOC_LOG_WARN);
+	ck_assert_int_eq(reloc_log_level_parse("loud", &l), RELOC_ERR_INVAL);
+}
+END_TEST
+
+START_TEST(test_strerror_all)
+{
+	int rc;
+
+	for (rc = 0; rc >= RELOC_ERR_UNKNOWN_STATE; rc--)
+		ck_assert_str_ne(reloc_strerror(rc), "unknown error");
+	ck_assert_str_eq(reloc_strerror(-1000), "unknown error");
+	ck_assert_int_eq(reloc__errno_to_err(ENOSPC), RELOC_ERR_NOSPC);
+}
+END_TEST
+
+static Suite *
+log_suite(void)
+{
+	Suite	*s = suite_create("log");
+	TCase	*tc = tcase_create("log");
+
+	tcase_add_test(tc, test_levels_filter);
+	tcase_add_test(tc, test_errno_kept);
+	tcase_add_test(tc, test_level_parse);
+	tcase_add_test(tc, test_strerror_all);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(log_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
