@@ -1,0 +1,397 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The S-expression reader: xend's syntax, positions on every node, every
+ * error reported with its place, and limits on depth and size so hostile
+ * wire input cannot exhaust the stack or memory.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reloc-int.h"
+
+/* Enough for any real file; bounds the log flood from garbage input. */
+#define SXP_MAX_ERRORS	50
+
+struct reader {
+	const char	*name;
+	struct reloc__sxp_src *src;
+	const unsigned char *p;
+	const unsigned char *end;
+	unsigned	 line;
+	unsigned	 col;
+	unsigned	 nerr;
+	bool		 stop;		/* too many errors */
+	bool		 eof_in_string;
+	/* stack[0] is the root; stack[depth] receives the next node. */
+	struct reloc_sxp *stack[RELOC_SXP_MAX_DEPTH + 1];
+	size_t		 depth;
+	size_t		 skip;		/* open parens past the depth limit */
+	struct reloc__buf tok;
+};
+
+static void	rd_error(struct reader *, unsigned, unsigned, const char *, ...)
+		    RELOC_PRINTF(4, 5);
+
+static void
+rd_error(struct reader *r, unsigned line, unsigned col, const char *fmt, ...)
+{
+	char	msg[256];
+	va_list	ap;
+
+	if (r->stop)
+		return;
+	if (r->nerr == SXP_MAX_ERRORS) {
+		log_errx("sxp", "%s:%u:%u: too many errors, giving up", r->name,
+		    line, col);
+		r->stop = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_errx("sxp", "%s:%u:%u: %s", r->name, line, col, msg);
+	r->nerr++;
+}
+
+static int
+rd_peek(const struct reader *r)
+{
+	return r->p < r->end ? *r->p : -1;
+}
+
+static int
+rd_next(struct reader *r)
+{
+	int	c;
+
+	if (r->p >= r->end)
+		return -1;
+	c = *r->p++;
+	if (c == '\n') {
+		r->line++;
+		r->col = 1;
+	} else
+		r->col++;
+	return c;
+}
+
+static bool
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	    c == '\f';
+}
+
+static bool
+is_delim(int c)
+{
+	return is_space(c) || c == '(' || c == ')' || c == '\'' || c == '"';
+}
+
+/* Attach a finished atom to the innermost open list. */
+static int
+rd_emit(struct reader *r, const void *s, size_t len, unsigned line,
+    unsigned col)
+{
+	struct reloc_sxp	*n;
+
+	if (r->skip > 0)
+		return 0;
+	if ((n = reloc__sxp_atom_new(s, len, r->src, line, col)) == NULL)
+		return RELOC_ERR_NOMEM;
+	return reloc_sxp_append(r->stack[r->depth], n);
+}
+
+static void
+rd_comment(struct reader *r)
+{
+	while (rd_peek(r) != -1 && rd_peek(r) != '\n')
+		rd_next(r);
+}
+
+static int
+rd_open(struct reader *r)
+{
+	struct reloc_sxp	*n;
+	unsigned		 line = r->line, col = r->col;
+	int			 rc;
+
+	rd_next(r);
+	/* Past the limit, count parens only, to resume where it closes. */
+	if (r->skip > 0 || r->depth == RELOC_SXP_MAX_DEPTH) {
+		if (r->skip++ == 0)
+			rd_error(r, line, col, "lists nested deeper than %d",
+			    RELOC_SXP_MAX_DEPTH);
+		return 0;
+	}
+	if ((n = reloc__sxp_list_new(r->src, line, col)) == NULL)
+		return RELOC_ERR_NOMEM;
+	if ((rc = reloc_sxp_append(r->stack[r->depth], n)) < 0)
+		return rc;
+	r->stack[++r->depth] = n;
+	return 0;
+}
+
+static void
+rd_close(struct reader *r)
+{
+	unsigned	line = r->line, col = r->col;
+
+	rd_next(r);
+	if (r->skip > 0)
+		r->skip--;
+	else if (r->depth == 0)
+		rd_error(r, line, col, "unexpected ')'");
+	else
+		r->depth--;
+}
+
+static int
+rd_atom(struct reader *r)
+{
+	const unsigned char	*start = r->p;
+	unsigned		 col = r->col;
+
+	/* An atom holds no newline, so only the column moves. */
+	while (r->p < r->end && !is_delim(*r->p))
+		r->p++;
+	r->col += (unsigned)(r->p - start);
+	return rd_emit(r, start, (size_t)(r->p - start), r->line, col);
+}
+
+static int
+rd_octal(struct reader *r, unsigned line, unsigned col)
+{
+	unsigned	v = 0;
+	int		n;
+
+	for (n = 0; n < 3 && rd_peek(r) >= '0' && rd_peek(r) <= '7'; n++)
+		v = v * 8 + (unsigned)(rd_next(r) - '0');
+	if (v > 0xff) {
+		rd_error(r, line, col, "octal escape '\\%o' is over \\377", v);
+		return 0;
+	}
+	return reloc__buf_putc(&r->tok, (int)v);
+}
+
+static int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+rd_hex(struct reader *r, unsigned line, unsigned col)
+{
+	int	v = 0, n;
+
+	rd_next(r);
+	for (n = 0; n < 2 && hex_value(rd_peek(r)) >= 0; n++)
+		v = v * 16 + hex_value(rd_next(r));
+	if (n == 0) {
+		rd_error(r, line, col, "'\\x' escape without hex digits");
+		return 0;
+	}
+	return reloc__buf_putc(&r->tok, v);
+}
+
+/* The backslash at line:col has been read. */
+static int
+rd_escape(struct reader *r, unsigned line, unsigned col)
+{
+	static const char	 from[] = "\\'\"ntabvfr";
+	static const char	 to[] = "\\'\"\n\t\a\b\v\f\r";
+	const char		*e;
+	int			 c;
+
+	if ((c = rd_peek(r)) == -1)
+		return 0;	/* rd_string reports the unterminated string */
+	if (c >= '0' && c <= '7')
+		return rd_octal(r, line, col);
+	if (c == 'x')
+		return rd_hex(r, line, col);
+	rd_next(r);
+	if (c != '\0' && (e = strchr(from, c)) != NULL)
+		return reloc__buf_putc(&r->tok, to[e - from]);
+	if (c > 0x20 && c < 0x7f)
+		rd_error(r, line, col, "bad escape '\\%c'", c);
+	else
+		rd_error(r, line, col, "bad escape '\\' before byte 0x%02x", c);
+	/* Keep the byte: the rest of the string still reads sensibly. */
+	return reloc__buf_putc(&r->tok, c);
+}
+
+static int
+rd_string(struct reader *r)
+{
+	unsigned	line = r->line, col = r->col, cl, cc;
+	int		q, c, rc;
+
+	q = rd_next(r);
+	r->tok.len = 0;
+	for (;;) {
+		cl = r->line;
+		cc = r->col;
+		if ((c = rd_next(r)) == -1) {
+			rd_error(r, line, col, "unterminated string");
+			r->eof_in_string = true;
+			return 0;
+		}
+		if (c == q)
+			break;
+		if (c == '\\')
+			rc = rd_escape(r, cl, cc);
+		else
+			rc = reloc__buf_putc(&r->tok, c);
+		if (rc < 0)
+			return rc;
+	}
+	return rd_emit(r, r->tok.p, r->tok.len, line, col);
+}
+
+static int
+rd_run(struct reader *r)
+{
+	size_t	i;
+	int	c, rc;
+
+	while (!r->stop && (c = rd_peek(r)) != -1) {
+		rc = 0;
+		if (is_space(c))
+			rd_next(r);
+		else if (c == '#')
+			rd_comment(r);
+		else if (c == '(')
+			rc = rd_open(r);
+		else if (c == ')')
+			rd_close(r);
+		else if (c == '\'' || c == '"')
+			rc = rd_string(r);
+		else
+			rc = rd_atom(r);
+		if (rc < 0)
+			return rc;
+	}
+	/* After an unterminated string the open lists are no news. */
+	for (i = 1; i <= r->depth && !r->eof_in_string; i++)
+		rd_error(r, reloc_sxp_line(r->stack[i]),
+		    reloc_sxp_col(r->stack[i]), "unclosed '('");
+	return 0;
+}
+
+int
+reloc_sxp_read_mem(const char *name, const char *buf, size_t len,
+    struct reloc_sxp **sxp_r)
+{
+	struct reader	r;
+	int		rc;
+
+	if (name == NULL)
+		name = "";
+	if (buf == NULL && len > 0)
+		return RELOC_ERR_INVAL;
+	if (len > RELOC_SXP_MAX_INPUT) {
+		log_errx("sxp", "%s: %zu bytes is over the limit of %u", name,
+		    len, RELOC_SXP_MAX_INPUT);
+		return RELOC_ERR_CONFIG;
+	}
+	memset(&r, 0, sizeof(r));
+	r.name = name;
+	r.p = (const unsigned char *)buf;
+	r.end = r.p + len;
+	r.line = r.col = 1;
+	rc = RELOC_ERR_NOMEM;
+	if ((r.src = reloc__sxp_src_new(name)) == NULL)
+		goto out;
+	if ((r.stack[0] = reloc__sxp_list_new(r.src, 1, 1)) == NULL)
+		goto out;
+	if ((rc = rd_run(&r)) == 0 && r.nerr > 0)
+		rc = RELOC_ERR_CONFIG;
+	if (rc == 0) {
+		*sxp_r = r.stack[0];
+		r.stack[0] = NULL;
+	}
+out:
+	if (rc == RELOC_ERR_NOMEM)
+		log_errx("sxp", "%s: out of memory", name);
+	reloc_sxp_free(r.stack[0]);
+	reloc__sxp_src_unref(r.src);
+	free(r.tok.p);
+	return rc;
+}
+
+static int
+slurp(const char *path, struct reloc__buf *b)
+{
+	ssize_t	n;
+	int	fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_err("sxp", "%s", path);
+		return reloc__errno_to_err(errno);
+	}
+	for (;;) {
+		if ((rc = reloc__buf_grow(b, 65536)) < 0)
+			break;
+		if ((n = read(fd, b->p + b->len, 65536)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_err("sxp", "%s", path);
+			rc = reloc__errno_to_err(errno);
+			break;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		if (b->len > RELOC_SXP_MAX_INPUT) {
+			log_errx("sxp", "%s: larger than %u bytes", path,
+			    RELOC_SXP_MAX_INPUT);
+			rc = RELOC_ERR_CONFIG;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+int
+reloc_sxp_read_file(const char *path, struct reloc_sxp **sxp_r)
+{
+	struct reloc__buf b = { NULL, 0, 0 };
+	int		rc;
+
+	if (path == NULL)
+		return RELOC_ERR_INVAL;
+	if ((rc = slurp(path, &b)) == 0)
+		rc = reloc_sxp_read_mem(path, b.p, b.len, sxp_r);
+	free(b.p);
+	return rc;
+}
+

@@ -1,0 +1,153 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Fuzz target for the S-expression codec: read arbitrary bytes; whatever
+ * reads must write and read back equal.  Built with -DRELOC_LIBFUZZER and
+ * clang -fsanitize=fuzzer to fuzz; otherwise main() below replays the
+ * corpus (tests/fuzz/corpus/sxp) so make check runs it.
+ */
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reloc.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+quiet(enum reloc_log_level level, const char *module, const char *msg,
+    void *arg)
+{
+	(void)level;
+	(void)module;
+	(void)msg;
+	(void)arg;
+}
+
+/* Each top-level form on its own line reads back as the same forms. */
+static void
+round_trip(const struct reloc_sxp *root)
+{
+	struct reloc_sxp	*back = NULL;
+	char			*all = NULL, *buf, *p;
+	size_t			 i, len, total = 0;
+
+	for (i = 0; i < reloc_sxp_len(root); i++) {
+		if (reloc_sxp_write(reloc_sxp_nth(root, i), &buf, &len) != 0)
+			abort();
+		if ((p = realloc(all, total + len + 1)) == NULL)
+			abort();
+		all = p;
+		memcpy(all + total, buf, len);
+		all[total + len] = '\n';
+		total += len + 1;
+		free(buf);
+	}
+	if (reloc_sxp_read_mem("w", all, total, &back) != 0 ||
+	    !reloc_sxp_equal(root, back))
+		abort();
+	reloc_sxp_free(back);
+	free(all);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct reloc_sxp	*root = NULL;
+
+	reloc_log_set_sink(quiet, NULL);
+	if (reloc_sxp_read_mem("fuzz", (const char *)data, size, &root) == 0) {
+		(void)reloc_sxp_value(root, "xend-relocation-port");
+		round_trip(root);
+		reloc_sxp_free(root);
+	}
+	return 0;
+}
+
+#ifndef RELOC_LIBFUZZER
+static int
+run_file(const char *path)
+{
+	FILE	*f;
+	uint8_t	 buf[65536];
+	size_t	 n;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		perror(path);
+		return 1;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	LLVMFuzzerTestOneInput(buf, n);
+	return 0;
+}
+
+/* Replay every regular file of dir (a corpus). */
+static int
+run_dir(const char *dir, unsigned *count)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 path[4096];
+	int		 bad = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		perror(dir);
+		return 1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		bad |= run_file(path);
+		(*count)++;
+	}
+	closedir(d);
+	return bad;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*srcdir = getenv("srcdir");
+	struct stat	 st;
+	char		 dir[4096];
+	unsigned	 count = 0;
+	int		 i, bad = 0;
+
+	if (argc < 2) {
+		snprintf(dir, sizeof(dir), "%s/fuzz/corpus/sxp",
+		    srcdir != NULL ? srcdir : ".");
+		bad = run_dir(dir, &count);
+	}
+	for (i = 1; i < argc; i++) {
+		if (stat(argv[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			bad |= run_file(argv[i]);
+			count++;
+		} else
+			bad |= run_dir(argv[i], &count);
+	}
+	printf("fuzz_sxp: %u inputs\n", count);
+	return bad != 0 || count == 0 ? 1 : 0;
+}
+#endif
