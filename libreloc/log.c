@@ -121,32 +121,42 @@ vlog(enum reloc_log_level level, const char *module, int errnum,
 	sink(level, module, msg, sink_arg);
 }
 
+#define LOG_BODY(errnum_expr) do {					\
+	va_list	ap;							\
+	int	saved = errno;						\
+									\
+	if (!reloc__log_enabled(level))					\
+		return;							\
+	va_start(ap, fmt);						\
+	vlog(level, module, (errnum_expr), fmt, ap);			\
+	va_end(ap);							\
+	errno = saved;							\
+} while (0)
+
 void
 reloc__log(enum reloc_log_level level, const char *module, const char *fmt,
     ...)
 {
-	va_list	ap;
-	int	saved = errno;
-
-	if (!reloc__log_enabled(level))
-		return;
-	va_start(ap, fmt);
-	vlog(level, module, 0, fmt, ap);
-	va_end(ap);
-	errno = saved;
+	LOG_BODY(0);
 }
 
 void
 reloc__log_errno(enum reloc_log_level level, const char *module,
     const char *fmt, ...)
 {
-	va_list	ap;
-	int	saved = errno;
+	LOG_BODY(saved);
+}
 
-	if (!reloc__log_enabled(level))
-		return;
-	va_start(ap, fmt);
-	vlog(level, module, saved, fmt, ap);
-	va_end(ap);
-	errno = saved;
+void
+reloc_log(enum reloc_log_level level, const char *module, const char *fmt,
+    ...)
+{
+	LOG_BODY(0);
+}
+
+void
+reloc_log_errno(enum reloc_log_level level, const char *module,
+    const char *fmt, ...)
+{
+	LOG_BODY(saved);
 }

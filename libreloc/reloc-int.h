@@ -43,4 +43,217 @@ bool	reloc__log_enabled(enum reloc_log_level level);
 /* Map an errno value to the closest reloc_err. */
 int	reloc__errno_to_err(int e);
 
+/* fault.c */
+/*
+ * Fault injection for the failure-rule tests, driven by the environment:
+ * XRELOCD_FAULT="POINT[@PCT]:ACTION[,...]", e.g. "dst-stream@50:kill" or
+ * "src-ready:cut".  Documented in xrelocd(8), section TESTING.
+ */
+enum reloc_fault_action {
+	RELOC_FA_NONE,
+	RELOC_FA_KILL,		/* SIGKILL this process */
+	RELOC_FA_CUT,		/* shut the connection down both ways */
+	RELOC_FA_CORRUPT,	/* flip one byte of the stream */
+	RELOC_FA_STALL,		/* stop answering (sleep until killed) */
+};
+
+/* The action armed at a point without a percentage, or NONE. */
+enum reloc_fault_action reloc__fault_at(const char *point);
+/* True when some POINT@PCT is armed for this point name. */
+bool	reloc__fault_stream_armed(const char *point);
+/*
+ * For a stream point: if the threshold PCT of total lies in
+ * [done, done + len), return the action and its offset in the chunk.
+ */
+enum reloc_fault_action reloc__fault_stream(const char *point, uint64_t done,
+	    size_t len, uint64_t total, size_t *off_r);
+/* Carry out a kill, cut or stall on fd; logs it first. */
+void	reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd);
+
+/* stream.c */
+/*
+ * A pump copies the backend's stream between a local socketpair and the
+ * connection, in a thread, when something must sit in between: a rate
+ * cap or fault injection.  Otherwise the backend uses the socket directly.
+ */
+struct reloc__pump;
+
+struct reloc__pump_opts {
+	const char	*point;		/* fault point name: src-stream... */
+	uint64_t	 total;		/* expected bytes (for @PCT faults) */
+	unsigned	 rate_mbps;	/* 0: no cap */
+	bool		 end_to;	/* shut "to" for writing at the end */
+};
+
+int	reloc__pump_start(int from, int to, const struct reloc__pump_opts *o,
+	    struct reloc__pump **pump_r);
+/* Ask the pump to stop at the next chance (target side). */
+void	reloc__pump_stop(struct reloc__pump *pump);
+/* Wait for the pump; its result and byte count.  Frees it. */
+int	reloc__pump_finish(struct reloc__pump *pump, uint64_t *bytes_r);
+
+/* announce.c */
+/* The announcement frame for one vif into buf; its length or < 0. */
+int	reloc__announce_frame(const char *mac, const char *ip, uint8_t *buf,
+	    size_t len);
+
+/* verdict.c */
+int	reloc__finding_copy(const struct reloc_finding *src,
+	    struct reloc_finding *dst);
+
+/* hv_libxl_facts.c */
+/*
+ * Facts about a Xen host decoded from what libxl reports (physinfo words,
+ * version and capability strings, libxc's progress lines), apart from
+ * hv_libxl.c so that they build and are tested without Xen.
+ */
+struct reloc__xen_raw {
+	const char	*hostname;
+	int		 major, minor;	/* libxl_version_info */
+	const char	*extra;		/* ".5", "-rc", NULL */
+	const char	*caps;		/* "xen-3.0-x86_64 hvm-3.0-x86_64" */
+	const uint32_t	*featureset;	/* hw_cap[] or the whole featureset */
+	size_t		 nr_featureset;	/* in 32-bit words */
+	uint64_t	 free_kb;
+	bool		 cap_pv, cap_hvm, cap_hap, cap_shadow;
+	const char	*cpuinfo;	/* /proc/cpuinfo text, or NULL */
+};
+
+/*
+ * Fill hi's hostname, version, arch, caps, flags, vendor, features and
+ * free memory from raw.  On failure hi may hold part: dispose it.
+ */
+int	reloc__xenfacts_fill(const struct reloc__xen_raw *raw,
+	    struct reloc_hostinfo *hi);
+/* Names of the bits set in a featureset, in bit order (malloc'ed). */
+int	reloc__xenfacts_features(const uint32_t *words, size_t nr,
+	    char ***names_r, size_t *n_r);
+/* The name of one bit ("avx2"), or NULL when Xen has none for it. */
+const char *reloc__xenfacts_feature_name(unsigned word, unsigned bit);
+int	reloc__xenfacts_feature_lookup(const char *name, unsigned *word_r,
+	    unsigned *bit_r);
+/* "x86_64" from a capabilities string; RELOC_ERR_NOENT if none. */
+int	reloc__xenfacts_arch(const char *caps, char **arch_r);
+/* vendor_id of /proc/cpuinfo text; RELOC_ERR_NOENT if none. */
+int	reloc__xenfacts_cpu_vendor(const char *cpuinfo, char **vendor_r);
+/* "192.0.2.0/24" from an address and its netmask (same family). */
+int	reloc__xenfacts_subnet(const struct sockaddr *addr,
+	    const struct sockaddr *mask, char **subnet_r);
+/*
+ * The Linux bridges under sysfs_net ("/sys/class/net"): a directory with
+ * a bridge/ subdirectory; mtu from its mtu file, subnet from getifaddrs.
+ * Sorted by name.  Blocks on sysfs only.
+ */
+int	reloc__xenfacts_bridges(const char *sysfs_net,
+	    struct reloc_bridge **br_r, size_t *n_r);
+void	reloc__xenfacts_bridges_free(struct reloc_bridge *br, size_t n);
+
+/*
+ * fill() plus what this machine says itself: hostname and cpuinfo when
+ * raw has none, and the bridges of /sys/class/net.  Blocks on /proc, /sys.
+ */
+int	reloc__xenfacts_local(const struct reloc__xen_raw *raw,
+	    struct reloc_hostinfo *hi);
+/* Turns libxc's progress lines into struct reloc_progress. */
+struct reloc__xen_progress {
+	struct reloc_progress p;
+	int		 iter;		/* libxc's iteration, -1 before any */
+	uint64_t	 pages_before;	/* pages sent in finished rounds */
+	uint64_t	 round_total;	/* pages of the current round */
+	uint64_t	 round_done;
+	uint64_t	 round_start_ns;
+	uint64_t	 last_emit_ns;
+};
+
+void	reloc__xenfacts_progress_init(struct reloc__xen_progress *st);
+/*
+ * Feed one progress call (doing_what, done, total in pages) seen at
+ * now_ns (CLOCK_REALTIME).  True when st->p is worth reporting.
+ */
+bool	reloc__xenfacts_progress_step(struct reloc__xen_progress *st,
+	    const char *what, unsigned long done, unsigned long total,
+	    uint64_t now_ns);
+
+/* sxp.c (shared with sxp_read.c) */
+/* A growable byte buffer; NUL-terminated once anything was added. */
+struct reloc__buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+int	reloc__buf_grow(struct reloc__buf *b, size_t more);
+int	reloc__buf_add(struct reloc__buf *b, const void *s, size_t n);
+int	reloc__buf_putc(struct reloc__buf *b, int c);
+/* The name read nodes share (refcounted; each node holds a reference). */
+struct reloc__sxp_src;
+struct reloc__sxp_src *reloc__sxp_src_new(const char *name);
+void	reloc__sxp_src_unref(struct reloc__sxp_src *src);
+/* Nodes that remember where they were read; src may be NULL. */
+struct reloc_sxp *reloc__sxp_list_new(struct reloc__sxp_src *src,
+	    unsigned line, unsigned col);
+struct reloc_sxp *reloc__sxp_atom_new(const void *s, size_t len,
+	    struct reloc__sxp_src *src, unsigned line, unsigned col);
+
+/* conf_keys.c (used by conf.c) */
+/* A parsed value: b for RELOC_CT_BOOL, i for _INT, s (malloc'ed) for _STR. */
+struct reloc__conf_value {
+	bool	 b;
+	long	 i;
+	char	*s;
+};
+
+/* The default of key, as it would be written in the file. */
+const char *reloc__conf_key_default(enum reloc_conf_key key);
+/*
+ * Parse text as key's value into v (s replaced, the old one freed).
+ * Errors are logged "WHERE: KEY: ..." and returned as RELOC_ERR_CONFIG.
+ */
+int	reloc__conf_parse(enum reloc_conf_key key, const char *text,
+	    const char *where, struct reloc__conf_value *v);
+/* s made safe for one log line in buf: no control bytes, bounded. */
+const char *reloc__conf_show(const char *s, size_t len, char *buf,
+	    size_t size);
+
+/* hv_sim.c */
+extern const struct reloc_hv_ops reloc__hv_sim_ops;
+/*
+ * The sim backend on an explicit directory (created if missing), for its
+ * admin tool and the tests; close with reloc__hv_sim_ops.close.
+ */
+int	reloc__sim_open_dir(const char *dir, void **priv_r);
+/*
+ * Create a running (or paused) sim domain from dom: name, memory_kb
+ * (whole pages), vcpus, type, devices; a uuid is made when dom's is empty
+ * and it runs with the host's CPU features when dom names none.  Its
+ * memory is filled with random bytes; its guest dirties rate_mb MB/s.
+ */
+int	reloc__sim_create(void *priv, const struct reloc_domain *dom,
+	    unsigned rate_mb, bool paused, uint32_t *domid_r);
+/* The domain named dom (a name or a numeric id). */
+int	reloc__sim_domid(void *priv, const char *dom, uint32_t *domid_r);
+/* The guest's counter; the XXH3-64 of the domain's whole memory. */
+int	reloc__sim_counter(void *priv, uint32_t domid, uint64_t *value_r);
+int	reloc__sim_checksum(void *priv, uint32_t domid, uint64_t *sum_r);
+
+/* hv_libxl.c */
+extern const struct reloc_hv_ops reloc__hv_libxl_ops;
+
+/* hv_libxl_dom.c */
+/*
+ * Append a vif, disk or passthrough device to d (its counts include a
+ * failed append; reloc_domain_dispose() frees what was filled).
+ */
+int	reloc__xendom_add_vif(struct reloc_domain *d, const uint8_t mac[6],
+	    const char *bridge, const char *ip);
+int	reloc__xendom_add_disk(struct reloc_domain *d, const char *vdev,
+	    const char *path, bool removable);
+int	reloc__xendom_add_passdev(struct reloc_domain *d, const char *kind,
+	    const char *id);
+/* Bytes of a local image or block device; 0 when not a local path. */
+uint64_t reloc__xendom_disk_size(const char *path);
+/* dom->config as a NUL-terminated string (malloc'ed). */
+int	reloc__xendom_config_json(const struct reloc_domain *dom,
+	    char **json_r);
+
 #endif /* RELOC_INT_H */

@@ -93,6 +93,14 @@ enum reloc_log_level reloc_log_get_level(void);
 /* Parse "err", "warn", "info", "debug" (also xend's upper-case names). */
 int reloc_log_level_parse(const char *s, enum reloc_log_level *level_r);
 const char *reloc_log_level_name(enum reloc_log_level level);
+/*
+ * Log through the sink, for the programs built on libreloc.  _errno
+ * appends ": strerror(errno)".  Neither changes errno.
+ */
+void reloc_log(enum reloc_log_level level, const char *module,
+    const char *fmt, ...) RELOC_PRINTF(3, 4);
+void reloc_log_errno(enum reloc_log_level level, const char *module,
+    const char *fmt, ...) RELOC_PRINTF(3, 4);
 
 /* ---------------------------------------------------------------- sxp.c */
 
@@ -102,6 +110,14 @@ const char *reloc_log_level_name(enum reloc_log_level level);
  * file and the wire protocol.  Every node records where it was read.
  */
 struct reloc_sxp;
+
+/*
+ * Limits that keep hostile input from exhausting the stack or memory:
+ * lists nest at most RELOC_SXP_MAX_DEPTH deep, and an input (or a
+ * written node) is at most RELOC_SXP_MAX_INPUT bytes.
+ */
+#define RELOC_SXP_MAX_DEPTH	64
+#define RELOC_SXP_MAX_INPUT	(16u << 20)
 
 enum reloc_sxp_type {
 	RELOC_SXP_ATOM,
@@ -160,6 +176,8 @@ int reloc_sxp_add_u64(struct reloc_sxp *list, const char *key,
  */
 int reloc_sxp_write(const struct reloc_sxp *sxp, char **buf_r,
     size_t *len_r);
+/* True when a and b have the same shape and bytes (positions ignored). */
+bool reloc_sxp_equal(const struct reloc_sxp *a, const struct reloc_sxp *b);
 
 /* ---------------------------------------------------------------- allow.c */
 
@@ -168,8 +186,10 @@ int reloc_sxp_write(const struct reloc_sxp *sxp, char **buf_r,
  * separated by white space.  An entry that is an IPv4/IPv6 address or a
  * CIDR prefix matches by address; any other entry is a POSIX extended
  * regular expression that must match the WHOLE peer address string or the
- * whole forward-confirmed reverse-DNS name.  The empty string allows every
- * peer (xend's meaning).
+ * whole forward-confirmed reverse-DNS name (case-insensitively).  The
+ * empty string allows every peer (xend's meaning); a value of only white
+ * space denies every peer, with a warning.  IPv4-mapped IPv6 entries and
+ * peers are IPv4.
  */
 struct reloc_allow;
 
@@ -182,7 +202,10 @@ enum reloc_allow_kind {
 /*
  * Compile spec.  WHERE ("file:line:col" or NULL) prefixes warnings and
  * errors.  Empty entries are ignored with a warning.  A regex that does
- * not compile is an error (RELOC_ERR_CONFIG).
+ * not compile, stacks repetitions (a++) or nests them past what regcomp
+ * can afford, and a bad prefix length, are errors (RELOC_ERR_CONFIG),
+ * all logged before returning.  Host bits set under a prefix are a
+ * warning and are cleared.
  */
 int reloc_allow_compile(const char *spec, const char *where,
     struct reloc_allow **allow_r);
@@ -208,7 +231,12 @@ bool reloc_allow_match(const struct reloc_allow *allow,
 int reloc_allow_confirmed_name(const struct sockaddr *sa, socklen_t salen,
     char **name_r);
 
-/* Entries, for the firewall helper and the man page's examples. */
+/*
+ * Entries, for the firewall helper and the man page's examples.  The text
+ * of an address or prefix is canonical (inet_ntop, host bits cleared, a
+ * /32 or /128 written as the address); a regex's is as written.  Past the
+ * end, *text_r is NULL.
+ */
 size_t reloc_allow_count(const struct reloc_allow *allow);
 enum reloc_allow_kind reloc_allow_entry(const struct reloc_allow *allow,
     size_t i, const char **text_r);
@@ -426,7 +454,10 @@ int reloc_proto_hdr_encode(uint8_t buf[RELOC_PROTO_HDR_LEN],
  */
 int reloc_proto_hdr_decode(const char *peer, const uint8_t *buf, size_t len,
     enum reloc_msg_type *type_r, uint32_t *len_r);
-/* Header and body in one malloc'ed buffer. */
+/*
+ * Header and body in one malloc'ed buffer.  body must be a list headed by
+ * the message's name (else RELOC_ERR_INVAL); NULL sends just (name).
+ */
 int reloc_proto_encode(enum reloc_msg_type type, const struct reloc_sxp *body,
     uint8_t **buf_r, size_t *len_r);
 /*
@@ -445,7 +476,10 @@ int reloc_proto_decode(const char *peer, const uint8_t *buf, size_t len,
  */
 struct reloc_chan;
 
-/* Take ownership of fd.  peer names the other end in log messages. */
+/*
+ * Take ownership of fd (closed on failure too).  peer names the other end
+ * in log messages; NULL uses its address.  timeout_ms <= 0: no deadline.
+ */
 int reloc_chan_new(int fd, const char *peer, int timeout_ms,
     struct reloc_chan **chan_r);
 /* Connect to host:port (any family), within timeout_ms. */
@@ -564,6 +598,322 @@ struct reloc_hv_ops {
 const struct reloc_hv_ops *reloc_hv_lookup(const char *name);
 /* NULL-terminated list of the backends built in. */
 const struct reloc_hv_ops *const *reloc_hv_all(void);
+
+/* ---------------------------------------------------------------- announce.c */
+
+/*
+ * Announce a domain's vifs on their bridges (RARP, or gratuitous ARP when
+ * the vif's IPv4 address is known) so that switches learn the new port.
+ * Needs CAP_NET_RAW.  Returns the number of frames sent (vifs whose bridge
+ * is missing here are skipped), or RELOC_ERR_DENIED without a raw socket.
+ * Does not block.
+ */
+int reloc_announce(const struct reloc_domain *dom);
+
+/* ---------------------------------------------------------------- precheck.c */
+
+/*
+ * Prechecks run on the target before a byte of memory moves.  A finding is
+ * data: a severity, the check's name ("cpu", "l2", ...), a stable code for
+ * scripts ("CPU_FEATURES_MISSING"), one line of message and one of fix.
+ */
+enum reloc_severity {
+	RELOC_SEV_ERROR,	/* blocks the migration unless forced */
+	RELOC_SEV_WARNING,	/* informs */
+};
+
+struct reloc_finding {
+	enum reloc_severity severity;
+	char		*check;
+	char		*code;
+	char		*message;
+	char		*fix;
+	bool		 forced;	/* an error overridden by --force */
+};
+
+struct reloc_verdict {
+	struct reloc_finding *findings;
+	size_t		 nr_findings;
+};
+
+void reloc_verdict_dispose(struct reloc_verdict *v);
+int reloc_verdict_add(struct reloc_verdict *v, enum reloc_severity sev,
+    const char *check, const char *code, const char *fix,
+    const char *fmt, ...) RELOC_PRINTF(6, 7);
+/* True when an error that was not forced remains. */
+bool reloc_verdict_blocks(const struct reloc_verdict *v);
+const char *reloc_severity_name(enum reloc_severity sev);
+/* (findings (finding (severity error) (check cpu) (code ..) ...) ...) */
+int reloc_verdict_to_sxp(const struct reloc_verdict *v,
+    struct reloc_sxp **sxp_r);
+int reloc_verdict_from_sxp(const struct reloc_sxp *sxp,
+    struct reloc_verdict *v_r);
+
+/* What the checks look at. */
+struct reloc_precheck_ctx {
+	const struct reloc_domain *dom;		/* from the source */
+	bool		 live;
+	const struct reloc_hostinfo *src;	/* the source's HELLO */
+	const struct reloc_hostinfo *dst;	/* this host */
+	const struct reloc_domain *dst_doms;	/* domains on this host */
+	size_t		 nr_dst_doms;
+	int		 src_family;	/* AF_INET/AF_INET6 of the source's */
+	int		 dst_family;	/* relocation addresses */
+	const char *const *force;	/* check names the admin overrode */
+	size_t		 nr_force;
+};
+
+/* Run every check; findings are appended to v.  Never blocks. */
+int reloc_precheck_run(const struct reloc_precheck_ctx *ctx,
+    struct reloc_verdict *v);
+/* The names of the checks, NULL-terminated, for --force validation. */
+const char *const *reloc_precheck_names(void);
+/* True if a check of that name may be forced (all but "name"). */
+bool reloc_precheck_forcible(const char *name);
+
+/* ---------------------------------------------------------------- migrate.c */
+
+/*
+ * The migration state machines.  The source drives:
+ *   HELLO -> PRECHECK -> VERDICT -> STREAM -> READY -> GO -> DONE
+ * and renames its copy NAME--migratedaway before GO; the target restores
+ * under NAME--incoming and takes the name at GO.  Before GO any failure
+ * leaves the domain running on the source as before; after GO without
+ * DONE the owner is unknown and the source copy stays suspended.
+ */
+enum reloc_mstate {
+	RELOC_MS_IDLE,
+	RELOC_MS_CONNECTING,
+	RELOC_MS_HELLO,
+	RELOC_MS_PRECHECK,
+	RELOC_MS_STREAMING,
+	RELOC_MS_WAIT_READY,	/* source: stream sent; target: restored */
+	RELOC_MS_COMMITTING,	/* source renamed; GO may be in flight */
+	RELOC_MS_OWNER,		/* target: GO received, the domain is ours */
+	RELOC_MS_DONE,
+	RELOC_MS_FAILED,	/* ended before GO: runs on the source */
+	RELOC_MS_UNKNOWN,	/* ended after GO without DONE */
+};
+
+const char *reloc_mstate_name(enum reloc_mstate st);
+
+/* Outcome classes, the exit codes of xm migrate. */
+enum reloc_outcome {
+	RELOC_OUT_MOVED = 0,	/* or the check passed */
+	RELOC_OUT_FAILED = 1,	/* the domain runs on the source as before */
+	RELOC_OUT_UNKNOWN = 3,	/* handshake broke after GO */
+};
+
+struct reloc_summary {
+	uint64_t	 total_ms;
+	double		 downtime_ms;	/* source pause to target unpause */
+	uint64_t	 bytes;		/* stream bytes */
+	unsigned	 rounds;
+	uint64_t	 memory_bytes;
+};
+
+/* Events a migration reports as it goes (worker -> daemon -> xm). */
+struct reloc_migrate_events {
+	void	(*state)(enum reloc_mstate st, const char *domain, void *arg);
+	void	(*progress)(const struct reloc_progress *p, void *arg);
+	void	(*verdict)(const struct reloc_verdict *v, void *arg);
+	void	*arg;
+};
+
+struct reloc_migrate_opts {
+	const char	*domain;	/* name or id on this host */
+	const char	*host;		/* target host */
+	const char	*port;		/* target port, "8002" */
+	bool		 live;
+	bool		 check_only;	/* prechecks, no transfer */
+	const char *const *force;	/* check names to override */
+	size_t		 nr_force;
+	unsigned	 rate_mbps;	/* 0: no cap */
+	unsigned	 max_rounds;	/* 0: backend default */
+	int		 timeout_ms;	/* per I/O step */
+	int		 local_family;	/* family of our relocation address */
+	const struct reloc_migrate_events *ev;
+};
+
+struct reloc_migrate_result {
+	enum reloc_outcome outcome;
+	enum reloc_mstate last_state;	/* where it ended */
+	char		 message[1024];	/* one line for the admin */
+	struct reloc_summary summary;
+	struct reloc_verdict verdict;
+};
+
+void reloc_migrate_result_dispose(struct reloc_migrate_result *res);
+
+/*
+ * Move a domain of this host to o->host.  hv/priv is an open backend.
+ * Blocks until the end.  Returns 0 when the migration ran to an outcome
+ * (see res->outcome; res is always filled), < 0 for bad arguments.
+ */
+int reloc_migrate_source(const struct reloc_hv_ops *hv, void *priv,
+    const struct reloc_migrate_opts *o, struct reloc_migrate_result *res);
+
+struct reloc_target_opts {
+	int		 hello_timeout_ms;
+	int		 timeout_ms;
+	int		 local_family;	/* family of our relocation address */
+	const struct reloc_migrate_events *ev;
+};
+
+/*
+ * Receive a domain on an accepted connection (chan is owned by the
+ * caller).  Blocks until the end; res says what happened.
+ */
+int reloc_migrate_target(const struct reloc_hv_ops *hv, void *priv,
+    struct reloc_chan *chan, const struct reloc_target_opts *o,
+    struct reloc_migrate_result *res);
+
+/* The names the renames use: NAME--incoming, NAME--migratedaway. */
+#define RELOC_SUFFIX_INCOMING	"--incoming"
+#define RELOC_SUFFIX_AWAY	"--migratedaway"
+
+/* ---------------------------------------------------------------- xmlrpc.c */
+
+/*
+ * XML-RPC as xm spoke it to xend, for the control socket.  A value is an
+ * int (<i4>/<int>, 32 bits), an i8 (our <i8> extension, 64 bits, for byte
+ * counts), a boolean, a string, a double, an array or a struct; there is
+ * no nil.  Struct members keep their order.  Values are heap trees: every
+ * _new has reloc_xv_free, and containers own what is put in them.
+ */
+struct reloc_xv;
+
+enum reloc_xv_type {
+	RELOC_XV_INT,
+	RELOC_XV_I8,
+	RELOC_XV_BOOL,
+	RELOC_XV_STRING,
+	RELOC_XV_DOUBLE,
+	RELOC_XV_ARRAY,
+	RELOC_XV_STRUCT,
+};
+
+#define RELOC_XMLRPC_MAX_LEN	(1u << 20)	/* document bytes */
+#define RELOC_XMLRPC_MAX_DEPTH	32		/* nested arrays/structs */
+
+/* Constructors.  RELOC_XV_INT takes values that fit 32 bits (else INVAL). */
+int reloc_xv_new_int(int64_t v, struct reloc_xv **xv_r);
+int reloc_xv_new_i8(int64_t v, struct reloc_xv **xv_r);
+int reloc_xv_new_bool(bool v, struct reloc_xv **xv_r);
+/* The string is copied.  NULL is the empty string. */
+int reloc_xv_new_string(const char *s, struct reloc_xv **xv_r);
+int reloc_xv_new_double(double v, struct reloc_xv **xv_r);
+int reloc_xv_new_array(struct reloc_xv **xv_r);
+int reloc_xv_new_struct(struct reloc_xv **xv_r);
+/* Deep copy. */
+int reloc_xv_copy(const struct reloc_xv *src, struct reloc_xv **xv_r);
+/* Free a value and everything in it.  NULL is a no-op. */
+void reloc_xv_free(struct reloc_xv *xv);
+
+/*
+ * Containers.  Both take ownership of child, even on failure.  Setting a
+ * struct member that exists replaces it (in place, keeping the order).
+ */
+int reloc_xv_array_append(struct reloc_xv *array, struct reloc_xv *child);
+int reloc_xv_struct_set(struct reloc_xv *st, const char *name,
+    struct reloc_xv *child);
+/* Shorthands: construct and set a member in one call. */
+int reloc_xv_struct_set_int(struct reloc_xv *st, const char *name,
+    int64_t v);
+int reloc_xv_struct_set_i8(struct reloc_xv *st, const char *name,
+    int64_t v);
+int reloc_xv_struct_set_bool(struct reloc_xv *st, const char *name, bool v);
+int reloc_xv_struct_set_string(struct reloc_xv *st, const char *name,
+    const char *s);
+int reloc_xv_struct_set_double(struct reloc_xv *st, const char *name,
+    double v);
+
+/*
+ * Getters.  Wrong types are RELOC_ERR_INVAL; nothing is converted but
+ * int <-> i8 and (for _double) an integer to a double.
+ */
+enum reloc_xv_type reloc_xv_type(const struct reloc_xv *xv);
+const char *reloc_xv_type_name(enum reloc_xv_type type);
+int reloc_xv_get_int(const struct reloc_xv *xv, int64_t *v_r);
+int reloc_xv_get_bool(const struct reloc_xv *xv, bool *v_r);
+int reloc_xv_get_double(const struct reloc_xv *xv, double *v_r);
+/* A string's text (borrowed, lives as long as xv); NULL if not a string. */
+const char *reloc_xv_get_string(const struct reloc_xv *xv);
+/* Elements of an array or members of a struct; 0 for scalars. */
+size_t reloc_xv_len(const struct reloc_xv *xv);
+/*
+ * Element i of an array or member i of a struct (its name in *name_r if
+ * not NULL), borrowed; NULL when out of range.
+ */
+struct reloc_xv *reloc_xv_nth(const struct reloc_xv *xv, size_t i,
+    const char **name_r);
+/* The struct member called name (borrowed), or NULL. */
+struct reloc_xv *reloc_xv_member(const struct reloc_xv *st,
+    const char *name);
+/* Typed member lookups: RELOC_ERR_NOENT when absent, _INVAL if mistyped. */
+int reloc_xv_member_int(const struct reloc_xv *st, const char *name,
+    int64_t *v_r);
+int reloc_xv_member_bool(const struct reloc_xv *st, const char *name,
+    bool *v_r);
+int reloc_xv_member_double(const struct reloc_xv *st, const char *name,
+    double *v_r);
+/* Borrowed text of a string member, or NULL when absent or mistyped. */
+const char *reloc_xv_member_string(const struct reloc_xv *st,
+    const char *name);
+
+/*
+ * Encoding (xmlrpc_write.c).  params is an array or NULL (no params).  The
+ * document is malloc'ed and NUL-terminated.  Text is escaped; bytes XML
+ * cannot carry (control characters, invalid UTF-8) are written as '?'.
+ */
+int reloc_xmlrpc_call_encode(const char *method,
+    const struct reloc_xv *params, char **buf_r, size_t *len_r);
+int reloc_xmlrpc_response_encode(const struct reloc_xv *value, char **buf_r,
+    size_t *len_r);
+int reloc_xmlrpc_fault_encode(int code, const char *string, char **buf_r,
+    size_t *len_r);
+
+/*
+ * Decoding (xmlrpc_read.c) with libxml2: no network, no DTD, no entity
+ * expansion; a DOCTYPE is refused, as are documents over
+ * RELOC_XMLRPC_MAX_LEN and values nested deeper than
+ * RELOC_XMLRPC_MAX_DEPTH.  Malformed input is
+ * RELOC_ERR_PROTO, logged (module "xmlrpc") as "PEER: line N: <element>:
+ * what is wrong".  PEER names the other end in messages.
+ *
+ * call_decode: the method name (malloc'ed) and its params (an array).
+ * response_decode: the single value of a methodResponse.  A fault is
+ * RELOC_ERR_DENIED with its faultCode and faultString (malloc'ed) in
+ * *fault_code_r and *fault_string_r; *value_r is then untouched.
+ */
+int reloc_xmlrpc_call_decode(const char *peer, const char *buf, size_t len,
+    char **method_r, struct reloc_xv **params_r);
+int reloc_xmlrpc_response_decode(const char *peer, const char *buf,
+    size_t len, struct reloc_xv **value_r, int *fault_code_r,
+    char **fault_string_r);
+
+/*
+ * HTTP/1.1 framing (xmlrpc_http.c), pure functions on buffers.  A request
+ * is "POST /RPC2" with Content-Type text/xml and Content-Length; bodies
+ * over RELOC_XMLRPC_MAX_LEN are refused.  The parsers return
+ * RELOC_ERR_AGAIN until buf holds the headers and the whole body, then 0
+ * with the body (borrowed, pointing into buf) and *used_r the bytes the
+ * message took.  Malformed or oversized messages are RELOC_ERR_PROTO,
+ * logged naming peer.
+ */
+int reloc_xmlrpc_http_request(const char *body, size_t len, char **buf_r,
+    size_t *len_r);
+int reloc_xmlrpc_http_request_parse(const char *peer, const char *buf,
+    size_t len, const char **body_r, size_t *body_len_r, size_t *used_r);
+/*
+ * A response with the given status (200, or 400/404/405/411/413/500 for
+ * refused requests) and body (may be NULL with len 0).
+ */
+int reloc_xmlrpc_http_response(int status, const char *body, size_t len,
+    char **buf_r, size_t *len_r);
+/* Parse a response; any status but 200 is RELOC_ERR_PROTO, logged. */
+int reloc_xmlrpc_http_response_parse(const char *peer, const char *buf,
+    size_t len, const char **body_r, size_t *body_len_r, size_t *used_r);
 
 #ifdef __cplusplus
 }

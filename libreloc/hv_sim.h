@@ -1,0 +1,161 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Private to the sim backend (hv_sim*.c): the on-disk layout of a
+ * simulated host, the guest's counter and registers, and the save stream's
+ * record format.  Everything a sim host knows lives under its directory.
+ */
+
+#ifndef HV_SIM_H
+#define HV_SIM_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reloc-int.h"
+
+#define SIM_PAGE_SHIFT		12
+#define SIM_PAGE_SIZE		(1u << SIM_PAGE_SHIFT)
+#define SIM_PATH_LEN		4096
+#define SIM_TOTAL_KB_DEFAULT	(16ull << 20)	/* 16 GiB */
+#define SIM_WAIT_STOP_MS	5000
+
+/* One backend instance: only the directory; the state lives in it. */
+struct sim {
+	char		*dir;
+};
+
+/*
+ * The guest's counter at offset 0 of page 0.  The guest stores value,
+ * then check = ~value, so a reader that sees check != ~value caught the
+ * guest in between and reads again.
+ */
+struct sim_counter {
+	uint64_t	 value;
+	uint64_t	 check;
+};
+
+/* The guest's registers (file "vcpu"); saved as the STATE record. */
+struct sim_vcpu {
+	uint64_t	 magic;
+	uint64_t	 rng;		/* page picker state */
+	uint64_t	 cursor;	/* pages written so far */
+	uint64_t	 budget_ns;	/* time owed to the dirty rate */
+};
+#define SIM_VCPU_MAGIC		0x3175706376736978ull	/* "xsvcpu1" */
+
+/* A domain's memory, dirty bitmap and registers, mapped shared. */
+struct sim_map {
+	uint8_t		*mem;
+	uint64_t	*dirty;
+	struct sim_vcpu	*vcpu;
+	uint64_t	 pages;
+	size_t		 words;		/* 64-bit words of the bitmap */
+};
+
+/*
+ * The save stream: records of a fixed little-endian header and data.
+ * csum is XXH3-64 of the data seeded with XXH3-64 of the header's first
+ * 24 bytes, so it covers both.  PAGES: pfn and count pages of data.
+ * Others: pfn 0, count = data bytes.  Bump SIM_STREAM_VERSION when this
+ * changes.
+ */
+#define SIM_STREAM_MAGIC	0x6d69736f6c657278ull	/* "xrelosim" */
+#define SIM_STREAM_VERSION	1
+#define SIM_REC_MAX_PAGES	256	/* 1 MiB: the checksum stays cached */
+#define SIM_REC_MAX_DATA	4096	/* non-page records */
+
+enum sim_rec_type {
+	SIM_REC_HEADER = 1,
+	SIM_REC_PAGES,
+	SIM_REC_STATE,
+	SIM_REC_END,
+};
+
+struct sim_rec {
+	uint32_t	 type;
+	uint32_t	 flags;		/* 0 */
+	uint64_t	 pfn;
+	uint64_t	 count;
+	uint64_t	 csum;
+};
+
+struct sim_stream_hdr {
+	uint64_t	 magic;
+	uint32_t	 version;
+	uint32_t	 page_size;
+	uint64_t	 pages;
+};
+
+/* hv_sim_dom.c: the directory, its lock and the domains' files */
+int	reloc__sim_path(const struct sim *sim, uint32_t domid,
+	    const char *file, char *buf);
+int	reloc__sim_lock(const struct sim *sim, int *fd_r);
+void	reloc__sim_unlock(int fd);
+int	reloc__sim_dom_read(const struct sim *sim, uint32_t domid,
+	    struct reloc_domain *dom_r);
+int	reloc__sim_dom_write(const struct sim *sim,
+	    const struct reloc_domain *dom);
+int	reloc__sim_dom_set_state(const struct sim *sim, uint32_t domid,
+	    enum reloc_dom_state state);
+int	reloc__sim_domids(const struct sim *sim, uint32_t **ids_r,
+	    size_t *n_r);
+int	reloc__sim_resolve(const struct sim *sim, const char *dom,
+	    uint32_t *domid_r);
+int	reloc__sim_used_kb(const struct sim *sim, uint64_t *kb_r);
+int	reloc__sim_rename(const struct sim *sim, uint32_t domid,
+	    const char *name);
+int	reloc__sim_reserve(const struct sim *sim, struct reloc_domain *dom);
+void	reloc__sim_remove(const struct sim *sim, uint32_t domid);
+int	reloc__sim_pid(const struct sim *sim, uint32_t domid, pid_t *pid_r);
+int	reloc__sim_set_pid(const struct sim *sim, uint32_t domid, pid_t pid);
+unsigned reloc__sim_dirty_rate(const struct reloc_domain *dom);
+
+/* hv_sim_guest.c: memory files and the guest process */
+int	reloc__sim_mem_create(const struct sim *sim, uint32_t domid,
+	    uint64_t pages, bool fill);
+int	reloc__sim_map(const struct sim *sim, uint32_t domid,
+	    struct sim_map *m, bool populate);
+void	reloc__sim_unmap(struct sim_map *m);
+int	reloc__sim_guest_start(const struct sim *sim, uint32_t domid,
+	    unsigned rate_mb, bool paused);
+int	reloc__sim_guest_stop(pid_t pid);
+int	reloc__sim_guest_cont(pid_t pid);
+void	reloc__sim_guest_kill(pid_t pid);
+bool	reloc__sim_guest_alive(pid_t pid);
+bool	reloc__sim_counter_read(const uint8_t *mem, uint64_t *value_r);
+
+/* hv_sim_host.c: host facts */
+int	reloc__sim_host_info(const struct sim *sim,
+	    struct reloc_hostinfo *hi_r);
+uint64_t reloc__sim_total_kb(const struct sim *sim);
+bool	reloc__sim_snapshots(const struct sim *sim);
+int	reloc__sim_snapshot(const struct sim *sim, const struct sim_map *m,
+	    const char *uuid, const char *suffix);
+
+/* hv_sim_save.c, hv_sim_restore.c: the stream */
+uint64_t reloc__sim_rec_csum(const struct sim_rec *r, const void *data,
+	    size_t len);
+int	reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
+	    const struct reloc_save_params *p);
+int	reloc__sim_restore(const struct sim *sim,
+	    const struct reloc_domain *dom, int fd,
+	    const struct reloc_restore_params *p, uint32_t *domid_r);
+
+#endif /* HV_SIM_H */

@@ -1,0 +1,474 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * A sim domain's memory files and its guest: a double-forked process that
+ * maps the memory and dirty bitmap, counts, and writes pages at the
+ * domain's dirty rate.  Pausing it is a real SIGSTOP.
+ */
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv_sim.h"
+
+#define GUEST_TICK_NS	1000000ull	/* 1 ms */
+#define GUEST_MAX_OWED	(20 * GUEST_TICK_NS)
+
+static int	wait_stopped(pid_t);
+
+static uint64_t
+xorshift(uint64_t *s)
+{
+	uint64_t	 x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static int
+create_file(const char *path, uint64_t bytes)
+{
+	int	 fd, r;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_warn("hv", "sim: create %s", path);
+		return -1;
+	}
+	/* Reserve the blocks now so a full disk shows up here, not later. */
+	if (bytes > 0 && (r = posix_fallocate(fd, 0, (off_t)bytes)) != 0) {
+		errno = r;
+		log_warn("hv", "sim: allocate %llu bytes for %s",
+		    (unsigned long long)bytes, path);
+		close(fd);
+		unlink(path);
+		errno = r;
+		return -1;
+	}
+	return fd;
+}
+
+static void
+fill_random(uint8_t *mem, uint64_t bytes, uint64_t seed)
+{
+	uint64_t	*w = (uint64_t *)mem, i, s = seed | 1;
+
+	for (i = 0; i < bytes / 8; i++)
+		w[i] = xorshift(&s);
+}
+
+/*
+ * Create memory (pages, random bytes when fill), an empty dirty bitmap
+ * and fresh registers for domid.
+ */
+int
+reloc__sim_mem_create(const struct sim *sim, uint32_t domid, uint64_t pages,
+    bool fill)
+{
+	char		 path[SIM_PATH_LEN];
+	struct sim_vcpu	 vcpu = { SIM_VCPU_MAGIC, 0, 0, 0 };
+	uint64_t	 bytes = pages << SIM_PAGE_SHIFT;
+	void		*mem;
+	int		 fd, rc;
+
+	if ((rc = reloc__sim_path(sim, domid, "memory", path)) < 0)
+		return rc;
+	if ((fd = create_file(path, bytes)) == -1)
+		return reloc__errno_to_err(errno);
+	if (fill) {
+		mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, 0);
+		if (mem == MAP_FAILED) {
+			log_warn("hv", "sim: mmap %s", path);
+			close(fd);
+			return reloc__errno_to_err(errno);
+		}
+		fill_random(mem, bytes, (uint64_t)time(NULL) ^
+		    ((uint64_t)domid << 32) ^ (uint64_t)getpid());
+		/* A fresh guest has counted nothing yet. */
+		memset(mem, 0, sizeof(struct sim_counter));
+		((struct sim_counter *)mem)->check = ~0ull;
+		munmap(mem, bytes);
+	}
+	close(fd);
+	if ((rc = reloc__sim_path(sim, domid, "dirty", path)) < 0)
+		return rc;
+	if ((fd = create_file(path, (pages + 63) / 64 * 8)) == -1)
+		return reloc__errno_to_err(errno);
+	close(fd);
+	vcpu.rng = ((uint64_t)domid << 32) ^ (uint64_t)time(NULL) ^ 0x9e37;
+	if ((rc = reloc__sim_path(sim, domid, "vcpu", path)) < 0)
+		return rc;
+	if ((fd = create_file(path, 0)) == -1)
+		return reloc__errno_to_err(errno);
+	rc = write(fd, &vcpu, sizeof(vcpu)) == sizeof(vcpu) ? 0 : RELOC_ERR_IO;
+	close(fd);
+	return rc;
+}
+
+static void *
+map_file(const char *path, size_t len, int flags)
+{
+	void	*p;
+	int	 fd;
+
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
+		log_warn("hv", "sim: open %s", path);
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | flags, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		log_warn("hv", "sim: mmap %s", path);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Map a domain's memory, bitmap and registers (size from the file).  The
+ * stream sets up every page table entry at once (populate) rather than
+ * taking a fault per page; the guest and the tools touch a few pages.
+ */
+int
+reloc__sim_map(const struct sim *sim, uint32_t domid, struct sim_map *m,
+    bool populate)
+{
+	char		 path[SIM_PATH_LEN];
+	struct stat	 st;
+	int		 rc;
+
+	memset(m, 0, sizeof(*m));
+	if ((rc = reloc__sim_path(sim, domid, "memory", path)) < 0)
+		return rc;
+	if (stat(path, &st) == -1 || st.st_size < SIM_PAGE_SIZE) {
+		log_warn("hv", "sim: stat %s", path);
+		return RELOC_ERR_HV;
+	}
+	m->pages = (uint64_t)st.st_size >> SIM_PAGE_SHIFT;
+	m->words = (m->pages + 63) / 64;
+	if ((m->mem = map_file(path, m->pages << SIM_PAGE_SHIFT,
+	    populate ? MAP_POPULATE : 0)) == NULL)
+		goto fail;
+	if (reloc__sim_path(sim, domid, "dirty", path) < 0 ||
+	    (m->dirty = map_file(path, m->words * 8, 0)) == NULL)
+		goto fail;
+	if (reloc__sim_path(sim, domid, "vcpu", path) < 0 ||
+	    (m->vcpu = map_file(path, sizeof(*m->vcpu), 0)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	reloc__sim_unmap(m);
+	return RELOC_ERR_HV;
+}
+
+void
+reloc__sim_unmap(struct sim_map *m)
+{
+	if (m->mem != NULL)
+		munmap(m->mem, m->pages << SIM_PAGE_SHIFT);
+	if (m->dirty != NULL)
+		munmap(m->dirty, m->words * 8);
+	if (m->vcpu != NULL)
+		munmap(m->vcpu, sizeof(*m->vcpu));
+	memset(m, 0, sizeof(*m));
+}
+
+bool
+reloc__sim_counter_read(const uint8_t *mem, uint64_t *value_r)
+{
+	const struct sim_counter *c = (const struct sim_counter *)mem;
+	uint64_t	 v, check;
+	int		 i;
+
+	for (i = 0; i < 1000; i++) {
+		v = __atomic_load_n(&c->value, __ATOMIC_ACQUIRE);
+		check = __atomic_load_n(&c->check, __ATOMIC_ACQUIRE);
+		if (check == ~v) {
+			*value_r = v;
+			return true;
+		}
+		sched_yield();
+	}
+	return false;
+}
+
+static void
+mark_dirty(struct sim_map *m, uint64_t pfn)
+{
+	/* After the page is written: save clears a bit before reading. */
+	__atomic_fetch_or(&m->dirty[pfn / 64], 1ull << (pfn % 64),
+	    __ATOMIC_RELEASE);
+}
+
+static void
+write_page(struct sim_map *m, uint64_t pfn, uint64_t counter)
+{
+	uint64_t	*w = (uint64_t *)(m->mem + (pfn << SIM_PAGE_SHIFT));
+	size_t		 i;
+
+	for (i = 0; i < SIM_PAGE_SIZE / 8; i++)
+		__atomic_store_n(&w[i], counter ^ (pfn << 24) ^
+		    (i * 0x9e3779b97f4a7c15ull), __ATOMIC_RELAXED);
+	mark_dirty(m, pfn);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One tick: count, then write the pages the dirty rate owes. */
+static void
+guest_tick(struct sim_map *m, uint64_t pps, uint64_t elapsed)
+{
+	struct sim_counter *c = (struct sim_counter *)m->mem;
+	struct sim_vcpu	*v = m->vcpu;
+	uint64_t	 value, n;
+
+	value = __atomic_load_n(&c->value, __ATOMIC_RELAXED) + 1;
+	__atomic_store_n(&c->value, value, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->check, ~value, __ATOMIC_RELEASE);
+	mark_dirty(m, 0);
+	if (pps == 0 || m->pages < 2)
+		return;
+	v->budget_ns += elapsed > GUEST_MAX_OWED ? GUEST_MAX_OWED : elapsed;
+	n = v->budget_ns * pps / 1000000000ull;
+	v->budget_ns -= n * 1000000000ull / pps;
+	while (n-- > 0) {
+		/* Page 0 holds the counter: the others are fair game. */
+		write_page(m, 1 + xorshift(&v->rng) % (m->pages - 1), value);
+		v->cursor++;
+	}
+}
+
+/* Tick until the domain's memory file is removed from under us. */
+static void
+guest_loop(struct sim_map *m, unsigned rate_mb, int memfd)
+{
+	struct timespec	 tick = { 0, GUEST_TICK_NS };
+	struct stat	 st;
+	uint64_t	 pps = (uint64_t)rate_mb << (20 - SIM_PAGE_SHIFT);
+	uint64_t	 last = now_ns(), t, n;
+
+	for (n = 0;; n++) {
+		if (n % 128 == 0 && fstat(memfd, &st) == 0 && st.st_nlink == 0)
+			return;
+		t = now_ns();
+		guest_tick(m, pps, t - last);
+		last = t;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* The guest itself, in the grandchild: never returns. */
+static void
+guest_main(const struct sim *sim, uint32_t domid, unsigned rate_mb,
+    bool paused, int wfd)
+{
+	char		 path[SIM_PATH_LEN];
+	struct sim_map	 m;
+	sigset_t	 all;
+	pid_t		 me = 0;
+	int		 fd, sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (reloc__sim_map(sim, domid, &m, false) == 0)
+		me = getpid();
+	(void)!write(wfd, &me, sizeof(me));
+	if (me == 0)
+		_exit(1);
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	/* Hold no descriptor of whoever created the domain. */
+	closefrom(3);
+	/* A domain whose directory was wiped has no business running. */
+	if (reloc__sim_path(sim, domid, "memory", path) < 0 ||
+	    (fd = open(path, O_RDONLY)) == -1)
+		_exit(1);
+	if (paused)
+		raise(SIGSTOP);
+	guest_loop(&m, rate_mb, fd);
+	_exit(0);
+}
+
+/*
+ * Start domid's guest, detached (double fork, own session), and record
+ * its pid.  When paused it stops itself before its first tick and this
+ * returns once it shows as stopped.
+ */
+int
+reloc__sim_guest_start(const struct sim *sim, uint32_t domid,
+    unsigned rate_mb, bool paused)
+{
+	pid_t	 child, guest = 0;
+	int	 p[2], status, rc;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_warn("hv", "sim: pipe");
+		return RELOC_ERR_IO;
+	}
+	if ((child = fork()) == -1) {
+		log_warn("hv", "sim: fork");
+		close(p[0]);
+		close(p[1]);
+		return RELOC_ERR_HV;
+	}
+	if (child == 0) {
+		close(p[0]);
+		setsid();
+		if (fork() == 0)
+			guest_main(sim, domid, rate_mb, paused, p[1]);
+		_exit(0);
+	}
+	close(p[1]);
+	while (waitpid(child, &status, 0) == -1 && errno == EINTR)
+		;
+	if (read(p[0], &guest, sizeof(guest)) != sizeof(guest) || guest <= 0) {
+		log_warnx("hv", "sim: domain %u: guest did not start",
+		    (unsigned)domid);
+		close(p[0]);
+		return RELOC_ERR_HV;
+	}
+	close(p[0]);
+	/*
+	 * A paused guest stops itself; a SIGSTOP from here could land before
+	 * its own and a later SIGCONT would then meet the second stop.
+	 */
+	if ((rc = reloc__sim_set_pid(sim, domid, guest)) < 0 ||
+	    (paused && (rc = wait_stopped(guest)) < 0)) {
+		reloc__sim_guest_kill(guest);
+		return rc;
+	}
+	return 0;
+}
+
+/* The state letter of /proc/PID/stat, or 0 when pid is gone. */
+static char
+proc_state(pid_t pid)
+{
+	char	 path[64], buf[512], *p;
+	ssize_t	 n;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return 0;
+	return p[2];
+}
+
+bool
+reloc__sim_guest_alive(pid_t pid)
+{
+	char	 s = proc_state(pid);
+
+	return s != 0 && s != 'Z' && s != 'X';
+}
+
+/* Wait up to ms for pid's state to be (or, with not, stop being) want. */
+static bool
+wait_state(pid_t pid, char want, bool not, int ms)
+{
+	struct timespec	 ts = { 0, 200000 };
+	uint64_t	 end = now_ns() + (uint64_t)ms * 1000000ull;
+	char		 s;
+
+	for (;;) {
+		s = proc_state(pid);
+		if (not ? s != want : s == want)
+			return true;
+		if (s == 0 || now_ns() > end)
+			return false;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int
+wait_stopped(pid_t pid)
+{
+	if (!wait_state(pid, 'T', false, SIM_WAIT_STOP_MS)) {
+		log_warnx("hv", "sim: guest %ld did not stop", (long)pid);
+		return RELOC_ERR_TIMEOUT;
+	}
+	return 0;
+}
+
+int
+reloc__sim_guest_stop(pid_t pid)
+{
+	if (kill(pid, SIGSTOP) == -1) {
+		log_warn("hv", "sim: stop guest %ld", (long)pid);
+		return RELOC_ERR_HV;
+	}
+	return wait_stopped(pid);
+}
+
+int
+reloc__sim_guest_cont(pid_t pid)
+{
+	if (kill(pid, SIGCONT) == -1) {
+		log_warn("hv", "sim: continue guest %ld", (long)pid);
+		return RELOC_ERR_HV;
+	}
+	return 0;
+}
+
+/* Kill the guest and wait until it is gone (its parent is init). */
+void
+reloc__sim_guest_kill(pid_t pid)
+{
+	char	 s;
+
+	if (kill(pid, SIGKILL) == -1)
+		return;
+	/* A reaper that never comes leaves a zombie: dead all the same. */
+	if (!wait_state(pid, 'Z', false, SIM_WAIT_STOP_MS) &&
+	    (s = proc_state(pid)) != 0 && s != 'X')
+		log_warnx("hv", "sim: guest %ld still there after kill",
+		    (long)pid);
+}

@@ -1,0 +1,235 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What the source and target state machines share: state names, the
+ * HELLO exchange, message building, events and the result.
+ */
+
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "reloc-int.h"
+#include "migrate.h"
+
+static const char *const state_names[] = {
+	[RELOC_MS_IDLE] = "idle",
+	[RELOC_MS_CONNECTING] = "connecting",
+	[RELOC_MS_HELLO] = "hello",
+	[RELOC_MS_PRECHECK] = "precheck",
+	[RELOC_MS_STREAMING] = "streaming",
+	[RELOC_MS_WAIT_READY] = "wait-ready",
+	[RELOC_MS_COMMITTING] = "committing",
+	[RELOC_MS_OWNER] = "owner",
+	[RELOC_MS_DONE] = "done",
+	[RELOC_MS_FAILED] = "failed",
+	[RELOC_MS_UNKNOWN] = "unknown",
+};
+
+const char *
+reloc_mstate_name(enum reloc_mstate st)
+{
+	if ((unsigned)st >= sizeof(state_names) / sizeof(state_names[0]))
+		return "?";
+	return state_names[st];
+}
+
+void
+reloc_migrate_result_dispose(struct reloc_migrate_result *res)
+{
+	reloc_verdict_dispose(&res->verdict);
+}
+
+uint64_t
+reloc__now_ns(clockid_t clk)
+{
+	struct timespec	ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st)
+{
+	log_info("migrate", "%s %s: %s -> %s", m->role, m->label,
+	    reloc_mstate_name(m->res->last_state), reloc_mstate_name(st));
+	m->res->last_state = st;
+	if (m->ev != NULL && m->ev->state != NULL)
+		m->ev->state(st, m->dom.name, m->ev->arg);
+}
+
+void
+reloc__mig_message(struct reloc__mig *m, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->res->message, sizeof(m->res->message), fmt, ap);
+	va_end(ap);
+}
+
+void
+reloc__mig_progress(const struct reloc_progress *p, void *arg)
+{
+	struct reloc__mig	*m = arg;
+
+	m->last = *p;
+	if (p->suspended_ns != 0)
+		m->suspended_ns = p->suspended_ns;
+	if (m->ev != NULL && m->ev->progress != NULL)
+		m->ev->progress(p, m->ev->arg);
+}
+
+const char *
+reloc__family_word(int af)
+{
+	return af == AF_INET ? "inet" : af == AF_INET6 ? "inet6" : "any";
+}
+
+int
+reloc__family_parse(const char *w)
+{
+	if (w == NULL)
+		return 0;
+	if (strcmp(w, "inet") == 0)
+		return AF_INET;
+	if (strcmp(w, "inet6") == 0)
+		return AF_INET6;
+	return 0;
+}
+
+/* (NAME) with head atom only, ready for more fields. */
+int
+reloc__msg_new(enum reloc_msg_type type, struct reloc_sxp **msg_r)
+{
+	struct reloc_sxp	*msg = NULL, *head = NULL;
+	const char		*name = reloc_msg_name(type);
+	int			 rc;
+
+	if ((rc = reloc_sxp_new_list(&msg)) < 0)
+		return rc;
+	if ((rc = reloc_sxp_new_atom(name, strlen(name), &head)) < 0 ||
+	    (rc = reloc_sxp_append(msg, head)) < 0) {
+		reloc_sxp_free(msg);
+		return rc;
+	}
+	*msg_r = msg;
+	return 0;
+}
+
+/* Send a message that has only scalar fields given as key, value pairs. */
+int
+reloc__send_simple(struct reloc_chan *chan, enum reloc_msg_type type,
+    const char *key, uint64_t value)
+{
+	struct reloc_sxp	*msg = NULL;
+	int			 rc;
+
+	if ((rc = reloc__msg_new(type, &msg)) < 0)
+		return rc;
+	if (key == NULL || (rc = reloc_sxp_add_u64(msg, key, value)) == 0)
+		rc = reloc_chan_send(chan, type, msg);
+	reloc_sxp_free(msg);
+	return rc;
+}
+
+int
+reloc__hello_send(struct reloc__mig *m)
+{
+	struct reloc_sxp	*msg = NULL, *host = NULL;
+	int			 rc;
+
+	if ((rc = reloc__msg_new(RELOC_MSG_HELLO, &msg)) < 0)
+		return rc;
+	if ((rc = reloc_sxp_add_str(msg, "software", PACKAGE_STRING)) < 0 ||
+	    (rc = reloc_sxp_add_str(msg, "family",
+	    reloc__family_word(m->local_family))) < 0 ||
+	    (rc = reloc_hostinfo_to_sxp(&m->self, &host)) < 0 ||
+	    (rc = reloc_sxp_append(msg, host)) < 0)
+		goto out;
+	rc = reloc_chan_send(m->chan, RELOC_MSG_HELLO, msg);
+out:
+	reloc_sxp_free(msg);
+	return rc;
+}
+
+int
+reloc__hello_recv(struct reloc__mig *m)
+{
+	struct reloc_sxp	*msg = NULL, *host;
+	char			*why = NULL;
+	int			 rc;
+
+	rc = reloc_chan_expect(m->chan, RELOC_MSG_HELLO, &msg, &why);
+	if (rc < 0) {
+		reloc__mig_message(m, "%s: no HELLO: %s", m->peer,
+		    why != NULL ? why : reloc_strerror(rc));
+		free(why);
+		return rc;
+	}
+	m->peer_family = reloc__family_parse(reloc_sxp_value(msg, "family"));
+	if ((host = reloc_sxp_assoc(msg, "host")) == NULL) {
+		reloc__mig_message(m, "%s: HELLO without host facts", m->peer);
+		rc = RELOC_ERR_PROTO;
+	} else if ((rc = reloc_hostinfo_from_sxp(host, &m->peer_host)) < 0)
+		reloc__mig_message(m, "%s: bad host facts in HELLO", m->peer);
+	reloc_sxp_free(msg);
+	return rc;
+}
+
+/* Our own facts, for HELLO and the prechecks. */
+int
+reloc__mig_self(struct reloc__mig *m)
+{
+	int	rc;
+
+	reloc_hostinfo_dispose(&m->self);
+	if ((rc = m->hv->host_info(m->priv, &m->self)) < 0)
+		reloc__mig_message(m, "cannot read this host's facts from the "
+		    "%s backend: %s", m->hv->name, reloc_strerror(rc));
+	return rc;
+}
+
+void
+reloc__mig_dispose(struct reloc__mig *m)
+{
+	reloc_domain_dispose(&m->dom);
+	reloc_hostinfo_dispose(&m->self);
+	reloc_hostinfo_dispose(&m->peer_host);
+}
+
+/* Set the summary from what the stream reported. */
+void
+reloc__mig_summary(struct reloc__mig *m, uint64_t unpaused_ns)
+{
+	struct reloc_summary	*s = &m->res->summary;
+
+	s->total_ms = (reloc__now_ns(CLOCK_MONOTONIC) - m->start_ns) /
+	    1000000ull;
+	s->bytes = m->stream_bytes != 0 ? m->stream_bytes : m->last.sent_bytes;
+	s->rounds = m->last.round;
+	s->memory_bytes = m->dom.memory_kb * 1024ull;
+	if (unpaused_ns > m->suspended_ns && m->suspended_ns != 0)
+		s->downtime_ms = (double)(unpaused_ns - m->suspended_ns) / 1e6;
+}

@@ -1,0 +1,74 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The state shared by the source and target state machines.
+ */
+
+#ifndef RELOC_MIGRATE_H
+#define RELOC_MIGRATE_H
+
+#include <time.h>
+
+#include "reloc.h"
+
+struct reloc__mig {
+	const char			*role;		/* "source", "target" */
+	char				 label[256];	/* "web01 to hostB" */
+	char				 peer[128];
+	const struct reloc_hv_ops	*hv;
+	void				*priv;
+	struct reloc_chan		*chan;
+	const struct reloc_migrate_events *ev;
+	struct reloc_migrate_result	*res;
+	struct reloc_domain		 dom;
+	struct reloc_hostinfo		 self;
+	struct reloc_hostinfo		 peer_host;
+	int				 local_family;
+	int				 peer_family;
+	int				 timeout_ms;
+	struct reloc_progress		 last;
+	uint64_t			 start_ns;	/* CLOCK_MONOTONIC */
+	uint64_t			 suspended_ns;	/* CLOCK_REALTIME */
+	uint64_t			 stream_bytes;
+};
+
+/* migrate.c */
+uint64_t	reloc__now_ns(clockid_t clk);
+void	reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st);
+void	reloc__mig_message(struct reloc__mig *m, const char *fmt, ...)
+	    RELOC_PRINTF(2, 3);
+void	reloc__mig_progress(const struct reloc_progress *p, void *arg);
+const char *reloc__family_word(int af);
+int	reloc__family_parse(const char *w);
+int	reloc__msg_new(enum reloc_msg_type type, struct reloc_sxp **msg_r);
+int	reloc__send_simple(struct reloc_chan *chan, enum reloc_msg_type type,
+	    const char *key, uint64_t value);
+int	reloc__hello_send(struct reloc__mig *m);
+int	reloc__hello_recv(struct reloc__mig *m);
+int	reloc__mig_self(struct reloc__mig *m);
+void	reloc__mig_dispose(struct reloc__mig *m);
+void	reloc__mig_summary(struct reloc__mig *m, uint64_t unpaused_ns);
+/* The target does not own its channel: forget it before dispose. */
+#define reloc__mig_reset_chan(m)	((m)->chan = NULL)
+
+/* migrate_stream.c */
+int	reloc__src_save(struct reloc__mig *m,
+	    const struct reloc_migrate_opts *o);
+int	reloc__dst_restore(struct reloc__mig *m, const char *name,
+	    uint32_t *domid_r);
+
+#endif /* RELOC_MIGRATE_H */

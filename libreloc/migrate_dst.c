@@ -1,0 +1,349 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The target side of a migration: HELLO, prechecks, restore under
+ * NAME--incoming (paused), READY, and on GO take the name and run it.
+ * Before GO every failure destroys the incoming copy.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reloc-int.h"
+#include "migrate.h"
+
+struct dst {
+	struct reloc__mig		 m;
+	const struct reloc_target_opts	*o;
+	bool				 live;
+	char				**force;
+	size_t				 nr_force;
+	uint32_t			 domid;		/* incoming copy */
+	bool				 restored;
+	char				 incoming[256];
+};
+
+static void
+dst_free_force(struct dst *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nr_force; i++)
+		free(d->force[i]);
+	free(d->force);
+	d->force = NULL;
+	d->nr_force = 0;
+}
+
+static int
+dst_read_force(struct dst *d, const struct reloc_sxp *msg)
+{
+	struct reloc_sxp	*f = reloc_sxp_assoc(msg, "force");
+	size_t			 i, n;
+
+	if (f == NULL || (n = reloc_sxp_len(f)) < 2)
+		return 0;
+	if ((d->force = calloc(n - 1, sizeof(*d->force))) == NULL)
+		return RELOC_ERR_NOMEM;
+	for (i = 1; i < n; i++) {
+		const char *w = reloc_sxp_atom(reloc_sxp_nth(f, i), NULL);
+
+		if (w == NULL || (d->force[d->nr_force] = strdup(w)) == NULL)
+			return RELOC_ERR_PROTO;
+		d->nr_force++;
+	}
+	return 0;
+}
+
+/* Run the checks against this host as it is now. */
+static int
+dst_run_checks(struct dst *d)
+{
+	struct reloc__mig		*m = &d->m;
+	struct reloc_domain		*doms = NULL;
+	size_t				 n = 0, i;
+	int				 rc;
+	struct reloc_precheck_ctx	 ctx = {
+		.dom = &m->dom, .live = d->live, .src = &m->peer_host,
+		.dst = &m->self, .src_family = m->peer_family,
+		.dst_family = m->local_family,
+		.force = (const char *const *)d->force,
+		.nr_force = d->nr_force,
+	};
+
+	if ((rc = reloc__mig_self(m)) < 0)
+		return rc;
+	if ((rc = m->hv->list(m->priv, &doms, &n)) < 0) {
+		reloc__mig_message(m, "cannot list domains: %s",
+		    reloc_strerror(rc));
+		return rc;
+	}
+	ctx.dst_doms = doms;
+	ctx.nr_dst_doms = n;
+	rc = reloc_precheck_run(&ctx, &m->res->verdict);
+	for (i = 0; i < n; i++)
+		reloc_domain_dispose(&doms[i]);
+	free(doms);
+	return rc;
+}
+
+static int
+dst_send_verdict(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	struct reloc_sxp	*msg = NULL, *v = NULL;
+	int			 rc;
+
+	if ((rc = reloc__msg_new(RELOC_MSG_VERDICT, &msg)) < 0)
+		return rc;
+	if ((rc = reloc_verdict_to_sxp(&m->res->verdict, &v)) == 0 &&
+	    (rc = reloc_sxp_append(msg, v)) == 0)
+		rc = reloc_chan_send(m->chan, RELOC_MSG_VERDICT, msg);
+	reloc_sxp_free(msg);
+	return rc;
+}
+
+static int
+dst_precheck(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	struct reloc_sxp	*msg = NULL, *dom;
+	const char		*live;
+	char			*why = NULL;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_PRECHECK);
+	rc = reloc_chan_expect(m->chan, RELOC_MSG_PRECHECK, &msg, &why);
+	if (rc < 0) {
+		reloc__mig_message(m, "%s: no PRECHECK: %s", m->peer,
+		    why != NULL ? why : reloc_strerror(rc));
+		goto out;
+	}
+	live = reloc_sxp_value(msg, "live");
+	d->live = live != NULL && strcmp(live, "yes") == 0;
+	if ((dom = reloc_sxp_assoc(msg, "domain")) == NULL ||
+	    (rc = reloc_domain_from_sxp(dom, &m->dom)) < 0 ||
+	    (rc = dst_read_force(d, msg)) < 0) {
+		reloc__mig_message(m, "%s: malformed PRECHECK", m->peer);
+		rc = RELOC_ERR_PROTO;
+		goto out;
+	}
+	snprintf(m->label, sizeof(m->label), "%s from %s", m->dom.name,
+	    m->peer);
+	if ((rc = dst_run_checks(d)) < 0 || (rc = dst_send_verdict(d)) < 0)
+		goto out;
+	if (m->ev != NULL && m->ev->verdict != NULL)
+		m->ev->verdict(&m->res->verdict, m->ev->arg);
+	if (reloc_verdict_blocks(&m->res->verdict)) {
+		reloc__mig_message(m, "prechecks refused %s", m->dom.name);
+		rc = RELOC_ERR_DENIED;
+	}
+out:
+	free(why);
+	reloc_sxp_free(msg);
+	return rc;
+}
+
+/* STREAM: the full description (with config), then the bytes. */
+static int
+dst_stream(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	struct reloc_sxp	*msg = NULL, *dom;
+	struct reloc_domain	 full;
+	int			 rc;
+
+	memset(&full, 0, sizeof(full));
+	rc = reloc_chan_expect(m->chan, RELOC_MSG_STREAM, &msg, NULL);
+	if (rc == RELOC_ERR_CLOSED) {
+		reloc__mig_message(m, "prechecks only: %s stays on %s",
+		    m->dom.name, m->peer);
+		return RELOC_ERR_CLOSED;
+	}
+	if (rc < 0 || (dom = reloc_sxp_assoc(msg, "domain")) == NULL ||
+	    reloc_domain_from_sxp(dom, &full) < 0 ||
+	    strcmp(full.uuid, m->dom.uuid) != 0 ||
+	    strcmp(full.name, m->dom.name) != 0) {
+		reloc__mig_message(m, "%s: bad or missing STREAM", m->peer);
+		reloc_domain_dispose(&full);
+		reloc_sxp_free(msg);
+		return rc < 0 ? rc : RELOC_ERR_PROTO;
+	}
+	reloc_sxp_free(msg);
+	reloc_domain_dispose(&m->dom);
+	m->dom = full;
+	reloc__mig_state(m, RELOC_MS_STREAMING);
+	snprintf(d->incoming, sizeof(d->incoming), "%s%s", m->dom.name,
+	    RELOC_SUFFIX_INCOMING);
+	if ((rc = reloc__dst_restore(m, d->incoming, &d->domid)) < 0) {
+		reloc__mig_message(m, "restoring %s from %s failed: %s",
+		    m->dom.name, m->peer, reloc_strerror(rc));
+		reloc_chan_send_error(m->chan, rc, "restore failed on the "
+		    "target: %s", reloc_strerror(rc));
+		return rc;
+	}
+	d->restored = true;
+	return 0;
+}
+
+static int
+dst_wait_go(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	char			*why = NULL;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_WAIT_READY);
+	if (reloc__fault_at("dst-ready") != RELOC_FA_NONE)
+		reloc__fault_fire(reloc__fault_at("dst-ready"), "dst-ready",
+		    reloc_chan_fd(m->chan));
+	if ((rc = reloc__send_simple(m->chan, RELOC_MSG_READY, "domid",
+	    d->domid)) < 0) {
+		reloc__mig_message(m, "%s: sending READY: %s", m->peer,
+		    reloc_strerror(rc));
+		return rc;
+	}
+	if ((rc = reloc_chan_expect(m->chan, RELOC_MSG_GO, NULL, &why)) < 0)
+		reloc__mig_message(m, "%s: no GO for %s: %s", m->peer,
+		    m->dom.name, why != NULL ? why : reloc_strerror(rc));
+	free(why);
+	return rc;
+}
+
+/* GO received: the domain is ours.  Never destroy it from here on. */
+static int
+dst_take_over(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	uint64_t		 unpaused_ns;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_OWNER);
+	if (reloc__fault_at("dst-go") != RELOC_FA_NONE)
+		reloc__fault_fire(reloc__fault_at("dst-go"), "dst-go",
+		    reloc_chan_fd(m->chan));
+	if ((rc = m->hv->rename(m->priv, d->domid, m->dom.name)) < 0 ||
+	    (rc = m->hv->unpause(m->priv, d->domid)) < 0) {
+		reloc__mig_message(m, "%s is ours after GO but could not be "
+		    "renamed or unpaused (%s): it is paused here as %s",
+		    m->dom.name, reloc_strerror(rc), d->incoming);
+		reloc_chan_send_error(m->chan, rc, "%s", m->res->message);
+		return rc;
+	}
+	unpaused_ns = reloc__now_ns(CLOCK_REALTIME);
+	/* Switches learn the new port before anything else happens. */
+	reloc_announce(&m->dom);
+	if (reloc__fault_at("dst-done") != RELOC_FA_NONE)
+		reloc__fault_fire(reloc__fault_at("dst-done"), "dst-done",
+		    reloc_chan_fd(m->chan));
+	rc = reloc__send_simple(m->chan, RELOC_MSG_DONE, "unpaused-ns",
+	    unpaused_ns);
+	if (rc < 0)
+		log_warnx("migrate", "target %s: DONE not sent (%s); the "
+		    "domain runs here", m->label, reloc_strerror(rc));
+	reloc__mig_summary(m, 0);
+	reloc__mig_message(m, "%s received from %s and running", m->dom.name,
+	    m->peer);
+	/* Again, for switches that missed the first frames. */
+	usleep(50000);
+	reloc_announce(&m->dom);
+	return 0;
+}
+
+static void
+dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
+    struct reloc_chan *chan, const struct reloc_target_opts *o,
+    struct reloc_migrate_result *res)
+{
+	memset(d, 0, sizeof(*d));
+	memset(res, 0, sizeof(*res));
+	d->o = o;
+	d->m.role = "target";
+	d->m.hv = hv;
+	d->m.priv = priv;
+	d->m.chan = chan;
+	d->m.ev = o->ev;
+	d->m.res = res;
+	d->m.local_family = o->local_family;
+	d->m.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+	d->m.start_ns = reloc__now_ns(CLOCK_MONOTONIC);
+	snprintf(d->m.peer, sizeof(d->m.peer), "%s", reloc_chan_peer(chan));
+	snprintf(d->m.label, sizeof(d->m.label), "from %s", d->m.peer);
+	res->outcome = RELOC_OUT_FAILED;
+}
+
+static int
+dst_hello(struct dst *d)
+{
+	int	rc;
+
+	reloc__mig_state(&d->m, RELOC_MS_HELLO);
+	reloc_chan_set_timeout(d->m.chan, d->o->hello_timeout_ms);
+	rc = reloc__hello_recv(&d->m);
+	reloc_chan_set_timeout(d->m.chan, d->m.timeout_ms);
+	if (rc < 0 || (rc = reloc__mig_self(&d->m)) < 0)
+		return rc;
+	return reloc__hello_send(&d->m);
+}
+
+int
+reloc_migrate_target(const struct reloc_hv_ops *hv, void *priv,
+    struct reloc_chan *chan, const struct reloc_target_opts *o,
+    struct reloc_migrate_result *res)
+{
+	struct dst	d;
+	int		rc;
+
+	if (hv == NULL || chan == NULL || o == NULL || res == NULL)
+		return RELOC_ERR_INVAL;
+	dst_init(&d, hv, priv, chan, o, res);
+	if ((rc = dst_hello(&d)) < 0 || (rc = dst_precheck(&d)) < 0)
+		goto fail_nothing_here;
+	if ((rc = dst_stream(&d)) == RELOC_ERR_CLOSED) {
+		res->outcome = RELOC_OUT_MOVED;
+		reloc__mig_state(&d.m, RELOC_MS_DONE);
+		goto out;
+	}
+	if (rc < 0 || (rc = dst_wait_go(&d)) < 0)
+		goto fail_destroy_incoming;
+	if ((rc = dst_take_over(&d)) < 0) {
+		res->outcome = RELOC_OUT_UNKNOWN;
+		reloc__mig_state(&d.m, RELOC_MS_UNKNOWN);
+		goto out;
+	}
+	res->outcome = RELOC_OUT_MOVED;
+	reloc__mig_state(&d.m, RELOC_MS_DONE);
+	goto out;
+
+fail_destroy_incoming:
+	if (d.restored && (rc = hv->destroy(priv, d.domid)) < 0)
+		log_errx("migrate", "target %s: cannot destroy the incoming "
+		    "copy %s (id %u): %s: destroy it by hand", d.m.label,
+		    d.incoming, d.domid, reloc_strerror(rc));
+	/* FALLTHROUGH */
+fail_nothing_here:
+	reloc__mig_state(&d.m, RELOC_MS_FAILED);
+	log_warnx("migrate", "target %s: failed, nothing kept here: %s",
+	    d.m.label, res->message);
+out:
+	dst_free_force(&d);
+	reloc__mig_reset_chan(&d.m);
+	reloc__mig_dispose(&d.m);
+	return 0;
+}

@@ -1,0 +1,395 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The source side of a migration: describe, connect, HELLO, PRECHECK,
+ * stream, and the commit handshake.  Before GO every failure resumes the
+ * domain as it was; after GO without DONE the copy stays suspended.
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reloc-int.h"
+#include "migrate.h"
+
+struct src {
+	struct reloc__mig		 m;
+	const struct reloc_migrate_opts	*o;
+	bool				 was_paused;
+	bool				 saving;	/* save began */
+	bool				 renamed;
+	char				 away[256];
+};
+
+static bool
+has_suffix(const char *name, const char *suffix)
+{
+	size_t	n = strlen(name), k = strlen(suffix);
+
+	return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+static int
+src_describe(struct src *s)
+{
+	struct reloc__mig	*m = &s->m;
+	int			 rc;
+
+	rc = m->hv->describe(m->priv, s->o->domain, &m->dom);
+	if (rc < 0) {
+		reloc__mig_message(m, "domain %s: %s", s->o->domain,
+		    rc == RELOC_ERR_NOENT ? "no such domain on this host" :
+		    reloc_strerror(rc));
+		return rc;
+	}
+	snprintf(m->label, sizeof(m->label), "%s to %s", m->dom.name,
+	    s->o->host);
+	if (has_suffix(m->dom.name, RELOC_SUFFIX_AWAY) ||
+	    has_suffix(m->dom.name, RELOC_SUFFIX_INCOMING)) {
+		reloc__mig_message(m, "domain %s is part of an unfinished "
+		    "migration; see xrelocd(8), THE UNKNOWN STATE",
+		    m->dom.name);
+		return RELOC_ERR_INVAL;
+	}
+	s->was_paused = m->dom.state == RELOC_DS_PAUSED;
+	return reloc__mig_self(m);
+}
+
+static int
+src_connect(struct src *s)
+{
+	struct reloc__mig	*m = &s->m;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_CONNECTING);
+	rc = reloc_chan_connect(s->o->host, s->o->port, m->timeout_ms,
+	    &m->chan);
+	if (rc < 0) {
+		reloc__mig_message(m, "cannot connect to %s port %s: %s "
+		    "(is xrelocd running there with xend-relocation-server "
+		    "yes, and does its firewall let us in?)", s->o->host,
+		    s->o->port, reloc_strerror(rc));
+		return rc;
+	}
+	snprintf(m->peer, sizeof(m->peer), "%s", reloc_chan_peer(m->chan));
+	reloc__mig_state(m, RELOC_MS_HELLO);
+	if ((rc = reloc__hello_send(m)) < 0) {
+		reloc__mig_message(m, "%s: sending HELLO: %s", m->peer,
+		    reloc_strerror(rc));
+		return rc;
+	}
+	return reloc__hello_recv(m);
+}
+
+static int
+src_add_force(struct reloc_sxp *msg, const struct reloc_migrate_opts *o)
+{
+	struct reloc_sxp	*list = NULL, *a = NULL;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = reloc_sxp_new_list(&list)) < 0)
+		return rc;
+	if ((rc = reloc_sxp_new_atom("force", 5, &a)) < 0 ||
+	    (rc = reloc_sxp_append(list, a)) < 0)
+		goto fail;
+	for (i = 0; i < o->nr_force; i++) {
+		if ((rc = reloc_sxp_new_atom(o->force[i], strlen(o->force[i]),
+		    &a)) < 0 || (rc = reloc_sxp_append(list, a)) < 0)
+			goto fail;
+	}
+	return reloc_sxp_append(msg, list);
+fail:
+	reloc_sxp_free(list);
+	return rc;
+}
+
+/* PRECHECK -> VERDICT.  Blocks unless every error was forced. */
+static int
+src_precheck(struct src *s)
+{
+	struct reloc__mig	*m = &s->m;
+	struct reloc_sxp	*msg = NULL, *dom = NULL, *findings;
+	struct reloc_domain	 brief;
+	char			*why = NULL;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_PRECHECK);
+	/* The config blob travels with STREAM, not here. */
+	brief = m->dom;
+	brief.config = NULL;
+	brief.config_len = 0;
+	if ((rc = reloc__msg_new(RELOC_MSG_PRECHECK, &msg)) < 0 ||
+	    (rc = reloc_sxp_add_str(msg, "live", s->o->live ? "yes" : "no"))
+	    < 0 || (rc = src_add_force(msg, s->o)) < 0 ||
+	    (rc = reloc_domain_to_sxp(&brief, &dom)) < 0 ||
+	    (rc = reloc_sxp_append(msg, dom)) < 0 ||
+	    (rc = reloc_chan_send(m->chan, RELOC_MSG_PRECHECK, msg)) < 0) {
+		reloc__mig_message(m, "%s: sending PRECHECK: %s", m->peer,
+		    reloc_strerror(rc));
+		goto out;
+	}
+	reloc_sxp_free(msg);
+	msg = NULL;
+	if ((rc = reloc_chan_expect(m->chan, RELOC_MSG_VERDICT, &msg, &why))
+	    < 0) {
+		reloc__mig_message(m, "%s: no verdict: %s", m->peer,
+		    why != NULL ? why : reloc_strerror(rc));
+		goto out;
+	}
+	findings = reloc_sxp_assoc(msg, "findings");
+	if (findings != NULL && (rc = reloc_verdict_from_sxp(findings,
+	    &m->res->verdict)) < 0) {
+		reloc__mig_message(m, "%s: malformed verdict", m->peer);
+		goto out;
+	}
+	if (m->ev != NULL && m->ev->verdict != NULL)
+		m->ev->verdict(&m->res->verdict, m->ev->arg);
+	if (reloc_verdict_blocks(&m->res->verdict)) {
+		reloc__mig_message(m, "prechecks on %s refused %s: see the "
+		    "findings; nothing was moved", s->o->host, m->dom.name);
+		rc = RELOC_ERR_DENIED;
+	}
+out:
+	free(why);
+	reloc_sxp_free(msg);
+	return rc;
+}
+
+/* STREAM: the message, then the backend's bytes. */
+static int
+src_stream(struct src *s)
+{
+	struct reloc__mig	*m = &s->m;
+	struct reloc_sxp	*msg = NULL, *dom = NULL;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_STREAMING);
+	if ((rc = reloc__msg_new(RELOC_MSG_STREAM, &msg)) < 0 ||
+	    (rc = reloc_domain_to_sxp(&m->dom, &dom)) < 0 ||
+	    (rc = reloc_sxp_append(msg, dom)) < 0 ||
+	    (rc = reloc_chan_send(m->chan, RELOC_MSG_STREAM, msg)) < 0) {
+		reloc_sxp_free(msg);
+		reloc__mig_message(m, "%s: sending STREAM: %s", m->peer,
+		    reloc_strerror(rc));
+		return rc;
+	}
+	reloc_sxp_free(msg);
+	s->saving = true;
+	rc = reloc__src_save(m, s->o);
+	if (rc < 0)
+		reloc__mig_message(m, "sending %s's memory to %s failed: %s",
+		    m->dom.name, m->peer, reloc_strerror(rc));
+	return rc;
+}
+
+static int
+src_wait_ready(struct src *s)
+{
+	struct reloc__mig	*m = &s->m;
+	char			*why = NULL;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_WAIT_READY);
+	rc = reloc_chan_expect(m->chan, RELOC_MSG_READY, NULL, &why);
+	if (rc == 0 && reloc__fault_at("src-ready") != RELOC_FA_NONE) {
+		reloc__fault_fire(reloc__fault_at("src-ready"), "src-ready",
+		    reloc_chan_fd(m->chan));
+		rc = RELOC_ERR_CLOSED;
+	}
+	if (rc < 0)
+		reloc__mig_message(m, "%s did not confirm the restore of %s: "
+		    "%s", m->peer, m->dom.name,
+		    why != NULL ? why : reloc_strerror(rc));
+	free(why);
+	return rc;
+}
+
+/* Undo everything before GO: the domain runs here as it did. */
+static void
+src_rollback(struct src *s)
+{
+	struct reloc__mig	*m = &s->m;
+	int			 rc;
+
+	if (s->renamed && (rc = m->hv->rename(m->priv, m->dom.domid,
+	    m->dom.name)) < 0)
+		log_warnx("migrate", "source %s: cannot rename %s back to %s: "
+		    "%s", m->label, s->away, m->dom.name, reloc_strerror(rc));
+	if (s->saving && (rc = m->hv->resume(m->priv, m->dom.domid)) < 0)
+		log_warnx("migrate", "source %s: resume failed: %s", m->label,
+		    reloc_strerror(rc));
+	if (s->saving && s->was_paused)
+		m->hv->pause(m->priv, m->dom.domid);
+	reloc__mig_state(m, RELOC_MS_FAILED);
+	m->res->outcome = RELOC_OUT_FAILED;
+	log_warnx("migrate", "source %s: failed, %s runs here as before: %s",
+	    m->label, m->dom.name, m->res->message);
+}
+
+static void
+src_unknown(struct src *s, const char *what)
+{
+	struct reloc__mig	*m = &s->m;
+
+	reloc__mig_state(m, RELOC_MS_UNKNOWN);
+	m->res->outcome = RELOC_OUT_UNKNOWN;
+	reloc__mig_message(m, "the final handshake with %s broke after GO "
+	    "(%s): %s may now be running on %s. The copy here is kept "
+	    "suspended as %s and will not be resumed automatically. Check "
+	    "'xm list' on %s: if %s runs there, destroy %s here; if it does "
+	    "not, recover it here with 'xm recover %s'", m->peer,
+	    what, m->dom.name, s->o->host, s->away, s->o->host, m->dom.name,
+	    s->away, m->dom.name);
+	log_errx("migrate", "source %s: %s", m->label, m->res->message);
+}
+
+/* READY received: rename, GO, DONE.  The point of no return is GO. */
+static int
+src_commit(struct src *s)
+{
+	struct reloc__mig	*m = &s->m;
+	struct reloc_sxp	*msg = NULL;
+	char			*why = NULL;
+	const char		*v;
+	int			 rc;
+
+	snprintf(s->away, sizeof(s->away), "%s%s", m->dom.name,
+	    RELOC_SUFFIX_AWAY);
+	if ((rc = m->hv->rename(m->priv, m->dom.domid, s->away)) < 0) {
+		reloc__mig_message(m, "cannot rename %s to %s here: %s",
+		    m->dom.name, s->away, reloc_strerror(rc));
+		return rc;
+	}
+	s->renamed = true;
+	reloc__mig_state(m, RELOC_MS_COMMITTING);
+	if (reloc__fault_at("src-go") != RELOC_FA_NONE)
+		reloc__fault_fire(reloc__fault_at("src-go"), "src-go",
+		    reloc_chan_fd(m->chan));
+	/* Point of no return: once a byte of GO is out, we cannot know. */
+	if ((rc = reloc__send_simple(m->chan, RELOC_MSG_GO, NULL, 0)) < 0) {
+		if (reloc_chan_sent_nothing(m->chan)) {
+			reloc__mig_message(m, "%s: could not send GO: %s",
+			    m->peer, reloc_strerror(rc));
+			return rc;
+		}
+		src_unknown(s, "GO only partly sent");
+		return RELOC_ERR_UNKNOWN_STATE;
+	}
+	rc = reloc_chan_expect(m->chan, RELOC_MSG_DONE, &msg, &why);
+	if (rc < 0) {
+		src_unknown(s, why != NULL ? why : reloc_strerror(rc));
+		free(why);
+		return RELOC_ERR_UNKNOWN_STATE;
+	}
+	v = reloc_sxp_value(msg, "unpaused-ns");
+	reloc__mig_summary(m, v != NULL ? strtoull(v, NULL, 10) : 0);
+	reloc_sxp_free(msg);
+	return 0;
+}
+
+static void
+src_finish(struct src *s)
+{
+	struct reloc__mig	*m = &s->m;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_DONE);
+	m->res->outcome = RELOC_OUT_MOVED;
+	if ((rc = m->hv->destroy(m->priv, m->dom.domid)) < 0) {
+		reloc__mig_message(m, "%s runs on %s; the suspended copy %s "
+		    "here could not be destroyed (%s): destroy it by hand",
+		    m->dom.name, s->o->host, s->away, reloc_strerror(rc));
+		log_warnx("migrate", "source %s: %s", m->label,
+		    m->res->message);
+		return;
+	}
+	reloc__mig_message(m, "%s moved to %s", m->dom.name, s->o->host);
+	log_info("migrate", "source %s: moved in %llu ms, downtime %.1f ms",
+	    m->label, (unsigned long long)m->res->summary.total_ms,
+	    m->res->summary.downtime_ms);
+}
+
+static void
+src_init(struct src *s, const struct reloc_hv_ops *hv, void *priv,
+    const struct reloc_migrate_opts *o, struct reloc_migrate_result *res)
+{
+	memset(s, 0, sizeof(*s));
+	memset(res, 0, sizeof(*res));
+	s->o = o;
+	s->m.role = "source";
+	s->m.hv = hv;
+	s->m.priv = priv;
+	s->m.ev = o->ev;
+	s->m.res = res;
+	s->m.local_family = o->local_family;
+	s->m.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+	s->m.start_ns = reloc__now_ns(CLOCK_MONOTONIC);
+	snprintf(s->m.label, sizeof(s->m.label), "%s to %s", o->domain,
+	    o->host);
+	snprintf(s->m.peer, sizeof(s->m.peer), "%s", o->host);
+	res->outcome = RELOC_OUT_FAILED;
+}
+
+int
+reloc_migrate_source(const struct reloc_hv_ops *hv, void *priv,
+    const struct reloc_migrate_opts *o, struct reloc_migrate_result *res)
+{
+	struct src	s;
+	int		rc;
+
+	if (hv == NULL || o == NULL || o->domain == NULL || o->host == NULL ||
+	    o->port == NULL || res == NULL)
+		return RELOC_ERR_INVAL;
+	src_init(&s, hv, priv, o, res);
+	if ((rc = src_describe(&s)) < 0 || (rc = src_connect(&s)) < 0 ||
+	    (rc = src_precheck(&s)) < 0)
+		goto fail_untouched;
+	if (o->check_only) {
+		reloc__mig_message(&s.m, "prechecks of %s on %s passed",
+		    s.m.dom.name, o->host);
+		res->outcome = RELOC_OUT_MOVED;
+		reloc__mig_state(&s.m, RELOC_MS_DONE);
+		goto out;
+	}
+	if ((rc = src_stream(&s)) < 0 || (rc = src_wait_ready(&s)) < 0)
+		goto fail_resume_source;
+	if ((rc = src_commit(&s)) == RELOC_ERR_UNKNOWN_STATE)
+		goto out;
+	if (rc < 0)
+		goto fail_resume_source;
+	src_finish(&s);
+	goto out;
+
+fail_resume_source:
+	src_rollback(&s);
+	goto out;
+fail_untouched:
+	/* Nothing was suspended or renamed: the domain never stopped. */
+	reloc__mig_state(&s.m, RELOC_MS_FAILED);
+	res->outcome = RELOC_OUT_FAILED;
+	log_warnx("migrate", "source %s: %s", s.m.label, res->message);
+out:
+	reloc_chan_free(s.m.chan);
+	reloc__mig_dispose(&s.m);
+	return 0;
+}

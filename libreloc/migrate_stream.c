@@ -1,0 +1,130 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Moving the backend's stream: straight between the backend and the
+ * socket, or through the pump when a rate cap or a stream fault is asked.
+ */
+
+#include <sys/socket.h>
+
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "reloc-int.h"
+#include "migrate.h"
+
+/*
+ * Backends read and write the stream with plain blocking calls: give them
+ * a blocking socket whose kernel deadlines stand in for the channel's
+ * poll() deadlines, so a peer that stalls cannot hang a worker.
+ */
+static int
+stream_fd(struct reloc__mig *m)
+{
+	int		fd = reloc_chan_fd(m->chan), fl;
+	struct timeval	tv = {
+		.tv_sec = m->timeout_ms / 1000,
+		.tv_usec = (m->timeout_ms % 1000) * 1000,
+	};
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1) {
+		log_warn("migrate", "%s: preparing the stream socket", m->peer);
+		return -1;
+	}
+	return fd;
+}
+
+int
+reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
+{
+	struct reloc_save_params p = {
+		.live = o->live,
+		.max_rounds = o->max_rounds,
+		.progress = reloc__mig_progress,
+		.progress_arg = m,
+	};
+	struct reloc__pump_opts	 po = {
+		.point = "src-stream",
+		.total = m->dom.memory_kb * 1024ull,
+		.rate_mbps = o->rate_mbps,
+	};
+	struct reloc__pump	*pump = NULL;
+	int			 fd = stream_fd(m);
+	int			 sp[2], rc, prc;
+
+	if (fd == -1)
+		return RELOC_ERR_IO;
+	if (o->rate_mbps == 0 && !reloc__fault_stream_armed(po.point))
+		return m->hv->save(m->priv, m->dom.domid, fd, &p);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("migrate", "socketpair");
+		return RELOC_ERR_IO;
+	}
+	if ((rc = reloc__pump_start(sp[1], fd, &po, &pump)) < 0)
+		goto out;
+	rc = m->hv->save(m->priv, m->dom.domid, sp[0], &p);
+	/* The pump sees the end of the stream, sends the rest, stops. */
+	shutdown(sp[0], SHUT_WR);
+	prc = reloc__pump_finish(pump, &m->stream_bytes);
+	if (rc == 0)
+		rc = prc;
+out:
+	close(sp[0]);
+	close(sp[1]);
+	return rc;
+}
+
+int
+reloc__dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
+{
+	struct reloc_restore_params p = {
+		.name = name,
+		.progress = reloc__mig_progress,
+		.progress_arg = m,
+	};
+	struct reloc__pump_opts	 po = {
+		.point = "dst-stream",
+		.total = m->dom.memory_kb * 1024ull,
+		.end_to = true,
+	};
+	struct reloc__pump	*pump = NULL;
+	int			 fd = stream_fd(m);
+	int			 sp[2], rc;
+
+	if (fd == -1)
+		return RELOC_ERR_IO;
+	if (!reloc__fault_stream_armed(po.point))
+		return m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("migrate", "socketpair");
+		return RELOC_ERR_IO;
+	}
+	if ((rc = reloc__pump_start(fd, sp[0], &po, &pump)) == 0) {
+		rc = m->hv->restore(m->priv, &m->dom, sp[1], &p, domid_r);
+		reloc__pump_stop(pump);
+		reloc__pump_finish(pump, &m->stream_bytes);
+	}
+	close(sp[0]);
+	close(sp[1]);
+	return rc;
+}

@@ -1,0 +1,62 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Memory: the target must have the domain's memory free, plus Xen's
+ * per-domain overhead (page tables, p2m, shadow pool).
+ */
+
+#include "reloc-int.h"
+#include "precheck.h"
+
+/*
+ * Xen's overhead: about 1 MiB per vcpu plus 8 KiB per MiB of guest memory
+ * (libxl's shadow and p2m estimates), plus 4 MiB.
+ */
+static uint64_t
+overhead_kb(const struct reloc_domain *dom)
+{
+	return 4096 + 1024ull * dom->vcpus + dom->memory_kb / 1024 * 8;
+}
+
+int
+reloc__precheck_memory(const struct reloc_precheck_ctx *ctx,
+    struct reloc_verdict *v)
+{
+	uint64_t	need = ctx->dom->memory_kb + overhead_kb(ctx->dom);
+	uint64_t	have = ctx->dst->free_memory_kb;
+
+	if (have < need)
+		return reloc_verdict_add(v, RELOC_SEV_ERROR, "memory",
+		    "MEMORY_SHORT", "free memory on the target (destroy or "
+		    "balloon down domains, or lower dom0-min-mem), or choose "
+		    "another target",
+		    "%s needs %llu MiB (%llu MiB memory + %llu MiB overhead), "
+		    "%s has %llu MiB free", ctx->dom->name,
+		    (unsigned long long)need / 1024,
+		    (unsigned long long)ctx->dom->memory_kb / 1024,
+		    (unsigned long long)overhead_kb(ctx->dom) / 1024,
+		    ctx->dst->hostname, (unsigned long long)have / 1024);
+	if (have < need + need / 10)
+		return reloc_verdict_add(v, RELOC_SEV_WARNING, "memory",
+		    "MEMORY_TIGHT", "expect no room for ballooning on the "
+		    "target",
+		    "%s leaves less than 10%% of free memory on %s "
+		    "(%llu of %llu MiB)", ctx->dom->name, ctx->dst->hostname,
+		    (unsigned long long)need / 1024,
+		    (unsigned long long)have / 1024);
+	return 0;
+}

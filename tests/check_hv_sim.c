@@ -1,0 +1,510 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Check suite for the sim backend (hv.c, hv_sim*.c): domain lifecycle,
+ * real pause, host facts, and save/restore through a socket between two
+ * processes, byte for byte, with corrupt and truncated streams.
+ */
+
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "common.h"
+#include "simhost.h"
+
+START_TEST(test_registry)
+{
+	const struct reloc_hv_ops *const *all = reloc_hv_all();
+	bool		 sim = false;
+	size_t		 i;
+
+	ck_assert_ptr_eq(reloc_hv_lookup("sim"), &reloc__hv_sim_ops);
+	ck_assert_ptr_null(reloc_hv_lookup("qemu"));
+	ck_assert_ptr_null(reloc_hv_lookup(NULL));
+	for (i = 0; all[i] != NULL; i++)
+		sim = sim || strcmp(all[i]->name, "sim") == 0;
+	ck_assert(sim);
+}
+END_TEST
+
+START_TEST(test_lifecycle)
+{
+	struct reloc_domain	 d = { 0 };
+	uint32_t		 web, db, id;
+	pid_t			 pid;
+
+	web = mkdom(sim_a, dir_a, "web01", 4, 0, false);
+	db = mkdom(sim_a, dir_a, "db01", 4, 0, true);
+	ck_assert_uint_ne(web, db);
+	ck_assert_uint_eq(ndoms(sim_a), 2);
+	ck_assert_int_eq(ops->describe(sim_a, "web01", &d), 0);
+	ck_assert_uint_eq(d.domid, web);
+	ck_assert_str_eq(d.name, "web01");
+	ck_assert_uint_eq(d.memory_kb, 4096);
+	ck_assert_int_eq(d.state, RELOC_DS_RUNNING);
+	ck_assert_uint_eq(strlen(d.uuid), 36);
+	ck_assert_ptr_nonnull(d.config);
+	/* Without a policy of its own it runs with the host's features. */
+	if (access("/proc/cpuinfo", R_OK) == 0)
+		ck_assert_uint_gt(d.nr_cpu_features, 0);
+	reloc_domain_dispose(&d);
+	ck_assert_int_eq(ops->describe(sim_a, "2", &d), 0);
+	ck_assert_str_eq(d.name, "db01");
+	ck_assert_int_eq(d.state, RELOC_DS_PAUSED);
+	reloc_domain_dispose(&d);
+	ck_assert_int_eq(ops->describe(sim_a, "0", &d), RELOC_ERR_NOENT);
+	ck_assert_int_eq(ops->describe(sim_a, "nope", &d), RELOC_ERR_NOENT);
+
+	/* Names are unique. */
+	ck_assert_int_eq(ops->rename(sim_a, db, "web01"), RELOC_ERR_EXIST);
+	ck_assert_int_eq(ops->rename(sim_a, web, "web01--migratedaway"), 0);
+	ck_assert_int_eq(reloc__sim_domid(sim_a, "web01--migratedaway", &id),
+	    0);
+	ck_assert_uint_eq(id, web);
+	ck_assert_int_eq(reloc__sim_domid(sim_a, "web01", &id),
+	    RELOC_ERR_NOENT);
+
+	pid = guest_pid(dir_a, web);
+	ck_assert(pid_running(pid));
+	ck_assert_int_eq(ops->destroy(sim_a, web), 0);
+	ck_assert(!pid_running(pid));
+	ck_assert_uint_eq(ndoms(sim_a), 1);
+	ck_assert_int_eq(access(dom_file(dir_a, web, "memory"), F_OK), -1);
+	ck_assert_int_eq(ops->destroy(sim_a, web), RELOC_ERR_NOENT);
+}
+END_TEST
+
+START_TEST(test_pause_stops_counter)
+{
+	uint32_t	 id;
+	uint64_t	 c1, c2, c3;
+
+	id = mkdom(sim_a, dir_a, "web01", 4, 1, false);
+	sleep_ms(30);
+	c1 = counter(sim_a, id);
+	ck_assert_uint_gt(c1, 0);
+	ck_assert_int_eq(ops->pause(sim_a, id), 0);
+	c2 = counter(sim_a, id);
+	sleep_ms(60);
+	ck_assert_uint_eq(counter(sim_a, id), c2);
+	ck_assert_int_eq(ops->unpause(sim_a, id), 0);
+	sleep_ms(60);
+	c3 = counter(sim_a, id);
+	ck_assert_uint_gt(c3, c2);
+
+	/* Created paused: it has not counted at all. */
+	id = mkdom(sim_a, dir_a, "db01", 4, 0, true);
+	sleep_ms(30);
+	ck_assert_uint_eq(counter(sim_a, id), 0);
+	ck_assert_int_eq(ops->unpause(sim_a, id), 0);
+	sleep_ms(30);
+	ck_assert_uint_gt(counter(sim_a, id), 0);
+}
+END_TEST
+
+START_TEST(test_host_info)
+{
+	struct reloc_hostinfo	 hi = { 0 };
+	char			*f;
+
+	mkdom(sim_a, dir_a, "web01", 8, 0, true);
+	ck_assert_int_eq(ops->host_info(sim_a, &hi), 0);
+	ck_assert_str_eq(hi.hv_version, "4.17.0");
+	ck_assert_uint_eq(hi.hv_major, 4);
+	ck_assert_uint_eq(hi.hv_minor, 17);
+	ck_assert_ptr_nonnull(strstr(hi.caps, "hvm-3.0-x86_64"));
+	ck_assert_uint_eq(hi.free_memory_kb, (16ull << 20) - 8192);
+	ck_assert_ptr_nonnull(hi.hostname);
+	ck_assert_ptr_nonnull(hi.cpu_vendor);
+	reloc_hostinfo_dispose(&hi);
+
+	f = write_file(dir_a, "host.sxp", "(host (hostname hostb)\n"
+	    " (hv-version 4.19.1) (cpu-features sse4_1 avx2)\n"
+	    " (cap-hvm no) (total-memory-kb 65536)\n"
+	    " (bridges (bridge (name xenbr0) (subnet 10.0.0.0/24)"
+	    " (mtu 9000))))\n");
+	free(f);
+	ck_assert_int_eq(ops->host_info(sim_a, &hi), 0);
+	ck_assert_str_eq(hi.hostname, "hostb");
+	ck_assert_uint_eq(hi.hv_minor, 19);
+	ck_assert(!hi.cap_hvm);
+	ck_assert(hi.cap_pv);
+	ck_assert_uint_eq(hi.nr_cpu_features, 2);
+	ck_assert_str_eq(hi.cpu_features[1], "avx2");
+	ck_assert_uint_eq(hi.free_memory_kb, 65536 - 8192);
+	ck_assert_uint_eq(hi.nr_bridges, 1);
+	ck_assert_str_eq(hi.bridges[0].name, "xenbr0");
+	ck_assert_str_eq(hi.bridges[0].subnet, "10.0.0.0/24");
+	ck_assert_uint_eq(hi.bridges[0].mtu, 9000);
+	reloc_hostinfo_dispose(&hi);
+}
+END_TEST
+
+/* Rounds count up, bytes never go back, the phases come in order. */
+static unsigned
+check_progress(const struct xfer *x, uint64_t pages)
+{
+	unsigned	 precopy = 0;
+	size_t		 i;
+
+	ck_assert_uint_ge(x->npr, 2);
+	for (i = 0; i < x->npr; i++) {
+		ck_assert_uint_eq(x->pr[i].total_pages, pages);
+		if (x->pr[i].phase == RELOC_PP_PRECOPY) {
+			precopy++;
+			ck_assert_uint_eq(x->pr[i].round, i + 1);
+			ck_assert_uint_eq(x->pr[i].suspended_ns, 0);
+		}
+		if (i > 0) {
+			ck_assert_uint_ge(x->pr[i].phase, x->pr[i - 1].phase);
+			ck_assert_uint_ge(x->pr[i].sent_bytes,
+			    x->pr[i - 1].sent_bytes);
+		}
+	}
+	ck_assert_int_eq(x->pr[x->npr - 2].phase, RELOC_PP_SUSPENDED);
+	ck_assert_uint_eq(x->pr[x->npr - 2].round, precopy + 1);
+	ck_assert_uint_gt(x->pr[x->npr - 2].suspended_ns, 0);
+	ck_assert_int_eq(x->pr[x->npr - 1].phase, RELOC_PP_DONE);
+	return precopy;
+}
+
+static void
+snapshot_hosts(void)
+{
+	free(write_file(dir_a, "host.sxp", "(host (snapshot yes))\n"));
+	free(write_file(dir_b, "host.sxp", "(host (snapshot yes))\n"));
+}
+
+/* The target holds the source's memory at pause, and counts on. */
+static void
+check_moved(uint32_t src, const struct reloc_domain *dom)
+{
+	struct reloc_domain	 d = { 0 };
+	char			 pre[4096], post[4096];
+	uint32_t		 dst = incoming();
+	uint64_t		 c;
+
+	ck_assert_int_eq(ops->describe(sim_a, dom->name, &d), 0);
+	ck_assert_int_eq(d.state, RELOC_DS_SUSPENDED);
+	reloc_domain_dispose(&d);
+	ck_assert_int_eq(ops->describe(sim_b, "web01--incoming", &d), 0);
+	ck_assert_int_eq(d.state, RELOC_DS_PAUSED);
+	ck_assert_str_eq(d.uuid, dom->uuid);
+	ck_assert_uint_eq(d.memory_kb, dom->memory_kb);
+	reloc_domain_dispose(&d);
+	ck_assert(same_file(dom_file(dir_a, src, "memory"),
+	    dom_file(dir_b, dst, "memory")));
+	snprintf(pre, sizeof(pre), "%s/snapshots/%s.pre", dir_a, dom->uuid);
+	snprintf(post, sizeof(post), "%s/snapshots/%s.post", dir_b,
+	    dom->uuid);
+	ck_assert(same_file(pre, post));
+	c = counter(sim_a, src);
+	ck_assert_uint_gt(c, 0);
+	ck_assert_uint_eq(counter(sim_b, dst), c);
+	sleep_ms(30);
+	ck_assert_uint_eq(counter(sim_b, dst), c);
+	ck_assert_int_eq(ops->unpause(sim_b, dst), 0);
+	sleep_ms(50);
+	ck_assert_uint_gt(counter(sim_b, dst), c);
+	ck_assert_uint_eq(counter(sim_a, src), c);
+}
+
+static uint32_t
+start_web(unsigned mb, unsigned rate, struct reloc_domain *d)
+{
+	uint32_t	 id = mkdom(sim_a, dir_a, "web01", mb, rate, false);
+
+	sleep_ms(20);
+	ck_assert_int_eq(ops->describe(sim_a, "web01", d), 0);
+	return id;
+}
+
+START_TEST(test_save_nonlive)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { .live = false };
+	uint32_t		 id;
+
+	snapshot_hosts();
+	id = start_web(8, 16, &d);
+	run_xfer(&x, id, &d);
+	ck_assert_int_eq(x.save_rc, 0);
+	ck_assert_int_eq(x.restore_status, 0);
+	ck_assert_uint_eq(check_progress(&x, 2048), 0);
+	check_moved(id, &d);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+START_TEST(test_save_live)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { .live = true };
+	uint32_t		 id;
+	unsigned		 rounds;
+
+	snapshot_hosts();
+	id = start_web(32, 8, &d);
+	run_xfer(&x, id, &d);
+	ck_assert_int_eq(x.save_rc, 0);
+	ck_assert_int_eq(x.restore_status, 0);
+	/* A modest rate converges well before the default 5 rounds. */
+	rounds = check_progress(&x, 8192);
+	ck_assert_uint_ge(rounds, 1);
+	ck_assert_uint_lt(rounds, 5);
+	ck_assert_uint_lt(x.pr[rounds - 1].remaining_pages, 50);
+	ck_assert_uint_ge(x.pr[x.npr - 1].sent_bytes, 32u << 20);
+	check_moved(id, &d);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+START_TEST(test_save_max_rounds)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { .live = true, .max_rounds = 2 };
+	uint32_t		 id;
+
+	snapshot_hosts();
+	id = start_web(8, 200, &d);
+	run_xfer(&x, id, &d);
+	ck_assert_int_eq(x.save_rc, 0);
+	ck_assert_int_eq(x.restore_status, 0);
+	ck_assert_uint_eq(check_progress(&x, 2048), 2);
+	ck_assert_uint_gt(x.pr[0].dirty_pps, 0);
+	check_moved(id, &d);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+START_TEST(test_save_bytes_bound)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { .live = true, .max_rounds = 60 };
+	uint32_t		 id;
+	unsigned		 rounds;
+
+	snapshot_hosts();
+	id = start_web(4, 400, &d);
+	run_xfer(&x, id, &d);
+	ck_assert_int_eq(x.save_rc, 0);
+	ck_assert_int_eq(x.restore_status, 0);
+	rounds = check_progress(&x, 1024);
+	ck_assert_uint_lt(rounds, 60);
+	/* 3x memory in pre-copy, at most 1x more once paused. */
+	ck_assert_uint_le(x.pr[x.npr - 1].sent_bytes, (4ull << 20) * 4 +
+	    65536);
+	check_moved(id, &d);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+/* After a failed save the source runs again; the target has nothing. */
+static void
+check_failed(uint32_t id, const struct xfer *x, int restore_rc)
+{
+	uint64_t	 c;
+
+	ck_assert_int_eq(x->restore_status, -restore_rc);
+	assert_empty(sim_b, dir_b);
+	ck_assert_int_eq(ops->resume(sim_a, id), 0);
+	c = counter(sim_a, id);
+	sleep_ms(50);
+	ck_assert_uint_gt(counter(sim_a, id), c);
+}
+
+START_TEST(test_corrupt_page)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { .live = true, .relay = RELAY_FLIP,
+				    .at = 300000 };
+	uint32_t		 id;
+
+	capture_start();
+	id = start_web(8, 4, &d);
+	run_xfer(&x, id, &d);
+	ck_assert_int_lt(x.save_rc, 0);
+	check_failed(id, &x, RELOC_ERR_PROTO);
+	reloc_domain_dispose(&d);
+	capture_stop();
+}
+END_TEST
+
+START_TEST(test_corrupt_header)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { .live = false, .relay = RELAY_FLIP,
+				    .at = 60 };
+	uint32_t		 id;
+
+	id = start_web(4, 0, &d);
+	run_xfer(&x, id, &d);
+	check_failed(id, &x, RELOC_ERR_PROTO);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+START_TEST(test_truncated)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { .live = true, .relay = RELAY_CUT,
+				    .at = 3u << 20 };
+	uint32_t		 id;
+
+	id = start_web(8, 4, &d);
+	run_xfer(&x, id, &d);
+	ck_assert_int_lt(x.save_rc, 0);
+	check_failed(id, &x, RELOC_ERR_CLOSED);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+START_TEST(test_nospc)
+{
+	struct reloc_domain	 d = { 0 }, big = { 0 };
+	struct xfer		 x = { .live = true };
+	uint32_t		 id;
+
+	free(write_file(dir_b, "host.sxp", "(host (total-memory-kb 8192))\n"));
+	id = start_web(16, 0, &d);
+	run_xfer(&x, id, &d);
+	ck_assert_int_lt(x.save_rc, 0);
+	check_failed(id, &x, RELOC_ERR_NOSPC);
+
+	big.name = (char *)(uintptr_t)"big";
+	big.memory_kb = 12288;
+	ck_assert_int_eq(reloc__sim_create(sim_b, &big, 0, false, &id),
+	    RELOC_ERR_NOSPC);
+	assert_empty(sim_b, dir_b);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+/* Run the admin tool on host A; its exit status and first line. */
+static int
+tool(const char *args, char *out, size_t len)
+{
+	char	 cmd[8192];
+	FILE	*p;
+	int	 st;
+
+	snprintf(cmd, sizeof(cmd), "%s/tools/xrelocd-sim -d '%s' %s 2>&1",
+	    TOP_BUILDDIR, dir_a, args);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	out[0] = '\0';
+	if (fgets(out, (int)len, p) != NULL)
+		out[strcspn(out, "\n")] = '\0';
+	while (fgetc(p) != EOF)
+		;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_tool)
+{
+	char		 out[512], path[4096];
+	uint32_t	 id;
+	unsigned long	 c1, c2;
+
+	snprintf(path, sizeof(path), "%s/tools/xrelocd-sim", TOP_BUILDDIR);
+	if (access(path, X_OK) != 0) {
+		fprintf(stderr, "test_tool: skipped, %s not built\n", path);
+		return;
+	}
+	ck_assert_int_eq(tool("create web01 --memory 4 --dirty-rate 1 "
+	    "--vif mac=00:16:3e:00:00:01,bridge=xenbr0 "
+	    "--disk vdev=hdc,path=/iso/a.iso,cdrom --usb 1-2,migratable",
+	    out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "1");
+	ck_assert_int_eq(reloc__sim_domid(sim_a, "web01", &id), 0);
+	track(dir_a, id);
+	ck_assert_int_eq(tool("info web01", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "(removable yes)"));
+	ck_assert_ptr_nonnull(strstr(out, "(migratable yes)"));
+	ck_assert_int_eq(tool("pause 1", out, sizeof(out)), 0);
+	ck_assert_int_eq(tool("counter web01", out, sizeof(out)), 0);
+	c1 = strtoul(out, NULL, 10);
+	ck_assert_uint_eq(counter(sim_a, id), c1);
+	ck_assert_int_eq(tool("list", out, sizeof(out)), 0);
+	ck_assert_int_eq(tool("unpause web01", out, sizeof(out)), 0);
+	sleep_ms(30);
+	ck_assert_int_eq(tool("counter web01", out, sizeof(out)), 0);
+	c2 = strtoul(out, NULL, 10);
+	ck_assert_uint_gt(c2, c1);
+	ck_assert_int_eq(tool("checksum web01", out, sizeof(out)), 0);
+	ck_assert_uint_eq(strlen(out), 16);
+	ck_assert_int_eq(tool("create web01", out, sizeof(out)), 1);
+	ck_assert_int_eq(tool("create", out, sizeof(out)), 2);
+	ck_assert_int_eq(tool("frobnicate web01", out, sizeof(out)), 2);
+	ck_assert_int_eq(tool("destroy web01", out, sizeof(out)), 0);
+	ck_assert_int_eq(tool("counter web01", out, sizeof(out)), 1);
+	ck_assert_uint_eq(ndoms(sim_a), 0);
+}
+END_TEST
+
+static Suite *
+hv_sim_suite(void)
+{
+	Suite	*s = suite_create("hv_sim");
+	TCase	*tc;
+
+	tc = tcase_create("domains");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_registry);
+	tcase_add_test(tc, test_lifecycle);
+	tcase_add_test(tc, test_pause_stops_counter);
+	tcase_add_test(tc, test_host_info);
+	tcase_add_test(tc, test_tool);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stream");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_save_nonlive);
+	tcase_add_test(tc, test_save_live);
+	tcase_add_test(tc, test_save_max_rounds);
+	tcase_add_test(tc, test_save_bytes_bound);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stream_errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_corrupt_page);
+	tcase_add_test(tc, test_corrupt_header);
+	tcase_add_test(tc, test_truncated);
+	tcase_add_test(tc, test_nospc);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(hv_sim_suite());
+	int	 failed;
+
+	suite_pid = getpid();
+	srunner_run_all(sr, CK_ENV);
+	sweep();
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,114 @@
+#!/bin/sh
+# The daemon as an admin meets it: xend's XML-RPC call still works, a bad
+# config on SIGHUP keeps the running one, peers that never say HELLO are
+# dropped, SIGTERM lets a running migration finish, xm without a daemon
+# says what to check.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+start_host A
+start_host B
+sim_on A create web01 --memory 32 --dirty-rate 5 >/dev/null
+
+# A script that spoke XML-RPC to xend keeps working.
+cat >"$WORK/xend.py" <<'PY'
+import http.client, socket, sys, xmlrpc.client
+class Conn(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost")
+        self.unix = path
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(self.unix)
+class Unix(xmlrpc.client.Transport):
+    def __init__(self, path):
+        super().__init__()
+        self.unix = path
+    def make_connection(self, host):
+        return Conn(self.unix)
+server = xmlrpc.client.ServerProxy("http://localhost/RPC2",
+                                   transport=Unix(sys.argv[1]))
+try:
+    print(server.xend.domain.migrate(sys.argv[2], "127.0.0.1", True,
+                                     int(sys.argv[3]), -1, False, False))
+except xmlrpc.client.Fault as f:
+    print("fault", f.faultCode, f.faultString)
+    sys.exit(1)
+PY
+check "xend.domain.migrate over the control socket moves web01" \
+    python3 "$WORK/xend.py" "$WORK/A/ctl.sock" web01 "$(port_of B)"
+check "xend.domain.migrate: web01 runs only on B" runs_only_on B web01
+check "xend.domain.migrate: a missing domain is a fault" \
+    sh -c "! python3 $WORK/xend.py $WORK/A/ctl.sock nosuch $(port_of B) >/dev/null"
+check "control socket is mode 0600" \
+    [ "$(stat -c %a "$WORK/A/ctl.sock")" = 600 ]
+check "pidfile names the daemon" \
+    [ "$(cat "$WORK/A/pid")" = "$(cat "$WORK/A/daemon.pid")" ]
+
+# SIGHUP with a broken file: logged, the old configuration stays.
+cp "$WORK/B/xend-config.sxp" "$WORK/B/good.sxp"
+echo "(xend-relocation-port 70000)" >>"$WORK/B/xend-config.sxp"
+kill -HUP "$(cat "$WORK/B/daemon.pid")"
+sleep 0.3
+check "SIGHUP with errors: logged" grep -q "keeping the running configuration" "$WORK/B/log"
+cp "$WORK/B/good.sxp" "$WORK/B/xend-config.sxp"
+migrate B A web01 -l
+check "SIGHUP with errors: B still migrates" [ "$XM_RC" -eq 0 ]
+
+# A peer that connects and says nothing is dropped after the HELLO timeout.
+python3 - "$(port_of A)" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+time.sleep(6)
+PY
+silent=$!
+sleep 4.5
+check "silent peer dropped after xrelocd-hello-timeout" \
+    grep -q -E "no HELLO within 3s|no HELLO: timed out" "$WORK/A/log"
+wait $silent || true
+
+# Garbage instead of HELLO: refused with a protocol error naming the peer.
+python3 - "$(port_of A)" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+s.settimeout(3)
+try:
+    s.recv(100)
+except Exception:
+    pass
+PY
+sleep 0.3
+check "garbage peer: protocol error logged with its address" \
+    grep -q "peer 127.0.0.1:[0-9]*: .*magic" "$WORK/A/log"
+check "garbage peer: web01 still runs on A" runs_only_on A web01
+
+# SIGTERM during a migration: the migration finishes, then the daemon exits.
+sim_on A create big --memory 256 --dirty-rate 0 >/dev/null
+xm_on A migrate -l -r 200 -p "$(port_of B)" big 127.0.0.1 >"$WORK/big.out" 2>&1 &
+xmpid=$!
+sleep 0.5
+kill -TERM "$(cat "$WORK/A/daemon.pid")"
+set +e
+wait $xmpid
+rc=$?
+set -e
+check "SIGTERM: the running migration finished (xm exit 0)" [ "$rc" -eq 0 ]
+check "SIGTERM: big runs on B" runs_only_on B big
+# It answers xm a moment longer (xrelocd(8), SIGNALS), then exits.
+i=0
+while kill -0 "$(cat "$WORK/A/daemon.pid")" 2>/dev/null && [ $i -lt 50 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+check "SIGTERM: the daemon exited" sh -c "! kill -0 $(cat "$WORK/A/daemon.pid") 2>/dev/null"
+
+# xm with no daemon behind the socket.
+set +e
+XRELOCD_SOCKET=$WORK/none.sock "$XM" list >"$WORK/xm.out" 2>&1
+rc=$?
+set -e
+check "xm without a daemon: exit 1" [ "$rc" -eq 1 ]
+check "xm without a daemon: names the socket" grep -q "none.sock" "$WORK/xm.out"
+
+finish

@@ -1,0 +1,54 @@
+#!/bin/bash
+# Copyright (c) 2026 The xrelocd developers
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+#
+# Step 2: xrelocd moves a running PVH guest live ("xm migrate -l") from
+# laba to labb and back.  First "xm migrate --check" must pass and move
+# nothing; after each move "xm list" on the target must show the guest.
+set -eu
+. /lab/share/dom0/lab-lib.sh
+
+need_daemon
+g=lab-pvh
+if ! has_domain "$g"; then
+	destroy_everywhere "$g"
+	create_guest "$g" pvh 128 || fail "cannot start PVH guest $g on laba"
+fi
+
+read -r rc secs <<< "$(timed "$LAB_OUT/step2-check.out" xm migrate --check "$g" labb)"
+[ "$rc" = 0 ] || fail "xm migrate --check $g labb exited $rc:" \
+    "$(tail -n 3 "$LAB_OUT/step2-check.out" | tr '\n' ' ')"
+has_domain "$g" || fail "xm migrate --check moved or lost $g"
+
+# xm_move FROM TO: one live migration, checked and timed.
+xm_move()
+{
+	local from=$1 to=$2 before why rc secs _ out=$LAB_OUT/step2-xm-$1.out
+
+	read -r _ before <<< "$(on "$from" ticks "$g" 3)"
+	read -r rc secs <<< "$(timed "$out" on "$from" xm_migrate -l "$g" "$to")"
+	[ "$rc" = 0 ] || fail "xm migrate -l $g $to on $from exited $rc:" \
+	    "$(tail -n 3 "$out" | tr '\n' ' ')"
+	bench "xm pvh-live-${from#lab}-${to#lab} $secs"
+	why=$(moved "$g" "$from" "$to" "$before") ||
+	    fail "after xm migrate -l $from -> $to: $why"
+	on "$to" xm_list | grep -q "^$g " ||
+	    fail "xm list on $to does not show $g"
+	echo "${from#lab}->${to#lab} $secs s, $why"
+}
+
+ab=$(xm_move laba labb)
+ba=$(xm_move labb laba)
+destroy_everywhere "$g"
+pass "xm migrate -l $ab; $ba"

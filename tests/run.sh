@@ -1,0 +1,67 @@
+#!/bin/sh
+# The whole test suite, as CI runs it: build, every Check suite and
+# integration test, man page lint, the same again under ASan/UBSan, and
+# make distcheck.  Set XRELOCD_SKIP_SAN=1 or XRELOCD_SKIP_DISTCHECK=1 to
+# leave those out while working.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+sh "$top/scripts/setup.sh"
+
+status=0
+summary=""
+run() {
+	name=$1
+	shift
+	echo "=== $name"
+	if "$@"; then
+		summary="$summary
+$name: passed"
+	else
+		summary="$summary
+$name: FAILED"
+		status=1
+	fi
+}
+
+check_in() {
+	make -C "$1" check -j2 >"$1/check.out" 2>&1
+	rc=$?
+	grep -E '^(# |PASS|FAIL|SKIP|ERROR|XFAIL)' "$1/check.out" || true
+	[ $rc -eq 0 ] || { find "$1/tests" -name '*.log' -newer "$1/Makefile" \
+	    -exec grep -l -E '^(FAIL|ERROR)' {} + 2>/dev/null |
+	    while read -r f; do echo "--- $f"; tail -n 30 "$f"; done; }
+	return $rc
+}
+
+check_san() (
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	check_in "$1"
+)
+
+# Totals over every run of the automake harness, as one closing line.
+totals() {
+	cat "$@" 2>/dev/null | awk '
+	    /^# PASS:/ { p += $3 } /^# XFAIL:/ { p += $3 }
+	    /^# FAIL:/ { f += $3 } /^# ERROR:/ { f += $3 } /^# XPASS:/ { f += $3 }
+	    /^# SKIP:/ { s += $3 }
+	    END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
+}
+
+build=${XRELOCD_BUILD:-$top/_build}
+run "check" check_in "$build"
+
+if [ "${XRELOCD_SKIP_SAN:-0}" != 1 ]; then
+	san=${build}-san
+	XRELOCD_BUILD=$san XRELOCD_CONFIGURE=--enable-sanitizers \
+	    sh "$top/scripts/setup.sh"
+	run "check (ASan+UBSan)" check_san "$san"
+fi
+if [ "${XRELOCD_SKIP_DISTCHECK:-0}" != 1 ]; then
+	run "distcheck" sh -c "make -C '$build' distcheck >'$build/distcheck.out' 2>&1 || { tail -n 40 '$build/distcheck.out'; exit 1; }"
+fi
+
+echo "=== summary$summary"
+echo "tests: $(totals "$build/check.out" "${build}-san/check.out")"
+exit $status

@@ -1,0 +1,360 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Sim hosts for the tests: two host directories in tmpfs per test, domain
+ * creation, a transfer from host A to host B through a socket (optionally
+ * through a relay that damages the stream), and a teardown that proves no
+ * guest outlives its test.
+ */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "common.h"
+#include "simhost.h"
+
+#define MAX_TRACKED	64
+
+pid_t		 suite_pid;
+char		*dir_a, *dir_b;
+void		*sim_a, *sim_b;
+static pid_t	 tracked[MAX_TRACKED];
+static size_t	 ntracked;
+
+const struct reloc_hv_ops *ops = &reloc__hv_sim_ops;
+
+void
+sleep_ms(unsigned ms)
+{
+	struct timespec	 ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+char *
+dom_file(const char *dir, uint32_t domid, const char *file)
+{
+	static char	 path[2][4096];
+	static int	 i;
+
+	i ^= 1;
+	snprintf(path[i], sizeof(path[i]), "%s/dom/%" PRIu32 "/%s", dir,
+	    domid, file);
+	return path[i];
+}
+
+pid_t
+guest_pid(const char *dir, uint32_t domid)
+{
+	FILE	*f;
+	long	 pid = -1;
+
+	if ((f = fopen(dom_file(dir, domid, "guest.pid"), "r")) != NULL) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return (pid_t)pid;
+}
+
+/* Remember a guest so teardown can prove it is gone. */
+void
+track(const char *dir, uint32_t domid)
+{
+	pid_t	 pid = guest_pid(dir, domid);
+
+	if (pid > 0 && ntracked < MAX_TRACKED)
+		tracked[ntracked++] = pid;
+}
+
+bool
+pid_running(pid_t pid)
+{
+	char	 path[64], buf[256], *p;
+	FILE	*f;
+	bool	 alive = false;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	if (fgets(buf, sizeof(buf), f) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL)
+		alive = p[2] != 'Z' && p[2] != 'X';
+	fclose(f);
+	return alive;
+}
+
+uint32_t
+mkdom(void *sim, const char *dir, const char *name, unsigned mb,
+    unsigned rate, bool paused)
+{
+	struct reloc_domain	 d = { 0 };
+	uint32_t		 domid = 0;
+
+	d.name = (char *)(uintptr_t)name;
+	d.memory_kb = (uint64_t)mb * 1024;
+	d.vcpus = 1;
+	d.type = RELOC_DOM_PVH;
+	ck_assert_int_eq(reloc__sim_create(sim, &d, rate, paused, &domid), 0);
+	ck_assert_uint_gt(domid, 0);
+	track(dir, domid);
+	return domid;
+}
+
+uint64_t
+counter(void *sim, uint32_t domid)
+{
+	uint64_t	 v = 0;
+
+	ck_assert_int_eq(reloc__sim_counter(sim, domid, &v), 0);
+	return v;
+}
+
+void
+destroy_all(void *sim)
+{
+	struct reloc_domain	*doms = NULL;
+	size_t			 i, n = 0;
+
+	if (sim == NULL || ops->list(sim, &doms, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		ops->destroy(sim, doms[i].domid);
+		reloc_domain_dispose(&doms[i]);
+	}
+	free(doms);
+}
+
+/*
+ * Sim hosts live in tmpfs when there is one: guest memory in a disk file
+ * can stall its writes behind writeback for longer than the tests wait.
+ */
+static char *
+shm_tmpdir(const char *tag)
+{
+	char	*path;
+
+	ck_assert_int_ge(asprintf(&path, "%s/xrelocd-sim-%ld-%s-XXXXXX",
+	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+	    (long)suite_pid, tag), 0);
+	ck_assert_ptr_nonnull(mkdtemp(path));
+	return path;
+}
+
+void
+setup(void)
+{
+	log_silence();
+	ntracked = 0;
+	dir_a = shm_tmpdir("a");
+	dir_b = shm_tmpdir("b");
+	ck_assert_int_eq(reloc__sim_open_dir(dir_a, &sim_a), 0);
+	ck_assert_int_eq(reloc__sim_open_dir(dir_b, &sim_b), 0);
+}
+
+void
+teardown(void)
+{
+	size_t	 i;
+
+	destroy_all(sim_a);
+	destroy_all(sim_b);
+	ops->close(sim_a);
+	ops->close(sim_b);
+	sim_a = sim_b = NULL;
+	/* No guest may outlive the suite. */
+	for (i = 0; i < ntracked; i++)
+		ck_assert_msg(!pid_running(tracked[i]), "guest %ld leaked",
+		    (long)tracked[i]);
+	rm_rf(dir_a);
+	rm_rf(dir_b);
+	free(dir_a);
+	free(dir_b);
+}
+
+size_t
+ndoms(void *sim)
+{
+	struct reloc_domain	*doms = NULL;
+	size_t			 i, n = 0;
+
+	ck_assert_int_eq(ops->list(sim, &doms, &n), 0);
+	for (i = 0; i < n; i++)
+		reloc_domain_dispose(&doms[i]);
+	free(doms);
+	return n;
+}
+
+/* Nothing left of any domain: no list entry, no directory. */
+void
+assert_empty(void *sim, const char *dir)
+{
+	char	 path[4096];
+	int	 entries = 0;
+	FILE	*p;
+
+	ck_assert_uint_eq(ndoms(sim), 0);
+	snprintf(path, sizeof(path), "ls -A '%s/dom' | wc -l", dir);
+	ck_assert_ptr_nonnull(p = popen(path, "r"));
+	ck_assert_int_eq(fscanf(p, "%d", &entries), 1);
+	pclose(p);
+	ck_assert_int_eq(entries, 0);
+}
+
+bool
+same_file(const char *a, const char *b)
+{
+	char	 cmd[8300];
+
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+	return system(cmd) == 0;
+}
+
+static void
+progress_cb(const struct reloc_progress *p, void *arg)
+{
+	struct xfer	*x = arg;
+
+	if (x->npr < sizeof(x->pr) / sizeof(x->pr[0]))
+		x->pr[x->npr++] = *p;
+}
+
+static void
+relay_main(int from, int to, enum relay mode, uint64_t at)
+{
+	static char	 buf[65536];
+	uint64_t	 off = 0;
+	ssize_t		 n;
+
+	/* The restore may give up first: a closed pipe ends the relay. */
+	signal(SIGPIPE, SIG_IGN);
+	while ((n = read(from, buf, sizeof(buf))) > 0) {
+		if (mode == RELAY_FLIP && at >= off && at < off + (uint64_t)n)
+			buf[at - off] ^= 0x40;
+		if (mode == RELAY_CUT && off + (uint64_t)n >= at)
+			n = (ssize_t)(at - off);
+		if (n > 0 && write(to, buf, (size_t)n) != n)
+			_exit(1);
+		off += (uint64_t)n;
+		if (mode == RELAY_CUT && off >= at)
+			_exit(0);
+	}
+	_exit(0);
+}
+
+static void
+restore_main(const struct reloc_domain *dom, int fd)
+{
+	struct reloc_restore_params	 p = { .name = "web01--incoming" };
+	uint32_t			 domid;
+	int				 rc;
+
+	rc = ops->restore(sim_b, dom, fd, &p, &domid);
+	_exit(rc == 0 ? 0 : -rc);
+}
+
+static int
+wait_exit(pid_t pid)
+{
+	int	 status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Save domid from host A while another process restores it on host B,
+ * optionally through a relay that damages the stream.
+ */
+void
+run_xfer(struct xfer *x, uint32_t domid, const struct reloc_domain *dom)
+{
+	struct reloc_save_params p = { .live = x->live,
+				    .max_rounds = x->max_rounds,
+				    .progress = progress_cb,
+				    .progress_arg = x };
+	int		 s[2], q[2];
+	pid_t		 relay = -1, rest;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+	q[0] = s[1];
+	q[1] = -1;
+	if (x->relay != RELAY_NONE) {
+		ck_assert_int_eq(pipe(q), 0);
+		if ((relay = fork()) == 0) {
+			close(s[0]);
+			close(q[0]);
+			relay_main(s[1], q[1], x->relay, x->at);
+		}
+		close(s[1]);
+		close(q[1]);
+	}
+	if ((rest = fork()) == 0) {
+		close(s[0]);
+		restore_main(dom, q[0]);
+	}
+	close(q[0]);
+	x->save_rc = ops->save(sim_a, domid, s[0], &p);
+	close(s[0]);
+	x->restore_status = wait_exit(rest);
+	if (relay != -1)
+		wait_exit(relay);
+}
+
+uint32_t
+incoming(void)
+{
+	uint32_t	 id = 0;
+
+	ck_assert_int_eq(reloc__sim_domid(sim_b, "web01--incoming", &id), 0);
+	track(dir_b, id);
+	return id;
+}
+
+/*
+ * A failed test skips its teardown: kill whatever guests its hosts still
+ * hold (their pid files) and remove the hosts.
+ */
+void
+sweep(void)
+{
+	char	 cmd[512];
+	int	 r;
+
+	snprintf(cmd, sizeof(cmd), "for f in /dev/shm/xrelocd-sim-%ld-* "
+	    "/tmp/xrelocd-sim-%ld-*; do [ -d \"$f\" ] || continue; "
+	    "cat \"$f\"/dom/*/guest.pid 2>/dev/null | xargs -r kill -9; "
+	    "rm -rf \"$f\"; done", (long)suite_pid, (long)suite_pid);
+	r = system(cmd);
+	(void)r;
+}
+

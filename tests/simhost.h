@@ -1,0 +1,79 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Sim hosts for the tests (simhost.c): fixtures, helpers and transfers
+ * between two simulated hosts.
+ */
+
+#ifndef TESTS_SIMHOST_H
+#define TESTS_SIMHOST_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reloc-int.h"
+
+extern pid_t	 suite_pid;	/* set by main: names the hosts' dirs */
+extern char	*dir_a, *dir_b;	/* host A (source) and B (target) */
+extern void	*sim_a, *sim_b;
+extern const struct reloc_hv_ops *ops;
+
+/* How the bytes travel from save to restore. */
+enum relay {
+	RELAY_NONE,
+	RELAY_FLIP,		/* flip one bit of byte `at` */
+	RELAY_CUT,		/* forward `at` bytes, then close */
+};
+
+struct xfer {
+	bool		 live;
+	unsigned	 max_rounds;
+	enum relay	 relay;
+	uint64_t	 at;
+	int		 save_rc;
+	int		 restore_status;	/* -rc of the restore */
+	struct reloc_progress pr[64];
+	size_t		 npr;
+};
+
+void	 setup(void);
+void	 teardown(void);
+/* Kill the guests and remove the hosts a failed test left behind. */
+void	 sweep(void);
+
+void	 sleep_ms(unsigned ms);
+/* DIR/dom/ID/FILE (two static buffers, alternating). */
+char	*dom_file(const char *dir, uint32_t domid, const char *file);
+pid_t	 guest_pid(const char *dir, uint32_t domid);
+void	 track(const char *dir, uint32_t domid);
+bool	 pid_running(pid_t pid);
+uint32_t mkdom(void *sim, const char *dir, const char *name, unsigned mb,
+	    unsigned rate, bool paused);
+uint64_t counter(void *sim, uint32_t domid);
+void	 destroy_all(void *sim);
+size_t	 ndoms(void *sim);
+void	 assert_empty(void *sim, const char *dir);
+bool	 same_file(const char *a, const char *b);
+/* Save domid on A while a child restores it on B as web01--incoming. */
+void	 run_xfer(struct xfer *x, uint32_t domid,
+	    const struct reloc_domain *dom);
+/* The id of web01--incoming on B (tracked). */
+uint32_t incoming(void);
+
+#endif /* TESTS_SIMHOST_H */

@@ -1,0 +1,255 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * A fake xrelocd control server for check_xm: a forked child on a UNIX
+ * socket answering canned XML-RPC.  Job 1 moves after one progress
+ * report, job 2 fails its prechecks with findings, job 3 ends with the
+ * owner unknown; domain "nosuch" is a fault.
+ */
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "xm_fake.h"
+
+/* Every builder call must succeed. */
+#define OK(e)	ck_assert_int_eq((e), 0)
+
+static int	status_calls;
+
+/* A job status as xrelocd sends it. */
+struct reloc_xv *
+fake_status(const char *state, int exit_code, const char *msg)
+{
+	struct reloc_xv	*st, *fs;
+
+	OK(reloc_xv_new_struct(&st));
+	OK(reloc_xv_struct_set_int(st, "job", 1));
+	OK(reloc_xv_struct_set_string(st, "domain", "web01"));
+	OK(reloc_xv_struct_set_string(st, "host", "hostB"));
+	OK(reloc_xv_struct_set_bool(st, "live", true));
+	OK(reloc_xv_struct_set_bool(st, "check", false));
+	OK(reloc_xv_struct_set_string(st, "state", state));
+	OK(reloc_xv_struct_set_int(st, "exit", exit_code));
+	OK(reloc_xv_struct_set_string(st, "message", msg));
+	OK(reloc_xv_new_array(&fs));
+	OK(reloc_xv_struct_set(st, "findings", fs));
+	return st;
+}
+
+void
+fake_add_progress(struct reloc_xv *st)
+{
+	struct reloc_xv	*p;
+
+	OK(reloc_xv_new_struct(&p));
+	OK(reloc_xv_struct_set_string(p, "phase", "precopy"));
+	OK(reloc_xv_struct_set_int(p, "round", 2));
+	OK(reloc_xv_struct_set_i8(p, "sent_bytes", 768 << 20));
+	OK(reloc_xv_struct_set_i8(p, "remaining_pages", 1234));
+	OK(reloc_xv_struct_set_i8(p, "total_pages", 262144));
+	OK(reloc_xv_struct_set_i8(p, "rate_bps", 118200000));
+	OK(reloc_xv_struct_set_i8(p, "dirty_pps", 2500));
+	OK(reloc_xv_struct_set(st, "progress", p));
+}
+
+void
+fake_add_summary(struct reloc_xv *st)
+{
+	struct reloc_xv	*sm;
+
+	OK(reloc_xv_new_struct(&sm));
+	OK(reloc_xv_struct_set_i8(sm, "total_ms", 4200));
+	OK(reloc_xv_struct_set_double(sm, "downtime_ms", 18.2));
+	OK(reloc_xv_struct_set_i8(sm, "bytes", 1149239296LL));
+	OK(reloc_xv_struct_set_int(sm, "rounds", 4));
+	OK(reloc_xv_struct_set_i8(sm, "memory_bytes", 1094500000LL));
+	OK(reloc_xv_struct_set(st, "summary", sm));
+}
+
+void
+fake_add_finding(struct reloc_xv *st, const char *sev, const char *check,
+    const char *code, const char *msg, const char *fix)
+{
+	struct reloc_xv	*f;
+
+	OK(reloc_xv_new_struct(&f));
+	OK(reloc_xv_struct_set_string(f, "severity", sev));
+	OK(reloc_xv_struct_set_string(f, "check", check));
+	OK(reloc_xv_struct_set_string(f, "code", code));
+	OK(reloc_xv_struct_set_string(f, "message", msg));
+	OK(reloc_xv_struct_set_string(f, "fix", fix));
+	OK(reloc_xv_array_append(reloc_xv_member(st, "findings"), f));
+}
+
+static struct reloc_xv *
+canned_status(int64_t job)
+{
+	struct reloc_xv	*st;
+
+	status_calls++;
+	if (job == 1) {		/* moves after one progress report */
+		st = fake_status(status_calls == 1 ? "streaming" : "done",
+		    status_calls == 1 ? -1 : 0, "");
+		fake_add_progress(st);
+		if (status_calls > 1)
+			fake_add_summary(st);
+	} else if (job == 2) {	/* refused by the prechecks */
+		st = fake_status(status_calls == 1 ? "precheck" : "failed",
+		    status_calls == 1 ? -1 : 1, "hostB refused: 1 precheck "
+		    "error");
+		fake_add_finding(st, "warning", "media", "MEDIA_INSERTED",
+		    "a CD-ROM image is inserted", "eject it");
+		if (status_calls > 1)
+			fake_add_finding(st, "error", "cpu", "CPU_FEATURES_MISSING",
+			    "hostB lacks avx2", "--force cpu");
+	} else {		/* the handshake broke after GO */
+		st = fake_status("unknown", 3, "GO sent, no DONE: web01 may "
+		    "run on hostB; it is suspended here as "
+		    "web01--migratedaway");
+	}
+	return st;
+}
+
+static struct reloc_xv *
+canned_domains(void)
+{
+	struct reloc_xv	*arr, *d;
+	int		 i;
+
+	OK(reloc_xv_new_array(&arr));
+	for (i = 0; i < 2; i++) {
+		OK(reloc_xv_new_struct(&d));
+		OK(reloc_xv_struct_set_string(d, "name",
+		    i == 0 ? "web01" : "db01"));
+		OK(reloc_xv_struct_set_int(d, "domid", i + 5));
+		OK(reloc_xv_struct_set_i8(d, "memory_mb", 1024));
+		OK(reloc_xv_struct_set_int(d, "vcpus", 2));
+		OK(reloc_xv_struct_set_string(d, "state",
+		    i == 0 ? "running" : "paused"));
+		OK(reloc_xv_struct_set_string(d, "type", "pvh"));
+		OK(reloc_xv_array_append(arr, d));
+	}
+	return arr;
+}
+
+/* The answer to one call: a value, or a fault document. */
+static char *
+answer(const char *method, const struct reloc_xv *params, size_t *len_r)
+{
+	const struct reloc_xv	*p0 = reloc_xv_nth(params, 0, NULL);
+	struct reloc_xv		*v = NULL;
+	const char		*dom;
+	char			*doc = NULL;
+	int64_t			 job = 0;
+
+	if (strcmp(method, "xrelocd.migrate") == 0) {
+		dom = reloc_xv_member_string(p0, "domain");
+		if (strcmp(dom, "nosuch") == 0) {
+			reloc_xmlrpc_fault_encode(4, "no domain nosuch here",
+			    &doc, len_r);
+			return doc;
+		}
+		reloc_xv_new_struct(&v);
+		reloc_xv_struct_set_int(v, "job", strcmp(dom, "web01") == 0 ?
+		    1 : strcmp(dom, "db01") == 0 ? 2 : 3);
+	} else if (strcmp(method, "xrelocd.job.status") == 0) {
+		reloc_xv_get_int(p0, &job);
+		v = canned_status(job);
+	} else if (strcmp(method, "xrelocd.domain.list") == 0)
+		v = canned_domains();
+	else {
+		reloc_xmlrpc_fault_encode(2, "unknown method", &doc, len_r);
+		return doc;
+	}
+	reloc_xmlrpc_response_encode(v, &doc, len_r);
+	reloc_xv_free(v);
+	return doc;
+}
+
+static void
+serve_one(int fd)
+{
+	struct reloc_xv	*params = NULL;
+	char		 buf[65536], *method = NULL, *doc, *resp;
+	const char	*body;
+	size_t		 len = 0, blen, used, dlen, rlen;
+	ssize_t		 n;
+
+	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
+		len += (size_t)n;
+		if (reloc_xmlrpc_http_request_parse("test", buf, len, &body,
+		    &blen, &used) != RELOC_ERR_AGAIN)
+			break;
+	}
+	if (reloc_xmlrpc_call_decode("test", body, blen, &method,
+	    &params) != 0)
+		_exit(1);
+	doc = answer(method, params, &dlen);
+	reloc_xmlrpc_http_response(200, doc, dlen, &resp, &rlen);
+	if (write(fd, resp, rlen) != (ssize_t)rlen)
+		_exit(1);
+	free(resp);
+	free(doc);
+	free(method);
+	reloc_xv_free(params);
+}
+
+
+pid_t
+fake_server_start(const char *path)
+{
+	struct sockaddr_un	sun;
+	pid_t			pid;
+	int			lfd, fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(path), sizeof(sun.sun_path));
+	strcpy(sun.sun_path, path);
+	ck_assert_int_ge(lfd = socket(AF_UNIX, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(lfd, 8), 0);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		for (;;) {
+			if ((fd = accept(lfd, NULL, NULL)) == -1)
+				_exit(1);
+			serve_one(fd);
+			close(fd);
+		}
+	}
+	close(lfd);
+	return pid;
+}
+
+void
+fake_server_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}

@@ -1,0 +1,119 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The xm command's internals, shared by its files and by tests/check_xm.c:
+ * the control-socket client, the migrate options, and the pure formatting
+ * of sizes, rates, progress lines, summaries and JSON.
+ */
+
+#ifndef XM_H
+#define XM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "reloc.h"
+
+/* Exit codes, as documented in xm(1). */
+#define XM_EXIT_OK	0	/* moved, or the check passed */
+#define XM_EXIT_FAILED	1	/* failed; the domain runs on the source */
+#define XM_EXIT_USAGE	2
+#define XM_EXIT_UNKNOWN	3	/* the final handshake broke */
+
+#define XM_DEFAULT_SOCKET	"/run/xrelocd/xrelocd.sock"
+#define XM_POLL_MS		150
+
+/* Global state of one run (options before the subcommand). */
+struct xm {
+	const char	*socket;	/* -S, $XRELOCD_SOCKET or default */
+	FILE		*out;		/* stdout, or a file in tests */
+	FILE		*err;
+	bool		 tty;		/* out is a terminal: progress lines */
+};
+
+/* xm.c */
+int	xm_main(int argc, char **argv);
+void	xm_usage(FILE *f);
+
+/* xm_rpc.c */
+/*
+ * Call method with params (an array, may be NULL) on the daemon's control
+ * socket.  0 and the result in *result_r; a fault is printed and returns
+ * its exit code (1 failed, 2 bad request, 3 unknown owner, 1 for the
+ * rest); not reaching the daemon prints the socket path and returns 1.
+ */
+int	xm_rpc_call(struct xm *xm, const char *method,
+	    const struct reloc_xv *params, struct reloc_xv **result_r);
+
+/* xm_migrate.c */
+struct xm_migrate_opts {
+	const char	*domain;
+	const char	*host;
+	bool		 live;
+	long		 port;		/* 0: the target's default */
+	long		 node;		/* -1: any */
+	bool		 ssl;
+	bool		 chs;		/* -c: xend compatibility only */
+	long		 rate;		/* MB/s, 0: unlimited */
+	bool		 check;
+	const char	*force[32];
+	size_t		 nr_force;
+	bool		 json;
+	const char	*priority;	/* "high" or "standard" */
+};
+
+/*
+ * Parse "migrate" arguments (argv[0] is "migrate").  On a usage error
+ * the message, naming the option, is written to err and XM_EXIT_USAGE
+ * returned; -1 means --help was asked for.
+ */
+int	xm_migrate_parse(int argc, char **argv, struct xm_migrate_opts *o,
+	    FILE *err);
+/* The opts struct of xrelocd.migrate. */
+int	xm_migrate_request(const struct xm_migrate_opts *o,
+	    struct reloc_xv **params_r);
+int	xm_migrate(struct xm *xm, int argc, char **argv);
+
+/* xm_list.c */
+int	xm_list(struct xm *xm, int argc, char **argv);
+int	xm_jobs(struct xm *xm, int argc, char **argv);
+int	xm_recover(struct xm *xm, int argc, char **argv);
+/* One-letter xm state flags "r-----" from a state name. */
+const char *xm_state_flags(const char *state);
+
+/* xm_format.c: pure functions, tested in tests/check_xm.c */
+/* "512 B", "1.5 KiB", "1.07 GiB" */
+void	xm_fmt_bytes(uint64_t bytes, char *buf, size_t size);
+/* Bytes per second as "118.2 MB/s" (decimal, like -r). */
+void	xm_fmt_rate(uint64_t bps, char *buf, size_t size);
+/* "4.2 s" for ms >= 1000, else "180 ms". */
+void	xm_fmt_ms(double ms, char *buf, size_t size);
+/* The progress line for a job status (no \r or newline). */
+void	xm_fmt_progress(const struct reloc_xv *status, char *buf,
+	    size_t size);
+/* "web01 moved to hostB: total 4.2 s, downtime 18 ms, ..." */
+void	xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size);
+/* One finding as printed for people: "error: cpu: ... (fix: ...)". */
+void	xm_fmt_finding(const struct reloc_xv *f, char *buf, size_t size);
+/* Write v as JSON (i8 and int as numbers, strings escaped), newline. */
+void	xm_json_write(FILE *f, const struct reloc_xv *v);
+/* The exit code of a final status: its "exit" member (1 if odd). */
+int	xm_status_exit(const struct reloc_xv *status);
+
+#endif /* XM_H */

@@ -1,0 +1,270 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What xm prints, as pure functions on job status values: sizes, rates,
+ * the progress line, findings, the final summary and JSON for scripts.
+ */
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xm.h"
+
+#define PAGE_SIZE_XEN	4096
+
+/* Three significant digits, like "1.07 GiB", "18.3 MiB", "512 KiB". */
+void
+xm_fmt_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double	v = (double)bytes;
+	size_t	u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%" PRIu64 " B", bytes);
+		return;
+	}
+	v /= 1024;
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (v >= 100)
+		snprintf(buf, size, "%.0f %s", v, units[u]);
+	else if (v >= 10)
+		snprintf(buf, size, "%.1f %s", v, units[u]);
+	else
+		snprintf(buf, size, "%.2f %s", v, units[u]);
+}
+
+/* Decimal megabytes per second, the unit of xm migrate -r. */
+void
+xm_fmt_rate(uint64_t bps, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.1f MB/s", (double)bps / 1e6);
+}
+
+void
+xm_fmt_ms(double ms, char *buf, size_t size)
+{
+	if (ms >= 1000)
+		snprintf(buf, size, "%.1f s", ms / 1000);
+	else
+		snprintf(buf, size, "%.0f ms", ms);
+}
+
+static int64_t
+member_i(const struct reloc_xv *st, const char *name)
+{
+	int64_t	v;
+
+	return reloc_xv_member_int(st, name, &v) == 0 ? v : 0;
+}
+
+static const char *
+member_s(const struct reloc_xv *st, const char *name)
+{
+	const char	*s = reloc_xv_member_string(st, name);
+
+	return s != NULL ? s : "?";
+}
+
+void
+xm_fmt_progress(const struct reloc_xv *status, char *buf, size_t size)
+{
+	const struct reloc_xv	*p = reloc_xv_member(status, "progress");
+	const char		*state = member_s(status, "state");
+	const char		*phase;
+	char			 rate[32];
+	double			 sent, total;
+
+	if (p == NULL || strcmp(state, "streaming") != 0) {
+		snprintf(buf, size, "%s -> %s: %s", member_s(status, "domain"),
+		    member_s(status, "host"), state);
+		return;
+	}
+	phase = member_s(p, "phase");
+	sent = (double)member_i(p, "sent_bytes") / (1024 * 1024);
+	total = (double)member_i(p, "total_pages") * PAGE_SIZE_XEN /
+	    (1024 * 1024);
+	xm_fmt_rate((uint64_t)member_i(p, "rate_bps"), rate, sizeof(rate));
+	snprintf(buf, size, "%s -> %s: %s round %" PRId64 ", sent %.1f/%.1f "
+	    "MiB, %" PRId64 " pages left, %s, dirtying %" PRId64 " pages/s",
+	    member_s(status, "domain"), member_s(status, "host"),
+	    strcmp(phase, "suspended") == 0 ? "stop-and-copy" : phase,
+	    member_i(p, "round"), sent, total,
+	    member_i(p, "remaining_pages"), rate, member_i(p, "dirty_pps"));
+}
+
+void
+xm_fmt_finding(const struct reloc_xv *f, char *buf, size_t size)
+{
+	const char	*fix = reloc_xv_member_string(f, "fix");
+	bool		 forced = false;
+
+	(void)reloc_xv_member_bool(f, "forced", &forced);
+	snprintf(buf, size, "%s%s: %s: %s [%s]%s%s",
+	    member_s(f, "severity"), forced ? " (forced)" : "",
+	    member_s(f, "check"), member_s(f, "message"), member_s(f, "code"),
+	    fix != NULL && *fix != '\0' ? "\n    fix: " : "",
+	    fix != NULL ? fix : "");
+}
+
+/* "web01 moved to hostB: total 4.2 s, downtime 18 ms, 1.07 GiB ..." */
+static void
+fmt_moved(const struct reloc_xv *status, const struct reloc_xv *sm,
+    char *buf, size_t size)
+{
+	char	total[32], down[32], bytes[32], ratio[48] = "";
+	double	dt = 0;
+	int64_t	mem = member_i(sm, "memory_bytes");
+
+	(void)reloc_xv_member_double(sm, "downtime_ms", &dt);
+	xm_fmt_ms((double)member_i(sm, "total_ms"), total, sizeof(total));
+	xm_fmt_ms(dt, down, sizeof(down));
+	xm_fmt_bytes((uint64_t)member_i(sm, "bytes"), bytes, sizeof(bytes));
+	if (mem > 0)
+		snprintf(ratio, sizeof(ratio), " (%.2f x memory)",
+		    (double)member_i(sm, "bytes") / (double)mem);
+	snprintf(buf, size, "%s moved to %s: total %s, downtime %s, %s sent "
+	    "in %" PRId64 " round%s%s", member_s(status, "domain"),
+	    member_s(status, "host"), total, down, bytes,
+	    member_i(sm, "rounds"), member_i(sm, "rounds") == 1 ? "" : "s",
+	    ratio);
+}
+
+void
+xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size)
+{
+	const struct reloc_xv	*sm = reloc_xv_member(status, "summary");
+	const char		*dom = member_s(status, "domain");
+	const char		*host = member_s(status, "host");
+	const char		*msg = member_s(status, "message");
+	bool			 check = false;
+
+	(void)reloc_xv_member_bool(status, "check", &check);
+	switch (xm_status_exit(status)) {
+	case XM_EXIT_OK:
+		if (check)
+			snprintf(buf, size, "%s can move to %s: the prechecks "
+			    "passed", dom, host);
+		else if (sm != NULL)
+			fmt_moved(status, sm, buf, size);
+		else
+			snprintf(buf, size, "%s moved to %s", dom, host);
+		break;
+	case XM_EXIT_UNKNOWN:
+		snprintf(buf, size, "%s: the final handshake with %s broke: "
+		    "%s", dom, host, msg);
+		break;
+	default:
+		snprintf(buf, size, "%s %s %s: %s; it runs here as before",
+		    dom, check ? "cannot move to" : "did not move to", host,
+		    msg);
+		break;
+	}
+}
+
+int
+xm_status_exit(const struct reloc_xv *status)
+{
+	int64_t	code;
+
+	if (reloc_xv_member_int(status, "exit", &code) < 0)
+		return XM_EXIT_FAILED;
+	if (code == XM_EXIT_OK || code == XM_EXIT_UNKNOWN)
+		return (int)code;
+	return XM_EXIT_FAILED;
+}
+
+static void
+json_string(FILE *f, const char *s)
+{
+	const unsigned char	*p;
+
+	fputc('"', f);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void
+json_value(FILE *f, const struct reloc_xv *v, int indent)
+{
+	const struct reloc_xv	*child;
+	const char		*name;
+	enum reloc_xv_type	 type = reloc_xv_type(v);
+	size_t			 i, n = reloc_xv_len(v);
+	int64_t			 iv;
+	double			 d;
+	bool			 b;
+
+	switch (type) {
+	case RELOC_XV_INT:
+	case RELOC_XV_I8:
+		(void)reloc_xv_get_int(v, &iv);
+		fprintf(f, "%" PRId64, iv);
+		return;
+	case RELOC_XV_BOOL:
+		(void)reloc_xv_get_bool(v, &b);
+		fputs(b ? "true" : "false", f);
+		return;
+	case RELOC_XV_DOUBLE:
+		(void)reloc_xv_get_double(v, &d);
+		if (isfinite(d))
+			fprintf(f, "%.15g", d);
+		else
+			fputs("null", f);
+		return;
+	case RELOC_XV_STRING:
+		json_string(f, reloc_xv_get_string(v));
+		return;
+	case RELOC_XV_ARRAY:
+	case RELOC_XV_STRUCT:
+		break;
+	}
+	fputc(type == RELOC_XV_ARRAY ? '[' : '{', f);
+	for (i = 0; i < n; i++) {
+		child = reloc_xv_nth(v, i, &name);
+		fprintf(f, "%s\n%*s", i > 0 ? "," : "", (indent + 1) * 2, "");
+		if (type == RELOC_XV_STRUCT) {
+			json_string(f, name);
+			fputs(": ", f);
+		}
+		json_value(f, child, indent + 1);
+	}
+	if (n > 0)
+		fprintf(f, "\n%*s", indent * 2, "");
+	fputc(type == RELOC_XV_ARRAY ? ']' : '}', f);
+}
+
+void
+xm_json_write(FILE *f, const struct reloc_xv *v)
+{
+	json_value(f, v, 0);
+	fputc('\n', f);
+}

@@ -1,0 +1,371 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * xm migrate: xend's options, the request to xrelocd, then polling the
+ * job until it ends, with a progress line on a terminal, findings as they
+ * appear and a summary (or the final status as JSON).
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xm.h"
+
+enum {
+	OPT_CHECK = 256,
+	OPT_FORCE,
+	OPT_JSON,
+	OPT_PRIORITY,
+};
+
+static const struct option long_opts[] = {
+	{ "live",		no_argument,		NULL, 'l' },
+	{ "port",		required_argument,	NULL, 'p' },
+	{ "node",		required_argument,	NULL, 'n' },
+	{ "ssl",		no_argument,		NULL, 's' },
+	{ "change_home_server",	no_argument,		NULL, 'c' },
+	{ "rate",		required_argument,	NULL, 'r' },
+	{ "check",		no_argument,		NULL, OPT_CHECK },
+	{ "force",		required_argument,	NULL, OPT_FORCE },
+	{ "json",		no_argument,		NULL, OPT_JSON },
+	{ "priority",		required_argument,	NULL, OPT_PRIORITY },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ NULL,			0,			NULL, 0 },
+};
+
+/* The option as the user wrote it, for messages. */
+static const char *
+opt_name(int c, char **argv)
+{
+	static char	buf[4];
+	size_t		i;
+
+	for (i = 0; long_opts[i].name != NULL; i++)
+		if (long_opts[i].val == c && c >= 256)
+			return long_opts[i].name;
+	if (c > 0 && c < 256) {
+		snprintf(buf, sizeof(buf), "-%c", c);
+		return buf;
+	}
+	return argv[optind - 1];
+}
+
+static int
+parse_num(const char *arg, long min, long max, const char *opt, long *v_r,
+    FILE *err)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || v < min ||
+	    v > max) {
+		fprintf(err, "xm migrate: %s: '%s' is not a number from %ld "
+		    "to %ld\n", opt, arg, min, max);
+		return -1;
+	}
+	*v_r = v;
+	return 0;
+}
+
+/* One option; -1 on a usage error (already reported). */
+static int
+parse_opt(int c, char **argv, struct xm_migrate_opts *o, FILE *err)
+{
+	const char	*name = opt_name(c, argv);
+
+	switch (c) {
+	case 'l':
+		o->live = true;
+		return 0;
+	case 'p':
+		return parse_num(optarg, 1, 65535, name, &o->port, err);
+	case 'n':
+		return parse_num(optarg, -1, 1023, name, &o->node, err);
+	case 's':
+		o->ssl = true;
+		return 0;
+	case 'c':
+		o->chs = true;
+		return 0;
+	case 'r':
+		return parse_num(optarg, 0, 1000000, name, &o->rate, err);
+	case OPT_CHECK:
+		o->check = true;
+		return 0;
+	case OPT_FORCE:
+		if (o->nr_force == sizeof(o->force) / sizeof(o->force[0])) {
+			fprintf(err, "xm migrate: --force: too many\n");
+			return -1;
+		}
+		o->force[o->nr_force++] = optarg;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_PRIORITY:
+		if (strcmp(optarg, "high") != 0 &&
+		    strcmp(optarg, "standard") != 0) {
+			fprintf(err, "xm migrate: --priority: '%s' is not "
+			    "high or standard\n", optarg);
+			return -1;
+		}
+		o->priority = optarg;
+		return 0;
+	case ':':
+		fprintf(err, "xm migrate: option '%s' needs a value\n",
+		    argv[optind - 1]);
+		return -1;
+	default:
+		fprintf(err, "xm migrate: unknown option '%s'\n",
+		    argv[optind - 1]);
+		return -1;
+	}
+}
+
+int
+xm_migrate_parse(int argc, char **argv, struct xm_migrate_opts *o,
+    FILE *err)
+{
+	int	c;
+
+	memset(o, 0, sizeof(*o));
+	o->node = -1;
+	o->priority = "standard";
+	/* optind 0 re-initialises GNU getopt: tests parse many times. */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":lp:n:scr:h", long_opts,
+	    NULL)) != -1) {
+		if (c == 'h')
+			return -1;
+		if (parse_opt(c, argv, o, err) < 0)
+			return XM_EXIT_USAGE;
+	}
+	if (argc - optind != 2) {
+		fprintf(err, "xm migrate: expected DOMAIN and HOST, got %d "
+		    "argument%s\n", argc - optind,
+		    argc - optind == 1 ? "" : "s");
+		return XM_EXIT_USAGE;
+	}
+	o->domain = argv[optind];
+	o->host = argv[optind + 1];
+	if (*o->domain == '\0' || *o->host == '\0') {
+		fprintf(err, "xm migrate: DOMAIN and HOST must not be empty\n");
+		return XM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int
+xm_migrate_request(const struct xm_migrate_opts *o,
+    struct reloc_xv **params_r)
+{
+	struct reloc_xv	*params = NULL, *st = NULL, *force = NULL, *s;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = reloc_xv_new_array(&params)) < 0 ||
+	    (rc = reloc_xv_new_struct(&st)) < 0 ||
+	    (rc = reloc_xv_new_array(&force)) < 0)
+		goto fail;
+	for (i = 0; i < o->nr_force; i++)
+		if ((rc = reloc_xv_new_string(o->force[i], &s)) < 0 ||
+		    (rc = reloc_xv_array_append(force, s)) < 0)
+			goto fail;
+	if ((rc = reloc_xv_struct_set_string(st, "domain", o->domain)) < 0 ||
+	    (rc = reloc_xv_struct_set_string(st, "host", o->host)) < 0 ||
+	    (rc = reloc_xv_struct_set_bool(st, "live", o->live)) < 0 ||
+	    (rc = reloc_xv_struct_set_int(st, "port", o->port)) < 0 ||
+	    (rc = reloc_xv_struct_set_int(st, "node", o->node)) < 0 ||
+	    (rc = reloc_xv_struct_set_bool(st, "ssl", o->ssl)) < 0 ||
+	    (rc = reloc_xv_struct_set_bool(st, "check", o->check)) < 0 ||
+	    (rc = reloc_xv_struct_set_int(st, "rate", o->rate)) < 0 ||
+	    (rc = reloc_xv_struct_set_string(st, "priority",
+	    o->priority)) < 0)
+		goto fail;
+	/* struct_set owns force from here on, even if it fails. */
+	rc = reloc_xv_struct_set(st, "force", force);
+	force = NULL;
+	if (rc < 0)
+		goto fail;
+	if ((rc = reloc_xv_array_append(params, st)) < 0) {
+		st = NULL;
+		goto fail;
+	}
+	*params_r = params;
+	return 0;
+fail:
+	reloc_xv_free(force);
+	reloc_xv_free(st);
+	reloc_xv_free(params);
+	return rc;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
+}
+
+/* Progress shown so far: what the next status must add to. */
+struct watch {
+	struct xm	*xm;
+	bool		 json;
+	size_t		 findings_shown;
+	bool		 line_shown;	/* a \r progress line is on screen */
+};
+
+static void
+clear_line(struct watch *w)
+{
+	if (w->line_shown)
+		fputs("\r\033[K", w->xm->out);
+	w->line_shown = false;
+}
+
+/* Print the findings that are new in this status. */
+static void
+show_findings(struct watch *w, const struct reloc_xv *status)
+{
+	const struct reloc_xv	*fs = reloc_xv_member(status, "findings");
+	char			 line[2048];
+
+	for (; w->findings_shown < reloc_xv_len(fs); w->findings_shown++) {
+		clear_line(w);
+		xm_fmt_finding(reloc_xv_nth(fs, w->findings_shown, NULL), line,
+		    sizeof(line));
+		fprintf(w->xm->out, "%s\n", line);
+	}
+}
+
+static void
+show(struct watch *w, const struct reloc_xv *status)
+{
+	char	line[512];
+
+	if (w->json)
+		return;
+	show_findings(w, status);
+	if (!w->xm->tty)
+		return;
+	xm_fmt_progress(status, line, sizeof(line));
+	fprintf(w->xm->out, "\r%s\033[K", line);
+	w->line_shown = true;
+	fflush(w->xm->out);
+}
+
+static int
+job_status(struct xm *xm, int64_t job, struct reloc_xv **status_r)
+{
+	struct reloc_xv	*params = NULL, *id;
+	int		 rc;
+
+	if (reloc_xv_new_array(&params) < 0 || reloc_xv_new_int(job, &id) < 0 ||
+	    reloc_xv_array_append(params, id) < 0) {
+		reloc_xv_free(params);
+		return XM_EXIT_FAILED;
+	}
+	rc = xm_rpc_call(xm, "xrelocd.job.status", params, status_r);
+	reloc_xv_free(params);
+	return rc;
+}
+
+/* Poll the job until it ends; its final status in *status_r. */
+static int
+watch_job(struct watch *w, int64_t job, struct reloc_xv **status_r)
+{
+	struct reloc_xv	*status;
+	int64_t		 code;
+	int		 rc;
+
+	for (;;) {
+		if ((rc = job_status(w->xm, job, &status)) != 0) {
+			clear_line(w);
+			fprintf(w->xm->err, "xm migrate: lost track of job "
+			    "%lld; see 'xm jobs'\n", (long long)job);
+			return rc;
+		}
+		show(w, status);
+		if (reloc_xv_member_int(status, "exit", &code) == 0 &&
+		    code != -1) {
+			*status_r = status;
+			return 0;
+		}
+		reloc_xv_free(status);
+		sleep_ms(XM_POLL_MS);
+	}
+}
+
+static int
+finish(struct watch *w, const struct reloc_xv *status)
+{
+	char	line[2048];
+	int	code = xm_status_exit(status);
+
+	clear_line(w);
+	if (w->json) {
+		xm_json_write(w->xm->out, status);
+		return code;
+	}
+	xm_fmt_summary(status, line, sizeof(line));
+	fprintf(code == XM_EXIT_OK ? w->xm->out : w->xm->err, "%s\n", line);
+	return code;
+}
+
+int
+xm_migrate(struct xm *xm, int argc, char **argv)
+{
+	struct xm_migrate_opts	 o;
+	struct watch		 w = { xm, false, 0, false };
+	struct reloc_xv		*params = NULL, *res = NULL, *status = NULL;
+	int64_t			 job;
+	int			 rc;
+
+	if ((rc = xm_migrate_parse(argc, argv, &o, xm->err)) != 0) {
+		xm_usage(rc == -1 ? xm->out : xm->err);
+		return rc == -1 ? XM_EXIT_OK : rc;
+	}
+	w.json = o.json;
+	if (xm_migrate_request(&o, &params) < 0) {
+		fprintf(xm->err, "xm migrate: out of memory\n");
+		return XM_EXIT_FAILED;
+	}
+	rc = xm_rpc_call(xm, "xrelocd.migrate", params, &res);
+	reloc_xv_free(params);
+	if (rc != 0)
+		return rc;
+	if (reloc_xv_member_int(res, "job", &job) < 0) {
+		fprintf(xm->err, "xm migrate: xrelocd answered without a job "
+		    "number\n");
+		reloc_xv_free(res);
+		return XM_EXIT_FAILED;
+	}
+	reloc_xv_free(res);
+	if ((rc = watch_job(&w, job, &status)) != 0)
+		return rc;
+	rc = finish(&w, status);
+	reloc_xv_free(status);
+	return rc;
+}

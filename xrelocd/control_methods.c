@@ -1,0 +1,467 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The control socket's methods: xend's xend.domain.migrate, and ours to
+ * start a migration with options, follow jobs, list and recover domains.
+ */
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xrelocd.h"
+#include "log.h"
+
+#define FAULT_FAILED	1
+#define FAULT_REQUEST	2
+#define FAULT_UNKNOWN	3
+#define FAULT_NOENT	4
+
+struct call {
+	struct xrelocd		*x;
+	struct ctl_conn		*c;
+	const struct reloc_xv	*params;
+	struct reloc_xv		*result;
+	int			 fault;
+	char			*fault_msg;
+};
+
+static int
+call_fault(struct call *k, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+call_fault(struct call *k, int code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&k->fault_msg, fmt, ap) == -1)
+		k->fault_msg = NULL;
+	va_end(ap);
+	k->fault = code;
+	return -1;
+}
+
+static const struct reloc_xv *
+param(const struct call *k, size_t i)
+{
+	return reloc_xv_nth(k->params, i, NULL);
+}
+
+static int
+check_options(struct call *k, const struct job_opts *o, bool ssl, long node)
+{
+	const char *const	*names = reloc_precheck_names();
+	size_t			 i, n;
+
+	if (ssl)
+		return call_fault(k, FAULT_REQUEST, "TLS relocation (-s) is "
+		    "not available in this xrelocd: migrate without -s");
+	if (node != -1)
+		return call_fault(k, FAULT_REQUEST, "-n NODE (NUMA node on "
+		    "the target) is not supported: migrate without -n");
+	for (i = 0; i < o->nr_force; i++) {
+		for (n = 0; names[n] != NULL; n++)
+			if (strcmp(names[n], o->force[i]) == 0)
+				break;
+		if (names[n] == NULL)
+			return call_fault(k, FAULT_REQUEST, "--force %s: no "
+			    "such check (see xm(1), PRECHECKS)", o->force[i]);
+		if (!reloc_precheck_forcible(o->force[i]))
+			return call_fault(k, FAULT_REQUEST, "--force %s: this "
+			    "check cannot be overridden", o->force[i]);
+	}
+	return 0;
+}
+
+static int
+opts_port(struct xrelocd *x, struct job_opts *o, int64_t port)
+{
+	if (port <= 0)
+		port = reloc_conf_int(x->conf, RELOC_CK_RELOCATION_PORT);
+	if (port > 65535)
+		return -1;
+	return asprintf(&o->port, "%lld", (long long)port) < 0 ? -1 : 0;
+}
+
+static int
+submit(struct call *k, struct job_opts *o, struct job **job_r)
+{
+	int	rc;
+
+	if ((rc = job_submit(k->x, o, job_r)) == 0)
+		return 0;
+	if (rc == RELOC_ERR_EXIST)
+		return call_fault(k, FAULT_REQUEST, "%s is already being "
+		    "migrated (xm jobs)", o->domain);
+	return call_fault(k, FAULT_FAILED, "cannot queue the migration: %s",
+	    k->x->stopping ? "xrelocd is stopping" : reloc_strerror(rc));
+}
+
+/* xend.domain.migrate(dom, dst, live, port, node, ssl, chs): blocks. */
+static int
+m_xend_migrate(struct call *k)
+{
+	struct job_opts	 o;
+	struct job	*j;
+	const char	*dom = reloc_xv_get_string(param(k, 0));
+	const char	*dst = reloc_xv_get_string(param(k, 1));
+	int64_t		 port = 0, node = -1;
+	bool		 live = false, ssl = false;
+
+	if (dom == NULL || dst == NULL)
+		return call_fault(k, FAULT_REQUEST, "xend.domain.migrate "
+		    "takes (domain, destination, live, port, node, ssl, chs)");
+	reloc_xv_get_bool(param(k, 2), &live);
+	reloc_xv_get_int(param(k, 3), &port);
+	reloc_xv_get_int(param(k, 4), &node);
+	reloc_xv_get_bool(param(k, 5), &ssl);
+	memset(&o, 0, sizeof(o));
+	o.live = live;
+	if ((o.domain = strdup(dom)) == NULL || (o.host = strdup(dst)) == NULL
+	    || opts_port(k->x, &o, port) < 0 ||
+	    check_options(k, &o, ssl, node) < 0 || submit(k, &o, &j) < 0) {
+		job_opts_dispose(&o);
+		return k->fault != 0 ? -1 : call_fault(k, FAULT_REQUEST,
+		    "bad arguments");
+	}
+	control_conn_wait(k->c, j);
+	return 0;
+}
+
+static int
+opts_force(struct job_opts *o, const struct reloc_xv *force)
+{
+	const char	*name;
+	size_t		 i, n = reloc_xv_len(force);
+
+	if (force == NULL || n == 0)
+		return 0;
+	if ((o->force = calloc(n, sizeof(*o->force))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((name = reloc_xv_get_string(reloc_xv_nth(force, i,
+		    NULL))) == NULL || (o->force[i] = strdup(name)) == NULL)
+			return -1;
+		o->nr_force++;
+	}
+	return 0;
+}
+
+static int
+opts_from_struct(struct call *k, const struct reloc_xv *st,
+    struct job_opts *o, bool *ssl_r, int64_t *node_r)
+{
+	const char	*dom = reloc_xv_member_string(st, "domain");
+	const char	*host = reloc_xv_member_string(st, "host");
+	const char	*prio = reloc_xv_member_string(st, "priority");
+	int64_t		 port = 0, rate = 0;
+
+	if (dom == NULL || host == NULL)
+		return call_fault(k, FAULT_REQUEST, "xrelocd.migrate needs "
+		    "domain and host");
+	reloc_xv_member_bool(st, "live", &o->live);
+	reloc_xv_member_bool(st, "check", &o->check);
+	reloc_xv_member_bool(st, "ssl", ssl_r);
+	reloc_xv_member_int(st, "node", node_r);
+	reloc_xv_member_int(st, "port", &port);
+	reloc_xv_member_int(st, "rate", &rate);
+	if (rate < 0 || rate > 1000000)
+		return call_fault(k, FAULT_REQUEST, "rate %lld MB/s out of "
+		    "range 0..1000000", (long long)rate);
+	o->rate_mbps = (unsigned)rate;
+	if (prio != NULL && strcmp(prio, "high") != 0 &&
+	    strcmp(prio, "standard") != 0)
+		return call_fault(k, FAULT_REQUEST, "priority '%s': use high "
+		    "or standard", prio);
+	o->high = prio != NULL && strcmp(prio, "high") == 0;
+	if ((o->domain = strdup(dom)) == NULL ||
+	    (o->host = strdup(host)) == NULL ||
+	    opts_force(o, reloc_xv_member(st, "force")) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	if (opts_port(k->x, o, port) < 0)
+		return call_fault(k, FAULT_REQUEST, "port %lld out of range",
+		    (long long)port);
+	return 0;
+}
+
+/* xrelocd.migrate(struct opts) -> {job} */
+static int
+m_migrate(struct call *k)
+{
+	struct job_opts	 o;
+	struct job	*j;
+	bool		 ssl = false;
+	int64_t		 node = -1;
+
+	memset(&o, 0, sizeof(o));
+	if (opts_from_struct(k, param(k, 0), &o, &ssl, &node) < 0 ||
+	    check_options(k, &o, ssl, node) < 0 || submit(k, &o, &j) < 0) {
+		job_opts_dispose(&o);
+		return -1;
+	}
+	if (reloc_xv_new_struct(&k->result) < 0 ||
+	    reloc_xv_struct_set_int(k->result, "job", j->id) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	return 0;
+}
+
+static int
+findings_xv(const struct reloc_verdict *v, struct reloc_xv *st)
+{
+	struct reloc_xv	*arr = NULL, *f = NULL;
+	const struct reloc_finding *fi;
+	size_t		 i;
+
+	if (reloc_xv_new_array(&arr) < 0)
+		return -1;
+	for (i = 0; i < v->nr_findings; i++) {
+		fi = &v->findings[i];
+		if (reloc_xv_new_struct(&f) < 0)
+			break;
+		if (reloc_xv_struct_set_string(f, "severity",
+		    reloc_severity_name(fi->severity)) < 0 ||
+		    reloc_xv_struct_set_string(f, "check", fi->check) < 0 ||
+		    reloc_xv_struct_set_string(f, "code", fi->code) < 0 ||
+		    reloc_xv_struct_set_string(f, "message", fi->message) < 0 ||
+		    reloc_xv_struct_set_string(f, "fix", fi->fix) < 0 ||
+		    reloc_xv_struct_set_bool(f, "forced", fi->forced) < 0 ||
+		    reloc_xv_array_append(arr, f) < 0)
+			break;
+	}
+	return reloc_xv_struct_set(st, "findings", arr);
+}
+
+static int
+progress_xv(const struct reloc_progress *p, struct reloc_xv *st)
+{
+	struct reloc_xv	*pr = NULL;
+
+	if (reloc_xv_new_struct(&pr) < 0)
+		return -1;
+	if (reloc_xv_struct_set_string(pr, "phase",
+	    p->phase == RELOC_PP_PRECOPY ? "precopy" :
+	    p->phase == RELOC_PP_SUSPENDED ? "suspended" : "done") < 0 ||
+	    reloc_xv_struct_set_int(pr, "round", p->round) < 0 ||
+	    reloc_xv_struct_set_i8(pr, "sent_bytes", (int64_t)p->sent_bytes) < 0 ||
+	    reloc_xv_struct_set_i8(pr, "remaining_pages",
+	    (int64_t)p->remaining_pages) < 0 ||
+	    reloc_xv_struct_set_i8(pr, "total_pages",
+	    (int64_t)p->total_pages) < 0 ||
+	    reloc_xv_struct_set_i8(pr, "rate_bps", (int64_t)p->rate_bps) < 0 ||
+	    reloc_xv_struct_set_i8(pr, "dirty_pps", (int64_t)p->dirty_pps) < 0) {
+		reloc_xv_free(pr);
+		return -1;
+	}
+	return reloc_xv_struct_set(st, "progress", pr);
+}
+
+static int
+summary_xv(const struct reloc_summary *s, struct reloc_xv *st)
+{
+	struct reloc_xv	*sm = NULL;
+
+	if (reloc_xv_new_struct(&sm) < 0)
+		return -1;
+	if (reloc_xv_struct_set_i8(sm, "total_ms", (int64_t)s->total_ms) < 0 ||
+	    reloc_xv_struct_set_double(sm, "downtime_ms", s->downtime_ms) < 0 ||
+	    reloc_xv_struct_set_i8(sm, "bytes", (int64_t)s->bytes) < 0 ||
+	    reloc_xv_struct_set_int(sm, "rounds", s->rounds) < 0 ||
+	    reloc_xv_struct_set_i8(sm, "memory_bytes",
+	    (int64_t)s->memory_bytes) < 0) {
+		reloc_xv_free(sm);
+		return -1;
+	}
+	return reloc_xv_struct_set(st, "summary", sm);
+}
+
+static int
+job_xv(const struct job *j, struct reloc_xv **st_r)
+{
+	struct reloc_xv	*st = NULL;
+
+	if (reloc_xv_new_struct(&st) < 0)
+		return -1;
+	if (reloc_xv_struct_set_int(st, "job", j->id) < 0 ||
+	    reloc_xv_struct_set_string(st, "domain", j->o.domain) < 0 ||
+	    reloc_xv_struct_set_string(st, "host", j->o.host) < 0 ||
+	    reloc_xv_struct_set_bool(st, "live", j->o.live) < 0 ||
+	    reloc_xv_struct_set_bool(st, "check", j->o.check) < 0 ||
+	    reloc_xv_struct_set_string(st, "state", job_state_name(j)) < 0 ||
+	    reloc_xv_struct_set_int(st, "exit", j->exit) < 0 ||
+	    reloc_xv_struct_set_string(st, "message", j->message) < 0 ||
+	    findings_xv(&j->verdict, st) < 0 ||
+	    progress_xv(&j->progress, st) < 0 ||
+	    (j->has_summary && summary_xv(&j->summary, st) < 0)) {
+		reloc_xv_free(st);
+		return -1;
+	}
+	*st_r = st;
+	return 0;
+}
+
+/* xrelocd.job.status(job) */
+static int
+m_job_status(struct call *k)
+{
+	struct job	*j;
+	int64_t		 id;
+
+	if (reloc_xv_get_int(param(k, 0), &id) < 0)
+		return call_fault(k, FAULT_REQUEST, "xrelocd.job.status takes "
+		    "a job number");
+	if (id < 0 || id > UINT32_MAX || (j = job_find(k->x, (unsigned)id))
+	    == NULL)
+		return call_fault(k, FAULT_NOENT, "no job %lld", (long long)id);
+	if (job_xv(j, &k->result) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	return 0;
+}
+
+/* xrelocd.job.list() */
+static int
+m_job_list(struct call *k)
+{
+	struct job	*j;
+	struct reloc_xv	*st;
+
+	if (reloc_xv_new_array(&k->result) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	TAILQ_FOREACH(j, &k->x->jobs, entry) {
+		if (job_xv(j, &st) < 0 || reloc_xv_array_append(k->result,
+		    st) < 0)
+			return call_fault(k, FAULT_FAILED, "out of memory");
+	}
+	return 0;
+}
+
+static int
+domain_xv(const struct reloc_domain *d, struct reloc_xv **st_r)
+{
+	struct reloc_xv	*st = NULL;
+
+	if (reloc_xv_new_struct(&st) < 0)
+		return -1;
+	if (reloc_xv_struct_set_string(st, "name", d->name) < 0 ||
+	    reloc_xv_struct_set_int(st, "domid", d->domid) < 0 ||
+	    reloc_xv_struct_set_i8(st, "memory_mb",
+	    (int64_t)(d->memory_kb / 1024)) < 0 ||
+	    reloc_xv_struct_set_int(st, "vcpus", d->vcpus) < 0 ||
+	    reloc_xv_struct_set_string(st, "state",
+	    reloc_dom_state_name(d->state)) < 0 ||
+	    reloc_xv_struct_set_string(st, "type",
+	    reloc_dom_type_name(d->type)) < 0) {
+		reloc_xv_free(st);
+		return -1;
+	}
+	*st_r = st;
+	return 0;
+}
+
+/* xrelocd.domain.list() */
+static int
+m_domain_list(struct call *k)
+{
+	struct reloc_domain	*doms = NULL;
+	struct reloc_xv		*st;
+	size_t			 n = 0, i;
+	int			 rc;
+
+	if ((rc = k->x->hv->list(k->x->hv_priv, &doms, &n)) < 0)
+		return call_fault(k, FAULT_FAILED, "cannot list domains: %s",
+		    reloc_strerror(rc));
+	rc = reloc_xv_new_array(&k->result);
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && (rc = domain_xv(&doms[i], &st)) == 0)
+			rc = reloc_xv_array_append(k->result, st);
+		reloc_domain_dispose(&doms[i]);
+	}
+	free(doms);
+	return rc < 0 ? call_fault(k, FAULT_FAILED, "out of memory") : 0;
+}
+
+/*
+ * xrelocd.domain.recover(name): after the unknown state, once the admin
+ * has made sure the target does not run it, run NAME--migratedaway here
+ * again under its own name.
+ */
+static int
+m_domain_recover(struct call *k)
+{
+	struct reloc_domain	 dom;
+	const char		*name = reloc_xv_get_string(param(k, 0));
+	char			 away[300];
+	int			 rc;
+
+	if (name == NULL)
+		return call_fault(k, FAULT_REQUEST, "recover takes a name");
+	snprintf(away, sizeof(away), "%s%s", name, RELOC_SUFFIX_AWAY);
+	memset(&dom, 0, sizeof(dom));
+	if (k->x->hv->describe(k->x->hv_priv, away, &dom) < 0)
+		return call_fault(k, FAULT_NOENT, "no domain %s here: nothing "
+		    "to recover", away);
+	rc = k->x->hv->rename(k->x->hv_priv, dom.domid, name);
+	if (rc == 0)
+		rc = k->x->hv->resume(k->x->hv_priv, dom.domid);
+	reloc_domain_dispose(&dom);
+	if (rc < 0)
+		return call_fault(k, FAULT_FAILED, "recovering %s failed: %s",
+		    away, reloc_strerror(rc));
+	log_warnx("control", "recovered %s: it runs here again as %s", away,
+	    name);
+	return reloc_xv_new_int(0, &k->result) < 0 ? -1 : 0;
+}
+
+static const struct method {
+	const char	*name;
+	int		(*fn)(struct call *);
+} methods[] = {
+	{ "xend.domain.migrate",	m_xend_migrate },
+	{ "xrelocd.domain.list",	m_domain_list },
+	{ "xrelocd.domain.recover",	m_domain_recover },
+	{ "xrelocd.job.list",		m_job_list },
+	{ "xrelocd.job.status",		m_job_status },
+	{ "xrelocd.migrate",		m_migrate },
+};
+
+int
+control_dispatch(struct xrelocd *x, struct ctl_conn *c, const char *method,
+    const struct reloc_xv *params, struct reloc_xv **result_r, int *fault_r,
+    char **fault_msg_r)
+{
+	struct call	k = { x, c, params, NULL, 0, NULL };
+	size_t		i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, method) == 0)
+			break;
+	if (i == sizeof(methods) / sizeof(methods[0]))
+		call_fault(&k, FAULT_REQUEST, "no such method %s", method);
+	else if (methods[i].fn(&k) < 0 && k.fault == 0)
+		call_fault(&k, FAULT_FAILED, "%s failed", method);
+	if (k.fault != 0) {
+		reloc_xv_free(k.result);
+		k.result = NULL;
+	}
+	*result_r = k.result;
+	*fault_r = k.fault;
+	*fault_msg_r = k.fault_msg;
+	return k.fault == 0 ? 0 : -1;
+}

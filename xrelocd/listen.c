@@ -1,0 +1,257 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The relocation listener: binds xend-relocation-address:port, decides
+ * on accept from the allow-list before a byte is read, caps connections
+ * that have not finished HELLO, and hands admitted ones to a worker.
+ */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netdb.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "xrelocd.h"
+#include "log.h"
+
+static void
+peer_string(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
+	char	host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(buf, size, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+	    host, serv);
+}
+
+/* Accepted: admit or refuse before reading anything. */
+static void
+accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct xrelocd		 *x = arg;
+	const struct reloc_allow *allow = reloc_conf_allow(x->conf);
+	char			  peer[128];
+	bool			  by_addr, check_name = false;
+
+	(void)lis;
+	peer_string(sa, (socklen_t)salen, peer, sizeof(peer));
+	by_addr = reloc_allow_is_open(allow) ||
+	    reloc_allow_match(allow, sa, (socklen_t)salen, NULL);
+	if (!by_addr && !reloc_allow_needs_name(allow)) {
+		log_warnx("listen", "refused connection from %s: not in "
+		    "xend-relocation-hosts-allow", peer);
+		goto close;
+	}
+	check_name = !by_addr;
+	if (x->pending >= (unsigned long)reloc_conf_int(x->conf,
+	    RELOC_CK_MAX_PENDING)) {
+		log_warnx("listen", "refused connection from %s: %u "
+		    "connections have not finished HELLO (xrelocd-max-pending)",
+		    peer, x->pending);
+		goto close;
+	}
+	log_info("listen", "connection from %s", peer);
+	if (worker_start_target(x, fd, peer, check_name) < 0)
+		log_warnx("listen", "cannot start a worker for %s", peer);
+close:
+	/* The worker has its own copy of the socket. */
+	evutil_closesocket(fd);
+}
+
+static void
+resume_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct xrelocd	*x = arg;
+	size_t		 i;
+
+	(void)fd;
+	(void)events;
+	for (i = 0; i < x->nr_reloc_lis; i++)
+		evconnlistener_enable(x->reloc_lis[i]);
+}
+
+/* Out of descriptors: pause accepting for a second, do not spin. */
+static void
+accept_error_cb(struct evconnlistener *lis, void *arg)
+{
+	struct xrelocd	*x = arg;
+	struct timeval	 tv = { 1, 0 };
+	size_t		 i;
+	int		 e = EVUTIL_SOCKET_ERROR();
+
+	(void)lis;
+	log_warnx("listen", "accept: %s", evutil_socket_error_to_string(e));
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM)
+		return;
+	for (i = 0; i < x->nr_reloc_lis; i++)
+		evconnlistener_disable(x->reloc_lis[i]);
+	if (x->pause_ev == NULL)
+		x->pause_ev = evtimer_new(x->base, resume_cb, x);
+	evtimer_add(x->pause_ev, &tv);
+}
+
+static int
+bind_one(struct xrelocd *x, const struct sockaddr *sa, socklen_t len)
+{
+	struct evconnlistener	*lis;
+	char			 where[128];
+
+	peer_string(sa, len, where, sizeof(where));
+	if (x->nr_reloc_lis == sizeof(x->reloc_lis) / sizeof(x->reloc_lis[0]))
+		return 0;
+	lis = evconnlistener_new_bind(x->base, accept_cb, x,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    64, sa, (int)len);
+	if (lis == NULL) {
+		log_warn("listen", "cannot listen on %s", where);
+		return -1;
+	}
+	evconnlistener_set_error_cb(lis, accept_error_cb);
+	x->reloc_lis[x->nr_reloc_lis++] = lis;
+	log_info("listen", "relocation server listening on %s", where);
+	return 0;
+}
+
+/* An interface name: bind each of its addresses. */
+static int
+bind_interface(struct xrelocd *x, const char *ifname, int port)
+{
+	struct ifaddrs	*ifa, *i;
+	int		 rc = -1;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || strcmp(i->ifa_name, ifname) != 0)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			struct sockaddr_in sin = *(struct sockaddr_in *)
+			    (void *)i->ifa_addr;
+
+			sin.sin_port = htons((uint16_t)port);
+			if (bind_one(x, (struct sockaddr *)&sin,
+			    sizeof(sin)) == 0)
+				rc = 0;
+		}
+	}
+	freeifaddrs(ifa);
+	if (rc < 0)
+		log_warnx("listen", "xend-relocation-address %s: no IPv4 "
+		    "address on that interface", ifname);
+	return rc;
+}
+
+/* '' means every address: [::] takes IPv4 too; 0.0.0.0 without IPv6. */
+static int
+bind_any(struct xrelocd *x, int port)
+{
+	struct sockaddr_in6	sin6;
+	struct sockaddr_in	sin;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_any;
+	sin6.sin6_port = htons((uint16_t)port);
+	if (bind_one(x, (struct sockaddr *)&sin6, sizeof(sin6)) == 0)
+		return 0;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	sin.sin_port = htons((uint16_t)port);
+	return bind_one(x, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+static int
+bind_address(struct xrelocd *x, const char *addr, int port)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 serv[16];
+	int		 e, rc = -1;
+
+	if (*addr == '\0')
+		return bind_any(x, port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(serv, sizeof(serv), "%d", port);
+	if ((e = getaddrinfo(addr, serv, &hints, &res)) != 0) {
+		log_warnx("listen", "xend-relocation-address '%s': %s", addr,
+		    gai_strerror(e));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (bind_one(x, ai->ai_addr, ai->ai_addrlen) == 0) {
+			rc = 0;
+			x->reloc_family = ai->ai_family;
+		}
+	}
+	freeaddrinfo(res);
+	return rc;
+}
+
+int
+listen_start(struct xrelocd *x)
+{
+	const char	*addr = reloc_conf_str(x->conf,
+			    RELOC_CK_RELOCATION_ADDRESS);
+	int		 port = (int)reloc_conf_int(x->conf,
+			    RELOC_CK_RELOCATION_PORT);
+
+	x->reloc_family = 0;
+	if (!reloc_conf_bool(x->conf, RELOC_CK_RELOCATION_SERVER)) {
+		log_info("listen", "relocation server off "
+		    "(xend-relocation-server no): not receiving domains");
+		return 0;
+	}
+	if (reloc_allow_is_open(reloc_conf_allow(x->conf)))
+		log_warnx("listen", "xend-relocation-hosts-allow is empty: "
+		    "every host that reaches port %d may send domains", port);
+	if (*addr != '\0' && if_nametoindex(addr) != 0) {
+		x->reloc_family = AF_INET;
+		return bind_interface(x, addr, port);
+	}
+	return bind_address(x, addr, port);
+}
+
+void
+listen_stop(struct xrelocd *x)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nr_reloc_lis; i++)
+		evconnlistener_free(x->reloc_lis[i]);
+	x->nr_reloc_lis = 0;
+	if (x->pause_ev != NULL) {
+		event_free(x->pause_ev);
+		x->pause_ev = NULL;
+	}
+}

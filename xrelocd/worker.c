@@ -1,0 +1,280 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Migration workers: one process per migration, so a crash in one never
+ * takes the daemon down.  The parent reads the child's progress from a
+ * socketpair and reaps it on SIGCHLD.
+ */
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "xrelocd.h"
+#include "log.h"
+
+unsigned
+worker_count(const struct xrelocd *x, enum worker_kind kind)
+{
+	const struct worker	*w;
+	unsigned		 n = 0;
+
+	TAILQ_FOREACH(w, &x->workers, entry)
+		if (w->kind == kind)
+			n++;
+	return n;
+}
+
+/* Decode every whole message the child sent. */
+static void
+status_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct worker		*w = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	enum reloc_msg_type	 type;
+	struct reloc_sxp	*body;
+	size_t			 len, used;
+	uint8_t			*data;
+
+	while ((len = evbuffer_get_length(in)) > 0) {
+		data = evbuffer_pullup(in, -1);
+		if (reloc_proto_decode("worker", data, len, &type, &body,
+		    &used) < 0)
+			return;
+		evbuffer_drain(in, used);
+		worker_status_apply(w->x, w, type, body);
+		reloc_sxp_free(body);
+	}
+}
+
+/* The child closed its end (it exited): wait for SIGCHLD. */
+static void
+status_event_cb(struct bufferevent *bev, short events, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)bev;
+	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		bufferevent_free(w->status);
+		w->status = NULL;
+	}
+}
+
+/* A target worker that has not finished HELLO in time is killed. */
+static void
+hello_timeout_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)fd;
+	(void)events;
+	if (w->hello_done)
+		return;
+	log_warnx("listen", "peer %s: no HELLO within %lds, closing",
+	    w->peer, reloc_conf_int(w->x->conf, RELOC_CK_HELLO_TIMEOUT));
+	kill(w->pid, SIGKILL);
+}
+
+static struct worker *
+worker_new(struct xrelocd *x, enum worker_kind kind, const char *peer)
+{
+	struct worker	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		log_warn("worker", "calloc");
+		return NULL;
+	}
+	w->x = x;
+	w->kind = kind;
+	w->mstate = RELOC_MS_IDLE;
+	snprintf(w->peer, sizeof(w->peer), "%s", peer);
+	return w;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	if (w->status != NULL)
+		bufferevent_free(w->status);
+	if (w->hello_timer != NULL)
+		event_free(w->hello_timer);
+	free(w);
+}
+
+/*
+ * Fork with every signal blocked, so the child cannot run the parent's
+ * handlers before it has reset them.
+ */
+static pid_t
+fork_blocked(int sv[2])
+{
+	sigset_t	all, old;
+	pid_t		pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("worker", "socketpair");
+		return -1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if ((pid = fork()) == -1) {
+		log_warn("worker", "fork");
+		close(sv[0]);
+		close(sv[1]);
+	} else if (pid == 0) {
+		static const int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
+		size_t		 i;
+
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			signal(sigs[i], SIG_DFL);
+		signal(SIGPIPE, SIG_IGN);
+		close(sv[0]);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+/* Parent side: watch the child's status socket. */
+static int
+worker_attach(struct xrelocd *x, struct worker *w, pid_t pid, int fd)
+{
+	w->pid = pid;
+	evutil_make_socket_nonblocking(fd);
+	w->status = bufferevent_socket_new(x->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (w->status == NULL) {
+		close(fd);
+		return -1;
+	}
+	bufferevent_setcb(w->status, status_read_cb, NULL, status_event_cb, w);
+	bufferevent_enable(w->status, EV_READ);
+	TAILQ_INSERT_TAIL(&x->workers, w, entry);
+	return 0;
+}
+
+int
+worker_start_source(struct xrelocd *x, struct job *j)
+{
+	struct worker	*w;
+	int		 sv[2];
+	pid_t		 pid;
+
+	if ((w = worker_new(x, WORKER_SOURCE, j->o.host)) == NULL)
+		return -1;
+	snprintf(w->domain, sizeof(w->domain), "%s", j->o.domain);
+	w->job = j;
+	w->hello_done = true;
+	if ((pid = fork_blocked(sv)) == -1) {
+		worker_free(w);
+		return -1;
+	}
+	if (pid == 0)
+		worker_child_source(x, j, sv[1]);
+	close(sv[1]);
+	j->worker = w;
+	log_info("worker", "worker[%s] pid %ld: migrating to %s",
+	    j->o.domain, (long)pid, j->o.host);
+	return worker_attach(x, w, pid, sv[0]);
+}
+
+int
+worker_start_target(struct xrelocd *x, int fd, const char *peer,
+    bool check_name)
+{
+	struct worker	*w;
+	struct timeval	 tv = { 0, 0 };
+	int		 sv[2];
+	pid_t		 pid;
+
+	if ((w = worker_new(x, WORKER_TARGET, peer)) == NULL)
+		return -1;
+	if ((pid = fork_blocked(sv)) == -1) {
+		worker_free(w);
+		return -1;
+	}
+	if (pid == 0)
+		worker_child_target(x, fd, peer, check_name, sv[1]);
+	close(sv[1]);
+	tv.tv_sec = reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT);
+	w->hello_timer = evtimer_new(x->base, hello_timeout_cb, w);
+	if (w->hello_timer != NULL)
+		evtimer_add(w->hello_timer, &tv);
+	x->pending++;
+	return worker_attach(x, w, pid, sv[0]);
+}
+
+static struct worker *
+worker_by_pid(struct xrelocd *x, pid_t pid)
+{
+	struct worker	*w;
+
+	TAILQ_FOREACH(w, &x->workers, entry)
+		if (w->pid == pid)
+			return w;
+	return NULL;
+}
+
+/* SIGCHLD: reap every child that has exited. */
+void
+worker_reap(struct xrelocd *x)
+{
+	struct worker	*w;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((w = worker_by_pid(x, pid)) == NULL)
+			continue;
+		/* Read what the child said before it went. */
+		if (w->status != NULL)
+			status_read_cb(w->status, w);
+		TAILQ_REMOVE(&x->workers, w, entry);
+		if (!w->hello_done && x->pending > 0)
+			x->pending--;
+		worker_recover(x, w, status);
+		worker_free(w);
+	}
+	job_schedule(x);
+	xrelocd_check_stop(x);
+}
+
+void
+worker_kill_all(struct xrelocd *x, int sig)
+{
+	struct worker	*w;
+
+	TAILQ_FOREACH(w, &x->workers, entry)
+		kill(w->pid, sig);
+}
+
+void
+worker_hello_done(struct xrelocd *x, struct worker *w)
+{
+	if (w->hello_done)
+		return;
+	w->hello_done = true;
+	if (x->pending > 0)
+		x->pending--;
+}
