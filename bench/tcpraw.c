@@ -15,17 +15,21 @@
  */
 
 /*
- * The reference for the migration benchmark: raw TCP throughput over
- * loopback, measured in the same run.  A child receives into a buffer,
- * the parent sends BYTES from a buffer; prints MB/s.
+ * The references for the migration benchmark: raw TCP throughput over
+ * loopback, measured in the same run.  "hot": a 4 MiB buffer sent again
+ * and again into a 4 MiB buffer (caches warm: the upper bound).  "mem":
+ * MiB bytes sent from a populated buffer into fresh memory, which is what
+ * any migration must at least do.  Prints MB/s.
  */
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <err.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,18 +55,33 @@ listen_lo(struct sockaddr_in *sin)
 	return fd;
 }
 
-static void
-receive(int lfd, unsigned long long bytes)
+static char *
+mem_new(unsigned long long bytes, bool populate)
 {
-	char	*buf = malloc(CHUNK);
-	ssize_t	 n;
-	int	 fd;
+	char	*p;
+
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0), -1, 0);
+	if (p == MAP_FAILED)
+		err(1, "mmap");
+	return p;
+}
+
+/* Receive into one reused chunk (hot) or into fresh memory (mem). */
+static void
+receive(int lfd, unsigned long long bytes, bool hot)
+{
+	char			*buf = hot ? malloc(CHUNK) : mem_new(bytes, false);
+	unsigned long long	 off = 0;
+	ssize_t			 n;
+	int			 fd;
 
 	if (buf == NULL || (fd = accept(lfd, NULL, NULL)) == -1)
 		err(1, "accept");
-	while (bytes > 0 && (n = read(fd, buf, CHUNK)) > 0)
-		bytes -= (unsigned long long)n;
-	_exit(bytes == 0 ? 0 : 1);
+	while (off < bytes && (n = read(fd, buf + (hot ? 0 : off),
+	    hot ? CHUNK : bytes - off)) > 0)
+		off += (unsigned long long)n;
+	_exit(off == bytes ? 0 : 1);
 }
 
 static double
@@ -83,25 +102,33 @@ main(int argc, char *argv[])
 	double			 t0, t;
 	ssize_t			 n;
 	int			 lfd, fd, status;
+	bool			 hot;
 	pid_t			 pid;
 
-	if (argc != 2 || (bytes = strtoull(argv[1], NULL, 10) << 20) == 0) {
-		fprintf(stderr, "usage: tcpraw MiB\n");
+	if (argc != 3 || (strcmp(argv[1], "hot") != 0 &&
+	    strcmp(argv[1], "mem") != 0) ||
+	    (bytes = strtoull(argv[2], NULL, 10) << 20) == 0) {
+		fprintf(stderr, "usage: tcpraw hot|mem MiB\n");
 		return 2;
 	}
+	hot = strcmp(argv[1], "hot") == 0;
 	lfd = listen_lo(&sin);
 	if ((pid = fork()) == 0)
-		receive(lfd, bytes);
-	if ((buf = malloc(CHUNK)) == NULL)
+		receive(lfd, bytes, hot);
+	buf = hot ? malloc(CHUNK) : mem_new(bytes, true);
+	if (buf == NULL)
 		err(1, "malloc");
-	memset(buf, 0xa5, CHUNK);
+	memset(buf, 0xa5, hot ? CHUNK : bytes);
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
 		err(1, "connect");
 	t0 = now();
-	for (left = bytes; left > 0; left -= (unsigned long long)n)
-		if ((n = write(fd, buf, left < CHUNK ? left : CHUNK)) <= 0)
+	for (left = bytes; left > 0; left -= (unsigned long long)n) {
+		size_t len = left < CHUNK ? left : CHUNK;
+
+		if ((n = write(fd, buf + (hot ? 0 : bytes - left), len)) <= 0)
 			err(1, "write");
+	}
 	close(fd);
 	waitpid(pid, &status, 0);
 	t = now() - t0;

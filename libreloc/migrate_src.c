@@ -123,6 +123,20 @@ fail:
 	return rc;
 }
 
+/* An override is logged on both hosts: here, the source's. */
+static void
+src_log_forced(const struct src *s)
+{
+	const struct reloc_verdict	*v = &s->m.res->verdict;
+	size_t				 i;
+
+	for (i = 0; i < v->nr_findings; i++)
+		if (v->findings[i].forced)
+			log_warnx("migrate", "source %s: check %s forced by the "
+			    "admin: %s", s->m.label, v->findings[i].check,
+			    v->findings[i].message);
+}
+
 /* PRECHECK -> VERDICT.  Blocks unless every error was forced. */
 static int
 src_precheck(struct src *s)
@@ -164,6 +178,7 @@ src_precheck(struct src *s)
 	}
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);
+	src_log_forced(s);
 	if (reloc_verdict_blocks(&m->res->verdict)) {
 		reloc__mig_message(m, "prechecks on %s refused %s: see the "
 		    "findings; nothing was moved", s->o->host, m->dom.name);

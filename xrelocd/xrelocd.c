@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -81,10 +82,16 @@ static void
 stderr_sink(enum reloc_log_level level, const char *module, const char *msg,
     void *arg)
 {
+	struct timespec	ts;
+	struct tm	tm;
+
 	(void)arg;
-	fprintf(stderr, "xrelocd[%ld]: %s%s: %s%s\n", (long)getpid(), log_tag,
-	    module, level <= RELOC_LOG_WARN ? (level == RELOC_LOG_ERR ?
-	    "error: " : "warning: ") : "", msg);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	fprintf(stderr, "%02d:%02d:%02d.%03ld xrelocd[%ld]: %s%s: %s%s\n",
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+	    (long)getpid(), log_tag, module, level <= RELOC_LOG_WARN ?
+	    (level == RELOC_LOG_ERR ? "error: " : "warning: ") : "", msg);
 }
 
 static void

@@ -21,10 +21,12 @@
 # What dom0 runs: Xen's tools, ssh for xl's own migration transport, the
 # libraries xrelocd and xm link against (same Debian packages as the host
 # that builds them), and busybox for the guest initramfs.
-LAB_DOM0_PKGS="linux-image-amd64 xen-hypervisor-4.17-amd64 xen-utils-4.17
-    xen-utils-common xenstore-utils openssh-server openssh-client
-    iproute2 procps kmod udev systemd-sysv busybox-static
-    libevent-2.1-7 libxml2 libxxhash0"
+LAB_SUITE=bookworm
+LAB_XENVER=4.17
+LAB_DOM0_PKGS="linux-image-amd64 xen-hypervisor-4.17-amd64 xen-utils-4.17 \
+xen-utils-common xenstore-utils openssh-server openssh-client iproute2 \
+procps kmod udev systemd-sysv busybox-static \
+libevent-2.1-7 libxml2 libxxhash0"
 LAB_IMG_SIZE=2G
 
 # The chroot must see the security suite too: the hypervisor and the
@@ -59,10 +61,8 @@ build_umount()
 
 build_rootfs()
 {
-	local r=$1 pkgs
+	local r=$1
 
-	# One line: the list goes into a "sh -c" string.
-	pkgs=$(echo $LAB_DOM0_PKGS)
 	mkdir -p "$LAB_CACHE/debs" "$LAB_CACHE/apt"
 	debootstrap --variant=minbase --cache-dir="$LAB_CACHE/debs" \
 	    "$LAB_SUITE" "$r" "$LAB_MIRROR" >&2
@@ -78,10 +78,9 @@ build_rootfs()
 	mount -t proc proc "$r/proc"
 	# Downloaded packages survive a rebuild of the image.
 	mount --bind "$LAB_CACHE/apt" "$r/var/cache/apt/archives"
-	# shellcheck disable=SC2086
 	chroot "$r" /usr/bin/env DEBIAN_FRONTEND=noninteractive LANG=C \
 	    sh -c "apt-get update && apt-get -y upgrade &&
-	    apt-get install -y --no-install-recommends $pkgs" >&2 ||
+	    apt-get install -y --no-install-recommends $LAB_DOM0_PKGS" >&2 ||
 	    { build_umount "$r"; return 1; }
 	build_umount "$r"
 	rm -f "$r/usr/sbin/policy-rc.d"
@@ -123,7 +122,8 @@ ExecStart=-/sbin/agetty --autologin root --noclear --keep-baud %I 115200 $TERM
 EOS
 	ln -sf /lib/systemd/system/serial-getty@.service \
 	    "$d/getty.target.wants/serial-getty@hvc1.service"
-	mkdir -p -m 700 "$r/root/.ssh"
+	mkdir -p "$r/root/.ssh"
+	chmod 700 "$r/root/.ssh"
 	chroot "$r" ssh-keygen -q -t ed25519 -N '' -C lab \
 	    -f /root/.ssh/id_ed25519
 	cp "$r/root/.ssh/id_ed25519.pub" "$r/root/.ssh/authorized_keys"
@@ -183,7 +183,7 @@ build_boot()
 {
 	local r=$1 out=$2 k
 
-	k=$(ls "$r"/boot/vmlinuz-* | sort -V | tail -n 1)
+	k=$(find "$r/boot" -name 'vmlinuz-*' | sort -V | tail -n 1)
 	cp "$k" "$out/vmlinuz"
 	cp "$r/boot/initrd.img-${k##*/vmlinuz-}" "$out/initrd.img"
 	zcat "$r/boot/xen-$LAB_XENVER-amd64.gz" > "$out/xen"

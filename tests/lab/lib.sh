@@ -18,8 +18,6 @@
 
 # Every setting can be overridden from the environment.
 LAB_CACHE=${XRELOCD_LAB_CACHE:-/var/cache/xrelocd-lab}
-LAB_SUITE=bookworm
-LAB_XENVER=4.17
 # The mirror this host's apt already uses (deb822 first, then one-line).
 LAB_MIRROR=${LAB_MIRROR:-$(sed -n 's/^URIs: *//p' \
     /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)}

@@ -36,6 +36,8 @@ spec-ctrl=eager-fpu loglvl=all guest_loglvl=all console_timestamps=boot"}
 LAB_DOM0_ARGS="root=/dev/vda rw console=hvc0 earlyprintk=xen \
 net.ifnames=0 loglevel=5"
 
+# 9p shares: files keep the host's owner (root) and modes.
+LAB_9P=security_model=none
 LAB_QEMU_PIDS=
 
 run_cleanup()
@@ -75,7 +77,8 @@ run_stage()
 	if [ -z "$b" ]; then
 		note="no build tree (run it as make lab-check)"
 	elif ! grep -q '^#define HAVE_XEN 1' "$b/config.h" 2>/dev/null; then
-		note="tree configured without the libxl backend (install libxen-dev, re-run configure)"
+		note="tree built without the libxl backend"
+		note="$note (install libxen-dev, re-run configure)"
 	else
 		note="make install of xrelocd/xm failed (see stage.log)"
 		if (make -C "$b/libreloc" all &&
@@ -117,8 +120,8 @@ run_qemu()
 	    -drive "file=$img/dom0.img,if=virtio,format=raw,snapshot=on" \
 	    -netdev "socket,id=n0,$net" \
 	    -device "virtio-net-pci,netdev=n0,mac=$mac,romfile=" \
-	    -virtfs "local,path=$run/share,mount_tag=share,security_model=none,readonly=on" \
-	    -virtfs "local,path=$run/$h,mount_tag=out,security_model=none" \
+	    -virtfs "local,path=$run/share,mount_tag=share,$LAB_9P,readonly=on" \
+	    -virtfs "local,path=$run/$h,mount_tag=out,$LAB_9P" \
 	    -device virtio-serial-pci \
 	    -chardev "socket,id=sh0,path=$run/shell-$h.sock,server=on,wait=off" \
 	    -device virtconsole,chardev=sh0 \
@@ -187,13 +190,15 @@ run_steps_table()
 		    tail -n 1)
 		if [ -n "$line" ]; then
 			# "LAB step N RESULT SECONDS WHY..."
+			# shellcheck disable=SC2086
 			set -- $line
 			res=$(echo "$4" | tr '[:lower:]' '[:upper:]')
 			printf 'step %s  %-4s  %6s s  ' "$n" "$res" "$5"
 			shift 5
 			echo "$*"
 		elif grep -q "^LAB step $n begin" "$m" 2>/dev/null; then
-			echo "step $n  FAIL       -    did not finish (timeout or crash, see serial logs)"
+			echo "step $n  FAIL       -    did not finish" \
+			    "(timeout or crash, see the serial logs)"
 		elif [ "$finished" = 1 ]; then
 			echo "step $n  FAIL       -    no result reported"
 		else
@@ -210,8 +215,8 @@ run_bench_table()
 	grep -q '^LAB bench ' "$m" 2>/dev/null || return 0
 	echo
 	printf '%-22s %10s %10s\n' "migration" "xl (s)" "xm (s)"
-	for k in $(sed -n 's/^LAB bench [a-z]* \([^ ]*\) .*/\1/p' "$m" |
-	    awk '!seen[$0]++'); do
+	sed -n 's/^LAB bench [a-z]* \([^ ]*\) .*/\1/p' "$m" |
+	    awk '!seen[$0]++' | while read -r k; do
 		xl=$(sed -n "s/^LAB bench xl $k \\([0-9.]*\\).*/\\1/p" "$m" |
 		    tail -n 1)
 		xm=$(sed -n "s/^LAB bench xm $k \\([0-9.]*\\).*/\\1/p" "$m" |
@@ -287,13 +292,13 @@ run_shell()
 	run=$LAB_RESULTS/shell-$(date +%Y%m%d-%H%M%S)
 	mkdir -p "$run/a"
 	run=$(cd "$run" && pwd)
-	LAB_STEPS= run_prepare "$run"
+	LAB_STEPS='' run_prepare "$run"
 	lab_log "booting a shell host; log in as root on hvc0 (Ctrl-a x quits)"
 	TMPDIR=$run exec qemu-system-x86_64 -machine pc -cpu max \
 	    -m "$LAB_MEM_A" -smp 1 -nographic -no-reboot -nic none \
 	    -drive "file=$img/dom0.img,if=virtio,format=raw,snapshot=on" \
-	    -virtfs "local,path=$run/share,mount_tag=share,security_model=none,readonly=on" \
-	    -virtfs "local,path=$run/a,mount_tag=out,security_model=none" \
+	    -virtfs "local,path=$run/share,mount_tag=share,$LAB_9P,readonly=on" \
+	    -virtfs "local,path=$run/a,mount_tag=out,$LAB_9P" \
 	    -kernel "$img/xen" -append "$LAB_XEN_ARGS" \
 	    -initrd "$img/vmlinuz $LAB_DOM0_ARGS lab.role=shell,$img/initrd.img"
 }

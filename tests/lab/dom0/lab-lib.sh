@@ -81,6 +81,7 @@ on()
 	if [ "$h" = "$(hostname)" ]; then
 		bash "$LAB_SHARE/dom0/lab-do" "$@"
 	else
+		# shellcheck disable=SC2029
 		ssh "$h" bash "$LAB_SHARE/dom0/lab-do" "$@"
 	fi
 }
@@ -146,6 +147,17 @@ ticks()
 			}
 	    }
 	    END { print lo + 0, hi + 0 }'
+}
+
+# last_tick NAME: the newest counter in the guest's console logs on this
+# host.  xenconsoled names a log after the domain's name when it first
+# sees it, so a guest that migrated in logs to guest-NAME--incoming.log.
+last_tick()
+{
+	cat "/var/log/xen/console/guest-$1.log" \
+	    "/var/log/xen/console/guest-$1--"*.log 2>/dev/null | tr -d '\r' |
+	    sed -n 's/^GUEST tick \([0-9][0-9]*\) .*/\1/p' | sort -n |
+	    tail -n 1 | grep . || echo 0
 }
 
 # wait_ticks NAME TIMEOUT: waits until the guest prints its counter.
@@ -240,7 +252,7 @@ moved()
 # run on HOST under its own name, counting, with no copy on PEER.
 stayed()
 {
-	local name=$1 host=$2 peer=$3 a b _
+	local name=$1 host=$2 peer=$3 a b
 
 	if ! on "$host" has_domain "$name"; then
 		echo "$name gone from $host: $(on "$host" domains)"
@@ -250,8 +262,9 @@ stayed()
 		echo "a copy is left on $peer: $(on "$peer" domains)"
 		return 1
 	fi
-	read -r _ a <<< "$(on "$host" ticks "$name" 3)"
-	read -r _ b <<< "$(on "$host" ticks "$name" 4)"
+	a=$(on "$host" last_tick "$name")
+	sleep 4
+	b=$(on "$host" last_tick "$name")
 	if [ "$b" -le "$a" ]; then
 		echo "$name on $host is not counting ($a then $b)"
 		return 1

@@ -17,6 +17,7 @@
 # PVH guest from laba to labb and back.  Its timings are the reference
 # the xm rows are printed beside.
 set -eu
+# shellcheck source=lab-lib.sh
 . /lab/share/dom0/lab-lib.sh
 
 g=lab-pvh
@@ -26,9 +27,9 @@ create_guest "$g" pvh 128 || fail "cannot start PVH guest $g on laba"
 # xl_move FROM TO: one migration, checked and timed.
 xl_move()
 {
-	local from=$1 to=$2 before why rc secs _
+	local from=$1 to=$2 before why rc secs
 
-	read -r _ before <<< "$(on "$from" ticks "$g" 3)"
+	before=$(on "$from" last_tick "$g")
 	read -r rc secs <<< "$(timed "$LAB_OUT/step1-xl-$from.out" \
 	    on "$from" xl_migrate "$g" "$to")"
 	[ "$rc" = 0 ] || fail "xl migrate $g $from -> $to exited $rc:" \

@@ -17,6 +17,7 @@
 # laba to labb and back.  First "xm migrate --check" must pass and move
 # nothing; after each move "xm list" on the target must show the guest.
 set -eu
+# shellcheck source=lab-lib.sh
 . /lab/share/dom0/lab-lib.sh
 
 need_daemon
@@ -26,17 +27,18 @@ if ! has_domain "$g"; then
 	create_guest "$g" pvh 128 || fail "cannot start PVH guest $g on laba"
 fi
 
-read -r rc secs <<< "$(timed "$LAB_OUT/step2-check.out" xm migrate --check "$g" labb)"
+out=$LAB_OUT/step2-check.out
+read -r rc secs <<< "$(timed "$out" xm migrate --check "$g" labb)"
 [ "$rc" = 0 ] || fail "xm migrate --check $g labb exited $rc:" \
-    "$(tail -n 3 "$LAB_OUT/step2-check.out" | tr '\n' ' ')"
+    "$(tail -n 3 "$out" | tr '\n' ' ')"
 has_domain "$g" || fail "xm migrate --check moved or lost $g"
 
 # xm_move FROM TO: one live migration, checked and timed.
 xm_move()
 {
-	local from=$1 to=$2 before why rc secs _ out=$LAB_OUT/step2-xm-$1.out
+	local from=$1 to=$2 before why rc secs out=$LAB_OUT/step2-xm-$1.out
 
-	read -r _ before <<< "$(on "$from" ticks "$g" 3)"
+	before=$(on "$from" last_tick "$g")
 	read -r rc secs <<< "$(timed "$out" on "$from" xm_migrate -l "$g" "$to")"
 	[ "$rc" = 0 ] || fail "xm migrate -l $g $to on $from exited $rc:" \
 	    "$(tail -n 3 "$out" | tr '\n' ' ')"

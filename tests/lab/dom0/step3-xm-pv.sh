@@ -19,6 +19,7 @@
 # ("xm migrate", guest paused while it is copied) must then work, both
 # ways, with the counter carrying on.
 set -eu
+# shellcheck source=lab-lib.sh
 . /lab/share/dom0/lab-lib.sh
 
 need_daemon
@@ -37,9 +38,9 @@ why=$(stayed "$g" laba labb) || fail "after the refused live move: $why"
 # xm_move FROM TO: one offline migration, checked and timed.
 xm_move()
 {
-	local from=$1 to=$2 before why rc secs _ out=$LAB_OUT/step3-xm-$1.out
+	local from=$1 to=$2 before why rc secs out=$LAB_OUT/step3-xm-$1.out
 
-	read -r _ before <<< "$(on "$from" ticks "$g" 3)"
+	before=$(on "$from" last_tick "$g")
 	read -r rc secs <<< "$(timed "$out" on "$from" xm_migrate "$g" "$to")"
 	[ "$rc" = 0 ] || fail "xm migrate $g $to on $from exited $rc:" \
 	    "$(tail -n 3 "$out" | tr '\n' ' ')"

@@ -19,6 +19,7 @@
 # on labb fails mid-stream.  Either way xm reports failure (exit 1) and
 # the guest still runs on laba under its own name, with no copy on labb.
 set -eu
+# shellcheck source=lab-lib.sh
 . /lab/share/dom0/lab-lib.sh
 
 need_daemon
@@ -49,8 +50,9 @@ grep -qi mem "$out" || fail "precheck refusal does not name memory:" \
     "$(tail -n 3 "$out" | tr '\n' ' ')"
 
 out=$LAB_OUT/step4-forced.out
+force=${LAB_XM_FORCE:---force=memory}
 # shellcheck disable=SC2086
-read -r rc secs <<< "$(timed "$out" xm migrate -l ${LAB_XM_FORCE:---force=memory} "$g" labb)"
+read -r rc secs <<< "$(timed "$out" xm migrate -l $force "$g" labb)"
 why=$(refused "forced xm migrate -l" "$rc" "$out")
 destroy_everywhere "$g"
 pass "labb free ${free_b} MiB < $mem MiB: precheck refused; forced move" \
