@@ -20,6 +20,9 @@
  * Before GO every failure destroys the incoming copy.
  */
 
+#include <sys/socket.h>
+#include <netdb.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +106,36 @@ dst_run_checks(struct dst *d)
 	return rc;
 }
 
+/* The peer's address alone, as the tunnel helper takes it. */
+static void
+peer_host(const struct reloc_chan *chan, char *buf, size_t len)
+{
+	const struct sockaddr	*sa;
+	socklen_t		 salen;
+
+	sa = reloc_chan_remote_addr(chan, &salen);
+	if (sa == NULL || getnameinfo(sa, salen, buf, (socklen_t)len, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		snprintf(buf, len, "?");
+}
+
+static int
+dst_auto_tunnel(struct dst *d)
+{
+	char	peer[NI_MAXHOST];
+	int	rc;
+
+	if (d->o->tunnel_script == NULL)
+		return 0;
+	peer_host(d->m.chan, peer, sizeof(peer));
+	rc = reloc__tunnel_auto(d->o->tunnel_script, peer, &d->m.dom,
+	    &d->m.res->verdict);
+	if (rc < 0)
+		log_warnx("migrate", "target %s: automatic tunnel failed; the "
+		    "l2 errors stand", d->m.label);
+	return 0;
+}
+
 static int
 dst_send_verdict(struct dst *d)
 {
@@ -146,7 +179,8 @@ dst_precheck(struct dst *d)
 	}
 	snprintf(m->label, sizeof(m->label), "%s from %s", m->dom.name,
 	    m->peer);
-	if ((rc = dst_run_checks(d)) < 0 || (rc = dst_send_verdict(d)) < 0)
+	if ((rc = dst_run_checks(d)) < 0 || (rc = dst_auto_tunnel(d)) < 0 ||
+	    (rc = dst_send_verdict(d)) < 0)
 		goto out;
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);

@@ -97,6 +97,16 @@ int	reloc__pump_finish(struct reloc__pump *pump, uint64_t *bytes_r);
 int	reloc__announce_frame(const char *mac, const char *ip, uint8_t *buf,
 	    size_t len);
 
+/* tunnel.c */
+/*
+ * With SCRIPT set, bring an L2 tunnel to PEER up for the domain's bridges
+ * when v's only blocking errors are l2 subnet errors, and mark those
+ * errors as overridden.  1 when tunnels came up, 0 when not needed.
+ * Blocks (runs the script, 30 s at most).
+ */
+int	reloc__tunnel_auto(const char *script, const char *peer,
+	    const struct reloc_domain *dom, struct reloc_verdict *v);
+
 /* verdict.c */
 int	reloc__finding_copy(const struct reloc_finding *src,
 	    struct reloc_finding *dst);

@@ -754,6 +754,7 @@ int reloc_migrate_source(const struct reloc_hv_ops *hv, void *priv,
     const struct reloc_migrate_opts *o, struct reloc_migrate_result *res);
 
 struct reloc_target_opts {
+	const char	*tunnel_script;	/* xrelocd-auto-tunnel: or NULL */
 	int		 hello_timeout_ms;
 	int		 timeout_ms;
 	int		 local_family;	/* family of our relocation address */

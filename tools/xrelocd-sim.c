@@ -48,9 +48,9 @@ usage(void)
 	    "[--vcpus N]\n"
 	    "           [--type pv|pvh|hvm] [--dirty-rate MB/s] "
 	    "[--vif mac=M,bridge=B,ip=A]\n"
-	    "           [--disk vdev=V,path=P[,cdrom]] [--pci BDF] "
-	    "[--usb ID[,migratable]]\n"
-	    "           [--paused]\n"
+	    "           [--disk vdev=V,path=P[,size=BYTES][,cdrom]] "
+	    "[--pci BDF]\n"
+	    "           [--usb ID[,migratable]] [--paused]\n"
 	    "       xrelocd-sim [-v] [-d dir] list | host\n"
 	    "       xrelocd-sim [-v] [-d dir] info | counter | checksum | "
 	    "pause | unpause |\n"
@@ -137,6 +137,7 @@ static bool
 disk_item(void *arg, const char *k, const char *v)
 {
 	struct reloc_disk	*disk = arg;
+	char			*end;
 
 	if (v == NULL && (strcmp(k, "cdrom") == 0 || strcmp(k, "floppy") == 0))
 		disk->removable = true;
@@ -144,7 +145,12 @@ disk_item(void *arg, const char *k, const char *v)
 		disk->vdev = xstrdup(v);
 	else if (v != NULL && strcmp(k, "path") == 0)
 		disk->path = xstrdup(v);
-	else
+	else if (v != NULL && strcmp(k, "size") == 0) {
+		/* Bytes, as the domain description carries them. */
+		errno = 0;
+		disk->size = strtoull(v, &end, 10);
+		return *v >= '0' && *v <= '9' && *end == '\0' && errno == 0;
+	} else
 		return false;
 	return true;
 }

@@ -265,6 +265,9 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
 	o.local_family = x->reloc_family;
 	o.ev = &events;
+	if (reloc_conf_bool(x->conf, RELOC_CK_AUTO_TUNNEL))
+		o.tunnel_script = reloc_conf_str(x->conf,
+		    RELOC_CK_TUNNEL_SCRIPT);
 	if ((rc = reloc_chan_new(CONN_FD, peer, o.timeout_ms, &chan)) < 0)
 		_exit(WORKER_EXIT_SETUP);
 	if (reloc_migrate_target(x->hv, priv, chan, &o, &res) < 0)
