@@ -31,16 +31,6 @@
 
 #include "reloc-int.h"
 
-static int
-dup_str(const char *s, char **dst)
-{
-	if ((*dst = strdup(s)) == NULL) {
-		log_warn("hv", "strdup");
-		return RELOC_ERR_NOMEM;
-	}
-	return 0;
-}
-
 /* Grow an array by one zeroed element; *n counts it at once. */
 static void *
 grow(void *arr, size_t *n, size_t size)
@@ -61,7 +51,7 @@ dup_opt(const char *s, char **dst)
 {
 	if (s == NULL || *s == '\0')
 		return 0;
-	return dup_str(s, dst);
+	return reloc__xenfacts_dup(s, dst);
 }
 
 int
@@ -140,9 +130,9 @@ reloc__xendom_add_passdev(struct reloc_domain *d, const char *kind,
 	d->passdevs = pd;
 	pd += d->nr_passdevs - 1;
 	pd->migratable = false;
-	if ((rc = dup_str(kind, &pd->kind)) < 0)
+	if ((rc = reloc__xenfacts_dup(kind, &pd->kind)) < 0)
 		return rc;
-	return dup_str(id, &pd->id);
+	return reloc__xenfacts_dup(id, &pd->id);
 }
 
 int

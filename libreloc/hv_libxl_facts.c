@@ -47,8 +47,8 @@
 /* Progress inside a round is reported at most this often. */
 #define PROGRESS_EVERY_NS	(200ull * 1000 * 1000)
 
-static int
-dup_str(const char *s, char **dst)
+int
+reloc__xenfacts_dup(const char *s, char **dst)
 {
 	if ((*dst = strdup(s)) == NULL) {
 		log_warn("hv", "strdup");
@@ -125,7 +125,7 @@ reloc__xenfacts_features(const uint32_t *words, size_t nr, char ***names_r,
 	for (i = 0; i < NR_CPUFEATURES; i++) {
 		if (!word_bit_set(words, nr, cpufeatures[i].index))
 			continue;
-		if ((rc = dup_str(cpufeatures[i].name, &names[n])) < 0) {
+		if ((rc = reloc__xenfacts_dup(cpufeatures[i].name, &names[n])) < 0) {
 			free_strv(names, n);
 			return rc;
 		}
@@ -222,18 +222,18 @@ reloc__xenfacts_fill(const struct reloc__xen_raw *raw,
 {
 	int	 rc;
 
-	if ((rc = dup_str(raw->hostname != NULL ? raw->hostname : "",
+	if ((rc = reloc__xenfacts_dup(raw->hostname != NULL ? raw->hostname : "",
 	    &hi->hostname)) < 0)
 		return rc;
 	if ((rc = fill_version(raw, hi)) < 0)
 		return rc;
-	if ((rc = dup_str(raw->caps != NULL ? raw->caps : "", &hi->caps)) < 0)
+	if ((rc = reloc__xenfacts_dup(raw->caps != NULL ? raw->caps : "", &hi->caps)) < 0)
 		return rc;
 	rc = reloc__xenfacts_arch(hi->caps, &hi->arch);
 	if (rc == RELOC_ERR_NOENT) {
 		log_warnx("hv", "no guest arch in xen capabilities \"%s\"",
 		    hi->caps);
-		rc = dup_str("unknown", &hi->arch);
+		rc = reloc__xenfacts_dup("unknown", &hi->arch);
 	}
 	if (rc < 0)
 		return rc;
@@ -243,7 +243,7 @@ reloc__xenfacts_fill(const struct reloc__xen_raw *raw,
 	hi->cap_shadow = raw->cap_shadow;
 	rc = reloc__xenfacts_cpu_vendor(raw->cpuinfo, &hi->cpu_vendor);
 	if (rc == RELOC_ERR_NOENT)
-		rc = dup_str("unknown", &hi->cpu_vendor);
+		rc = reloc__xenfacts_dup("unknown", &hi->cpu_vendor);
 	if (rc < 0)
 		return rc;
 	if ((rc = reloc__xenfacts_features(raw->featureset, raw->nr_featureset,
@@ -444,7 +444,7 @@ add_bridge(const char *sysfs_net, const char *name,
 	b = &nb[*n];
 	memset(b, 0, sizeof(*b));
 	(*n)++;
-	if ((rc = dup_str(name, &b->name)) < 0)
+	if ((rc = reloc__xenfacts_dup(name, &b->name)) < 0)
 		return rc;
 	b->mtu = read_mtu(sysfs_net, name);
 	return bridge_subnet(ifa, name, &b->subnet);

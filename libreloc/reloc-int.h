@@ -112,6 +112,8 @@ int	reloc__finding_copy(const struct reloc_finding *src,
 	    struct reloc_finding *dst);
 
 /* hv_libxl_facts.c */
+/* strdup that logs; RELOC_ERR_NOMEM on failure. */
+int	reloc__xenfacts_dup(const char *s, char **dst);
 /*
  * Facts about a Xen host decoded from what libxl reports (physinfo words,
  * version and capability strings, libxc's progress lines), apart from

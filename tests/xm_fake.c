@@ -21,6 +21,7 @@
  * owner unknown; domain "nosuch" is a fault.
  */
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -234,6 +235,9 @@ fake_server_start(const char *path)
 	ck_assert_int_eq(listen(lfd, 8), 0);
 	ck_assert_int_ge(pid = fork(), 0);
 	if (pid == 0) {
+		/* Never outlive the test, whatever happens to it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(60);
 		for (;;) {
 			if ((fd = accept(lfd, NULL, NULL)) == -1)
 				_exit(1);

@@ -16,14 +16,11 @@
 
 /*
  * Fuzz target for the S-expression codec: read arbitrary bytes; whatever
- * reads must write and read back equal.  Built with -DRELOC_LIBFUZZER and
- * clang -fsanitize=fuzzer to fuzz; otherwise main() below replays the
- * corpus (tests/fuzz/corpus/sxp) so make check runs it.
+ * reads must write and read back equal.  Built with clang
+ * -fsanitize=fuzzer to fuzz; make check links replay.c, which feeds it the
+ * corpus in tests/fuzz/corpus/sxp.
  */
 
-#include <sys/stat.h>
-
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,72 +79,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	return 0;
 }
-
-#ifndef RELOC_LIBFUZZER
-static int
-run_file(const char *path)
-{
-	FILE	*f;
-	uint8_t	 buf[65536];
-	size_t	 n;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		perror(path);
-		return 1;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, n);
-	return 0;
-}
-
-/* Replay every regular file of dir (a corpus). */
-static int
-run_dir(const char *dir, unsigned *count)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
-	char		 path[4096];
-	int		 bad = 0;
-
-	if ((d = opendir(dir)) == NULL) {
-		perror(dir);
-		return 1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-			continue;
-		bad |= run_file(path);
-		(*count)++;
-	}
-	closedir(d);
-	return bad;
-}
-
-int
-main(int argc, char **argv)
-{
-	const char	*srcdir = getenv("srcdir");
-	struct stat	 st;
-	char		 dir[4096];
-	unsigned	 count = 0;
-	int		 i, bad = 0;
-
-	if (argc < 2) {
-		snprintf(dir, sizeof(dir), "%s/fuzz/corpus/sxp",
-		    srcdir != NULL ? srcdir : ".");
-		bad = run_dir(dir, &count);
-	}
-	for (i = 1; i < argc; i++) {
-		if (stat(argv[i], &st) == 0 && S_ISREG(st.st_mode)) {
-			bad |= run_file(argv[i]);
-			count++;
-		} else
-			bad |= run_dir(argv[i], &count);
-	}
-	printf("fuzz_sxp: %u inputs\n", count);
-	return bad != 0 || count == 0 ? 1 : 0;
-}
-#endif
