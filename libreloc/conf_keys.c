@@ -82,7 +82,7 @@ static const struct conf_key keys[] = {
 	B("xrelocd-auto-tunnel", RELOC_CK_AUTO_TUNNEL, "no"),
 	S("xrelocd-backend", RELOC_CK_BACKEND, "libxl", check_backend),
 	S("xrelocd-control-socket", RELOC_CK_CONTROL_SOCKET,
-	    "/run/xrelocd/xrelocd.sock", check_socket),
+	    RELOC_CONTROL_SOCKET, check_socket),
 	I("xrelocd-hello-timeout", RELOC_CK_HELLO_TIMEOUT, "10", 1, 600),
 	I("xrelocd-io-timeout", RELOC_CK_IO_TIMEOUT, "30", 1, 3600),
 	S("xrelocd-log-level", RELOC_CK_LOG_LEVEL, "info", check_log_level),

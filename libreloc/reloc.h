@@ -281,6 +281,9 @@ enum reloc_conf_type {
 
 struct reloc_conf;
 
+/* Where xrelocd listens for xm unless xrelocd-control-socket says else. */
+#define RELOC_CONTROL_SOCKET	"/run/xrelocd/xrelocd.sock"
+
 /*
  * Load a config file.  Every problem is logged (module "conf" or "sxp")
  * as "FILE:LINE:COL: message"; unknown keys warn once each; any error

@@ -36,7 +36,7 @@
 #define XM_EXIT_USAGE	2
 #define XM_EXIT_UNKNOWN	3	/* the final handshake broke */
 
-#define XM_DEFAULT_SOCKET	"/run/xrelocd/xrelocd.sock"
+#define XM_DEFAULT_SOCKET	RELOC_CONTROL_SOCKET
 #define XM_POLL_MS		150
 
 /* Global state of one run (options before the subcommand). */
