@@ -194,6 +194,8 @@ out:
 	return rc;
 }
 
+#define DST_CHECK_ONLY	1	/* the source closed instead of STREAM */
+
 /* STREAM: the full description (with config), then the bytes. */
 static int
 dst_stream(struct dst *d)
@@ -208,7 +210,7 @@ dst_stream(struct dst *d)
 	if (rc == RELOC_ERR_CLOSED) {
 		reloc__mig_message(m, "prechecks only: %s stays on %s",
 		    m->dom.name, m->peer);
-		return RELOC_ERR_CLOSED;
+		return DST_CHECK_ONLY;
 	}
 	if (rc < 0 || (dom = reloc_sxp_assoc(msg, "domain")) == NULL ||
 	    reloc_domain_from_sxp(dom, &full) < 0 ||
@@ -349,7 +351,7 @@ reloc_migrate_target(const struct reloc_hv_ops *hv, void *priv,
 	dst_init(&d, hv, priv, chan, o, res);
 	if ((rc = dst_hello(&d)) < 0 || (rc = dst_precheck(&d)) < 0)
 		goto fail_nothing_here;
-	if ((rc = dst_stream(&d)) == RELOC_ERR_CLOSED) {
+	if ((rc = dst_stream(&d)) == DST_CHECK_ONLY) {
 		res->outcome = RELOC_OUT_MOVED;
 		reloc__mig_state(&d.m, RELOC_MS_DONE);
 		goto out;
