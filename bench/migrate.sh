@@ -15,8 +15,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/scripts/setup.sh" >/dev/null
 top_builddir=${XRELOCD_BUILD:-$top/_build}
 make -C "$top_builddir/bench" tcpraw >/dev/null
-# Domain memory lives in files: keep them in memory, not on disk.
-TMPDIR=${TMPDIR:-/dev/shm}
 # shellcheck source=../tests/integration/lib.sh
 . "$top/tests/integration/lib.sh"
 RUNS=${1:-5}

@@ -28,6 +28,10 @@
 #include <string.h>
 #include <strings.h>
 
+#ifndef XENSCRIPTSDIR
+#define XENSCRIPTSDIR	"/etc/xen/scripts"
+#endif
+
 #include "reloc-int.h"
 
 #define MOD		"conf"
@@ -94,8 +98,9 @@ static const struct conf_key keys[] = {
 	    check_path),
 	S("xrelocd-sim-dir", RELOC_CK_SIM_DIR, "/var/lib/xrelocd/sim",
 	    check_path),
+	/* Where make install put the helper (configure --with-xen-scripts). */
 	S("xrelocd-tunnel-script", RELOC_CK_TUNNEL_SCRIPT,
-	    "/etc/xen/scripts/xrelocd-tunnel", check_path),
+	    XENSCRIPTSDIR "/xrelocd-tunnel", check_path),
 };
 
 #undef B

@@ -153,7 +153,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_MIGRATIONS), 4);
 	ck_assert(!reloc_conf_bool(conf, RELOC_CK_AUTO_TUNNEL));
 	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_TUNNEL_SCRIPT),
-	    "/etc/xen/scripts/xrelocd-tunnel");
+	    XENSCRIPTSDIR "/xrelocd-tunnel");
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_ROUNDS), 5);
 	ck_assert_str_eq(reloc_conf_source(conf), "");
 	reloc_conf_free(conf);

@@ -9,6 +9,11 @@ XRELOCD=$top_builddir/xrelocd/xrelocd
 XM=$top_builddir/xm-migrate/xm
 SIM=$top_builddir/tools/xrelocd-sim
 
+# A sim domain's memory is a file: keep it in memory (/dev/shm) when we
+# can, so that page cache writeback does not stall the guests.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	TMPDIR=/dev/shm
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/xrelocd-it.XXXXXX")
 HOSTS=""
 FAILS=0
