@@ -16,7 +16,7 @@
 
 /*
  * The backend registry: every hypervisor backend built in, found by the
- * name used in xrelocd-backend.
+ * name used in xrelocd-backend; and who owns the process's SIGCHLD.
  */
 
 #include "config.h"
@@ -50,4 +50,19 @@ const struct reloc_hv_ops *const *
 reloc_hv_all(void)
 {
 	return backends;
+}
+
+/* SIGCHLD is the process's: the program says who handles it. */
+static bool	sigchld_by_caller;
+
+void
+reloc_hv_sigchld_owned(bool by_caller)
+{
+	sigchld_by_caller = by_caller;
+}
+
+bool
+reloc__hv_sigchld_by_caller(void)
+{
+	return sigchld_by_caller;
 }

@@ -39,10 +39,17 @@ struct hvl {
 	xc_interface		*xch;	/* featuresets, or NULL */
 };
 
-/* Must outlast every ctx: libxl keeps the pointer. */
-static const libxl_childproc_hooks childproc_hooks = {
-	/* The daemon reaps its own children; libxl only its own. */
-	.chldowner = libxl_sigchld_owner_libxl_always_selective_reap,
+/*
+ * Must outlast every ctx: libxl keeps the pointer.  Where the program's
+ * event loop owns SIGCHLD (the daemon), libxl is told of each one through
+ * the sigchld hook and reaps only its own children; elsewhere (a worker,
+ * which has no other children) libxl catches SIGCHLD while it has some.
+ */
+static const libxl_childproc_hooks childproc_mainloop = {
+	.chldowner = libxl_sigchld_owner_mainloop,
+};
+static const libxl_childproc_hooks childproc_libxl = {
+	.chldowner = libxl_sigchld_owner_libxl,
 };
 
 static int
@@ -77,13 +84,31 @@ hvl_open(const struct reloc_conf *conf, void **priv_r)
 		free(hv);
 		return hv_err("libxl_ctx_alloc", lrc);
 	}
-	libxl_childproc_setmode(hv->ctx, &childproc_hooks, NULL);
+	libxl_childproc_setmode(hv->ctx, reloc__hv_sigchld_by_caller() ?
+	    &childproc_mainloop : &childproc_libxl, NULL);
 	/* Only for the featuresets: run without it if it will not open. */
 	hv->xch = xc_interface_open(&hv->lg.vtable, &hv->lg.vtable, 0);
 	if (hv->xch == NULL)
 		log_debug("hv", "xc_interface_open failed; using hw_cap only");
 	*priv_r = hv;
 	return 0;
+}
+
+static void
+hvl_sigchld(void *priv)
+{
+	struct hvl	*hv = priv;
+
+	libxl_childproc_sigchld_occurred(hv->ctx);
+}
+
+/* libxl's rule for a child that forks without exec. */
+static void
+hvl_postfork_child(void *priv)
+{
+	struct hvl	*hv = priv;
+
+	libxl_postfork_child_noexec(hv->ctx);
 }
 
 static void
@@ -567,6 +592,8 @@ hvl_destroy(void *priv, uint32_t domid)
 const struct reloc_hv_ops reloc__hv_libxl_ops = {
 	.name = "libxl",
 	.open = hvl_open,
+	.sigchld = hvl_sigchld,
+	.postfork_child = hvl_postfork_child,
 	.close = hvl_close,
 	.list = hvl_list,
 	.describe = hvl_describe,

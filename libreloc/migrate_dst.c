@@ -302,6 +302,35 @@ dst_take_over(struct dst *d)
 	return 0;
 }
 
+/*
+ * Before GO nothing of the domain stays here.  A backend whose restore
+ * failed may still have left a half-built NAME--incoming without handing
+ * back its id: look for it by name too.
+ */
+static void
+dst_destroy_incoming(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	struct reloc_domain	 left;
+	int			 rc;
+
+	memset(&left, 0, sizeof(left));
+	if (!d->restored && (d->incoming[0] == '\0' ||
+	    m->hv->describe(m->priv, d->incoming, &left) < 0))
+		return;
+	if (!d->restored) {
+		d->domid = left.domid;
+		reloc_domain_dispose(&left);
+		log_warnx("migrate", "target %s: the failed restore left %s "
+		    "(id %u) behind: destroying it", m->label, d->incoming,
+		    d->domid);
+	}
+	if ((rc = m->hv->destroy(m->priv, d->domid)) < 0)
+		log_errx("migrate", "target %s: cannot destroy the incoming "
+		    "copy %s (id %u): %s: destroy it by hand", m->label,
+		    d->incoming, d->domid, reloc_strerror(rc));
+}
+
 static void
 dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
     struct reloc_chan *chan, const struct reloc_target_opts *o,
@@ -368,10 +397,7 @@ reloc_migrate_target(const struct reloc_hv_ops *hv, void *priv,
 	goto out;
 
 fail_destroy_incoming:
-	if (d.restored && (rc = hv->destroy(priv, d.domid)) < 0)
-		log_errx("migrate", "target %s: cannot destroy the incoming "
-		    "copy %s (id %u): %s: destroy it by hand", d.m.label,
-		    d.incoming, d.domid, reloc_strerror(rc));
+	dst_destroy_incoming(&d);
 	/* FALLTHROUGH */
 fail_nothing_here:
 	reloc__mig_state(&d.m, RELOC_MS_FAILED);

@@ -43,6 +43,9 @@ bool	reloc__log_enabled(enum reloc_log_level level);
 /* Map an errno value to the closest reloc_err. */
 int	reloc__errno_to_err(int e);
 
+/* hv.c */
+bool	reloc__hv_sigchld_by_caller(void);
+
 /* fault.c */
 /*
  * Fault injection for the failure-rule tests, driven by the environment:

@@ -595,7 +595,25 @@ struct reloc_hv_ops {
 	int	(*pause)(void *priv, uint32_t domid);
 	int	(*unpause)(void *priv, uint32_t domid);
 	int	(*destroy)(void *priv, uint32_t domid);
+	/* Optional hooks (NULL when the backend needs none): */
+	/* The caller owns SIGCHLD (see below) and one arrived. */
+	void	(*sigchld)(void *priv);
+	/*
+	 * In a child forked (without exec) after priv was opened, before
+	 * anything else, signal handling included; priv is then dead in
+	 * the child: open a new instance there.
+	 */
+	void	(*postfork_child)(void *priv);
 };
+
+/*
+ * SIGCHLD belongs to the whole process.  A program whose event loop owns
+ * it (xrelocd) says so before it opens a backend: backends then neither
+ * catch SIGCHLD nor reap children other than their own, and the program
+ * calls each open backend's sigchld hook on every SIGCHLD.  By default
+ * (false) a backend may handle SIGCHLD for its own children itself.
+ */
+void reloc_hv_sigchld_owned(bool by_caller);
 
 /* The backend called name ("libxl", "sim"), or NULL when not built. */
 const struct reloc_hv_ops *reloc_hv_lookup(const char *name);

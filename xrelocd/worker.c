@@ -126,10 +126,11 @@ worker_free(struct worker *w)
 
 /*
  * Fork with every signal blocked, so the child cannot run the parent's
- * handlers before it has reset them.
+ * handlers before it has reset them.  The backend's postfork hook comes
+ * first in the child: libxl allows nothing, SIGCHLD included, before it.
  */
 static pid_t
-fork_blocked(int sv[2])
+fork_blocked(struct xrelocd *x, int sv[2])
 {
 	sigset_t	all, old;
 	pid_t		pid;
@@ -148,6 +149,10 @@ fork_blocked(int sv[2])
 		static const int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
 		size_t		 i;
 
+		if (x->hv->postfork_child != NULL)
+			x->hv->postfork_child(x->hv_priv);
+		x->hv_priv = NULL;
+		reloc_hv_sigchld_owned(false);
 		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 			signal(sigs[i], SIG_DFL);
 		signal(SIGPIPE, SIG_IGN);
@@ -186,7 +191,7 @@ worker_start_source(struct xrelocd *x, struct job *j)
 	snprintf(w->domain, sizeof(w->domain), "%s", j->o.domain);
 	w->job = j;
 	w->hello_done = true;
-	if ((pid = fork_blocked(sv)) == -1) {
+	if ((pid = fork_blocked(x, sv)) == -1) {
 		worker_free(w);
 		return -1;
 	}
@@ -210,7 +215,7 @@ worker_start_target(struct xrelocd *x, int fd, const char *peer,
 
 	if ((w = worker_new(x, WORKER_TARGET, peer)) == NULL)
 		return -1;
-	if ((pid = fork_blocked(sv)) == -1) {
+	if ((pid = fork_blocked(x, sv)) == -1) {
 		worker_free(w);
 		return -1;
 	}
@@ -225,27 +230,18 @@ worker_start_target(struct xrelocd *x, int fd, const char *peer,
 	return worker_attach(x, w, pid, sv[0]);
 }
 
-static struct worker *
-worker_by_pid(struct xrelocd *x, pid_t pid)
-{
-	struct worker	*w;
-
-	TAILQ_FOREACH(w, &x->workers, entry)
-		if (w->pid == pid)
-			return w;
-	return NULL;
-}
-
-/* SIGCHLD: reap every child that has exited. */
+/*
+ * SIGCHLD: reap every worker that has exited.  By pid, not waitpid(-1):
+ * the backend (libxl) may have children of its own to reap.
+ */
 void
 worker_reap(struct xrelocd *x)
 {
-	struct worker	*w;
-	pid_t		 pid;
+	struct worker	*w, *tmp;
 	int		 status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((w = worker_by_pid(x, pid)) == NULL)
+	TAILQ_FOREACH_SAFE(w, &x->workers, entry, tmp) {
+		if (waitpid(w->pid, &status, WNOHANG) != w->pid)
 			continue;
 		/* Read what the child said before it went. */
 		if (w->status != NULL)

@@ -159,8 +159,8 @@ recover_source(struct xrelocd *x, struct worker *w, char *msg, size_t len)
 	}
 	if (w->mstate >= RELOC_MS_STREAMING && id >= 0)
 		x->hv->resume(x->hv_priv, (uint32_t)id);
-	snprintf(msg, len, "the migration worker died (%s); %s runs here as "
-	    "before", reloc_mstate_name(w->mstate), w->domain);
+	snprintf(msg, len, "the migration worker died while %s",
+	    reloc_mstate_name(w->mstate));
 }
 
 /* A target worker died: destroy the copy, or finish the takeover. */

@@ -358,6 +358,8 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 	(void)events;
 	switch (sig) {
 	case SIGCHLD:
+		if (x->hv->sigchld != NULL)
+			x->hv->sigchld(x->hv_priv);
 		worker_reap(x);
 		break;
 	case SIGHUP:
@@ -409,6 +411,8 @@ daemon_start(struct xrelocd *x)
 	if (!x->foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	xrelocd_log_init(x->foreground);
+	/* Our event loop owns SIGCHLD; backends only reap their own. */
+	reloc_hv_sigchld_owned(true);
 	if ((rc = x->hv->open(x->conf, &x->hv_priv)) < 0)
 		fatalx("cannot open the %s backend: %s", x->hv->name,
 		    reloc_strerror(rc));

@@ -74,7 +74,17 @@ run_stage()
 {
 	local run=$1 b=${LAB_BUILDDIR:-} st=$1/share/stage ok=0 note d
 
-	if [ -z "$b" ]; then
+	if [ -n "${LAB_STAGE:-}" ]; then
+		# An already staged tree (a DESTDIR of an earlier install).
+		note="$LAB_STAGE has no xrelocd and xm"
+		mkdir -p "$st"
+		cp -a "$LAB_STAGE/." "$st/"
+		if [ -n "$(find "$st" -name xrelocd -type f)" ] &&
+		    [ -n "$(find "$st" -name xm -type f)" ]; then
+			ok=1
+			note="staged from $LAB_STAGE"
+		fi
+	elif [ -z "$b" ]; then
 		note="no build tree (run it as make lab-check)"
 	elif ! grep -q '^#define HAVE_XEN 1' "$b/config.h" 2>/dev/null; then
 		note="tree built without the libxl backend"

@@ -216,6 +216,16 @@ destroy_all()
 	done
 }
 
+# Every guest on this host, so each step starts from empty hosts.
+destroy_guests()
+{
+	local d
+
+	for d in $(domains); do
+		[ "$d" = Domain-0 ] || xl destroy "$d" || true
+	done
+}
+
 domains()
 {
 	xl list | awk 'NR > 1 { print $1 }' | tr '\n' ' '
@@ -258,7 +268,8 @@ stayed()
 		echo "$name gone from $host: $(on "$host" domains)"
 		return 1
 	fi
-	if on "$peer" domains | grep -q "$name"; then
+	if on "$peer" domains | tr ' ' '\n' | grep -qx -e "$name" \
+	    -e "$name--incoming" -e "$name--migratedaway"; then
 		echo "a copy is left on $peer: $(on "$peer" domains)"
 		return 1
 	fi
