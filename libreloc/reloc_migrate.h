@@ -1,0 +1,192 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Prechecks and their verdicts, and the migration state machines.
+ * Included by reloc.h; include that.
+ */
+
+#ifndef RELOC_MIGRATE_PUBLIC_H
+#define RELOC_MIGRATE_PUBLIC_H
+
+#ifndef RELOC_H
+#error "include reloc.h, not reloc_migrate.h"
+#endif
+
+/* ---------------------------------------------------------------- precheck.c */
+
+/*
+ * Prechecks run on the target before a byte of memory moves.  A finding is
+ * data: a severity, the check's name ("cpu", "l2", ...), a stable code for
+ * scripts ("CPU_FEATURES_MISSING"), one line of message and one of fix.
+ */
+enum reloc_severity {
+	RELOC_SEV_ERROR,	/* blocks the migration unless forced */
+	RELOC_SEV_WARNING,	/* informs */
+};
+
+struct reloc_finding {
+	enum reloc_severity severity;
+	char		*check;
+	char		*code;
+	char		*message;
+	char		*fix;
+	bool		 forced;	/* an error overridden by --force */
+};
+
+struct reloc_verdict {
+	struct reloc_finding *findings;
+	size_t		 nr_findings;
+};
+
+void reloc_verdict_dispose(struct reloc_verdict *v);
+int reloc_verdict_add(struct reloc_verdict *v, enum reloc_severity sev,
+    const char *check, const char *code, const char *fix,
+    const char *fmt, ...) RELOC_PRINTF(6, 7);
+/* True when an error that was not forced remains. */
+bool reloc_verdict_blocks(const struct reloc_verdict *v);
+const char *reloc_severity_name(enum reloc_severity sev);
+/* (findings (finding (severity error) (check cpu) (code ..) ...) ...) */
+int reloc_verdict_to_sxp(const struct reloc_verdict *v,
+    struct reloc_sxp **sxp_r);
+int reloc_verdict_from_sxp(const struct reloc_sxp *sxp,
+    struct reloc_verdict *v_r);
+
+/* What the checks look at. */
+struct reloc_precheck_ctx {
+	const struct reloc_domain *dom;		/* from the source */
+	bool		 live;
+	const struct reloc_hostinfo *src;	/* the source's HELLO */
+	const struct reloc_hostinfo *dst;	/* this host */
+	const struct reloc_domain *dst_doms;	/* domains on this host */
+	size_t		 nr_dst_doms;
+	int		 src_family;	/* AF_INET/AF_INET6 of the source's */
+	int		 dst_family;	/* relocation addresses */
+	const char *const *force;	/* check names the admin overrode */
+	size_t		 nr_force;
+};
+
+/* Run every check; findings are appended to v.  Never blocks. */
+int reloc_precheck_run(const struct reloc_precheck_ctx *ctx,
+    struct reloc_verdict *v);
+/* The names of the checks, NULL-terminated, for --force validation. */
+const char *const *reloc_precheck_names(void);
+/* True if a check of that name may be forced (all but "name"). */
+bool reloc_precheck_forcible(const char *name);
+
+/* ---------------------------------------------------------------- migrate.c */
+
+/*
+ * The migration state machines.  The source drives:
+ *   HELLO -> PRECHECK -> VERDICT -> STREAM -> READY -> GO -> DONE
+ * and renames its copy NAME--migratedaway before GO; the target restores
+ * under NAME--incoming and takes the name at GO.  Before GO any failure
+ * leaves the domain running on the source as before; after GO without
+ * DONE the owner is unknown and the source copy stays suspended.
+ */
+enum reloc_mstate {
+	RELOC_MS_IDLE,
+	RELOC_MS_CONNECTING,
+	RELOC_MS_HELLO,
+	RELOC_MS_PRECHECK,
+	RELOC_MS_STREAMING,
+	RELOC_MS_WAIT_READY,	/* source: stream sent; target: restored */
+	RELOC_MS_COMMITTING,	/* source renamed; GO may be in flight */
+	RELOC_MS_OWNER,		/* target: GO received, the domain is ours */
+	RELOC_MS_DONE,
+	RELOC_MS_FAILED,	/* ended before GO: runs on the source */
+	RELOC_MS_UNKNOWN,	/* ended after GO without DONE */
+};
+
+const char *reloc_mstate_name(enum reloc_mstate st);
+
+/* Outcome classes, the exit codes of xm migrate. */
+enum reloc_outcome {
+	RELOC_OUT_MOVED = 0,	/* or the check passed */
+	RELOC_OUT_FAILED = 1,	/* the domain runs on the source as before */
+	RELOC_OUT_UNKNOWN = 3,	/* handshake broke after GO */
+};
+
+struct reloc_summary {
+	uint64_t	 total_ms;
+	double		 downtime_ms;	/* source pause to target unpause */
+	uint64_t	 bytes;		/* stream bytes */
+	unsigned	 rounds;
+	uint64_t	 memory_bytes;
+};
+
+/* Events a migration reports as it goes (worker -> daemon -> xm). */
+struct reloc_migrate_events {
+	void	(*state)(enum reloc_mstate st, const char *domain, void *arg);
+	void	(*progress)(const struct reloc_progress *p, void *arg);
+	void	(*verdict)(const struct reloc_verdict *v, void *arg);
+	void	*arg;
+};
+
+struct reloc_migrate_opts {
+	const char	*domain;	/* name or id on this host */
+	const char	*host;		/* target host */
+	const char	*port;		/* target port, "8002" */
+	bool		 live;
+	bool		 check_only;	/* prechecks, no transfer */
+	const char *const *force;	/* check names to override */
+	size_t		 nr_force;
+	unsigned	 rate_mbps;	/* 0: no cap */
+	unsigned	 max_rounds;	/* 0: backend default */
+	int		 timeout_ms;	/* per I/O step */
+	int		 local_family;	/* family of our relocation address */
+	const struct reloc_migrate_events *ev;
+};
+
+struct reloc_migrate_result {
+	enum reloc_outcome outcome;
+	enum reloc_mstate last_state;	/* where it ended */
+	char		 message[1024];	/* one line for the admin */
+	struct reloc_summary summary;
+	struct reloc_verdict verdict;
+};
+
+void reloc_migrate_result_dispose(struct reloc_migrate_result *res);
+
+/*
+ * Move a domain of this host to o->host.  hv/priv is an open backend.
+ * Blocks until the end.  Returns 0 when the migration ran to an outcome
+ * (see res->outcome; res is always filled), < 0 for bad arguments.
+ */
+int reloc_migrate_source(const struct reloc_hv_ops *hv, void *priv,
+    const struct reloc_migrate_opts *o, struct reloc_migrate_result *res);
+
+struct reloc_target_opts {
+	const char	*tunnel_script;	/* xrelocd-auto-tunnel: or NULL */
+	int		 hello_timeout_ms;
+	int		 timeout_ms;
+	int		 local_family;	/* family of our relocation address */
+	const struct reloc_migrate_events *ev;
+};
+
+/*
+ * Receive a domain on an accepted connection (chan is owned by the
+ * caller).  Blocks until the end; res says what happened.
+ */
+int reloc_migrate_target(const struct reloc_hv_ops *hv, void *priv,
+    struct reloc_chan *chan, const struct reloc_target_opts *o,
+    struct reloc_migrate_result *res);
+
+/* The names the renames use: NAME--incoming, NAME--migratedaway. */
+#define RELOC_SUFFIX_INCOMING	"--incoming"
+#define RELOC_SUFFIX_AWAY	"--migratedaway"
+
+#endif /* RELOC_MIGRATE_PUBLIC_H */

@@ -1,0 +1,281 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The wire: the relocation protocol, the message channel over a socket,
+ * and XML-RPC over HTTP for the control socket.
+ * Included by reloc.h; include that.
+ */
+
+#ifndef RELOC_PROTO_H
+#define RELOC_PROTO_H
+
+#ifndef RELOC_H
+#error "include reloc.h, not reloc_proto.h"
+#endif
+
+/* ---------------------------------------------------------------- proto.c */
+
+/*
+ * The wire protocol.  Every control message is a fixed 12-byte header
+ * (magic "XRLC", version, type, body length; network byte order) and an
+ * S-expression body whose head atom is the message's name, e.g.
+ * (hello (proto 1) ...).  After STREAM the bytes are the backend's stream
+ * until its own end, then control messages resume.
+ *
+ * Bump RELOC_PROTO_VERSION when the header or a message's meaning changes.
+ */
+#define RELOC_PROTO_MAGIC	0x58524c43u	/* "XRLC" */
+#define RELOC_PROTO_VERSION	1
+#define RELOC_PROTO_HDR_LEN	12
+#define RELOC_PROTO_MAX_LEN	(1u << 20)	/* body bytes, hard limit */
+
+enum reloc_msg_type {
+	RELOC_MSG_HELLO = 1,	/* both ways: versions, host facts */
+	RELOC_MSG_PRECHECK,	/* source -> target: domain description */
+	RELOC_MSG_VERDICT,	/* target -> source: findings */
+	RELOC_MSG_STREAM,	/* source -> target: stream follows */
+	RELOC_MSG_READY,	/* target -> source: restored, paused */
+	RELOC_MSG_GO,		/* source -> target: take ownership */
+	RELOC_MSG_DONE,		/* target -> source: running there */
+	RELOC_MSG_ERROR,	/* either way: abort, with a reason */
+	RELOC_MSG_PROGRESS,	/* worker -> daemon: progress */
+	RELOC_MSG_RESULT,	/* worker -> daemon: outcome */
+	RELOC_MSG__MAX
+};
+
+/* "hello", "precheck", ...; NULL for an unknown type. */
+const char *reloc_msg_name(enum reloc_msg_type type);
+
+/* Encode a header for a body of len bytes into buf. */
+int reloc_proto_hdr_encode(uint8_t buf[RELOC_PROTO_HDR_LEN],
+    enum reloc_msg_type type, size_t len);
+/*
+ * Check and decode a header.  Bad magic, an unknown version or type, or a
+ * length over RELOC_PROTO_MAX_LEN are RELOC_ERR_PROTO, logged naming peer.
+ */
+int reloc_proto_hdr_decode(const char *peer, const uint8_t *buf, size_t len,
+    enum reloc_msg_type *type_r, uint32_t *len_r);
+/*
+ * Header and body in one malloc'ed buffer.  body must be a list headed by
+ * the message's name (else RELOC_ERR_INVAL); NULL sends just (name).
+ */
+int reloc_proto_encode(enum reloc_msg_type type, const struct reloc_sxp *body,
+    uint8_t **buf_r, size_t *len_r);
+/*
+ * Decode one whole message from buf.  RELOC_ERR_AGAIN when buf holds less
+ * than a message; *used_r is the number of bytes it took.  The body must be
+ * one list headed by the message's name.
+ */
+int reloc_proto_decode(const char *peer, const uint8_t *buf, size_t len,
+    enum reloc_msg_type *type_r, struct reloc_sxp **body_r, size_t *used_r);
+
+/* ---------------------------------------------------------------- chan.c */
+
+/*
+ * A blocking message channel over a connected socket, with a deadline on
+ * every read and write (poll).  Used by the migration workers.
+ */
+struct reloc_chan;
+
+/*
+ * Take ownership of fd (closed on failure too).  peer names the other end
+ * in log messages; NULL uses its address.  timeout_ms <= 0: no deadline.
+ */
+int reloc_chan_new(int fd, const char *peer, int timeout_ms,
+    struct reloc_chan **chan_r);
+/* Connect to host:port (any family), within timeout_ms. */
+int reloc_chan_connect(const char *host, const char *port, int timeout_ms,
+    struct reloc_chan **chan_r);
+/* Close the socket and free.  NULL is a no-op. */
+void reloc_chan_free(struct reloc_chan *chan);
+int reloc_chan_fd(const struct reloc_chan *chan);
+const char *reloc_chan_peer(const struct reloc_chan *chan);
+void reloc_chan_set_timeout(struct reloc_chan *chan, int timeout_ms);
+/* Local and remote addresses of the socket (borrowed). */
+const struct sockaddr *reloc_chan_local_addr(const struct reloc_chan *chan,
+    socklen_t *len_r);
+const struct sockaddr *reloc_chan_remote_addr(const struct reloc_chan *chan,
+    socklen_t *len_r);
+
+/*
+ * Send one message.  On failure reloc_chan_sent_nothing() tells whether
+ * no byte of it reached the kernel: the commit handshake needs to know.
+ */
+int reloc_chan_send(struct reloc_chan *chan, enum reloc_msg_type type,
+    const struct reloc_sxp *body);
+bool reloc_chan_sent_nothing(const struct reloc_chan *chan);
+/* Send (error (code C) (message M)). */
+int reloc_chan_send_error(struct reloc_chan *chan, int code,
+    const char *fmt, ...) RELOC_PRINTF(3, 4);
+/*
+ * Receive one message.  End of file is RELOC_ERR_CLOSED, the deadline
+ * RELOC_ERR_TIMEOUT, garbage RELOC_ERR_PROTO.
+ */
+int reloc_chan_recv(struct reloc_chan *chan, enum reloc_msg_type *type_r,
+    struct reloc_sxp **body_r);
+/*
+ * Receive a message of the given type.  A peer's ERROR is logged with its
+ * reason and returned as RELOC_ERR_DENIED (its message in *why_r if not
+ * NULL, malloc'ed); any other type is RELOC_ERR_PROTO.
+ */
+int reloc_chan_expect(struct reloc_chan *chan, enum reloc_msg_type type,
+    struct reloc_sxp **body_r, char **why_r);
+
+/* ---------------------------------------------------------------- xmlrpc.c */
+
+/*
+ * XML-RPC as xm spoke it to xend, for the control socket.  A value is an
+ * int (<i4>/<int>, 32 bits), an i8 (our <i8> extension, 64 bits, for byte
+ * counts), a boolean, a string, a double, an array or a struct; there is
+ * no nil.  Struct members keep their order.  Values are heap trees: every
+ * _new has reloc_xv_free, and containers own what is put in them.
+ */
+struct reloc_xv;
+
+enum reloc_xv_type {
+	RELOC_XV_INT,
+	RELOC_XV_I8,
+	RELOC_XV_BOOL,
+	RELOC_XV_STRING,
+	RELOC_XV_DOUBLE,
+	RELOC_XV_ARRAY,
+	RELOC_XV_STRUCT,
+};
+
+#define RELOC_XMLRPC_MAX_LEN	(1u << 20)	/* document bytes */
+#define RELOC_XMLRPC_MAX_DEPTH	32		/* nested arrays/structs */
+
+/* Constructors.  RELOC_XV_INT takes values that fit 32 bits (else INVAL). */
+int reloc_xv_new_int(int64_t v, struct reloc_xv **xv_r);
+int reloc_xv_new_i8(int64_t v, struct reloc_xv **xv_r);
+int reloc_xv_new_bool(bool v, struct reloc_xv **xv_r);
+/* The string is copied.  NULL is the empty string. */
+int reloc_xv_new_string(const char *s, struct reloc_xv **xv_r);
+int reloc_xv_new_double(double v, struct reloc_xv **xv_r);
+int reloc_xv_new_array(struct reloc_xv **xv_r);
+int reloc_xv_new_struct(struct reloc_xv **xv_r);
+/* Deep copy. */
+int reloc_xv_copy(const struct reloc_xv *src, struct reloc_xv **xv_r);
+/* Free a value and everything in it.  NULL is a no-op. */
+void reloc_xv_free(struct reloc_xv *xv);
+
+/*
+ * Containers.  Both take ownership of child, even on failure.  Setting a
+ * struct member that exists replaces it (in place, keeping the order).
+ */
+int reloc_xv_array_append(struct reloc_xv *array, struct reloc_xv *child);
+int reloc_xv_struct_set(struct reloc_xv *st, const char *name,
+    struct reloc_xv *child);
+/* Shorthands: construct and set a member in one call. */
+int reloc_xv_struct_set_int(struct reloc_xv *st, const char *name,
+    int64_t v);
+int reloc_xv_struct_set_i8(struct reloc_xv *st, const char *name,
+    int64_t v);
+int reloc_xv_struct_set_bool(struct reloc_xv *st, const char *name, bool v);
+int reloc_xv_struct_set_string(struct reloc_xv *st, const char *name,
+    const char *s);
+int reloc_xv_struct_set_double(struct reloc_xv *st, const char *name,
+    double v);
+
+/*
+ * Getters.  Wrong types are RELOC_ERR_INVAL; nothing is converted but
+ * int <-> i8 and (for _double) an integer to a double.
+ */
+enum reloc_xv_type reloc_xv_type(const struct reloc_xv *xv);
+const char *reloc_xv_type_name(enum reloc_xv_type type);
+int reloc_xv_get_int(const struct reloc_xv *xv, int64_t *v_r);
+int reloc_xv_get_bool(const struct reloc_xv *xv, bool *v_r);
+int reloc_xv_get_double(const struct reloc_xv *xv, double *v_r);
+/* A string's text (borrowed, lives as long as xv); NULL if not a string. */
+const char *reloc_xv_get_string(const struct reloc_xv *xv);
+/* Elements of an array or members of a struct; 0 for scalars. */
+size_t reloc_xv_len(const struct reloc_xv *xv);
+/*
+ * Element i of an array or member i of a struct (its name in *name_r if
+ * not NULL), borrowed; NULL when out of range.
+ */
+struct reloc_xv *reloc_xv_nth(const struct reloc_xv *xv, size_t i,
+    const char **name_r);
+/* The struct member called name (borrowed), or NULL. */
+struct reloc_xv *reloc_xv_member(const struct reloc_xv *st,
+    const char *name);
+/* Typed member lookups: RELOC_ERR_NOENT when absent, _INVAL if mistyped. */
+int reloc_xv_member_int(const struct reloc_xv *st, const char *name,
+    int64_t *v_r);
+int reloc_xv_member_bool(const struct reloc_xv *st, const char *name,
+    bool *v_r);
+int reloc_xv_member_double(const struct reloc_xv *st, const char *name,
+    double *v_r);
+/* Borrowed text of a string member, or NULL when absent or mistyped. */
+const char *reloc_xv_member_string(const struct reloc_xv *st,
+    const char *name);
+
+/*
+ * Encoding (xmlrpc_write.c).  params is an array or NULL (no params).  The
+ * document is malloc'ed and NUL-terminated.  Text is escaped; bytes XML
+ * cannot carry (control characters, invalid UTF-8) are written as '?'.
+ */
+int reloc_xmlrpc_call_encode(const char *method,
+    const struct reloc_xv *params, char **buf_r, size_t *len_r);
+int reloc_xmlrpc_response_encode(const struct reloc_xv *value, char **buf_r,
+    size_t *len_r);
+int reloc_xmlrpc_fault_encode(int code, const char *string, char **buf_r,
+    size_t *len_r);
+
+/*
+ * Decoding (xmlrpc_read.c) with libxml2: no network, no DTD, no entity
+ * expansion; a DOCTYPE is refused, as are documents over
+ * RELOC_XMLRPC_MAX_LEN and values nested deeper than
+ * RELOC_XMLRPC_MAX_DEPTH.  Malformed input is
+ * RELOC_ERR_PROTO, logged (module "xmlrpc") as "PEER: line N: <element>:
+ * what is wrong".  PEER names the other end in messages.
+ *
+ * call_decode: the method name (malloc'ed) and its params (an array).
+ * response_decode: the single value of a methodResponse.  A fault is
+ * RELOC_ERR_DENIED with its faultCode and faultString (malloc'ed) in
+ * *fault_code_r and *fault_string_r; *value_r is then untouched.
+ */
+int reloc_xmlrpc_call_decode(const char *peer, const char *buf, size_t len,
+    char **method_r, struct reloc_xv **params_r);
+int reloc_xmlrpc_response_decode(const char *peer, const char *buf,
+    size_t len, struct reloc_xv **value_r, int *fault_code_r,
+    char **fault_string_r);
+
+/*
+ * HTTP/1.1 framing (xmlrpc_http.c), pure functions on buffers.  A request
+ * is "POST /RPC2" with Content-Type text/xml and Content-Length; bodies
+ * over RELOC_XMLRPC_MAX_LEN are refused.  The parsers return
+ * RELOC_ERR_AGAIN until buf holds the headers and the whole body, then 0
+ * with the body (borrowed, pointing into buf) and *used_r the bytes the
+ * message took.  Malformed or oversized messages are RELOC_ERR_PROTO,
+ * logged naming peer.
+ */
+int reloc_xmlrpc_http_request(const char *body, size_t len, char **buf_r,
+    size_t *len_r);
+int reloc_xmlrpc_http_request_parse(const char *peer, const char *buf,
+    size_t len, const char **body_r, size_t *body_len_r, size_t *used_r);
+/*
+ * A response with the given status (200, or 400/404/405/411/413/500 for
+ * refused requests) and body (may be NULL with len 0).
+ */
+int reloc_xmlrpc_http_response(int status, const char *body, size_t len,
+    char **buf_r, size_t *len_r);
+/* Parse a response; any status but 200 is RELOC_ERR_PROTO, logged. */
+int reloc_xmlrpc_http_response_parse(const char *peer, const char *buf,
+    size_t len, const char **body_r, size_t *body_len_r, size_t *used_r);
+
+#endif /* RELOC_PROTO_H */
