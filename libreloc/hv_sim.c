@@ -345,7 +345,7 @@ reloc__sim_counter(void *priv, uint32_t domid, uint64_t *value_r)
 	struct sim_map	 m;
 	int		 rc;
 
-	if ((rc = reloc__sim_map(priv, domid, &m, false)) < 0)
+	if ((rc = reloc__sim_map(priv, domid, &m, SIM_MAP_RDONLY)) < 0)
 		return rc;
 	if (!reloc__sim_counter_read(m.mem, value_r)) {
 		log_warnx("hv", "sim: domain %" PRIu32 ": counter torn",
@@ -362,7 +362,7 @@ reloc__sim_checksum(void *priv, uint32_t domid, uint64_t *sum_r)
 	struct sim_map	 m;
 	int		 rc;
 
-	if ((rc = reloc__sim_map(priv, domid, &m, false)) < 0)
+	if ((rc = reloc__sim_map(priv, domid, &m, SIM_MAP_RDONLY)) < 0)
 		return rc;
 	*sum_r = XXH3_64bits(m.mem, m.pages << SIM_PAGE_SHIFT);
 	reloc__sim_unmap(&m);

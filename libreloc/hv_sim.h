@@ -51,35 +51,51 @@ struct sim_counter {
 	uint64_t	 check;
 };
 
-/* The guest's registers (file "vcpu"); saved as the STATE record. */
+/*
+ * The guest's registers (file "vcpu").  The first four words are saved
+ * as the STATE record.  writing is pfn + 1 of the page the guest is
+ * writing right now (0: none): the saver reads it to catch a write that
+ * began before it cleared the page's dirty bit (see hv_sim_save.c).
+ */
 struct sim_vcpu {
 	uint64_t	 magic;
 	uint64_t	 rng;		/* page picker state */
 	uint64_t	 cursor;	/* pages written so far */
 	uint64_t	 budget_ns;	/* time owed to the dirty rate */
+	uint64_t	 writing;	/* not saved */
 };
 #define SIM_VCPU_MAGIC		0x3175706376736978ull	/* "xsvcpu1" */
+#define SIM_STATE_WORDS		4	/* words of sim_vcpu in STATE */
 
 /* A domain's memory, dirty bitmap and registers, mapped shared. */
 struct sim_map {
-	uint8_t		*mem;
+	uint8_t		*mem;		/* NULL with SIM_MAP_NOMEM */
 	uint64_t	*dirty;
 	struct sim_vcpu	*vcpu;
 	uint64_t	 pages;
 	size_t		 words;		/* 64-bit words of the bitmap */
 };
 
+/* reloc__sim_map flags: how the memory itself is mapped. */
+#define SIM_MAP_RDONLY		0x1	/* read only (save, tools) */
+#define SIM_MAP_NOMEM		0x2	/* not at all (restore maps its own) */
+
 /*
  * The save stream: records of a fixed little-endian header and data.
- * csum is XXH3-64 of the data seeded with XXH3-64 of the header's first
- * 24 bytes, so it covers both.  PAGES: pfn and count pages of data.
- * Others: pfn 0, count = data bytes.  Bump SIM_STREAM_VERSION when this
- * changes.
+ * HEADER, STATE, END: pfn 0, count = data bytes; csum is XXH3-64 of the
+ * data seeded with XXH3-64 of the header's first 24 bytes, so it covers
+ * both.  PAGES: pfn and count pages of data, csum 0 in the header, then a
+ * trailer: the pages that changed while they were sent (bit i: page
+ * pfn + i; each is sent again later) and csum, XXH3-64 seeded as above
+ * of the little-endian array of each page's XXH3-64 (0 for the changed
+ * ones) followed by the trailer's bitmap words.  Why that is enough is
+ * argued in hv_sim_save.c.  Bump SIM_STREAM_VERSION when this changes.
  */
 #define SIM_STREAM_MAGIC	0x6d69736f6c657278ull	/* "xrelosim" */
-#define SIM_STREAM_VERSION	1
-#define SIM_REC_MAX_PAGES	256	/* 1 MiB: the checksum stays cached */
+#define SIM_STREAM_VERSION	2
+#define SIM_REC_MAX_PAGES	256	/* 1 MiB: hashed while cached */
 #define SIM_REC_MAX_DATA	4096	/* non-page records */
+#define SIM_REC_WORDS		(SIM_REC_MAX_PAGES / 64)
 
 enum sim_rec_type {
 	SIM_REC_HEADER = 1,
@@ -93,6 +109,11 @@ struct sim_rec {
 	uint32_t	 flags;		/* 0 */
 	uint64_t	 pfn;
 	uint64_t	 count;
+	uint64_t	 csum;
+};
+
+struct sim_rec_trailer {
+	uint64_t	 changed[SIM_REC_WORDS];
 	uint64_t	 csum;
 };
 
@@ -131,7 +152,7 @@ unsigned reloc__sim_dirty_rate(const struct reloc_domain *dom);
 int	reloc__sim_mem_create(const struct sim *sim, uint32_t domid,
 	    uint64_t pages, bool fill);
 int	reloc__sim_map(const struct sim *sim, uint32_t domid,
-	    struct sim_map *m, bool populate);
+	    struct sim_map *m, unsigned flags);
 void	reloc__sim_unmap(struct sim_map *m);
 int	reloc__sim_guest_start(const struct sim *sim, uint32_t domid,
 	    unsigned rate_mb, bool paused);
@@ -146,12 +167,16 @@ int	reloc__sim_host_info(const struct sim *sim,
 	    struct reloc_hostinfo *hi_r);
 uint64_t reloc__sim_total_kb(const struct sim *sim);
 bool	reloc__sim_snapshots(const struct sim *sim);
-int	reloc__sim_snapshot(const struct sim *sim, const struct sim_map *m,
+int	reloc__sim_snapshot(const struct sim *sim, uint32_t domid,
 	    const char *uuid, const char *suffix);
 
 /* hv_sim_save.c, hv_sim_restore.c: the stream */
 uint64_t reloc__sim_rec_csum(const struct sim_rec *r, const void *data,
 	    size_t len);
+void	reloc__sim_page_hashes(const uint8_t *data, uint64_t n,
+	    uint64_t *h);
+uint64_t reloc__sim_pages_csum(const struct sim_rec *r, uint64_t *h,
+	    const struct sim_rec_trailer *t);
 int	reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
 	    const struct reloc_save_params *p);
 int	reloc__sim_restore(const struct sim *sim,

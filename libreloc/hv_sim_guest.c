@@ -94,15 +94,24 @@ reloc__sim_mem_create(const struct sim *sim, uint32_t domid, uint64_t pages,
     bool fill)
 {
 	char		 path[SIM_PATH_LEN];
-	struct sim_vcpu	 vcpu = { SIM_VCPU_MAGIC, 0, 0, 0 };
+	struct sim_vcpu	 vcpu = { SIM_VCPU_MAGIC, 0, 0, 0, 0 };
 	uint64_t	 bytes = pages << SIM_PAGE_SHIFT;
 	void		*mem;
 	int		 fd, rc;
 
 	if ((rc = reloc__sim_path(sim, domid, "memory", path)) < 0)
 		return rc;
-	if ((fd = create_file(path, bytes)) == -1)
+	/*
+	 * A restore's memory starts sparse: allocating it all here would
+	 * hold up the stream (hv_sim_restore.c allocates ahead of it).
+	 */
+	if ((fd = create_file(path, fill ? bytes : 0)) == -1)
 		return reloc__errno_to_err(errno);
+	if (!fill && ftruncate(fd, (off_t)bytes) == -1) {
+		log_warn("hv", "sim: truncate %s", path);
+		close(fd);
+		return reloc__errno_to_err(errno);
+	}
 	if (fill) {
 		mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
 		    fd, 0);
@@ -135,16 +144,23 @@ reloc__sim_mem_create(const struct sim *sim, uint32_t domid, uint64_t pages,
 }
 
 static void *
-map_file(const char *path, size_t len, int flags)
+map_file(const char *path, size_t len, bool rdonly)
 {
-	void	*p;
-	int	 fd;
+	struct stat	 st;
+	void		*p;
+	int		 fd;
 
-	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, (rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC)) ==
+	    -1) {
 		log_warn("hv", "sim: open %s", path);
 		return NULL;
 	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | flags, fd, 0);
+	/* Registers files of older sims are shorter: grow them. */
+	if (!rdonly && fstat(fd, &st) == 0 && (uint64_t)st.st_size < len &&
+	    ftruncate(fd, (off_t)len) == -1)
+		log_warn("hv", "sim: truncate %s", path);
+	p = mmap(NULL, len, rdonly ? PROT_READ : PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED) {
 		log_warn("hv", "sim: mmap %s", path);
@@ -154,13 +170,14 @@ map_file(const char *path, size_t len, int flags)
 }
 
 /*
- * Map a domain's memory, bitmap and registers (size from the file).  The
- * stream sets up every page table entry at once (populate) rather than
- * taking a fault per page; the guest and the tools touch a few pages.
+ * Map a domain's memory (flags: SIM_MAP_*), bitmap and registers; the
+ * size comes from the memory file.  Never populated: setting up and
+ * tearing down the page tables of a whole domain costs more than the
+ * faults of the pages actually touched.
  */
 int
 reloc__sim_map(const struct sim *sim, uint32_t domid, struct sim_map *m,
-    bool populate)
+    unsigned flags)
 {
 	char		 path[SIM_PATH_LEN];
 	struct stat	 st;
@@ -175,14 +192,14 @@ reloc__sim_map(const struct sim *sim, uint32_t domid, struct sim_map *m,
 	}
 	m->pages = (uint64_t)st.st_size >> SIM_PAGE_SHIFT;
 	m->words = (m->pages + 63) / 64;
-	if ((m->mem = map_file(path, m->pages << SIM_PAGE_SHIFT,
-	    populate ? MAP_POPULATE : 0)) == NULL)
+	if (!(flags & SIM_MAP_NOMEM) && (m->mem = map_file(path,
+	    m->pages << SIM_PAGE_SHIFT, flags & SIM_MAP_RDONLY)) == NULL)
 		goto fail;
 	if (reloc__sim_path(sim, domid, "dirty", path) < 0 ||
-	    (m->dirty = map_file(path, m->words * 8, 0)) == NULL)
+	    (m->dirty = map_file(path, m->words * 8, false)) == NULL)
 		goto fail;
 	if (reloc__sim_path(sim, domid, "vcpu", path) < 0 ||
-	    (m->vcpu = map_file(path, sizeof(*m->vcpu), 0)) == NULL)
+	    (m->vcpu = map_file(path, sizeof(*m->vcpu), false)) == NULL)
 		goto fail;
 	return 0;
 fail:
@@ -224,9 +241,28 @@ reloc__sim_counter_read(const uint8_t *mem, uint64_t *value_r)
 static void
 mark_dirty(struct sim_map *m, uint64_t pfn)
 {
-	/* After the page is written: save clears a bit before reading. */
 	__atomic_fetch_or(&m->dirty[pfn / 64], 1ull << (pfn % 64),
 	    __ATOMIC_RELEASE);
+}
+
+/*
+ * Around every write to a page: announce it (writing, dirty bit, fence)
+ * before the data, and set the dirty bit again after it, since save
+ * clears a bit before reading the page.  hv_sim_save.c relies on both.
+ */
+static void
+write_begin(struct sim_map *m, uint64_t pfn)
+{
+	__atomic_store_n(&m->vcpu->writing, pfn + 1, __ATOMIC_RELAXED);
+	mark_dirty(m, pfn);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void
+write_end(struct sim_map *m, uint64_t pfn)
+{
+	mark_dirty(m, pfn);
+	__atomic_store_n(&m->vcpu->writing, 0, __ATOMIC_RELEASE);
 }
 
 static void
@@ -235,10 +271,11 @@ write_page(struct sim_map *m, uint64_t pfn, uint64_t counter)
 	uint64_t	*w = (uint64_t *)(m->mem + (pfn << SIM_PAGE_SHIFT));
 	size_t		 i;
 
+	write_begin(m, pfn);
 	for (i = 0; i < SIM_PAGE_SIZE / 8; i++)
 		__atomic_store_n(&w[i], counter ^ (pfn << 24) ^
 		    (i * 0x9e3779b97f4a7c15ull), __ATOMIC_RELAXED);
-	mark_dirty(m, pfn);
+	write_end(m, pfn);
 }
 
 static uint64_t
@@ -259,9 +296,10 @@ guest_tick(struct sim_map *m, uint64_t pps, uint64_t elapsed)
 	uint64_t	 value, n;
 
 	value = __atomic_load_n(&c->value, __ATOMIC_RELAXED) + 1;
+	write_begin(m, 0);
 	__atomic_store_n(&c->value, value, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->check, ~value, __ATOMIC_RELEASE);
-	mark_dirty(m, 0);
+	write_end(m, 0);
 	if (pps == 0 || m->pages < 2)
 		return;
 	v->budget_ns += elapsed > GUEST_MAX_OWED ? GUEST_MAX_OWED : elapsed;
@@ -308,7 +346,7 @@ guest_main(const struct sim *sim, uint32_t domid, unsigned rate_mb,
 		signal(sig, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (reloc__sim_map(sim, domid, &m, false) == 0)
+	if (reloc__sim_map(sim, domid, &m, 0) == 0)
 		me = getpid();
 	(void)!write(wfd, &me, sizeof(me));
 	if (me == 0)

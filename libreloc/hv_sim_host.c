@@ -133,38 +133,42 @@ reloc__sim_snapshots(const struct sim *sim)
 	return yes;
 }
 
-/* Copy m's memory to DIR/snapshots/UUID.SUFFIX, for tests to cmp. */
+/* Copy domid's memory file to DIR/snapshots/UUID.SUFFIX, for tests to cmp. */
 int
-reloc__sim_snapshot(const struct sim *sim, const struct sim_map *m,
-    const char *uuid, const char *suffix)
+reloc__sim_snapshot(const struct sim *sim, uint32_t domid, const char *uuid,
+    const char *suffix)
 {
 	char		 path[SIM_PATH_LEN];
-	uint64_t	 off = 0, len = m->pages << SIM_PAGE_SHIFT;
+	struct stat	 st;
 	ssize_t		 n;
-	int		 fd;
+	int		 in = -1, out = -1, rc = RELOC_ERR_IO;
 
+	if (reloc__sim_path(sim, domid, "memory", path) < 0 ||
+	    (in = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(in, &st) == -1)
+		goto fail;
 	snprintf(path, sizeof(path), "%s/snapshots", sim->dir);
 	if (mkdir(path, 0755) == -1 && errno != EEXIST)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/snapshots/%s.%s", sim->dir, uuid,
 	    suffix);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1)
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out == -1)
 		goto fail;
-	while (off < len) {
-		n = write(fd, m->mem + off, len - off > (1u << 24) ?
-		    (1u << 24) : len - off);
-		if (n <= 0) {
-			close(fd);
+	for (; st.st_size > 0; st.st_size -= n)
+		if ((n = copy_file_range(in, NULL, out, NULL,
+		    (size_t)st.st_size, 0)) <= 0)
 			goto fail;
-		}
-		off += (uint64_t)n;
-	}
-	close(fd);
-	return 0;
+	rc = 0;
+	goto out;
 fail:
 	log_warn("hv", "sim: snapshot %s", path);
-	return RELOC_ERR_IO;
+out:
+	if (in != -1)
+		close(in);
+	if (out != -1)
+		close(out);
+	return rc;
 }
 
 static int

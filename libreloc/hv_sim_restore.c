@@ -15,67 +15,162 @@
  */
 
 /*
- * The sim's restore side: a new domain directory, its memory read straight
- * from the stream with every record's checksum verified, and a guest
- * started stopped.  On any failure everything it made is removed.
+ * The sim's restore side: a new domain directory and its stopped guest,
+ * then the memory written from the stream with every record verified
+ * while it is in cache, a thread allocating the memory ahead of it.  On
+ * any failure everything it made is removed.
  */
+
+#include <sys/mman.h>
+#include <sys/uio.h>
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hv_sim.h"
 
+#define AHEAD_CHUNK	(2u << 20)	/* short: stopping waits for one */
+#define BUF_LEN		(SIM_REC_MAX_DATA + sizeof(struct sim_rec_trailer) + \
+			    sizeof(struct sim_rec))
+
+/*
+ * Allocating fresh memory is the slowest part of receiving it: a thread
+ * faults it in, chunk by chunk, ahead of the reader, which allocates by
+ * itself whatever it reaches first.  Faulting a page in never changes
+ * it, so the thread and the reader may meet on a page.  (fallocate
+ * would hold the inode lock for the whole chunk.)
+ */
+struct ahead {
+	pthread_t	 thread;
+	bool		 running;
+	uint8_t		*mem;
+	uint64_t	 size;
+	uint64_t	 reader;	/* atomic: where the reader writes */
+	bool		 stop;		/* atomic */
+	int		 err;		/* errno of a failed allocation */
+};
+
 struct restorer {
 	const struct sim *sim;
 	const char	*name;
 	uint32_t	 domid;
 	int		 fd;
-	struct sim_map	 m;
+	uint8_t		*mem;		/* the memory, mapped lazily */
+	struct sim_map	 m;		/* bitmap and registers only */
 	uint64_t	 nrec;		/* records read, for messages */
 	uint64_t	 bytes;
 	bool		 state_seen;
+	uint64_t	*unverified;	/* pages last received as changed */
+	uint8_t		*buf;		/* small data or trailer, next header */
+	struct ahead	 ahead;
+	uint64_t	 hash[SIM_REC_MAX_PAGES + SIM_REC_WORDS];
 };
 
-static int
-read_full(struct restorer *r, void *buf, size_t len)
+static void *
+ahead_main(void *arg)
 {
-	uint8_t	*p = buf;
-	ssize_t	 n;
+	struct ahead	*a = arg;
+	uint64_t	 pos = 0, len, rd;
 
-	while (len > 0) {
-		n = read(r->fd, p, len);
-		if (n == -1 && errno == EINTR)
+	while (pos < a->size && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED)) {
+		rd = __atomic_load_n(&a->reader, __ATOMIC_RELAXED);
+		/* Caught up: leave the reader its chunk, go on past it. */
+		if (pos <= rd)
+			pos = rd + AHEAD_CHUNK;
+		if (pos >= a->size)
+			break;
+		len = a->size - pos < AHEAD_CHUNK ? a->size - pos :
+		    AHEAD_CHUNK;
+		if (madvise(a->mem + pos, len, MADV_POPULATE_WRITE) == -1) {
+			if (errno == EINTR)
+				continue;
+			a->err = errno;
+			break;
+		}
+		pos += len;
+	}
+	return NULL;
+}
+
+static void
+ahead_start(struct restorer *r)
+{
+	struct ahead	*a = &r->ahead;
+
+	a->mem = r->mem;
+	a->size = r->m.pages << SIM_PAGE_SHIFT;
+	/* Without the thread the reader allocates everything itself. */
+	a->running = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
+	if (!a->running)
+		log_debug("hv", "sim: restore %s: no allocation thread",
+		    r->name);
+}
+
+static void
+ahead_stop(struct restorer *r)
+{
+	struct ahead	*a = &r->ahead;
+
+	if (!a->running)
+		return;
+	__atomic_store_n(&a->stop, true, __ATOMIC_RELAXED);
+	pthread_join(a->thread, NULL);
+	a->running = false;
+	/* The reader's own faults failed too if it mattered. */
+	if (a->err != 0)
+		log_debug("hv", "sim: restore %s: allocate ahead: %s",
+		    r->name, strerror(a->err));
+}
+
+static int
+read_iov(struct restorer *r, struct iovec *iov, int n)
+{
+	ssize_t	 got;
+
+	while (n > 0) {
+		got = readv(r->fd, iov, n);
+		if (got == -1 && errno == EINTR)
 			continue;
-		if (n == -1) {
+		if (got == -1) {
 			log_warn("hv", "sim: restore %s: read record %" PRIu64,
 			    r->name, r->nrec);
 			return reloc__errno_to_err(errno);
 		}
-		if (n == 0) {
+		if (got == 0) {
 			log_warnx("hv", "sim: restore %s: stream ended in "
 			    "record %" PRIu64, r->name, r->nrec);
 			return RELOC_ERR_CLOSED;
 		}
-		p += n;
-		len -= (size_t)n;
-		r->bytes += (uint64_t)n;
+		r->bytes += (uint64_t)got;
+		for (; n > 0 && (size_t)got >= iov->iov_len; n--, iov++)
+			got -= (ssize_t)iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + got;
+			iov->iov_len -= (size_t)got;
+		}
 	}
 	return 0;
 }
 
-/* Read a record header: raw as sent (for the checksum), h decoded. */
 static int
-read_rec(struct restorer *r, struct sim_rec *raw, struct sim_rec *h)
+read_full(struct restorer *r, void *buf, size_t len)
 {
-	int	 rc;
+	struct iovec	 iov = { buf, len };
 
+	return read_iov(r, &iov, 1);
+}
+
+/* Decode a record header (raw as sent) into h and check its bounds. */
+static int
+decode_rec(struct restorer *r, const struct sim_rec *raw, struct sim_rec *h)
+{
 	r->nrec++;
-	if ((rc = read_full(r, raw, sizeof(*raw))) < 0)
-		return rc;
 	h->type = le32toh(raw->type);
 	h->flags = le32toh(raw->flags);
 	h->pfn = le64toh(raw->pfn);
@@ -87,53 +182,51 @@ read_rec(struct restorer *r, struct sim_rec *raw, struct sim_rec *h)
 		    "header (type %" PRIu32 ")", r->name, r->nrec, h->type);
 		return RELOC_ERR_PROTO;
 	}
+	if (h->type == SIM_REC_PAGES && (h->csum != 0 || h->count == 0 ||
+	    h->count > SIM_REC_MAX_PAGES || h->pfn >= r->m.pages ||
+	    h->count > r->m.pages - h->pfn)) {
+		log_warnx("hv", "sim: restore %s: record %" PRIu64 ": pages %"
+		    PRIu64 "+%" PRIu64 " out of range", r->name, r->nrec,
+		    h->pfn, h->count);
+		return RELOC_ERR_PROTO;
+	}
 	return 0;
 }
 
 static int
-verify(struct restorer *r, const struct sim_rec *raw,
-    const struct sim_rec *h, const void *data, size_t len)
+mismatch(struct restorer *r, const struct sim_rec *h)
 {
-	if (reloc__sim_rec_csum(raw, data, len) == h->csum)
-		return 0;
 	log_warnx("hv", "sim: restore %s: record %" PRIu64 " (type %" PRIu32
 	    ", pfn %" PRIu64 ", count %" PRIu64 "): checksum mismatch",
 	    r->name, r->nrec, h->type, h->pfn, h->count);
 	return RELOC_ERR_PROTO;
 }
 
-/* A small record's data, read and verified. */
+/* A small record's data (in r->buf), its size and checksum checked. */
 static int
-read_small(struct restorer *r, const struct sim_rec *raw,
-    const struct sim_rec *h, void *buf, size_t want)
+check_small(struct restorer *r, const struct sim_rec *raw,
+    const struct sim_rec *h, size_t want)
 {
-	int	 rc;
-
 	if (h->count != want) {
 		log_warnx("hv", "sim: restore %s: record %" PRIu64 ": %" PRIu64
 		    " bytes, expected %zu", r->name, r->nrec, h->count, want);
 		return RELOC_ERR_PROTO;
 	}
-	if ((rc = read_full(r, buf, want)) < 0)
-		return rc;
-	return verify(r, raw, h, buf, want);
+	if (reloc__sim_rec_csum(raw, r->buf, want) != h->csum)
+		return mismatch(r, h);
+	return 0;
 }
 
 static int
-read_header(struct restorer *r)
+do_header(struct restorer *r, const struct sim_rec *raw,
+    const struct sim_rec *h)
 {
-	struct sim_rec		 raw, h;
 	struct sim_stream_hdr	 sh;
 	int			 rc;
 
-	if ((rc = read_rec(r, &raw, &h)) < 0)
+	if ((rc = check_small(r, raw, h, sizeof(sh))) < 0)
 		return rc;
-	if (h.type != SIM_REC_HEADER) {
-		log_warnx("hv", "sim: restore %s: no stream header", r->name);
-		return RELOC_ERR_PROTO;
-	}
-	if ((rc = read_small(r, &raw, &h, &sh, sizeof(sh))) < 0)
-		return rc;
+	memcpy(&sh, r->buf, sizeof(sh));
 	if (le64toh(sh.magic) != SIM_STREAM_MAGIC ||
 	    le32toh(sh.version) != SIM_STREAM_VERSION ||
 	    le32toh(sh.page_size) != SIM_PAGE_SIZE ||
@@ -147,85 +240,159 @@ read_header(struct restorer *r)
 	return 0;
 }
 
-/* Pages go straight into the domain's memory, then are verified there. */
+/*
+ * Pages, read straight into the domain's memory, verified while they are
+ * in cache.  A page the source marks changed in flight is not verified
+ * here; it must come again, verified, before END (see hv_sim_save.c).
+ */
 static int
-read_pages(struct restorer *r, const struct sim_rec *raw,
+do_pages(struct restorer *r, const struct sim_rec *raw,
     const struct sim_rec *h)
 {
-	uint8_t	*dst;
-	size_t	 len;
-	int	 rc;
+	struct sim_rec_trailer	 t;
+	uint8_t			*dst = r->mem + (h->pfn << SIM_PAGE_SHIFT);
+	size_t			 len = (size_t)h->count << SIM_PAGE_SHIFT;
+	uint64_t		 i, pfn, c;
+	bool			 ok;
 
-	if (h->count == 0 || h->count > SIM_REC_MAX_PAGES ||
-	    h->pfn >= r->m.pages || h->count > r->m.pages - h->pfn) {
-		log_warnx("hv", "sim: restore %s: record %" PRIu64 ": pages %"
-		    PRIu64 "+%" PRIu64 " out of range", r->name, r->nrec,
-		    h->pfn, h->count);
-		return RELOC_ERR_PROTO;
+	memcpy(&t, r->buf, sizeof(t));
+	for (i = h->count; i < SIM_REC_MAX_PAGES; i++)
+		if (le64toh(t.changed[i / 64]) >> (i % 64) & 1)
+			return mismatch(r, h);
+	reloc__sim_page_hashes(dst, h->count, r->hash);
+	ok = reloc__sim_pages_csum(raw, r->hash, &t) == le64toh(t.csum);
+	/* Keep the mapping small: unmapping at the end is then cheap. */
+	(void)madvise(dst, len, MADV_DONTNEED);
+	if (!ok)
+		return mismatch(r, h);
+	__atomic_store_n(&r->ahead.reader, (h->pfn + h->count) <<
+	    SIM_PAGE_SHIFT, __ATOMIC_RELAXED);
+	for (i = 0; i < h->count; i++) {
+		pfn = h->pfn + i;
+		c = le64toh(t.changed[i / 64]) >> (i % 64) & 1;
+		r->unverified[pfn / 64] = (r->unverified[pfn / 64] &
+		    ~(1ull << (pfn % 64))) | c << (pfn % 64);
 	}
-	dst = r->m.mem + (h->pfn << SIM_PAGE_SHIFT);
-	len = (size_t)h->count << SIM_PAGE_SHIFT;
-	if ((rc = read_full(r, dst, len)) < 0)
-		return rc;
-	return verify(r, raw, h, dst, len);
+	return 0;
 }
 
 static int
-read_state(struct restorer *r, const struct sim_rec *raw,
+do_state(struct restorer *r, const struct sim_rec *raw,
     const struct sim_rec *h)
 {
-	struct sim_vcpu	 v;
+	uint64_t	 v[SIM_STATE_WORDS];
 	int		 rc;
 
-	if ((rc = read_small(r, raw, h, &v, sizeof(v))) < 0)
+	if ((rc = check_small(r, raw, h, sizeof(v))) < 0)
 		return rc;
-	if (le64toh(v.magic) != SIM_VCPU_MAGIC) {
+	memcpy(v, r->buf, sizeof(v));
+	if (le64toh(v[0]) != SIM_VCPU_MAGIC) {
 		log_warnx("hv", "sim: restore %s: record %" PRIu64 ": bad "
 		    "guest state", r->name, r->nrec);
 		return RELOC_ERR_PROTO;
 	}
 	r->m.vcpu->magic = SIM_VCPU_MAGIC;
-	r->m.vcpu->rng = le64toh(v.rng);
-	r->m.vcpu->cursor = le64toh(v.cursor);
-	r->m.vcpu->budget_ns = le64toh(v.budget_ns);
+	r->m.vcpu->rng = le64toh(v[1]);
+	r->m.vcpu->cursor = le64toh(v[2]);
+	r->m.vcpu->budget_ns = le64toh(v[3]);
 	r->state_seen = true;
 	return 0;
 }
 
-/* Records until END; never reads a byte past it. */
+/* END: the guest state came, and every page's last copy was verified. */
+static int
+do_end(struct restorer *r, const struct sim_rec *raw,
+    const struct sim_rec *h)
+{
+	size_t	 i;
+	int	 rc;
+
+	if ((rc = check_small(r, raw, h, 0)) < 0)
+		return rc;
+	if (!r->state_seen) {
+		log_warnx("hv", "sim: restore %s: no guest state", r->name);
+		return RELOC_ERR_PROTO;
+	}
+	for (i = 0; i < r->m.words; i++) {
+		if (r->unverified[i] == 0)
+			continue;
+		log_warnx("hv", "sim: restore %s: page %zu never verified",
+		    r->name, i * 64 + (size_t)__builtin_ctzll(
+		    r->unverified[i]));
+		return RELOC_ERR_PROTO;
+	}
+	return 0;
+}
+
+/*
+ * What follows a header, up to and with the next header: pages into the
+ * memory and their trailer into r->buf, or small data into r->buf.
+ */
+static int
+read_tail(struct restorer *r, const struct sim_rec *h, size_t *next_r)
+{
+	struct iovec	 iov[2];
+	size_t		 small;
+
+	if (h->type == SIM_REC_END)
+		return 0;
+	small = h->type == SIM_REC_PAGES ? sizeof(struct sim_rec_trailer) :
+	    (size_t)h->count;
+	*next_r = small;
+	iov[1].iov_base = r->buf;
+	iov[1].iov_len = small + sizeof(struct sim_rec);
+	if (h->type != SIM_REC_PAGES)
+		return read_iov(r, &iov[1], 1);
+	iov[0].iov_base = r->mem + (h->pfn << SIM_PAGE_SHIFT);
+	iov[0].iov_len = (size_t)h->count << SIM_PAGE_SHIFT;
+	return read_iov(r, iov, 2);
+}
+
+static int
+do_rec(struct restorer *r, const struct sim_rec *raw,
+    const struct sim_rec *h)
+{
+	switch (h->type) {
+	case SIM_REC_PAGES:
+		return do_pages(r, raw, h);
+	case SIM_REC_STATE:
+		return do_state(r, raw, h);
+	case SIM_REC_END:
+		return do_end(r, raw, h);
+	default:
+		log_warnx("hv", "sim: restore %s: record %" PRIu64
+		    ": unknown type %" PRIu32, r->name, r->nrec, h->type);
+		return RELOC_ERR_PROTO;
+	}
+}
+
+/*
+ * Records until END, each read with the next one's header in one go;
+ * never reads a byte past END.
+ */
 static int
 read_stream(struct restorer *r)
 {
 	struct sim_rec	 raw, h;
+	size_t		 next = 0;
 	int		 rc;
 
-	if ((rc = read_header(r)) < 0)
+	if ((rc = read_full(r, &raw, sizeof(raw))) < 0 ||
+	    (rc = decode_rec(r, &raw, &h)) < 0)
 		return rc;
+	if (h.type != SIM_REC_HEADER) {
+		log_warnx("hv", "sim: restore %s: no stream header", r->name);
+		return RELOC_ERR_PROTO;
+	}
 	for (;;) {
-		if ((rc = read_rec(r, &raw, &h)) < 0)
+		if ((rc = read_tail(r, &h, &next)) < 0)
 			return rc;
-		switch (h.type) {
-		case SIM_REC_PAGES:
-			rc = read_pages(r, &raw, &h);
-			break;
-		case SIM_REC_STATE:
-			rc = read_state(r, &raw, &h);
-			break;
-		case SIM_REC_END:
-			if ((rc = read_small(r, &raw, &h, NULL, 0)) < 0)
-				return rc;
-			if (r->state_seen)
-				return 0;
-			log_warnx("hv", "sim: restore %s: no guest state",
-			    r->name);
-			return RELOC_ERR_PROTO;
-		default:
-			log_warnx("hv", "sim: restore %s: record %" PRIu64
-			    ": unknown type %" PRIu32, r->name, r->nrec,
-			    h.type);
-			return RELOC_ERR_PROTO;
-		}
-		if (rc < 0)
+		rc = h.type == SIM_REC_HEADER && r->nrec == 1 ?
+		    do_header(r, &raw, &h) : do_rec(r, &raw, &h);
+		if (rc < 0 || h.type == SIM_REC_END)
+			return rc;
+		memcpy(&raw, r->buf + next, sizeof(raw));
+		if ((rc = decode_rec(r, &raw, &h)) < 0)
 			return rc;
 	}
 }
@@ -270,6 +437,54 @@ report_done(const struct reloc_restore_params *p, const struct restorer *r)
 	p->progress(&pr, p->progress_arg);
 }
 
+/*
+ * The incoming domain's memory (sparse), its guest, started stopped now
+ * so that nothing but the stream's tail is left once it ends, and the
+ * restorer's buffers and allocation thread.
+ */
+static int
+prepare(struct restorer *r, const struct reloc_domain *d)
+{
+	char	 path[SIM_PATH_LEN];
+	int	 fd, rc;
+
+	if ((rc = reloc__sim_mem_create(r->sim, d->domid, d->memory_kb /
+	    (SIM_PAGE_SIZE / 1024), false)) < 0 ||
+	    (rc = reloc__sim_guest_start(r->sim, d->domid,
+	    reloc__sim_dirty_rate(d), true)) < 0 ||
+	    (rc = reloc__sim_map(r->sim, d->domid, &r->m, SIM_MAP_NOMEM)) < 0 ||
+	    (rc = reloc__sim_path(r->sim, d->domid, "memory", path)) < 0)
+		return rc;
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
+		log_warn("hv", "sim: open %s", path);
+		return reloc__errno_to_err(errno);
+	}
+	r->mem = mmap(NULL, r->m.pages << SIM_PAGE_SHIFT, PROT_READ |
+	    PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (r->mem == MAP_FAILED) {
+		log_warn("hv", "sim: mmap %s", path);
+		r->mem = NULL;
+		return reloc__errno_to_err(errno);
+	}
+	if ((r->unverified = calloc(r->m.words, sizeof(uint64_t))) == NULL ||
+	    (r->buf = malloc(BUF_LEN)) == NULL)
+		return RELOC_ERR_NOMEM;
+	ahead_start(r);
+	return 0;
+}
+
+static void
+dispose(struct restorer *r)
+{
+	ahead_stop(r);
+	if (r->mem != NULL)
+		munmap(r->mem, r->m.pages << SIM_PAGE_SHIFT);
+	free(r->unverified);
+	free(r->buf);
+	reloc__sim_unmap(&r->m);
+}
+
 int
 reloc__sim_restore(const struct sim *sim, const struct reloc_domain *dom,
     int fd, const struct reloc_restore_params *p, uint32_t *domid_r)
@@ -287,23 +502,17 @@ reloc__sim_restore(const struct sim *sim, const struct reloc_domain *dom,
 		goto out;
 	made = true;
 	r.domid = d.domid;
-	if ((rc = reloc__sim_mem_create(sim, d.domid, d.memory_kb /
-	    (SIM_PAGE_SIZE / 1024), false)) < 0 ||
-	    (rc = reloc__sim_map(sim, d.domid, &r.m, true)) < 0 ||
-	    (rc = read_stream(&r)) < 0)
+	if ((rc = prepare(&r, &d)) < 0 || (rc = read_stream(&r)) < 0)
 		goto out;
+	ahead_stop(&r);
 	if (reloc__sim_snapshots(sim))
-		(void)reloc__sim_snapshot(sim, &r.m, d.uuid, "post");
-	/* The guest must not run before unpause: it starts stopped. */
-	if ((rc = reloc__sim_guest_start(sim, d.domid,
-	    reloc__sim_dirty_rate(&d), true)) < 0)
-		goto out;
+		(void)reloc__sim_snapshot(sim, d.domid, d.uuid, "post");
 	report_done(p, &r);
 	log_info("hv", "sim: restored domain %s (%" PRIu32 "), %" PRIu64
 	    " bytes, paused", d.name, d.domid, r.bytes);
 	*domid_r = d.domid;
 out:
-	reloc__sim_unmap(&r.m);
+	dispose(&r);
 	if (rc < 0 && made) {
 		if (reloc__sim_pid(sim, d.domid, &pid) == 0)
 			reloc__sim_guest_kill(pid);

@@ -20,6 +20,7 @@
  * format is in hv_sim.h.
  */
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -45,17 +46,49 @@ struct saver {
 	int		 fd;
 	bool		 nosock;	/* fd is a pipe or file */
 	bool		 paused;
+	bool		 tr_pending;	/* tr not sent yet */
 	struct sim_map	 m;
-	uint8_t		*bounce;
 	const struct reloc_save_params *p;
 	struct reloc_progress pr;
 	uint64_t	 round_bytes;
+	struct sim_rec	 rec;		/* the last PAGES header, as sent */
+	struct sim_rec_trailer tr;	/* its trailer */
+	uint64_t	 hash[SIM_REC_MAX_PAGES + SIM_REC_WORDS];
 };
 
 uint64_t
 reloc__sim_rec_csum(const struct sim_rec *r, const void *data, size_t len)
 {
 	return XXH3_64bits_withSeed(data, len, XXH3_64bits(r, 24));
+}
+
+void
+reloc__sim_page_hashes(const uint8_t *data, uint64_t n, uint64_t *h)
+{
+	uint64_t	 i;
+
+	for (i = 0; i < n; i++)
+		h[i] = XXH3_64bits(data + (i << SIM_PAGE_SHIFT),
+		    SIM_PAGE_SIZE);
+}
+
+/*
+ * A PAGES record's csum from its raw header, the page hashes h (room for
+ * SIM_REC_WORDS more; rewritten) and its raw trailer: changed pages count
+ * as 0, and the bitmap itself is covered.
+ */
+uint64_t
+reloc__sim_pages_csum(const struct sim_rec *r, uint64_t *h,
+    const struct sim_rec_trailer *t)
+{
+	uint64_t	 n = le64toh(r->count), i;
+
+	for (i = 0; i < n; i++)
+		h[i] = (le64toh(t->changed[i / 64]) >> (i % 64) & 1) ? 0 :
+		    htole64(h[i]);
+	memcpy(&h[n], t->changed, sizeof(t->changed));
+	return XXH3_64bits_withSeed(h, (size_t)(n + SIM_REC_WORDS) * 8,
+	    XXH3_64bits(r, 24));
 }
 
 static uint64_t
@@ -100,43 +133,149 @@ write_iov(struct saver *s, struct iovec *iov, int n)
 	return 0;
 }
 
+/*
+ * Send a record header and its data in one write, after the trailer of
+ * the PAGES record before it (known only once that one was written).
+ */
 static int
 send_rec(struct saver *s, enum sim_rec_type type, uint64_t pfn,
     uint64_t count, const void *data, size_t len)
 {
 	struct sim_rec	 r;
-	struct iovec	 iov[2];
+	struct iovec	 iov[3];
+	size_t		 total = sizeof(r) + len;
+	int		 n = 0;
 
 	r.type = htole32(type);
 	r.flags = 0;
 	r.pfn = htole64(pfn);
 	r.count = htole64(count);
-	r.csum = htole64(reloc__sim_rec_csum(&r, data, len));
-	iov[0].iov_base = &r;
-	iov[0].iov_len = sizeof(r);
-	iov[1].iov_base = (void *)(uintptr_t)data;
-	iov[1].iov_len = len;
-	s->round_bytes += sizeof(r) + len;
-	s->pr.sent_bytes += sizeof(r) + len;
-	return write_iov(s, iov, len > 0 ? 2 : 1);
+	r.csum = type == SIM_REC_PAGES ? 0 :
+	    htole64(reloc__sim_rec_csum(&r, data, len));
+	if (s->tr_pending) {
+		iov[n].iov_base = &s->tr;
+		iov[n++].iov_len = sizeof(s->tr);
+		total += sizeof(s->tr);
+		s->tr_pending = false;
+	}
+	iov[n].iov_base = &r;
+	iov[n++].iov_len = sizeof(r);
+	if (len > 0) {
+		iov[n].iov_base = (void *)(uintptr_t)data;
+		iov[n++].iov_len = len;
+	}
+	if (type == SIM_REC_PAGES)
+		s->rec = r;
+	s->round_bytes += total;
+	s->pr.sent_bytes += total;
+	return write_iov(s, iov, n);
+}
+
+/* Bitmap word i's bits for pages p..end (end within the word). */
+static uint64_t
+word_mask(uint64_t p, uint64_t end)
+{
+	uint64_t	 cnt = end - p;
+
+	return cnt == 64 ? ~0ull : ((1ull << cnt) - 1) << (p % 64);
+}
+
+/* Clear the dirty bits of pfn..pfn+count: their pages go out now. */
+static void
+clear_bits(struct saver *s, uint64_t pfn, uint64_t count)
+{
+	uint64_t	 p, end;
+
+	for (p = pfn; p < pfn + count; p = end) {
+		end = (p / 64 + 1) * 64;
+		if (end > pfn + count)
+			end = pfn + count;
+		__atomic_fetch_and(&s->m.dirty[p / 64], ~word_mask(p, end),
+		    __ATOMIC_ACQ_REL);
+	}
+}
+
+static void
+set_changed(struct saver *s, uint64_t i)
+{
+	s->tr.changed[i / 64] |= 1ull << (i % 64);
 }
 
 /*
- * Pages pfn..pfn+count (at most SIM_REC_MAX_PAGES).  While the guest runs
- * the bytes are copied first so the checksum covers what is sent; once it
- * is paused they go straight from the mapping.
+ * The pages of pfn..pfn+count the guest may have written since their
+ * bits were cleared, into s->tr.changed (host order).  The page it is
+ * writing right now gets its dirty bit set here: the guest sets it only
+ * when done, and a guest paused mid-write would never set it.
+ */
+static void
+find_changed(struct saver *s, uint64_t pfn, uint64_t count)
+{
+	uint64_t	 p, end, w, writing;
+
+	memset(s->tr.changed, 0, sizeof(s->tr.changed));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	writing = __atomic_load_n(&s->m.vcpu->writing, __ATOMIC_ACQUIRE);
+	if (writing > pfn && writing <= pfn + count) {
+		set_changed(s, writing - 1 - pfn);
+		__atomic_fetch_or(&s->m.dirty[(writing - 1) / 64],
+		    1ull << ((writing - 1) % 64), __ATOMIC_ACQ_REL);
+	}
+	for (p = pfn; p < pfn + count; p = end) {
+		end = (p / 64 + 1) * 64;
+		if (end > pfn + count)
+			end = pfn + count;
+		w = __atomic_load_n(&s->m.dirty[p / 64], __ATOMIC_ACQUIRE) &
+		    word_mask(p, end);
+		for (; w != 0; w &= w - 1)
+			set_changed(s, p / 64 * 64 +
+			    (uint64_t)__builtin_ctzll(w) - pfn);
+	}
+}
+
+/*
+ * Pages pfn..pfn+count (at most SIM_REC_MAX_PAGES), straight from the
+ * mapping while the guest may run, hashed after the write.
+ *
+ * Why the target may trust a page not marked changed: the guest writes a
+ * page as writing = pfn + 1, dirty bit, release fence, the data, dirty
+ * bit, writing = 0.  Here: clear the bits, write (the kernel copies the
+ * bytes), hash, acquire fence, read writing and the bits.  If a byte
+ * hashed differs from the byte sent, the hash read a store of some guest
+ * write W to that page after the copy read the older value.  The fences
+ * make everything W did before its data visible to the reads after the
+ * hash: writing shows W's page (W is still on: marked changed), or a
+ * later value, and then W is over and its closing dirty bit is seen
+ * (marked changed), since nothing here clears bits between the write and
+ * the check.  So an unmarked page hashes what was sent, and a corrupt
+ * byte in it fails the record.
+ * A marked page still has its dirty bit (or gets it in find_changed), so
+ * it goes again in a later round.  The last round runs with the guest
+ * stopped and marks nothing, so every page's final bytes are verified;
+ * the target also refuses a stream that leaves a page unverified.
  */
 static int
 send_pages(struct saver *s, uint64_t pfn, uint64_t count)
 {
-	const uint8_t	*src = s->m.mem + (pfn << SIM_PAGE_SHIFT);
+	uint8_t		*src = s->m.mem + (pfn << SIM_PAGE_SHIFT);
 	size_t		 len = (size_t)count << SIM_PAGE_SHIFT;
+	unsigned	 i;
+	int		 rc;
 
-	if (!s->paused) {
-		memcpy(s->bounce, src, len);
-		src = s->bounce;
-	}
-	return send_rec(s, SIM_REC_PAGES, pfn, count, src, len);
+	clear_bits(s, pfn, count);
+	if ((rc = send_rec(s, SIM_REC_PAGES, pfn, count, src, len)) < 0)
+		return rc;
+	reloc__sim_page_hashes(src, count, s->hash);
+	if (s->paused)
+		memset(s->tr.changed, 0, sizeof(s->tr.changed));
+	else
+		find_changed(s, pfn, count);
+	/* Keep the mapping small: unmapping at the end is then cheap. */
+	(void)madvise(src, len, MADV_DONTNEED);
+	for (i = 0; i < SIM_REC_WORDS; i++)
+		s->tr.changed[i] = htole64(s->tr.changed[i]);
+	s->tr.csum = htole64(reloc__sim_pages_csum(&s->rec, s->hash, &s->tr));
+	s->tr_pending = true;
+	return 0;
 }
 
 static int
@@ -197,15 +336,6 @@ count_dirty(const struct saver *s)
 	return n;
 }
 
-static void
-clear_dirty(struct saver *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < s->m.words; i++)
-		__atomic_exchange_n(&s->m.dirty[i], 0, __ATOMIC_ACQ_REL);
-}
-
 /* End of a round: rates and the callback. */
 static void
 report(struct saver *s, enum reloc_progress_phase phase, uint64_t t0)
@@ -240,11 +370,7 @@ live_rounds(struct saver *s)
 	for (;;) {
 		t0 = now_ns(CLOCK_MONOTONIC);
 		s->pr.round++;
-		if (s->pr.round == 1) {
-			clear_dirty(s);
-			rc = send_all(s);
-		} else
-			rc = send_dirty(s);
+		rc = s->pr.round == 1 ? send_all(s) : send_dirty(s);
 		if (rc < 0)
 			return rc;
 		report(s, RELOC_PP_PRECOPY, t0);
@@ -270,31 +396,40 @@ send_header(struct saver *s)
 static int
 send_tail(struct saver *s)
 {
-	struct sim_vcpu	 v;
+	uint64_t	 v[SIM_STATE_WORDS];
 	int		 rc;
 
-	v.magic = htole64(s->m.vcpu->magic);
-	v.rng = htole64(s->m.vcpu->rng);
-	v.cursor = htole64(s->m.vcpu->cursor);
-	v.budget_ns = htole64(s->m.vcpu->budget_ns);
-	if ((rc = send_rec(s, SIM_REC_STATE, 0, sizeof(v), &v,
+	v[0] = htole64(s->m.vcpu->magic);
+	v[1] = htole64(s->m.vcpu->rng);
+	v[2] = htole64(s->m.vcpu->cursor);
+	v[3] = htole64(s->m.vcpu->budget_ns);
+	if ((rc = send_rec(s, SIM_REC_STATE, 0, sizeof(v), v,
 	    sizeof(v))) < 0)
 		return rc;
 	return send_rec(s, SIM_REC_END, 0, 0, NULL, 0);
 }
 
-/* Stop the guest: from here on pages go straight from the mapping. */
+/*
+ * Stop the guest: from here on nothing changes under the stream.  A
+ * guest stopped in the middle of a page has not set that page's closing
+ * dirty bit: set it so the last round sends the page as it is.
+ */
 static int
 suspend(struct saver *s, pid_t pid, const char *uuid)
 {
-	int	 rc;
+	uint64_t	 writing;
+	int		 rc;
 
 	if ((rc = reloc__sim_guest_stop(pid)) < 0)
 		return rc;
 	s->paused = true;
 	s->pr.suspended_ns = now_ns(CLOCK_REALTIME);
+	writing = __atomic_load_n(&s->m.vcpu->writing, __ATOMIC_ACQUIRE);
+	if (writing > 0 && writing <= s->m.pages)
+		__atomic_fetch_or(&s->m.dirty[(writing - 1) / 64],
+		    1ull << ((writing - 1) % 64), __ATOMIC_ACQ_REL);
 	if (reloc__sim_snapshots(s->sim))
-		(void)reloc__sim_snapshot(s->sim, &s->m, uuid, "pre");
+		(void)reloc__sim_snapshot(s->sim, s->domid, uuid, "pre");
 	return 0;
 }
 
@@ -345,14 +480,10 @@ reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
 		rc = RELOC_ERR_HV;
 		goto out;
 	}
+	/* Mapped lazily: pages are faulted in as they are sent. */
 	if ((rc = reloc__sim_pid(sim, domid, &pid)) < 0 ||
-	    (rc = reloc__sim_map(sim, domid, &s.m, true)) < 0)
+	    (rc = reloc__sim_map(sim, domid, &s.m, SIM_MAP_RDONLY)) < 0)
 		goto out;
-	if ((s.bounce = malloc((size_t)SIM_REC_MAX_PAGES << SIM_PAGE_SHIFT)) ==
-	    NULL) {
-		rc = RELOC_ERR_NOMEM;
-		goto out;
-	}
 	s.pr.total_pages = s.m.pages;
 	log_info("hv", "sim: saving domain %s (%" PRIu32 "), %" PRIu64
 	    " pages, %s", dom.name, domid, s.m.pages,
@@ -363,7 +494,6 @@ reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
 	log_info("hv", "sim: saved domain %s (%" PRIu32 "): %u rounds, %"
 	    PRIu64 " bytes", dom.name, domid, s.pr.round, s.pr.sent_bytes);
 out:
-	free(s.bounce);
 	reloc__sim_unmap(&s.m);
 	reloc_domain_dispose(&dom);
 	return rc;

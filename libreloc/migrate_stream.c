@@ -121,6 +121,9 @@ reloc__dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 	}
 	if ((rc = reloc__pump_start(fd, sp[0], &po, &pump)) == 0) {
 		rc = m->hv->restore(m->priv, &m->dom, sp[1], &p, domid_r);
+		/* A restore that stopped early leaves the pump writing into a
+		 * full pair: make that write fail before waiting for it. */
+		shutdown(sp[1], SHUT_RDWR);
 		reloc__pump_stop(pump);
 		reloc__pump_finish(pump, &m->stream_bytes);
 	}

@@ -17,7 +17,8 @@
 /*
  * Check suite for the sim backend (hv.c, hv_sim*.c): domain lifecycle,
  * real pause, host facts, and save/restore through a socket between two
- * processes, byte for byte, with corrupt and truncated streams.
+ * processes, byte for byte, with corrupt and truncated streams, and
+ * hand-written streams for the pages changed in flight.
  */
 
 #include <sys/wait.h>
@@ -30,6 +31,7 @@
 #include <check.h>
 
 #include "common.h"
+#include "hv_sim.h"
 #include "simhost.h"
 
 START_TEST(test_registry)
@@ -400,6 +402,69 @@ START_TEST(test_nospc)
 }
 END_TEST
 
+/* Byte pfn * page + off of a crafted restore's memory. */
+static int
+mem_byte(uint32_t id, uint64_t pfn, size_t off)
+{
+	FILE	*f;
+	int	 c;
+
+	ck_assert_ptr_nonnull(f = fopen(dom_file(dir_b, id, "memory"), "r"));
+	ck_assert_int_eq(fseek(f, (long)((pfn << SIM_PAGE_SHIFT) + off),
+	    SEEK_SET), 0);
+	c = fgetc(f);
+	fclose(f);
+	return c;
+}
+
+START_TEST(test_changed_resent)
+{
+	struct crafted	 c = { .pages = 16, .changed = 5, .resend = true };
+	uint32_t	 id;
+
+	ck_assert_int_eq(restore_crafted(&c, &id), 0);
+	ck_assert_int_eq(mem_byte(id, 4, 9), 4);
+	ck_assert_int_eq(mem_byte(id, 5, 9), 0xee);
+	ck_assert_int_eq(mem_byte(id, 15, 4095), 15);
+	/* A changed page is not verified: it is about to be replaced. */
+	c.flip = CRAFTED_PAGE(5) + 100;
+	ck_assert_int_eq(ops->destroy(sim_b, id), 0);
+	ck_assert_int_eq(restore_crafted(&c, &id), 0);
+	ck_assert_int_eq(mem_byte(id, 5, 100), 0xee);
+}
+END_TEST
+
+START_TEST(test_changed_corrupt)
+{
+	struct crafted	 c = { .pages = 16, .changed = 5, .resend = true,
+			    .flip = CRAFTED_PAGE(3) + 100 };
+	uint32_t	 id;
+
+	capture_start();
+	ck_assert_int_eq(restore_crafted(&c, &id), RELOC_ERR_PROTO);
+	ck_assert(capture_has("checksum mismatch"));
+	assert_empty(sim_b, dir_b);
+	/* The bitmap of changed pages is covered too. */
+	c.flip = CRAFTED_PAGE(16) + 1;
+	ck_assert_int_eq(restore_crafted(&c, &id), RELOC_ERR_PROTO);
+	assert_empty(sim_b, dir_b);
+	capture_stop();
+}
+END_TEST
+
+START_TEST(test_changed_never_resent)
+{
+	struct crafted	 c = { .pages = 16, .changed = 5 };
+	uint32_t	 id;
+
+	capture_start();
+	ck_assert_int_eq(restore_crafted(&c, &id), RELOC_ERR_PROTO);
+	ck_assert(capture_has("page 5 never verified"));
+	assert_empty(sim_b, dir_b);
+	capture_stop();
+}
+END_TEST
+
 /* Run the admin tool on host A; its exit status and first line. */
 static int
 tool(const char *args, char *out, size_t len)
@@ -433,7 +498,8 @@ START_TEST(test_tool)
 	}
 	ck_assert_int_eq(tool("create web01 --memory 4 --dirty-rate 1 "
 	    "--vif mac=00:16:3e:00:00:01,bridge=xenbr0 "
-	    "--disk vdev=hdc,path=/iso/a.iso,cdrom --usb 1-2,migratable",
+	    "--disk vdev=hdc,path=/iso/a.iso,cdrom --usb 1-2,migratable "
+	    "--disk vdev=xvda,path=/srv/web01.img,size=1073741824",
 	    out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "1");
 	ck_assert_int_eq(reloc__sim_domid(sim_a, "web01", &id), 0);
@@ -441,6 +507,9 @@ START_TEST(test_tool)
 	ck_assert_int_eq(tool("info web01", out, sizeof(out)), 0);
 	ck_assert_ptr_nonnull(strstr(out, "(removable yes)"));
 	ck_assert_ptr_nonnull(strstr(out, "(migratable yes)"));
+	ck_assert_ptr_nonnull(strstr(out, "(size 1073741824)"));
+	ck_assert_int_eq(tool("create web02 --disk vdev=xvda,path=/a,size=1G",
+	    out, sizeof(out)), 2);
 	ck_assert_int_eq(tool("pause 1", out, sizeof(out)), 0);
 	ck_assert_int_eq(tool("counter web01", out, sizeof(out)), 0);
 	c1 = strtoul(out, NULL, 10);
@@ -491,6 +560,9 @@ hv_sim_suite(void)
 	tcase_add_test(tc, test_corrupt_header);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_nospc);
+	tcase_add_test(tc, test_changed_resent);
+	tcase_add_test(tc, test_changed_corrupt);
+	tcase_add_test(tc, test_changed_never_resent);
 	suite_add_tcase(s, tc);
 	return s;
 }

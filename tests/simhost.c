@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -38,6 +39,7 @@
 #include <check.h>
 
 #include "common.h"
+#include "hv_sim.h"
 #include "simhost.h"
 
 #define MAX_TRACKED	64
@@ -358,3 +360,98 @@ sweep(void)
 	(void)r;
 }
 
+
+static void
+put(FILE *f, const void *p, size_t len)
+{
+	if (len > 0)
+		ck_assert_uint_eq(fwrite(p, 1, len, f), len);
+}
+
+/* A non-page record of the stream, with its checksum. */
+static void
+put_small(FILE *f, enum sim_rec_type type, const void *data, size_t len)
+{
+	struct sim_rec	 r = { htole32(type), 0, 0, htole64(len), 0 };
+
+	r.csum = htole64(reloc__sim_rec_csum(&r, data, len));
+	put(f, &r, sizeof(r));
+	put(f, data, len);
+}
+
+static void
+put_pages(FILE *f, uint64_t pfn, const uint8_t *data, uint64_t n,
+    uint64_t changed)
+{
+	struct sim_rec		 r = { htole32(SIM_REC_PAGES), 0,
+				    htole64(pfn), htole64(n), 0 };
+	struct sim_rec_trailer	 t = { { 0 }, 0 };
+	uint64_t		 h[SIM_REC_MAX_PAGES + SIM_REC_WORDS];
+
+	if (changed < n)
+		t.changed[changed / 64] = htole64(1ull << (changed % 64));
+	reloc__sim_page_hashes(data, n, h);
+	t.csum = htole64(reloc__sim_pages_csum(&r, h, &t));
+	put(f, &r, sizeof(r));
+	put(f, data, (size_t)n << SIM_PAGE_SHIFT);
+	put(f, &t, sizeof(t));
+}
+
+int
+crafted_stream(const struct crafted *c)
+{
+	struct sim_stream_hdr	 sh = { htole64(SIM_STREAM_MAGIC),
+				    htole32(SIM_STREAM_VERSION),
+				    htole32(SIM_PAGE_SIZE), htole64(c->pages) };
+	uint64_t		 v[SIM_STATE_WORDS] = { htole64(SIM_VCPU_MAGIC),
+				    htole64(7), 0, 0 };
+	uint8_t			*mem, b;
+	uint64_t		 i;
+	FILE			*f;
+	int			 fd;
+
+	ck_assert_uint_le(c->pages, SIM_REC_MAX_PAGES);
+	ck_assert_ptr_nonnull(mem = malloc(c->pages << SIM_PAGE_SHIFT));
+	for (i = 0; i < c->pages; i++)
+		memset(mem + (i << SIM_PAGE_SHIFT), (int)i, SIM_PAGE_SIZE);
+	ck_assert_ptr_nonnull(f = tmpfile());
+	put_small(f, SIM_REC_HEADER, &sh, sizeof(sh));
+	put_pages(f, 0, mem, c->pages, c->changed);
+	if (c->resend) {
+		memset(mem, 0xee, SIM_PAGE_SIZE);
+		put_pages(f, c->changed, mem, 1, UINT64_MAX);
+	}
+	put_small(f, SIM_REC_STATE, v, sizeof(v));
+	put_small(f, SIM_REC_END, NULL, 0);
+	free(mem);
+	if (c->flip > 0) {
+		ck_assert_int_eq(fseek(f, (long)c->flip, SEEK_SET), 0);
+		b = (uint8_t)fgetc(f) ^ 0x20;
+		ck_assert_int_eq(fseek(f, (long)c->flip, SEEK_SET), 0);
+		put(f, &b, 1);
+	}
+	ck_assert_int_eq(fflush(f), 0);
+	ck_assert_int_ne(fd = dup(fileno(f)), -1);
+	fclose(f);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+/* Restore a hand-written stream on B as "crafted". */
+int
+restore_crafted(const struct crafted *c, uint32_t *id_r)
+{
+	struct reloc_domain		 d = { 0 };
+	struct reloc_restore_params	 p = { .name = "crafted" };
+	int				 fd, rc;
+
+	d.name = (char *)(uintptr_t)"crafted";
+	strcpy(d.uuid, "5f0c8a52-6d1e-4c3b-9a7e-2b4d6f8a0c1e");
+	d.memory_kb = c->pages * (SIM_PAGE_SIZE / 1024);
+	fd = crafted_stream(c);
+	rc = ops->restore(sim_b, &d, fd, &p, id_r);
+	close(fd);
+	if (rc == 0)
+		track(dir_b, *id_r);
+	return rc;
+}

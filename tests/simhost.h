@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "reloc-int.h"
+#include "hv_sim.h"
 
 extern pid_t	 suite_pid;	/* set by main: names the hosts' dirs */
 extern char	*dir_a, *dir_b;	/* host A (source) and B (target) */
@@ -75,5 +76,26 @@ void	 run_xfer(struct xfer *x, uint32_t domid,
 	    const struct reloc_domain *dom);
 /* The id of web01--incoming on B (tracked). */
 uint32_t incoming(void);
+
+/*
+ * A sim stream written by hand (simhost.c), in a file: HEADER, all pages
+ * filled with their number in one PAGES record that marks page `changed`
+ * as changed in flight (none when past the end), that page again in a
+ * record of its own filled with 0xee when resend, STATE, END.  flip > 0
+ * flips byte flip of the file.  Returns the file, at offset 0.
+ */
+struct crafted {
+	uint64_t	 pages;
+	uint64_t	 changed;
+	bool		 resend;
+	size_t		 flip;
+};
+int	 crafted_stream(const struct crafted *c);
+/* Restore crafted_stream(c) on B as "crafted" (tracked when it worked). */
+int	 restore_crafted(const struct crafted *c, uint32_t *id_r);
+/* Data of page pfn in the first PAGES record of a crafted stream. */
+#define CRAFTED_PAGE(pfn)	(2 * sizeof(struct sim_rec) + \
+				    sizeof(struct sim_stream_hdr) + \
+				    ((pfn) << SIM_PAGE_SHIFT))
 
 #endif /* TESTS_SIMHOST_H */

@@ -19,11 +19,12 @@ HOSTS=""
 FAILS=0
 PASSES=0
 
-cleanup() {
+# Stop every daemon and end every guest this test started.
+teardown() {
 	for h in $HOSTS; do
 		stop_host "$h"
 	done
-	# Guests are processes of their own: end every one we started.
+	HOSTS=""
 	for d in "$WORK"/*/sim; do
 		[ -d "$d" ] || continue
 		"$SIM" -d "$d" list 2>/dev/null | awk 'NR > 1 { print $1 }' |
@@ -31,6 +32,10 @@ cleanup() {
 			"$SIM" -d "$d" destroy "$dom" >/dev/null 2>&1 || true
 		done
 	done
+}
+
+cleanup() {
+	teardown
 	if [ "$FAILS" -eq 0 ] || [ -z "${KEEP:-}" ]; then
 		rm -rf "$WORK"
 	else
@@ -62,7 +67,25 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
+# Processes still running from this test's directory: a worker or guest
+# that outlived its daemon is a bug.
+leftovers() {
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "$WORK/" &&
+		    echo "    left: ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline")"
+	done
+	return 0
+}
+
 finish() {
+	teardown
+	left=$(leftovers)
+	if [ -n "$left" ]; then
+		not_ok "no process of the test left after it"
+		echo "$left"
+	else
+		ok "no process of the test left after it"
+	fi
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
 }
