@@ -32,16 +32,21 @@ sim_on A create web01 --memory 32 --dirty-rate 5 \
     --vif mac=00:16:3e:00:00:0a,bridge=xenbr0,ip=192.0.2.10 \
     --vif mac=00:16:3e:00:00:0b,bridge=xenbr0 >/dev/null
 
-tcpdump -i xenbr0 -n -e -U -w "$WORK/cap.pcap" \
+tcpdump -i xenbr0 -n -e -U --immediate-mode -w "$WORK/cap.pcap" \
     'ether src 00:16:3e:00:00:0a or ether src 00:16:3e:00:00:0b' \
-    >/dev/null 2>&1 &
+    >/dev/null 2>"$WORK/tcpdump.err" &
 dump=$!
-sleep 1
+# Capture only once tcpdump says it listens (slow on a loaded machine).
+i=0
+while ! grep -q "listening on" "$WORK/tcpdump.err" && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
 
 migrate A B web01 -l
 check "moved" [ "$XM_RC" -eq 0 ]
-sleep 0.5
-kill "$dump"
+sleep 1
+kill -INT "$dump"
 wait "$dump" 2>/dev/null || true
 tcpdump -r "$WORK/cap.pcap" -n -e 2>/dev/null >"$WORK/cap.txt"
 sed 's/^/    /' "$WORK/cap.txt"

@@ -71,8 +71,10 @@ check() {
 # that outlived its daemon is a bug.
 leftovers() {
 	for p in /proc/[0-9]*; do
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "$WORK/" &&
-		    echo "    left: ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline")"
+		cmd=$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
+		case "$cmd" in
+		*"$WORK/"*) echo "    left: ${p#/proc/} $cmd" ;;
+		esac
 	done
 	return 0
 }
