@@ -51,6 +51,8 @@ struct saver {
 	const struct reloc_save_params *p;
 	struct reloc_progress pr;
 	uint64_t	 round_bytes;
+	uint64_t	 round_t0;	/* CLOCK_MONOTONIC at round start */
+	uint64_t	 last_tick;	/* last progress report in a round */
 	struct sim_rec	 rec;		/* the last PAGES header, as sent */
 	struct sim_rec_trailer tr;	/* its trailer */
 	uint64_t	 hash[SIM_REC_MAX_PAGES + SIM_REC_WORDS];
@@ -253,6 +255,30 @@ find_changed(struct saver *s, uint64_t pfn, uint64_t count)
  * stopped and marks nothing, so every page's final bytes are verified;
  * the target also refuses a stream that leaves a page unverified.
  */
+static uint64_t	count_dirty(const struct saver *);
+
+#define SAVE_TICK_NS	(200ull * 1000 * 1000)
+
+/*
+ * Within a long round (the first sends all memory), report progress every
+ * SAVE_TICK_NS so that xm's progress line moves.  left: pages of this
+ * round still to send (the first round), or 0 to count the dirty bits.
+ */
+static void
+progress_tick(struct saver *s, uint64_t left)
+{
+	uint64_t	now = now_ns(CLOCK_MONOTONIC);
+
+	if (s->paused || s->p->progress == NULL ||
+	    now - s->last_tick < SAVE_TICK_NS || now <= s->round_t0)
+		return;
+	s->last_tick = now;
+	s->pr.phase = RELOC_PP_PRECOPY;
+	s->pr.remaining_pages = left != 0 ? left : count_dirty(s);
+	s->pr.rate_bps = s->round_bytes * 1000000000ull / (now - s->round_t0);
+	s->p->progress(&s->pr, s->p->progress_arg);
+}
+
 static int
 send_pages(struct saver *s, uint64_t pfn, uint64_t count)
 {
@@ -290,6 +316,7 @@ send_all(struct saver *s)
 			n = SIM_REC_MAX_PAGES;
 		if ((rc = send_pages(s, pfn, n)) < 0)
 			return rc;
+		progress_tick(s, s->m.pages - pfn - n);
 	}
 	return 0;
 }
@@ -317,6 +344,8 @@ send_dirty(struct saver *s)
 			}
 			if (len > 0 && (rc = send_pages(s, start, len)) < 0)
 				return rc;
+			if (len > 0)
+				progress_tick(s, 0);
 			start = pfn;
 			len = 1;
 		}
@@ -369,6 +398,7 @@ live_rounds(struct saver *s)
 
 	for (;;) {
 		t0 = now_ns(CLOCK_MONOTONIC);
+		s->round_t0 = s->last_tick = t0;
 		s->pr.round++;
 		rc = s->pr.round == 1 ? send_all(s) : send_dirty(s);
 		if (rc < 0)
