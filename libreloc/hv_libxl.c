@@ -16,8 +16,10 @@
 
 /*
  * The libxl backend: real Xen domains through libxenlight, the way xl's
- * migrate and migrate-receive drive it.  The only file that includes
- * libxl headers; host facts are decoded in hv_libxl_facts.c.
+ * migrate and migrate-receive drive it.  This file owns the context, the
+ * domain list and descriptions and the host's facts (decoded in
+ * hv_libxl_facts.c); the migration operations are in hv_libxl_mig.c.
+ * Only these two files include libxl headers.
  */
 
 #include <stdio.h>
@@ -33,12 +35,6 @@
 
 #include "hv_libxl.h"
 
-struct hvl {
-	struct hvl_log		 lg;
-	libxl_ctx		*ctx;
-	xc_interface		*xch;	/* featuresets, or NULL */
-};
-
 /*
  * Must outlast every ctx: libxl keeps the pointer.  Where the program's
  * event loop owns SIGCHLD (the daemon), libxl is told of each one through
@@ -52,8 +48,8 @@ static const libxl_childproc_hooks childproc_libxl = {
 	.chldowner = libxl_sigchld_owner_libxl,
 };
 
-static int
-hv_err(const char *what, int lrc)
+int
+reloc__hvl_err(const char *what, int lrc)
 {
 	const char	*s = libxl_error_to_string(lrc);
 	char		 name[64];
@@ -82,7 +78,7 @@ hvl_open(const struct reloc_conf *conf, void **priv_r)
 	lrc = libxl_ctx_alloc(&hv->ctx, LIBXL_VERSION, 0, &hv->lg.vtable);
 	if (lrc != 0) {
 		free(hv);
-		return hv_err("libxl_ctx_alloc", lrc);
+		return reloc__hvl_err("libxl_ctx_alloc", lrc);
 	}
 	libxl_childproc_setmode(hv->ctx, reloc__hv_sigchld_by_caller() ?
 	    &childproc_mainloop : &childproc_libxl, NULL);
@@ -180,7 +176,7 @@ hvl_list(void *priv, struct reloc_domain **doms_r, size_t *n_r)
 	int			 nr, i, rc = 0;
 
 	if ((info = libxl_list_domain(hv->ctx, &nr)) == NULL)
-		return hv_err("libxl_list_domain", ERROR_FAIL);
+		return reloc__hvl_err("libxl_list_domain", ERROR_FAIL);
 	if ((doms = calloc(nr > 0 ? nr : 1, sizeof(*doms))) == NULL) {
 		log_warn("hv", "calloc");
 		libxl_dominfo_list_free(info, nr);
@@ -275,7 +271,7 @@ host_physinfo(struct hvl *hv, struct reloc__xen_raw *raw, uint32_t **fs_r)
 	libxl_physinfo_init(&pi);
 	if ((lrc = libxl_get_physinfo(hv->ctx, &pi)) != 0) {
 		libxl_physinfo_dispose(&pi);
-		return hv_err("libxl_get_physinfo", lrc);
+		return reloc__hvl_err("libxl_get_physinfo", lrc);
 	}
 	raw->cap_pv = pi.cap_pv;
 	raw->cap_hvm = pi.cap_hvm;
@@ -334,7 +330,8 @@ fill_from_config(struct hvl *hv, libxl_domain_config *cfg,
 		return rc;
 	/* The stream has no config: it travels beside it, as xl sends it. */
 	if ((json = libxl_domain_config_to_json(hv->ctx, cfg)) == NULL)
-		return hv_err("libxl_domain_config_to_json", ERROR_FAIL);
+		return reloc__hvl_err("libxl_domain_config_to_json",
+		    ERROR_FAIL);
 	d->config = json;
 	d->config_len = strlen(json);
 	return 0;
@@ -370,7 +367,7 @@ hvl_describe(void *priv, const char *dom, struct reloc_domain *dom_r)
 	libxl_dominfo_init(&info);
 	libxl_domain_config_init(&cfg);
 	if ((lrc = libxl_domain_info(hv->ctx, &info, domid)) != 0) {
-		rc = hv_err("libxl_domain_info", lrc);
+		rc = reloc__hvl_err("libxl_domain_info", lrc);
 		if (lrc == ERROR_DOMAIN_NOTFOUND)
 			rc = RELOC_ERR_NOENT;
 		goto out;
@@ -379,7 +376,7 @@ hvl_describe(void *priv, const char *dom, struct reloc_domain *dom_r)
 		goto out;
 	lrc = libxl_retrieve_domain_configuration(hv->ctx, domid, &cfg, NULL);
 	if (lrc != 0) {
-		rc = hv_err("libxl_retrieve_domain_configuration", lrc);
+		rc = reloc__hvl_err("libxl_retrieve_domain_configuration", lrc);
 		goto out;
 	}
 	rc = fill_from_config(hv, &cfg, &d);
@@ -407,13 +404,13 @@ hvl_host_info(void *priv, struct reloc_hostinfo *hi_r)
 	memset(&raw, 0, sizeof(raw));
 	memset(&hi, 0, sizeof(hi));
 	if ((vi = libxl_get_version_info(hv->ctx)) == NULL)
-		return hv_err("libxl_get_version_info", ERROR_FAIL);
+		return reloc__hvl_err("libxl_get_version_info", ERROR_FAIL);
 	raw.major = vi->xen_version_major;
 	raw.minor = vi->xen_version_minor;
 	raw.extra = vi->xen_version_extra;
 	raw.caps = vi->capabilities;
 	if ((lrc = libxl_get_free_memory(hv->ctx, &raw.free_kb)) != 0)
-		return hv_err("libxl_get_free_memory", lrc);
+		return reloc__hvl_err("libxl_get_free_memory", lrc);
 	if ((rc = host_physinfo(hv, &raw, &fs)) == 0)
 		rc = reloc__xenfacts_local(&raw, &hi);
 	free(fs);
@@ -425,170 +422,6 @@ hvl_host_info(void *priv, struct reloc_hostinfo *hi_r)
 	return 0;
 }
 
-static int
-hvl_save(void *priv, uint32_t domid, int fd,
-    const struct reloc_save_params *p)
-{
-	struct hvl	*hv = priv;
-	int		 lrc;
-
-	/* libxc fixes its own round limit (5); max_rounds has no knob. */
-	if (p->max_rounds != 0)
-		log_debug("hv", "domain %u: max_rounds %u not supported by "
-		    "libxl, using its default", domid, p->max_rounds);
-	reloc__hvl_log_save(&hv->lg, p);
-	lrc = libxl_domain_suspend(hv->ctx, domid, fd,
-	    p->live ? LIBXL_SUSPEND_LIVE : 0, NULL);
-	reloc__hvl_log_save(&hv->lg, NULL);
-	if (lrc != 0)
-		return hv_err("libxl_domain_suspend", lrc);
-	if (p->progress != NULL && hv->lg.prog.p.phase != RELOC_PP_DONE) {
-		hv->lg.prog.p.phase = RELOC_PP_DONE;
-		hv->lg.prog.p.remaining_pages = 0;
-		p->progress(&hv->lg.prog.p, p->progress_arg);
-	}
-	return 0;
-}
-
-/*
- * Undo a failed save.  A save that failed before the guest acknowledged
- * the suspend (ERROR_GUEST_TIMEDOUT, a precopy error) leaves it running:
- * resuming a running domain would corrupt it, so only a domain that is
- * shut down for suspend is resumed, co-operatively as xl does.
- */
-static int
-hvl_resume(void *priv, uint32_t domid)
-{
-	struct hvl	*hv = priv;
-	libxl_dominfo	 info;
-	bool		 suspended;
-	int		 lrc;
-
-	libxl_dominfo_init(&info);
-	if ((lrc = libxl_domain_info(hv->ctx, &info, domid)) != 0) {
-		libxl_dominfo_dispose(&info);
-		return hv_err("libxl_domain_info", lrc);
-	}
-	suspended = dom_state(&info) == RELOC_DS_SUSPENDED;
-	libxl_dominfo_dispose(&info);
-	if (!suspended) {
-		log_info("hv", "domain %u was not suspended: nothing to resume",
-		    domid);
-		return 0;
-	}
-	if ((lrc = libxl_domain_resume(hv->ctx, domid, 1, NULL)) != 0)
-		return hv_err("libxl_domain_resume", lrc);
-	return 0;
-}
-
-static int
-restore_config(struct hvl *hv, const struct reloc_domain *dom,
-    const char *name, libxl_domain_config *cfg)
-{
-	char	*json = NULL;
-	int	 lrc, rc;
-
-	if (name == NULL)
-		return RELOC_ERR_INVAL;
-	if ((rc = reloc__xendom_config_json(dom, &json)) < 0)
-		return rc;
-	lrc = libxl_domain_config_from_json(hv->ctx, cfg, json);
-	free(json);
-	if (lrc != 0)
-		return hv_err("libxl_domain_config_from_json", lrc);
-	free(cfg->c_info.name);
-	if ((cfg->c_info.name = strdup(name)) == NULL)
-		return RELOC_ERR_NOMEM;
-	/* The source's domid means nothing here: let Xen choose one. */
-	cfg->c_info.domid = 0;
-	return 0;
-}
-
-/*
- * As xl's migrate-receive: create from the stream, left paused (libxl
- * never unpauses; xl does so after GO).  If creation fails, destroy
- * whatever libxl got as far as creating.
- */
-static int
-hvl_restore(void *priv, const struct reloc_domain *dom, int fd,
-    const struct reloc_restore_params *p, uint32_t *domid_r)
-{
-	struct hvl			*hv = priv;
-	libxl_domain_config		 cfg;
-	libxl_domain_restore_params	 params;
-	uint32_t			 domid = INVALID_DOMID;
-	int				 lrc, rc;
-
-	libxl_domain_config_init(&cfg);
-	libxl_domain_restore_params_init(&params);
-	if ((rc = restore_config(hv, dom, p->name != NULL ? p->name :
-	    dom->name, &cfg)) < 0)
-		goto out;
-	params.checkpointed_stream = LIBXL_CHECKPOINTED_STREAM_NONE;
-	/* The default (1) would make libxl read a legacy stream. */
-	params.stream_version = 2;
-	lrc = libxl_domain_create_restore(hv->ctx, &cfg, &domid, fd, -1,
-	    &params, NULL, NULL);
-	if (lrc != 0) {
-		rc = hv_err("libxl_domain_create_restore", lrc);
-		if (libxl_domid_valid_guest(domid) &&
-		    (lrc = libxl_domain_destroy(hv->ctx, domid, NULL)) != 0)
-			hv_err("libxl_domain_destroy", lrc);
-		goto out;
-	}
-	if (p->progress != NULL) {
-		struct reloc_progress	 pr;
-
-		memset(&pr, 0, sizeof(pr));
-		pr.phase = RELOC_PP_DONE;
-		p->progress(&pr, p->progress_arg);
-	}
-	*domid_r = domid;
-	rc = 0;
- out:
-	libxl_domain_restore_params_dispose(&params);
-	libxl_domain_config_dispose(&cfg);
-	return rc;
-}
-
-static int
-lx(const char *what, int lrc)
-{
-	return lrc == 0 ? 0 : hv_err(what, lrc);
-}
-
-static int
-hvl_rename(void *priv, uint32_t domid, const char *name)
-{
-	return lx("libxl_domain_rename", libxl_domain_rename(
-	    ((struct hvl *)priv)->ctx, domid, NULL, name));
-}
-
-static int
-hvl_pause(void *priv, uint32_t domid)
-{
-	return lx("libxl_domain_pause", libxl_domain_pause(
-	    ((struct hvl *)priv)->ctx, domid, NULL));
-}
-
-static int
-hvl_unpause(void *priv, uint32_t domid)
-{
-	return lx("libxl_domain_unpause", libxl_domain_unpause(
-	    ((struct hvl *)priv)->ctx, domid, NULL));
-}
-
-static int
-hvl_destroy(void *priv, uint32_t domid)
-{
-	if (domid == 0) {
-		log_warnx("hv", "refusing to destroy domain 0");
-		return RELOC_ERR_INVAL;
-	}
-	return lx("libxl_domain_destroy", libxl_domain_destroy(
-	    ((struct hvl *)priv)->ctx, domid, NULL));
-}
-
 const struct reloc_hv_ops reloc__hv_libxl_ops = {
 	.name = "libxl",
 	.open = hvl_open,
@@ -598,11 +431,11 @@ const struct reloc_hv_ops reloc__hv_libxl_ops = {
 	.list = hvl_list,
 	.describe = hvl_describe,
 	.host_info = hvl_host_info,
-	.save = hvl_save,
-	.resume = hvl_resume,
-	.restore = hvl_restore,
-	.rename = hvl_rename,
-	.pause = hvl_pause,
-	.unpause = hvl_unpause,
-	.destroy = hvl_destroy,
+	.save = reloc__hvl_save,
+	.resume = reloc__hvl_resume,
+	.restore = reloc__hvl_restore,
+	.rename = reloc__hvl_rename,
+	.pause = reloc__hvl_pause,
+	.unpause = reloc__hvl_unpause,
+	.destroy = reloc__hvl_destroy,
 };

@@ -16,8 +16,9 @@
 
 /*
  * Private to the libxl backend: what hv_libxl.c takes from the lower Xen
- * libraries (xentoollog, libxc), implemented in hv_libxl_xc.c.  Only the
- * backend's files include this header.
+ * libraries (xentoollog, libxc), implemented in hv_libxl_xc.c, and what
+ * its two libxl files share.  Only the backend's files include this
+ * header.
  */
 
 #ifndef HV_LIBXL_H
@@ -57,5 +58,31 @@ int	reloc__hvl_featureset(xc_interface *xch, uint32_t index,
  */
 int	reloc__hvl_guest_features(xc_interface *xch, const uint32_t *host,
 	    uint32_t nr, bool pv, char ***names_r, size_t *n_r);
+
+#ifdef LIBXL_H
+/*
+ * Shared by the two files that include libxl.h (before this header):
+ * hv_libxl.c, which owns the context, and hv_libxl_mig.c.
+ */
+struct hvl {
+	struct hvl_log		 lg;
+	libxl_ctx		*ctx;
+	xc_interface		*xch;	/* featuresets, or NULL */
+};
+
+/* Log a libxl error code as ERROR_NAME (n); returns RELOC_ERR_HV. */
+int	reloc__hvl_err(const char *what, int lrc);
+
+/* The ops of struct reloc_hv_ops that move a domain (hv_libxl_mig.c). */
+int	reloc__hvl_save(void *priv, uint32_t domid, int fd,
+	    const struct reloc_save_params *p);
+int	reloc__hvl_resume(void *priv, uint32_t domid);
+int	reloc__hvl_restore(void *priv, const struct reloc_domain *dom, int fd,
+	    const struct reloc_restore_params *p, uint32_t *domid_r);
+int	reloc__hvl_rename(void *priv, uint32_t domid, const char *name);
+int	reloc__hvl_pause(void *priv, uint32_t domid);
+int	reloc__hvl_unpause(void *priv, uint32_t domid);
+int	reloc__hvl_destroy(void *priv, uint32_t domid);
+#endif /* LIBXL_H */
 
 #endif /* HV_LIBXL_H */

@@ -125,7 +125,8 @@ reloc__xenfacts_features(const uint32_t *words, size_t nr, char ***names_r,
 	for (i = 0; i < NR_CPUFEATURES; i++) {
 		if (!word_bit_set(words, nr, cpufeatures[i].index))
 			continue;
-		if ((rc = reloc__xenfacts_dup(cpufeatures[i].name, &names[n])) < 0) {
+		rc = reloc__xenfacts_dup(cpufeatures[i].name, &names[n]);
+		if (rc < 0) {
 			free_strv(names, n);
 			return rc;
 		}
@@ -222,12 +223,13 @@ reloc__xenfacts_fill(const struct reloc__xen_raw *raw,
 {
 	int	 rc;
 
-	if ((rc = reloc__xenfacts_dup(raw->hostname != NULL ? raw->hostname : "",
-	    &hi->hostname)) < 0)
+	if ((rc = reloc__xenfacts_dup(raw->hostname != NULL ?
+	    raw->hostname : "", &hi->hostname)) < 0)
 		return rc;
 	if ((rc = fill_version(raw, hi)) < 0)
 		return rc;
-	if ((rc = reloc__xenfacts_dup(raw->caps != NULL ? raw->caps : "", &hi->caps)) < 0)
+	if ((rc = reloc__xenfacts_dup(raw->caps != NULL ? raw->caps : "",
+	    &hi->caps)) < 0)
 		return rc;
 	rc = reloc__xenfacts_arch(hi->caps, &hi->arch);
 	if (rc == RELOC_ERR_NOENT) {
@@ -534,12 +536,13 @@ static bool
 progress_frames(struct reloc__xen_progress *st, const char *what,
     unsigned long done, unsigned long total, uint64_t now_ns)
 {
-	unsigned	 iter, max;
+	unsigned	 iter;
 	bool		 edge;
 
 	if (strcmp(what, "Frames") == 0)
 		iter = st->iter >= 0 ? (unsigned)st->iter : 0;
-	else if (sscanf(what, "Frames iteration %u of %u", &iter, &max) != 2)
+	/* Xen 4.11+ says "Frames iteration N", older ones "... of MAX". */
+	else if (sscanf(what, "Frames iteration %u", &iter) != 1)
 		return false;
 	edge = (int)iter != st->iter;
 	if (edge)

@@ -436,7 +436,7 @@ START_TEST(test_progress_live)
 {
 	struct reloc__xen_progress	 st;
 	char				*text, *line, *save = NULL;
-	char				 what[64];
+	char				 what[64], *of;
 	unsigned long			 ms, done, total;
 	uint64_t			 last_sent = 0;
 	unsigned			 emits = 0, last_round = 0;
@@ -447,6 +447,10 @@ START_TEST(test_progress_live)
 	    line = strtok_r(NULL, "\n", &save)) {
 		ck_assert_int_eq(sscanf(line, "%lu|%63[^|]|%lu|%lu", &ms, what,
 		    &done, &total), 4);
+		/* The second run: Xen 4.11+ drops " of MAX" from the label. */
+		if (_i == 1 && strncmp(what, "Frames iteration", 16) == 0 &&
+		    (of = strstr(what, " of ")) != NULL)
+			*of = '\0';
 		if (!reloc__xenfacts_progress_step(&st, what, done, total,
 		    ms * 1000000ull))
 			continue;
@@ -455,7 +459,7 @@ START_TEST(test_progress_live)
 		ck_assert_uint_ge(st.p.round, last_round);
 		last_sent = st.p.sent_bytes;
 		last_round = st.p.round;
-		if (strcmp(what, "Frames iteration 1 of 5") == 0 && done == 0) {
+		if (strncmp(what, "Frames iteration 1", 18) == 0 && done == 0) {
 			/* 1 GiB in 400 ms; 20480 pages dirtied meanwhile. */
 			ck_assert_uint_eq(st.p.rate_bps,
 			    262144ull * 4096 * 1000 / 401);
@@ -598,7 +602,7 @@ hv_libxl_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("progress");
 	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, test_progress_live);
+	tcase_add_loop_test(tc, test_progress_live, 0, 2);
 	tcase_add_test(tc, test_progress_nonlive);
 	suite_add_tcase(s, tc);
 #ifdef HAVE_XEN

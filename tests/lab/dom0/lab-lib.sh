@@ -160,6 +160,15 @@ last_tick()
 	    tail -n 1 | grep . || echo 0
 }
 
+# forget_console NAME: drop the console logs of an earlier guest of that
+# name (steps 1 and 2 both run lab-pvh): last_tick reads every log, and
+# the old guest's higher counter would hide the new one's.
+forget_console()
+{
+	rm -f "/var/log/xen/console/guest-$1.log" \
+	    "/var/log/xen/console/guest-$1--"*.log
+}
+
 # wait_ticks NAME TIMEOUT: waits until the guest prints its counter.
 wait_ticks()
 {
@@ -183,9 +192,12 @@ wait_ticks()
 # create_guest NAME TYPE MEM: a fresh guest on this host, counting.
 create_guest()
 {
-	local name=$1 cfg t
+	local name=$1 cfg t h
 
 	xl destroy "$name" >/dev/null 2>&1 || true
+	for h in $LAB_HOSTS; do
+		on "$h" forget_console "$name"
+	done
 	cfg=$(guest_cfg "$@")
 	t=$(now)
 	xl create "$cfg" || return 1
