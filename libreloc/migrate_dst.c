@@ -302,6 +302,27 @@ dst_take_over(struct dst *d)
 	return 0;
 }
 
+/* Is there a domain called NAME--incoming here?  (Quietly: a list.) */
+static bool
+dst_find(struct dst *d, uint32_t *domid_r)
+{
+	struct reloc_domain	*doms = NULL;
+	size_t			 n = 0, i;
+	bool			 found = false;
+
+	if (d->m.hv->list(d->m.priv, &doms, &n) < 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!found && strcmp(doms[i].name, d->incoming) == 0) {
+			*domid_r = doms[i].domid;
+			found = true;
+		}
+		reloc_domain_dispose(&doms[i]);
+	}
+	free(doms);
+	return found;
+}
+
 /*
  * Before GO nothing of the domain stays here.  A backend whose restore
  * failed may still have left a half-built NAME--incoming without handing
@@ -311,16 +332,11 @@ static void
 dst_destroy_incoming(struct dst *d)
 {
 	struct reloc__mig	*m = &d->m;
-	struct reloc_domain	 left;
 	int			 rc;
 
-	memset(&left, 0, sizeof(left));
-	if (!d->restored && (d->incoming[0] == '\0' ||
-	    m->hv->describe(m->priv, d->incoming, &left) < 0))
-		return;
 	if (!d->restored) {
-		d->domid = left.domid;
-		reloc_domain_dispose(&left);
+		if (d->incoming[0] == '\0' || !dst_find(d, &d->domid))
+			return;
 		log_warnx("migrate", "target %s: the failed restore left %s "
 		    "(id %u) behind: destroying it", m->label, d->incoming,
 		    d->domid);

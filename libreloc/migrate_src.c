@@ -190,6 +190,32 @@ out:
 	return rc;
 }
 
+/*
+ * The save failed.  If the target failed first it said why in an ERROR
+ * before closing: read it (briefly) so the admin learns which side broke.
+ */
+static void
+src_stream_failed(struct src *s, int rc)
+{
+	struct reloc__mig	*m = &s->m;
+	struct reloc_sxp	*msg = NULL;
+	enum reloc_msg_type	 type;
+	const char		*why = NULL;
+
+	reloc_chan_set_timeout(m->chan, 1000);
+	if (reloc_chan_recv(m->chan, &type, &msg) == 0 &&
+	    type == RELOC_MSG_ERROR)
+		why = reloc_sxp_value(msg, "message");
+	if (why != NULL)
+		reloc__mig_message(m, "%s refused %s's memory: %s", m->peer,
+		    m->dom.name, why);
+	else
+		reloc__mig_message(m, "sending %s's memory to %s failed: %s",
+		    m->dom.name, m->peer, reloc_strerror(rc));
+	reloc_sxp_free(msg);
+	reloc_chan_set_timeout(m->chan, m->timeout_ms);
+}
+
 /* STREAM: the message, then the backend's bytes. */
 static int
 src_stream(struct src *s)
@@ -212,8 +238,7 @@ src_stream(struct src *s)
 	s->saving = true;
 	rc = reloc__src_save(m, s->o);
 	if (rc < 0)
-		reloc__mig_message(m, "sending %s's memory to %s failed: %s",
-		    m->dom.name, m->peer, reloc_strerror(rc));
+		src_stream_failed(s, rc);
 	return rc;
 }
 

@@ -78,6 +78,8 @@ expect_rollback "precheck: target lacks memory"
 check "precheck: the finding names memory" grep -q "MEMORY_SHORT\|memory" "$XM_OUT"
 migrate A B web01 -l --force memory
 expect_rollback "target out of space for the memory (forced precheck)"
+check "out of space: xm says the target's restore failed" \
+    grep -q "restore failed on the target" "$XM_OUT"
 
 # After GO: the target worker dies holding the domain.  Its daemon finishes
 # the takeover; the source never resumes on its own.
