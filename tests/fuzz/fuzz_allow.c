@@ -30,23 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reloc.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char *const peers[] = {
 	"192.0.2.7", "10.0.0.5", "::1", "fd00::1", "::ffff:10.0.0.5",
 };
-
-static void
-quiet(enum reloc_log_level level, const char *module, const char *msg,
-    void *arg)
-{
-	(void)level;
-	(void)module;
-	(void)msg;
-	(void)arg;
-}
 
 static void
 match_peer(const struct reloc_allow *a, const char *peer)
@@ -82,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			*spec;
 	size_t			 i;
 
-	reloc_log_set_sink(quiet, NULL);
+	reloc_log_set_sink(fuzz_quiet, NULL);
 	if ((spec = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(spec, data, size);

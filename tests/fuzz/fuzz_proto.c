@@ -24,19 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reloc.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-quiet(enum reloc_log_level level, const char *module, const char *msg,
-    void *arg)
-{
-	(void)level;
-	(void)module;
-	(void)msg;
-	(void)arg;
-}
+#include "fuzz.h"
 
 /* Encode body again; the result must decode to the same message. */
 static void
@@ -68,7 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t		 blen;
 	size_t			 used;
 
-	reloc_log_set_sink(quiet, NULL);
+	reloc_log_set_sink(fuzz_quiet, NULL);
 	(void)reloc_proto_hdr_decode("fuzz", data, size, &type, &blen);
 	while (size > 0) {
 		if (reloc_proto_decode("fuzz", data, size, &type, &body,

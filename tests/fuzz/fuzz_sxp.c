@@ -26,19 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reloc.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-quiet(enum reloc_log_level level, const char *module, const char *msg,
-    void *arg)
-{
-	(void)level;
-	(void)module;
-	(void)msg;
-	(void)arg;
-}
+#include "fuzz.h"
 
 /* Each top-level form on its own line reads back as the same forms. */
 static void
@@ -71,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reloc_sxp	*root = NULL;
 
-	reloc_log_set_sink(quiet, NULL);
+	reloc_log_set_sink(fuzz_quiet, NULL);
 	if (reloc_sxp_read_mem("fuzz", (const char *)data, size, &root) == 0) {
 		(void)reloc_sxp_value(root, "xend-relocation-port");
 		round_trip(root);

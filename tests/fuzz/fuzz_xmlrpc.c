@@ -25,19 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reloc.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-quiet(enum reloc_log_level level, const char *module, const char *msg,
-    void *arg)
-{
-	(void)level;
-	(void)module;
-	(void)msg;
-	(void)arg;
-}
+#include "fuzz.h"
 
 static void
 call(const char *buf, size_t len)
@@ -124,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char	*buf = (const char *)data + 1;
 
-	reloc_log_set_sink(quiet, NULL);
+	reloc_log_set_sink(fuzz_quiet, NULL);
 	if (size == 0)
 		return 0;
 	switch (data[0] % 4) {
