@@ -232,6 +232,11 @@ listen_start(struct xrelocd *x)
 		    "(xend-relocation-server no): not receiving domains");
 		return 0;
 	}
+	if (reloc_conf_bool(x->conf, RELOC_CK_SSL_SERVER))
+		log_warnx("listen", "xend-relocation-ssl-server yes: this "
+		    "xrelocd has no TLS transport, so nothing listens on port "
+		    "%ld; peers must use the plain port %d",
+		    reloc_conf_int(x->conf, RELOC_CK_SSL_PORT), port);
 	if (reloc_allow_is_open(reloc_conf_allow(x->conf)))
 		log_warnx("listen", "xend-relocation-hosts-allow is empty: "
 		    "every host that reaches port %d may send domains", port);

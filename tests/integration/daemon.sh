@@ -103,6 +103,12 @@ while kill -0 "$(cat "$WORK/A/daemon.pid")" 2>/dev/null && [ $i -lt 50 ]; do
 done
 check "SIGTERM: the daemon exited" sh -c "! kill -0 $(cat "$WORK/A/daemon.pid") 2>/dev/null"
 
+# TLS keys of xend are accepted, and the daemon says what it does with them.
+start_host C "(xend-relocation-ssl-server yes)"
+check "ssl-server yes: the daemon says it has no TLS listener" \
+    grep -q "has no TLS transport" "$WORK/C/log"
+stop_host C
+
 # xm with no daemon behind the socket.
 set +e
 XRELOCD_SOCKET=$WORK/none.sock "$XM" list >"$WORK/xm.out" 2>&1
