@@ -6,6 +6,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/scripts/setup.sh"
+# shellcheck disable=SC2034 # read by lib.sh
 top_builddir=${XRELOCD_BUILD:-$top/_build}
 # shellcheck source=../tests/integration/lib.sh
 . "$top/tests/integration/lib.sh"

@@ -30,7 +30,7 @@ cd "$top"
 [ -x configure ] || autoreconf -fi >/dev/null
 mkdir -p "$build"
 cd "$build"
-if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
+if [ ! -f Makefile ] || [ -n "$(find "$top/configure" -newer Makefile)" ]; then
 	"$top/configure" --enable-werror ${XRELOCD_CONFIGURE:-} >configure.out
 	tail -n 9 configure.out
 fi

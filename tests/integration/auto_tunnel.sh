@@ -29,6 +29,7 @@ check "no auto-tunnel: the finding says so" grep -q L2_SUBNET_DIFFERS "$XM_OUT"
 check "no auto-tunnel: runs only on A" runs_only_on A web01
 
 stop_host B
+# shellcheck disable=SC2034 # lib.sh's list of running hosts
 HOSTS="A"
 start_host B "(xrelocd-auto-tunnel yes) (xrelocd-tunnel-script $WORK/tunnel-fails)"
 migrate A B web01 -l
@@ -37,6 +38,7 @@ check "failing tunnel helper: B logged it" grep -q "automatic tunnel failed" "$W
 check "failing tunnel helper: runs only on A" runs_only_on A web01
 
 stop_host B
+# shellcheck disable=SC2034 # lib.sh's list of running hosts
 HOSTS="A"
 start_host B "(xrelocd-auto-tunnel yes) (xrelocd-tunnel-script $WORK/tunnel-ok)"
 migrate A B web01 -l

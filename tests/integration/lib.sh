@@ -181,6 +181,7 @@ migrate() {
 	set +e
 	xm_on "$from" migrate -p "$(port_of "$to")" "$@" "$dom" 127.0.0.1 \
 	    >"$XM_OUT" 2>&1
+	# shellcheck disable=SC2034 # read by the tests
 	XM_RC=$?
 	set -e
 	sed 's/^/    xm: /' "$XM_OUT"
