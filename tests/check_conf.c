@@ -26,11 +26,12 @@
 
 #include <check.h>
 
+#include "check_conf.h"
 #include "common.h"
 #include "reloc.h"
 
-static struct reloc_conf *
-load_ok(const char *text)
+struct reloc_conf *
+conf_load_ok(const char *text)
 {
 	struct reloc_conf	*conf = NULL;
 
@@ -41,8 +42,8 @@ load_ok(const char *text)
 }
 
 /* Load text that must fail; the log holds the reasons. */
-static void
-load_bad(const char *text)
+void
+conf_load_bad(const char *text)
 {
 	struct reloc_conf	*conf = NULL;
 
@@ -163,7 +164,7 @@ END_TEST
 /* An empty file, or only comments and unknown keys, means the defaults. */
 START_TEST(test_empty_file)
 {
-	struct reloc_conf	*conf = load_ok("# nothing\n");
+	struct reloc_conf	*conf = conf_load_ok("# nothing\n");
 
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_ROUNDS), 5);
 	ck_assert_str_eq(reloc_conf_source(conf), "t.sxp");
@@ -194,179 +195,32 @@ START_TEST(test_keys_table)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- values */
-
-START_TEST(test_bool_words)
-{
-	static const char *const yes[] = { "yes", "YES", "true", "On", "1" };
-	static const char *const no[] = { "no", "No", "FALSE", "off", "0" };
-	struct reloc_conf	*conf;
-	char			 text[128];
-	size_t			 i;
-
-	for (i = 0; i < 5; i++) {
-		snprintf(text, sizeof(text), "(xrelocd-auto-tunnel %s)\n"
-		    "(xend-relocation-ssl %s)", yes[i], no[i]);
-		conf = load_ok(text);
-		ck_assert(reloc_conf_bool(conf, RELOC_CK_AUTO_TUNNEL));
-		ck_assert(!reloc_conf_bool(conf, RELOC_CK_SSL));
-		reloc_conf_free(conf);
-	}
-}
-END_TEST
-
-START_TEST(test_int_bounds)
-{
-	struct reloc_conf	*conf;
-
-	conf = load_ok("(xend-relocation-port 1) (xrelocd-max-pending 1024)"
-	    "(xrelocd-max-rounds 1000) (xrelocd-io-timeout 3600)"
-	    "(xend-relocation-ssl-port 65535) (xrelocd-hello-timeout 600)"
-	    "(xrelocd-max-migrations 64)");
-	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_RELOCATION_PORT), 1);
-	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_PENDING), 1024);
-	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_ROUNDS), 1000);
-	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_IO_TIMEOUT), 3600);
-	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_SSL_PORT), 65535);
-	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_HELLO_TIMEOUT), 600);
-	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_MIGRATIONS), 64);
-	reloc_conf_free(conf);
-}
-END_TEST
-
-static const struct {
-	const char	*key;
-	const char	*value;		/* as written in the file */
-	const char	*msg;		/* after "t.sxp:1:COL: KEY: " */
-} bad_values[] = {
-	{ "xend-relocation-server", "maybe", "'maybe' is not a boolean "
-	    "(yes/no, true/false, on/off, 1/0)" },
-	{ "xend-relocation-port", "70000", "70000 out of range 1..65535" },
-	{ "xend-relocation-port", "0", "0 out of range 1..65535" },
-	{ "xend-relocation-port", "-1", "-1 out of range 1..65535" },
-	{ "xend-relocation-port", "99999999999999999999999",
-	    "99999999999999999999999 out of range 1..65535" },
-	{ "xend-relocation-port", "0x1f42", "'0x1f42' is not a decimal "
-	    "integer" },
-	{ "xend-relocation-port", "+8002", "'+8002' is not a decimal integer" },
-	{ "xend-relocation-port", "8002.0", "'8002.0' is not a decimal "
-	    "integer" },
-	{ "xend-relocation-port", "''", "'' is not a decimal integer" },
-	{ "xend-relocation-address", "'eth0 eth1'", "'eth0 eth1' is not an "
-	    "address, host or interface name" },
-	{ "xend-relocation-ssl-server", "2", "'2' is not a boolean" },
-	{ "xend-relocation-ssl-port", "65536", "65536 out of range 1..65535" },
-	{ "xend-relocation-server-ssl-key-file", "(a)", "value must be an "
-	    "atom, not a list" },
-	{ "xend-relocation-server-ssl-cert-file", "'a\\0b'", "value contains "
-	    "a NUL byte" },
-	{ "xend-relocation-ssl", "nope", "'nope' is not a boolean" },
-	{ "xrelocd-backend", "xl", "'xl' is not a backend (libxl, sim)" },
-	{ "xrelocd-control-socket", "x.sock", "'x.sock' is not an absolute "
-	    "path" },
-	{ "xrelocd-control-socket", "/run/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxx.sock", "path is longer than 107 bytes" },
-	{ "xrelocd-log-level", "loud", "'loud' is not a log level (err, warn, "
-	    "info, debug)" },
-	{ "xrelocd-pid-file", "run/x.pid", "'run/x.pid' is not an absolute "
-	    "path" },
-	{ "xrelocd-sim-dir", "''", "'' is not an absolute path" },
-	{ "xrelocd-max-pending", "1025", "1025 out of range 1..1024" },
-	{ "xrelocd-max-pending", "0", "0 out of range 1..1024" },
-	{ "xrelocd-hello-timeout", "601", "601 out of range 1..600" },
-	{ "xrelocd-io-timeout", "3601", "3601 out of range 1..3600" },
-	{ "xrelocd-io-timeout", "30s", "'30s' is not a decimal integer" },
-	{ "xrelocd-max-migrations", "65", "65 out of range 1..64" },
-	{ "xrelocd-auto-tunnel", "y", "'y' is not a boolean" },
-	{ "xrelocd-tunnel-script", "xrelocd-tunnel", "'xrelocd-tunnel' is not "
-	    "an absolute path" },
-	{ "xrelocd-max-rounds", "1001", "1001 out of range 1..1000" },
-	{ "xrelocd-max-rounds", "0", "0 out of range 1..1000" },
-};
-
-START_TEST(test_bad_value)
-{
-	char	text[512], want[512];
-	size_t	i = (size_t)_i;
-
-	snprintf(text, sizeof(text), "(%s %s)", bad_values[i].key,
-	    bad_values[i].value);
-	load_bad(text);
-	snprintf(want, sizeof(want), "err: conf: t.sxp:1:%zu: %s: %s",
-	    strlen(bad_values[i].key) + 3, bad_values[i].key,
-	    bad_values[i].msg);
-	if (!capture_has(want))
-		ck_abort_msg("want \"%s\" in:\n%s", want, capture_text());
-	ck_assert_uint_eq(capture_count("err: "), 1);
-	capture_stop();
-}
-END_TEST
-
-/* Every key appears in the table above with at least one bad value. */
-START_TEST(test_bad_value_covers_keys)
-{
-	enum reloc_conf_key	k;
-	size_t			i;
-	bool			found;
-
-	for (k = 0; k < RELOC_CK__COUNT; k++) {
-		if (k == RELOC_CK_RELOCATION_HOSTS_ALLOW)
-			continue;	/* test_bad_allow */
-		found = false;
-		for (i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++)
-			found |= strcmp(bad_values[i].key,
-			    reloc_conf_key_name(k)) == 0;
-		ck_assert_msg(found, "%s has no bad value test",
-		    reloc_conf_key_name(k));
-	}
-}
-END_TEST
-
-/* The allow-list is compiled once, with the place of its value. */
-START_TEST(test_bad_allow)
-{
-	load_bad("\n(xend-relocation-hosts-allow '^ok$ ([')");
-	ck_assert(capture_has("t.sxp:2:30: bad regular expression"));
-	capture_stop();
-}
-END_TEST
-
-START_TEST(test_log_level_names)
-{
-	struct reloc_conf	*conf = load_ok("(xrelocd-log-level DEBUG)");
-
-	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_LOG_LEVEL), "DEBUG");
-	reloc_conf_free(conf);
-}
-END_TEST
-
 /* ---------------------------------------------------------------- forms */
 
 START_TEST(test_shapes)
 {
-	load_bad("(xend-relocation-port)");
+	conf_load_bad("(xend-relocation-port)");
 	ck_assert(capture_has("t.sxp:1:1: xend-relocation-port: missing "
 	    "value"));
 	capture_stop();
-	load_bad("(xend-relocation-port 8002 8003)");
+	conf_load_bad("(xend-relocation-port 8002 8003)");
 	ck_assert(capture_has("t.sxp:1:28: xend-relocation-port: more than "
 	    "one value"));
 	capture_stop();
-	load_bad("(xend-relocation-port (8002))");
+	conf_load_bad("(xend-relocation-port (8002))");
 	ck_assert(capture_has("t.sxp:1:23: xend-relocation-port: value must "
 	    "be an atom, not a list"));
 	capture_stop();
-	load_bad("  ()");
+	conf_load_bad("  ()");
 	ck_assert(capture_has("t.sxp:1:3: empty form, expected (key value)"));
 	capture_stop();
-	load_bad("xend-relocation-port 8002");
+	conf_load_bad("xend-relocation-port 8002");
 	ck_assert(capture_has("t.sxp:1:1: expected (key value), found "
 	    "'xend-relocation-port'"));
 	ck_assert(capture_has("t.sxp:1:22: expected (key value), found "
 	    "'8002'"));
 	capture_stop();
-	load_bad("((xend-relocation-port) 8002)");
+	conf_load_bad("((xend-relocation-port) 8002)");
 	ck_assert(capture_has("t.sxp:1:2: a key must be an atom, not a list"));
 	capture_stop();
 }
@@ -382,7 +236,7 @@ START_TEST(test_three_errors)
 	    "(xrelocd-max-rounds)\n"
 	    "(xrelocd-backend sim)\n";
 
-	load_bad(text);
+	conf_load_bad(text);
 	ck_assert(capture_has("t.sxp:2:23: xend-relocation-port: 70000 out "
 	    "of range 1..65535"));
 	ck_assert(capture_has("t.sxp:3:26: xend-relocation-server: 'perhaps' "
@@ -398,7 +252,7 @@ END_TEST
 /* Syntax errors come from the reader, with their places, and stop there. */
 START_TEST(test_syntax_error)
 {
-	load_bad("(xend-relocation-port 8002\n(xrelocd-backend 'sim)\n");
+	conf_load_bad("(xend-relocation-port 8002\n(xrelocd-backend 'sim)\n");
 	ck_assert(capture_has("err: sxp: t.sxp:2:18: unterminated string"));
 	capture_stop();
 }
@@ -409,7 +263,7 @@ START_TEST(test_unknown_nested)
 	struct reloc_conf	*conf;
 
 	capture_start();
-	conf = load_ok("(xen-api-server ((9363 pam '^localhost$ example\\\\."
+	conf = conf_load_ok("(xen-api-server ((9363 pam '^localhost$ example\\\\."
 	    "com$') (unix none)))\n(odd)\n(xend-relocation-port 8010)");
 	ck_assert_uint_eq(capture_count("unknown key"), 2);
 	ck_assert(capture_has("t.sxp:1:2: unknown key 'xen-api-server' "
@@ -426,7 +280,7 @@ START_TEST(test_duplicate)
 	struct reloc_conf	*conf;
 
 	capture_start();
-	conf = load_ok("(xend-relocation-port 8010)\n"
+	conf = conf_load_ok("(xend-relocation-port 8010)\n"
 	    "(xend-relocation-port 8020)\n");
 	ck_assert(capture_has("warn: conf: t.sxp:2:23: xend-relocation-port: "
 	    "duplicate key replaces the value at line 1"));
@@ -551,7 +405,7 @@ START_TEST(test_format)
 	struct reloc_conf	*conf;
 	char			*t;
 
-	conf = load_ok("(xend-relocation-server on)"
+	conf = conf_load_ok("(xend-relocation-server on)"
 	    "(xend-relocation-hosts-allow '^a$ ^b\\\\.c$')"
 	    "(xrelocd-max-rounds 007)");
 	ck_assert_int_eq(reloc_conf_format(conf, RELOC_CK_RELOCATION_SERVER,
@@ -585,14 +439,14 @@ START_TEST(test_format_round_trip)
 	enum reloc_conf_key	 k;
 	char			*text, *t1, *t2;
 
-	conf = load_ok("(xend-relocation-hosts-allow '10.0.0.0/8 ^h\\\\.x$')"
+	conf = conf_load_ok("(xend-relocation-hosts-allow '10.0.0.0/8 ^h\\\\.x$')"
 	    "(xend-relocation-server-ssl-key-file '/etc/x y/k.pem')"
 	    "(xend-relocation-port 8100) (xrelocd-auto-tunnel yes)");
 	for (k = 0; k < RELOC_CK__COUNT; k++) {
 		ck_assert_int_eq(reloc_conf_format(conf, k, &t1), 0);
 		if (asprintf(&text, "(%s %s)", reloc_conf_key_name(k), t1) < 0)
 			ck_abort();
-		back = load_ok(text);
+		back = conf_load_ok(text);
 		ck_assert_int_eq(reloc_conf_format(back, k, &t2), 0);
 		ck_assert_str_eq(t1, t2);
 		ck_assert_str_eq(reloc_conf_str(conf, k),
@@ -626,16 +480,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_keys_table);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("values");
-	tcase_add_checked_fixture(tc, log_silence, NULL);
-	tcase_add_test(tc, test_bool_words);
-	tcase_add_test(tc, test_int_bounds);
-	tcase_add_loop_test(tc, test_bad_value, 0,
-	    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
-	tcase_add_test(tc, test_bad_value_covers_keys);
-	tcase_add_test(tc, test_bad_allow);
-	tcase_add_test(tc, test_log_level_names);
-	suite_add_tcase(s, tc);
+	suite_add_tcase(s, conf_values_tcase());
 
 	tc = tcase_create("forms");
 	tcase_add_checked_fixture(tc, log_silence, NULL);

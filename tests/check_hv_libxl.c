@@ -35,6 +35,7 @@
 
 #include <check.h>
 
+#include "check_hv_libxl.h"
 #include "common.h"
 #include "reloc-int.h"
 
@@ -51,8 +52,8 @@ struct xlinfo {
 	uint64_t	 free_mb;
 };
 
-static char *
-slurp_data(const char *name)
+char *
+libxl_slurp_data(const char *name)
 {
 	FILE	*f;
 	char	*buf;
@@ -101,7 +102,7 @@ xlinfo_line(struct xlinfo *xi, const char *key, const char *val)
 static void
 xlinfo_load(const char *name, struct xlinfo *xi)
 {
-	char	*text = slurp_data(name), *line, *save = NULL, *colon, *v;
+	char	*text = libxl_slurp_data(name), *line, *save = NULL, *colon, *v;
 	size_t	 k;
 
 	memset(xi, 0, sizeof(*xi));
@@ -150,7 +151,7 @@ host_from(const char *host, struct reloc_hostinfo *hi)
 	snprintf(name, sizeof(name), "libxl/%s-xl-info.txt", host);
 	xlinfo_load(name, &xi);
 	snprintf(name, sizeof(name), "libxl/%s-cpuinfo.txt", host);
-	cpuinfo = slurp_data(name);
+	cpuinfo = libxl_slurp_data(name);
 	memset(&raw, 0, sizeof(raw));
 	raw.hostname = host;
 	raw.major = xi.major;
@@ -432,80 +433,6 @@ START_TEST(test_bridges_sysfs)
 }
 END_TEST
 
-START_TEST(test_progress_live)
-{
-	struct reloc__xen_progress	 st;
-	char				*text, *line, *save = NULL;
-	char				 what[64], *of;
-	unsigned long			 ms, done, total;
-	uint64_t			 last_sent = 0;
-	unsigned			 emits = 0, last_round = 0;
-
-	text = slurp_data("libxl/progress-live.txt");
-	reloc__xenfacts_progress_init(&st);
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		ck_assert_int_eq(sscanf(line, "%lu|%63[^|]|%lu|%lu", &ms, what,
-		    &done, &total), 4);
-		/* The second run: Xen 4.11+ drops " of MAX" from the label. */
-		if (_i == 1 && strncmp(what, "Frames iteration", 16) == 0 &&
-		    (of = strstr(what, " of ")) != NULL)
-			*of = '\0';
-		if (!reloc__xenfacts_progress_step(&st, what, done, total,
-		    ms * 1000000ull))
-			continue;
-		emits++;
-		ck_assert_uint_ge(st.p.sent_bytes, last_sent);
-		ck_assert_uint_ge(st.p.round, last_round);
-		last_sent = st.p.sent_bytes;
-		last_round = st.p.round;
-		if (strncmp(what, "Frames iteration 1", 18) == 0 && done == 0) {
-			/* 1 GiB in 400 ms; 20480 pages dirtied meanwhile. */
-			ck_assert_uint_eq(st.p.rate_bps,
-			    262144ull * 4096 * 1000 / 401);
-			ck_assert_uint_eq(st.p.dirty_pps,
-			    20480ull * 1000 / 401);
-			ck_assert_uint_eq(st.p.remaining_pages, 20480);
-			ck_assert_int_eq(st.p.phase, RELOC_PP_PRECOPY);
-		}
-	}
-	free(text);
-	ck_assert_int_eq(st.p.phase, RELOC_PP_DONE);
-	ck_assert_uint_eq(st.p.round, 6);
-	ck_assert_uint_eq(st.p.total_pages, 262144);
-	ck_assert_uint_eq(st.p.suspended_ns, 458ull * 1000000);
-	ck_assert_uint_eq(st.p.sent_bytes,
-	    (262144ull + 20480 + 3072 + 512 + 64 + 96) * 4096);
-	ck_assert_uint_eq(st.p.remaining_pages, 0);
-	/* "Start of stream" and "Complete" say nothing. */
-	ck_assert_uint_eq(emits, 15);
-}
-END_TEST
-
-START_TEST(test_progress_nonlive)
-{
-	struct reloc__xen_progress	 st;
-
-	reloc__xenfacts_progress_init(&st);
-	ck_assert(reloc__xenfacts_progress_step(&st, "Domain now suspended",
-	    0, 0, 1000));
-	ck_assert_int_eq(st.p.phase, RELOC_PP_SUSPENDED);
-	ck_assert(reloc__xenfacts_progress_step(&st, "Frames", 0, 4096,
-	    2000));
-	ck_assert_uint_eq(st.p.round, 1);
-	/* Inside a round, no more than one report per 200 ms. */
-	ck_assert(!reloc__xenfacts_progress_step(&st, "Frames", 1024, 4096,
-	    3000));
-	ck_assert(reloc__xenfacts_progress_step(&st, "Frames", 4096, 4096,
-	    4000));
-	ck_assert_uint_eq(st.p.sent_bytes, 4096ull * 4096);
-	ck_assert_uint_eq(st.p.round, 1);
-	ck_assert(!reloc__xenfacts_progress_step(&st, "Restoring", 1, 2,
-	    5000));
-	ck_assert(!reloc__xenfacts_progress_step(&st, NULL, 1, 2, 5000));
-}
-END_TEST
-
 /* Run the generator on a header; its output, or NULL if it failed. */
 static char *
 run_gen(const char *dir, const char *header)
@@ -600,11 +527,7 @@ hv_libxl_suite(void)
 	tcase_add_test(tc, test_subnet);
 	tcase_add_test(tc, test_bridges_sysfs);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("progress");
-	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_loop_test(tc, test_progress_live, 0, 2);
-	tcase_add_test(tc, test_progress_nonlive);
-	suite_add_tcase(s, tc);
+	suite_add_tcase(s, libxl_progress_tcase());
 #ifdef HAVE_XEN
 	tc = tcase_create("backend");
 	tcase_add_checked_fixture(tc, setup, NULL);

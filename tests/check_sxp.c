@@ -26,11 +26,12 @@
 
 #include <check.h>
 
+#include "check_sxp.h"
 #include "common.h"
 #include "reloc.h"
 
-static struct reloc_sxp *
-read_ok(const char *text)
+struct reloc_sxp *
+sxp_read_ok(const char *text)
 {
 	struct reloc_sxp	*root = NULL;
 
@@ -40,8 +41,8 @@ read_ok(const char *text)
 }
 
 /* Read text that must fail; the captured log holds the errors. */
-static void
-read_bad(const char *text, size_t len)
+void
+sxp_read_bad(const char *text, size_t len)
 {
 	struct reloc_sxp	*root = NULL;
 
@@ -51,8 +52,8 @@ read_bad(const char *text, size_t len)
 	ck_assert_ptr_null(root);
 }
 
-static void
-assert_atom(const struct reloc_sxp *n, const char *s, size_t len)
+void
+sxp_assert_atom(const struct reloc_sxp *n, const char *s, size_t len)
 {
 	const char	*a;
 	size_t		 alen;
@@ -69,17 +70,17 @@ assert_atom(const struct reloc_sxp *n, const char *s, size_t len)
 
 START_TEST(test_lists_atoms)
 {
-	struct reloc_sxp	*root = read_ok("(a (b c) ()) d");
+	struct reloc_sxp	*root = sxp_read_ok("(a (b c) ()) d");
 	struct reloc_sxp	*l = reloc_sxp_nth(root, 0);
 
 	ck_assert_uint_eq(reloc_sxp_len(root), 2);
 	ck_assert_int_eq(reloc_sxp_type(l), RELOC_SXP_LIST);
 	ck_assert_uint_eq(reloc_sxp_len(l), 3);
-	assert_atom(reloc_sxp_nth(l, 0), "a", 1);
-	assert_atom(reloc_sxp_nth(reloc_sxp_nth(l, 1), 1), "c", 1);
+	sxp_assert_atom(reloc_sxp_nth(l, 0), "a", 1);
+	sxp_assert_atom(reloc_sxp_nth(reloc_sxp_nth(l, 1), 1), "c", 1);
 	ck_assert_uint_eq(reloc_sxp_len(reloc_sxp_nth(l, 2)), 0);
 	ck_assert_int_eq(reloc_sxp_type(reloc_sxp_nth(l, 2)), RELOC_SXP_LIST);
-	assert_atom(reloc_sxp_nth(root, 1), "d", 1);
+	sxp_assert_atom(reloc_sxp_nth(root, 1), "d", 1);
 	ck_assert_ptr_null(reloc_sxp_nth(l, 3));
 	ck_assert_ptr_null(reloc_sxp_atom(l, NULL));
 	reloc_sxp_free(root);
@@ -92,13 +93,13 @@ START_TEST(test_escapes)
 				    "\x0a" "A1" "\1" "\x01" "7";
 	struct reloc_sxp	*root;
 
-	root = read_ok("'\\\\\\'\\\"\\n\\t\\a\\b\\v\\f\\r\\101\\x41\\0\\377"
+	root = sxp_read_ok("'\\\\\\'\\\"\\n\\t\\a\\b\\v\\f\\r\\101\\x41\\0\\377"
 	    "\\x7f\\xA\\1011\\1\\x017'"
 	    " \"\\\\\\'\\\"\\n\\t\\a\\b\\v\\f\\r\\101\\x41\\0\\377"
 	    "\\x7f\\xA\\1011\\1\\x017\"");
 	ck_assert_uint_eq(reloc_sxp_len(root), 2);
-	assert_atom(reloc_sxp_nth(root, 0), want, sizeof(want) - 1);
-	assert_atom(reloc_sxp_nth(root, 1), want, sizeof(want) - 1);
+	sxp_assert_atom(reloc_sxp_nth(root, 0), want, sizeof(want) - 1);
+	sxp_assert_atom(reloc_sxp_nth(root, 1), want, sizeof(want) - 1);
 	reloc_sxp_free(root);
 }
 END_TEST
@@ -108,16 +109,16 @@ START_TEST(test_quotes_and_atoms)
 	struct reloc_sxp	*root;
 
 	/* The other quote is plain text; a backslash in an atom is too. */
-	root = read_ok("\"it's\" 'say \"hi\"' a\\b abc'def' x#y '' \"\"");
+	root = sxp_read_ok("\"it's\" 'say \"hi\"' a\\b abc'def' x#y '' \"\"");
 	ck_assert_uint_eq(reloc_sxp_len(root), 8);
-	assert_atom(reloc_sxp_nth(root, 0), "it's", 4);
-	assert_atom(reloc_sxp_nth(root, 1), "say \"hi\"", 8);
-	assert_atom(reloc_sxp_nth(root, 2), "a\\b", 3);
-	assert_atom(reloc_sxp_nth(root, 3), "abc", 3);
-	assert_atom(reloc_sxp_nth(root, 4), "def", 3);
-	assert_atom(reloc_sxp_nth(root, 5), "x#y", 3);
-	assert_atom(reloc_sxp_nth(root, 6), "", 0);
-	assert_atom(reloc_sxp_nth(root, 7), "", 0);
+	sxp_assert_atom(reloc_sxp_nth(root, 0), "it's", 4);
+	sxp_assert_atom(reloc_sxp_nth(root, 1), "say \"hi\"", 8);
+	sxp_assert_atom(reloc_sxp_nth(root, 2), "a\\b", 3);
+	sxp_assert_atom(reloc_sxp_nth(root, 3), "abc", 3);
+	sxp_assert_atom(reloc_sxp_nth(root, 4), "def", 3);
+	sxp_assert_atom(reloc_sxp_nth(root, 5), "x#y", 3);
+	sxp_assert_atom(reloc_sxp_nth(root, 6), "", 0);
+	sxp_assert_atom(reloc_sxp_nth(root, 7), "", 0);
 	reloc_sxp_free(root);
 }
 END_TEST
@@ -126,16 +127,16 @@ START_TEST(test_comments)
 {
 	struct reloc_sxp	*root;
 
-	root = read_ok("# top\n(a # inside\n b) # end\n#(c)\n'#not' #");
+	root = sxp_read_ok("# top\n(a # inside\n b) # end\n#(c)\n'#not' #");
 	ck_assert_uint_eq(reloc_sxp_len(root), 2);
 	ck_assert_uint_eq(reloc_sxp_len(reloc_sxp_nth(root, 0)), 2);
-	assert_atom(reloc_sxp_nth(reloc_sxp_nth(root, 0), 1), "b", 1);
-	assert_atom(reloc_sxp_nth(root, 1), "#not", 4);
+	sxp_assert_atom(reloc_sxp_nth(reloc_sxp_nth(root, 0), 1), "b", 1);
+	sxp_assert_atom(reloc_sxp_nth(root, 1), "#not", 4);
 	reloc_sxp_free(root);
-	root = read_ok("");
+	root = sxp_read_ok("");
 	ck_assert_uint_eq(reloc_sxp_len(root), 0);
 	reloc_sxp_free(root);
-	root = read_ok("  \t\n# only a comment");
+	root = sxp_read_ok("  \t\n# only a comment");
 	ck_assert_uint_eq(reloc_sxp_len(root), 0);
 	reloc_sxp_free(root);
 }
@@ -148,7 +149,7 @@ START_TEST(test_xend_regex)
 	    "^localhost$ ^localhost\\.localdomain$";
 	struct reloc_sxp	*root;
 
-	root = read_ok("(xend-relocation-hosts-allow "
+	root = sxp_read_ok("(xend-relocation-hosts-allow "
 	    "'^localhost$ ^localhost\\\\.localdomain$')");
 	ck_assert_str_eq(reloc_sxp_value(root,
 	    "xend-relocation-hosts-allow"), want);
@@ -160,7 +161,7 @@ START_TEST(test_positions)
 {
 	struct reloc_sxp	*root, *l;
 
-	root = read_ok("\t(a\n  \"b\"\tc)\n\n   'x\ny' z");
+	root = sxp_read_ok("\t(a\n  \"b\"\tc)\n\n   'x\ny' z");
 	l = reloc_sxp_nth(root, 0);
 	ck_assert_uint_eq(reloc_sxp_line(l), 1);
 	ck_assert_uint_eq(reloc_sxp_col(l), 2);
@@ -182,7 +183,7 @@ START_TEST(test_assoc)
 {
 	struct reloc_sxp	*root, *d;
 
-	root = read_ok("(dom (name web01) (vcpus 2 4) (mem) (l (x)) "
+	root = sxp_read_ok("(dom (name web01) (vcpus 2 4) (mem) (l (x)) "
 	    "(name other))");
 	d = reloc_sxp_nth(root, 0);
 	ck_assert_str_eq(reloc_sxp_value(d, "name"), "web01");
@@ -227,7 +228,7 @@ END_TEST
 
 START_TEST(test_err_close)
 {
-	read_bad("(a)\n  b)", 8);
+	sxp_read_bad("(a)\n  b)", 8);
 	ck_assert(capture_has("err: sxp: t:2:4: unexpected ')'"));
 	ck_assert_uint_eq(capture_count("err: sxp:"), 1);
 	capture_stop();
@@ -236,7 +237,7 @@ END_TEST
 
 START_TEST(test_err_unclosed)
 {
-	read_bad("(a\n (b\n", 7);
+	sxp_read_bad("(a\n (b\n", 7);
 	ck_assert(capture_has("t:1:1: unclosed '('"));
 	ck_assert(capture_has("t:2:2: unclosed '('"));
 	ck_assert_uint_eq(capture_count("err: sxp:"), 2);
@@ -246,12 +247,12 @@ END_TEST
 
 START_TEST(test_err_string)
 {
-	read_bad("(a\n 'bc\n(d)", 11);
+	sxp_read_bad("(a\n 'bc\n(d)", 11);
 	ck_assert(capture_has("t:2:2: unterminated string"));
 	/* The open list is a consequence, not news. */
 	ck_assert_uint_eq(capture_count("err: sxp:"), 1);
 	capture_stop();
-	read_bad("\"abc\\", 5);
+	sxp_read_bad("\"abc\\", 5);
 	ck_assert(capture_has("t:1:1: unterminated string"));
 	capture_stop();
 }
@@ -259,13 +260,13 @@ END_TEST
 
 START_TEST(test_err_escapes)
 {
-	read_bad("('a\\qb' \"\\x\" '\\400')", 20);
+	sxp_read_bad("('a\\qb' \"\\x\" '\\400')", 20);
 	ck_assert(capture_has("t:1:4: bad escape '\\q'"));
 	ck_assert(capture_has("t:1:10: '\\x' escape without hex digits"));
 	ck_assert(capture_has("t:1:15: octal escape '\\400' is over \\377"));
 	ck_assert_uint_eq(capture_count("err: sxp:"), 3);
 	capture_stop();
-	read_bad("'\\\001'", 4);
+	sxp_read_bad("'\\\001'", 4);
 	ck_assert(capture_has("t:1:2: bad escape '\\' before byte 0x01"));
 	capture_stop();
 }
@@ -280,7 +281,7 @@ START_TEST(test_err_many)
 	    "(d (e f)\n"
 	    "(g h)\n";
 
-	read_bad(text, sizeof(text) - 1);
+	sxp_read_bad(text, sizeof(text) - 1);
 	ck_assert(capture_has("t:1:6: unexpected ')'"));
 	ck_assert(capture_has("t:2:6: bad escape '\\z'"));
 	ck_assert(capture_has("t:3:1: unclosed '('"));
@@ -294,7 +295,7 @@ START_TEST(test_err_flood)
 	char	text[200];
 
 	memset(text, ')', sizeof(text));
-	read_bad(text, sizeof(text));
+	sxp_read_bad(text, sizeof(text));
 	ck_assert_uint_eq(capture_count("unexpected ')'"), 50);
 	ck_assert_uint_eq(capture_count("too many errors"), 1);
 	capture_stop();
@@ -313,8 +314,8 @@ write_ok(const struct reloc_sxp *n, size_t *len_r)
 	return buf;
 }
 
-static void
-assert_round_trip(const struct reloc_sxp *n)
+void
+sxp_assert_round_trip(const struct reloc_sxp *n)
 {
 	struct reloc_sxp	*back = NULL;
 	char			*buf;
@@ -382,7 +383,7 @@ START_TEST(test_write_nasty)
 	ck_assert_int_eq(reloc_sxp_new_list(&sub), 0);
 	add_atom(sub, "(((", 3);
 	ck_assert_int_eq(reloc_sxp_append(l, sub), 0);
-	assert_round_trip(l);
+	sxp_assert_round_trip(l);
 	reloc_sxp_free(l);
 }
 END_TEST
@@ -400,7 +401,7 @@ START_TEST(test_write_big_blob)
 	ck_assert_int_eq(reloc_sxp_new_list(&l), 0);
 	add_atom(l, "config", 6);
 	add_atom(l, blob, n);
-	assert_round_trip(l);
+	sxp_assert_round_trip(l);
 	reloc_sxp_free(l);
 	free(blob);
 }
@@ -408,10 +409,10 @@ END_TEST
 
 START_TEST(test_equal)
 {
-	struct reloc_sxp	*a = read_ok("(x (y \"z\") w)");
-	struct reloc_sxp	*b = read_ok("\n\n(x\n(y z) w)");
-	struct reloc_sxp	*c = read_ok("(x (y z) (w))");
-	struct reloc_sxp	*d = read_ok("(x (y z0) w)");
+	struct reloc_sxp	*a = sxp_read_ok("(x (y \"z\") w)");
+	struct reloc_sxp	*b = sxp_read_ok("\n\n(x\n(y z) w)");
+	struct reloc_sxp	*c = sxp_read_ok("(x (y z) (w))");
+	struct reloc_sxp	*d = sxp_read_ok("(x (y z0) w)");
 
 	ck_assert(reloc_sxp_equal(a, b));
 	ck_assert(!reloc_sxp_equal(a, c));
@@ -435,116 +436,6 @@ START_TEST(test_append_bad)
 	ck_assert_int_eq(reloc_sxp_append(a, b), RELOC_ERR_INVAL);
 	reloc_sxp_free(a);
 	reloc_sxp_free(NULL);
-}
-END_TEST
-
-/* ---------------------------------------------------------------- limits */
-
-static char *
-nested(size_t depth, const char *tail)
-{
-	char	*s;
-	size_t	 n = strlen(tail);
-
-	s = malloc(2 * depth + n + 1);
-	ck_assert_ptr_nonnull(s);
-	memset(s, '(', depth);
-	memcpy(s + depth, tail, n);
-	memset(s + depth + n, ')', depth);
-	s[2 * depth + n] = '\0';
-	return s;
-}
-
-START_TEST(test_depth_ok)
-{
-	struct reloc_sxp	*root, *n;
-	char			*s = nested(RELOC_SXP_MAX_DEPTH, "x");
-	size_t			 i;
-
-	root = read_ok(s);
-	n = root;
-	for (i = 0; i < RELOC_SXP_MAX_DEPTH; i++)
-		n = reloc_sxp_nth(n, 0);
-	assert_atom(reloc_sxp_nth(n, 0), "x", 1);
-	assert_round_trip(reloc_sxp_nth(root, 0));
-	reloc_sxp_free(root);
-	free(s);
-}
-END_TEST
-
-START_TEST(test_depth_over)
-{
-	char	*s = nested(RELOC_SXP_MAX_DEPTH + 1, "x"), *t;
-
-	/* The over-deep list is skipped; the error after it is found. */
-	if (asprintf(&t, "%s\n(y))", s) < 0)
-		ck_abort();
-	read_bad(t, strlen(t));
-	ck_assert(capture_has("t:1:65: lists nested deeper than 64"));
-	ck_assert(capture_has("t:2:4: unexpected ')'"));
-	ck_assert_uint_eq(capture_count("err: sxp:"), 2);
-	capture_stop();
-	free(t);
-	free(s);
-}
-END_TEST
-
-START_TEST(test_depth_hostile)
-{
-	size_t	 n = 1000000;
-	char	*s = malloc(n);
-
-	ck_assert_ptr_nonnull(s);
-	memset(s, '(', n);
-	read_bad(s, n);
-	ck_assert_uint_eq(capture_count("nested deeper"), 1);
-	capture_stop();
-	free(s);
-}
-END_TEST
-
-START_TEST(test_write_too_deep)
-{
-	struct reloc_sxp	*top, *l, *sub;
-	char			*buf = NULL;
-	size_t			 i;
-
-	ck_assert_int_eq(reloc_sxp_new_list(&top), 0);
-	l = top;
-	for (i = 0; i < RELOC_SXP_MAX_DEPTH; i++) {
-		ck_assert_int_eq(reloc_sxp_new_list(&sub), 0);
-		ck_assert_int_eq(reloc_sxp_append(l, sub), 0);
-		l = sub;
-	}
-	log_silence();
-	ck_assert_int_eq(reloc_sxp_write(top, &buf, NULL), RELOC_ERR_INVAL);
-	ck_assert_ptr_null(buf);
-	ck_assert_int_eq(reloc_sxp_write(reloc_sxp_nth(top, 0), &buf, NULL), 0);
-	free(buf);
-	reloc_sxp_free(top);
-}
-END_TEST
-
-START_TEST(test_size_limit)
-{
-	struct reloc_sxp	*root = NULL;
-	size_t			 n = RELOC_SXP_MAX_INPUT;
-	char			*s = malloc(n + 1);
-
-	ck_assert_ptr_nonnull(s);
-	memset(s, ' ', n + 1);
-	s[0] = 'a';
-	ck_assert_int_eq(reloc_sxp_read_mem("t", s, n, &root), 0);
-	ck_assert_uint_eq(reloc_sxp_len(root), 1);
-	reloc_sxp_free(root);
-	root = NULL;
-	capture_start();
-	ck_assert_int_eq(reloc_sxp_read_mem("t", s, n + 1, &root),
-	    RELOC_ERR_CONFIG);
-	ck_assert(capture_has("t: 16777217 bytes is over the limit"));
-	capture_stop();
-	ck_assert_ptr_null(root);
-	free(s);
 }
 END_TEST
 
@@ -585,14 +476,7 @@ sxp_suite(void)
 	tcase_add_test(tc, test_append_bad);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, log_silence, NULL);
-	tcase_add_test(tc, test_depth_ok);
-	tcase_add_test(tc, test_depth_over);
-	tcase_add_test(tc, test_depth_hostile);
-	tcase_add_test(tc, test_write_too_deep);
-	tcase_add_test(tc, test_size_limit);
-	suite_add_tcase(s, tc);
+	suite_add_tcase(s, sxp_limits_tcase());
 	return s;
 }
 

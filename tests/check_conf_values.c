@@ -1,0 +1,193 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Check suite for conf.c, continued: the values each key takes and the
+ * errors its bad values get (part of check_conf).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "check_conf.h"
+#include "common.h"
+#include "reloc.h"
+
+/* ---------------------------------------------------------------- values */
+
+START_TEST(test_bool_words)
+{
+	static const char *const yes[] = { "yes", "YES", "true", "On", "1" };
+	static const char *const no[] = { "no", "No", "FALSE", "off", "0" };
+	struct reloc_conf	*conf;
+	char			 text[128];
+	size_t			 i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(text, sizeof(text), "(xrelocd-auto-tunnel %s)\n"
+		    "(xend-relocation-ssl %s)", yes[i], no[i]);
+		conf = conf_load_ok(text);
+		ck_assert(reloc_conf_bool(conf, RELOC_CK_AUTO_TUNNEL));
+		ck_assert(!reloc_conf_bool(conf, RELOC_CK_SSL));
+		reloc_conf_free(conf);
+	}
+}
+END_TEST
+
+START_TEST(test_int_bounds)
+{
+	struct reloc_conf	*conf;
+
+	conf = conf_load_ok("(xend-relocation-port 1) (xrelocd-max-pending 1024)"
+	    "(xrelocd-max-rounds 1000) (xrelocd-io-timeout 3600)"
+	    "(xend-relocation-ssl-port 65535) (xrelocd-hello-timeout 600)"
+	    "(xrelocd-max-migrations 64)");
+	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_RELOCATION_PORT), 1);
+	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_PENDING), 1024);
+	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_ROUNDS), 1000);
+	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_IO_TIMEOUT), 3600);
+	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_SSL_PORT), 65535);
+	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_HELLO_TIMEOUT), 600);
+	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_MIGRATIONS), 64);
+	reloc_conf_free(conf);
+}
+END_TEST
+
+static const struct {
+	const char	*key;
+	const char	*value;		/* as written in the file */
+	const char	*msg;		/* after "t.sxp:1:COL: KEY: " */
+} bad_values[] = {
+	{ "xend-relocation-server", "maybe", "'maybe' is not a boolean "
+	    "(yes/no, true/false, on/off, 1/0)" },
+	{ "xend-relocation-port", "70000", "70000 out of range 1..65535" },
+	{ "xend-relocation-port", "0", "0 out of range 1..65535" },
+	{ "xend-relocation-port", "-1", "-1 out of range 1..65535" },
+	{ "xend-relocation-port", "99999999999999999999999",
+	    "99999999999999999999999 out of range 1..65535" },
+	{ "xend-relocation-port", "0x1f42", "'0x1f42' is not a decimal "
+	    "integer" },
+	{ "xend-relocation-port", "+8002", "'+8002' is not a decimal integer" },
+	{ "xend-relocation-port", "8002.0", "'8002.0' is not a decimal "
+	    "integer" },
+	{ "xend-relocation-port", "''", "'' is not a decimal integer" },
+	{ "xend-relocation-address", "'eth0 eth1'", "'eth0 eth1' is not an "
+	    "address, host or interface name" },
+	{ "xend-relocation-ssl-server", "2", "'2' is not a boolean" },
+	{ "xend-relocation-ssl-port", "65536", "65536 out of range 1..65535" },
+	{ "xend-relocation-server-ssl-key-file", "(a)", "value must be an "
+	    "atom, not a list" },
+	{ "xend-relocation-server-ssl-cert-file", "'a\\0b'", "value contains "
+	    "a NUL byte" },
+	{ "xend-relocation-ssl", "nope", "'nope' is not a boolean" },
+	{ "xrelocd-backend", "xl", "'xl' is not a backend (libxl, sim)" },
+	{ "xrelocd-control-socket", "x.sock", "'x.sock' is not an absolute "
+	    "path" },
+	{ "xrelocd-control-socket", "/run/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxx.sock", "path is longer than 107 bytes" },
+	{ "xrelocd-log-level", "loud", "'loud' is not a log level (err, warn, "
+	    "info, debug)" },
+	{ "xrelocd-pid-file", "run/x.pid", "'run/x.pid' is not an absolute "
+	    "path" },
+	{ "xrelocd-sim-dir", "''", "'' is not an absolute path" },
+	{ "xrelocd-max-pending", "1025", "1025 out of range 1..1024" },
+	{ "xrelocd-max-pending", "0", "0 out of range 1..1024" },
+	{ "xrelocd-hello-timeout", "601", "601 out of range 1..600" },
+	{ "xrelocd-io-timeout", "3601", "3601 out of range 1..3600" },
+	{ "xrelocd-io-timeout", "30s", "'30s' is not a decimal integer" },
+	{ "xrelocd-max-migrations", "65", "65 out of range 1..64" },
+	{ "xrelocd-auto-tunnel", "y", "'y' is not a boolean" },
+	{ "xrelocd-tunnel-script", "xrelocd-tunnel", "'xrelocd-tunnel' is not "
+	    "an absolute path" },
+	{ "xrelocd-max-rounds", "1001", "1001 out of range 1..1000" },
+	{ "xrelocd-max-rounds", "0", "0 out of range 1..1000" },
+};
+
+START_TEST(test_bad_value)
+{
+	char	text[512], want[512];
+	size_t	i = (size_t)_i;
+
+	snprintf(text, sizeof(text), "(%s %s)", bad_values[i].key,
+	    bad_values[i].value);
+	conf_load_bad(text);
+	snprintf(want, sizeof(want), "err: conf: t.sxp:1:%zu: %s: %s",
+	    strlen(bad_values[i].key) + 3, bad_values[i].key,
+	    bad_values[i].msg);
+	if (!capture_has(want))
+		ck_abort_msg("want \"%s\" in:\n%s", want, capture_text());
+	ck_assert_uint_eq(capture_count("err: "), 1);
+	capture_stop();
+}
+END_TEST
+
+/* Every key appears in the table above with at least one bad value. */
+START_TEST(test_bad_value_covers_keys)
+{
+	enum reloc_conf_key	k;
+	size_t			i;
+	bool			found;
+
+	for (k = 0; k < RELOC_CK__COUNT; k++) {
+		if (k == RELOC_CK_RELOCATION_HOSTS_ALLOW)
+			continue;	/* test_bad_allow */
+		found = false;
+		for (i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++)
+			found |= strcmp(bad_values[i].key,
+			    reloc_conf_key_name(k)) == 0;
+		ck_assert_msg(found, "%s has no bad value test",
+		    reloc_conf_key_name(k));
+	}
+}
+END_TEST
+
+/* The allow-list is compiled once, with the place of its value. */
+START_TEST(test_bad_allow)
+{
+	conf_load_bad("\n(xend-relocation-hosts-allow '^ok$ ([')");
+	ck_assert(capture_has("t.sxp:2:30: bad regular expression"));
+	capture_stop();
+}
+END_TEST
+
+START_TEST(test_log_level_names)
+{
+	struct reloc_conf	*conf = conf_load_ok("(xrelocd-log-level DEBUG)");
+
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_LOG_LEVEL), "DEBUG");
+	reloc_conf_free(conf);
+}
+END_TEST
+
+TCase *
+conf_values_tcase(void)
+{
+	TCase	*tc = tcase_create("values");
+
+	tcase_add_checked_fixture(tc, log_silence, NULL);
+	tcase_add_test(tc, test_bool_words);
+	tcase_add_test(tc, test_int_bounds);
+	tcase_add_loop_test(tc, test_bad_value, 0,
+	    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
+	tcase_add_test(tc, test_bad_value_covers_keys);
+	tcase_add_test(tc, test_bad_allow);
+	tcase_add_test(tc, test_log_level_names);
+	return tc;
+}
