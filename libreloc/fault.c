@@ -165,3 +165,13 @@ reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd)
 		break;
 	}
 }
+
+enum reloc_fault_action
+reloc__fault_point(const char *point, int fd)
+{
+	enum reloc_fault_action	a = reloc__fault_at(point);
+
+	if (a != RELOC_FA_NONE)
+		reloc__fault_fire(a, point, fd);
+	return a;
+}

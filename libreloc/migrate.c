@@ -211,6 +211,25 @@ reloc__mig_self(struct reloc__mig *m)
 	return rc;
 }
 
+/* What both sides start with; res is cleared and set to FAILED. */
+void
+reloc__mig_init(struct reloc__mig *m, const char *role,
+    const struct reloc_hv_ops *hv, void *priv,
+    const struct reloc__mig_setup *su)
+{
+	memset(m, 0, sizeof(*m));
+	memset(su->res, 0, sizeof(*su->res));
+	m->role = role;
+	m->hv = hv;
+	m->priv = priv;
+	m->ev = su->ev;
+	m->res = su->res;
+	m->local_family = su->local_family;
+	m->timeout_ms = su->timeout_ms > 0 ? su->timeout_ms : 30000;
+	m->start_ns = reloc__now_ns(CLOCK_MONOTONIC);
+	su->res->outcome = RELOC_OUT_FAILED;
+}
+
 void
 reloc__mig_dispose(struct reloc__mig *m)
 {

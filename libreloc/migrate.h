@@ -46,6 +46,14 @@ struct reloc__mig {
 	uint64_t			 stream_bytes;
 };
 
+/* The options both sides take, for reloc__mig_init. */
+struct reloc__mig_setup {
+	const struct reloc_migrate_events *ev;
+	struct reloc_migrate_result	*res;
+	int				 local_family;
+	int				 timeout_ms;
+};
+
 /* migrate.c */
 uint64_t	reloc__now_ns(clockid_t clk);
 void	reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st);
@@ -60,6 +68,9 @@ int	reloc__send_simple(struct reloc_chan *chan, enum reloc_msg_type type,
 int	reloc__hello_send(struct reloc__mig *m);
 int	reloc__hello_recv(struct reloc__mig *m);
 int	reloc__mig_self(struct reloc__mig *m);
+void	reloc__mig_init(struct reloc__mig *m, const char *role,
+	    const struct reloc_hv_ops *hv, void *priv,
+	    const struct reloc__mig_setup *su);
 void	reloc__mig_dispose(struct reloc__mig *m);
 void	reloc__mig_summary(struct reloc__mig *m, uint64_t unpaused_ns);
 /* The target does not own its channel: forget it before dispose. */

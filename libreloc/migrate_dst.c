@@ -246,9 +246,7 @@ dst_wait_go(struct dst *d)
 	int			 rc;
 
 	reloc__mig_state(m, RELOC_MS_WAIT_READY);
-	if (reloc__fault_at("dst-ready") != RELOC_FA_NONE)
-		reloc__fault_fire(reloc__fault_at("dst-ready"), "dst-ready",
-		    reloc_chan_fd(m->chan));
+	(void)reloc__fault_point("dst-ready", reloc_chan_fd(m->chan));
 	if ((rc = reloc__send_simple(m->chan, RELOC_MSG_READY, "domid",
 	    d->domid)) < 0) {
 		reloc__mig_message(m, "%s: sending READY: %s", m->peer,
@@ -271,9 +269,7 @@ dst_take_over(struct dst *d)
 	int			 rc;
 
 	reloc__mig_state(m, RELOC_MS_OWNER);
-	if (reloc__fault_at("dst-go") != RELOC_FA_NONE)
-		reloc__fault_fire(reloc__fault_at("dst-go"), "dst-go",
-		    reloc_chan_fd(m->chan));
+	(void)reloc__fault_point("dst-go", reloc_chan_fd(m->chan));
 	if ((rc = m->hv->rename(m->priv, d->domid, m->dom.name)) < 0 ||
 	    (rc = m->hv->unpause(m->priv, d->domid)) < 0) {
 		reloc__mig_message(m, "%s is ours after GO but could not be "
@@ -285,9 +281,7 @@ dst_take_over(struct dst *d)
 	unpaused_ns = reloc__now_ns(CLOCK_REALTIME);
 	/* Switches learn the new port before anything else happens. */
 	reloc_announce(&m->dom);
-	if (reloc__fault_at("dst-done") != RELOC_FA_NONE)
-		reloc__fault_fire(reloc__fault_at("dst-done"), "dst-done",
-		    reloc_chan_fd(m->chan));
+	(void)reloc__fault_point("dst-done", reloc_chan_fd(m->chan));
 	rc = reloc__send_simple(m->chan, RELOC_MSG_DONE, "unpaused-ns",
 	    unpaused_ns);
 	if (rc < 0)
@@ -352,21 +346,15 @@ dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
     struct reloc_chan *chan, const struct reloc_target_opts *o,
     struct reloc_migrate_result *res)
 {
+	struct reloc__mig_setup	su = { o->ev, res, o->local_family,
+				    o->timeout_ms };
+
 	memset(d, 0, sizeof(*d));
-	memset(res, 0, sizeof(*res));
+	reloc__mig_init(&d->m, "target", hv, priv, &su);
 	d->o = o;
-	d->m.role = "target";
-	d->m.hv = hv;
-	d->m.priv = priv;
 	d->m.chan = chan;
-	d->m.ev = o->ev;
-	d->m.res = res;
-	d->m.local_family = o->local_family;
-	d->m.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
-	d->m.start_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	snprintf(d->m.peer, sizeof(d->m.peer), "%s", reloc_chan_peer(chan));
 	snprintf(d->m.label, sizeof(d->m.label), "from %s", d->m.peer);
-	res->outcome = RELOC_OUT_FAILED;
 }
 
 static int

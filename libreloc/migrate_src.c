@@ -251,11 +251,9 @@ src_wait_ready(struct src *s)
 
 	reloc__mig_state(m, RELOC_MS_WAIT_READY);
 	rc = reloc_chan_expect(m->chan, RELOC_MSG_READY, NULL, &why);
-	if (rc == 0 && reloc__fault_at("src-ready") != RELOC_FA_NONE) {
-		reloc__fault_fire(reloc__fault_at("src-ready"), "src-ready",
-		    reloc_chan_fd(m->chan));
+	if (rc == 0 && reloc__fault_point("src-ready",
+	    reloc_chan_fd(m->chan)) != RELOC_FA_NONE)
 		rc = RELOC_ERR_CLOSED;
-	}
 	if (rc < 0)
 		reloc__mig_message(m, "%s did not confirm the restore of %s: "
 		    "%s", m->peer, m->dom.name,
@@ -322,9 +320,7 @@ src_commit(struct src *s)
 	}
 	s->renamed = true;
 	reloc__mig_state(m, RELOC_MS_COMMITTING);
-	if (reloc__fault_at("src-go") != RELOC_FA_NONE)
-		reloc__fault_fire(reloc__fault_at("src-go"), "src-go",
-		    reloc_chan_fd(m->chan));
+	(void)reloc__fault_point("src-go", reloc_chan_fd(m->chan));
 	/* Point of no return: once a byte of GO is out, we cannot know. */
 	if ((rc = reloc__send_simple(m->chan, RELOC_MSG_GO, NULL, 0)) < 0) {
 		if (reloc_chan_sent_nothing(m->chan)) {
@@ -373,21 +369,15 @@ static void
 src_init(struct src *s, const struct reloc_hv_ops *hv, void *priv,
     const struct reloc_migrate_opts *o, struct reloc_migrate_result *res)
 {
+	struct reloc__mig_setup	su = { o->ev, res, o->local_family,
+				    o->timeout_ms };
+
 	memset(s, 0, sizeof(*s));
-	memset(res, 0, sizeof(*res));
+	reloc__mig_init(&s->m, "source", hv, priv, &su);
 	s->o = o;
-	s->m.role = "source";
-	s->m.hv = hv;
-	s->m.priv = priv;
-	s->m.ev = o->ev;
-	s->m.res = res;
-	s->m.local_family = o->local_family;
-	s->m.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
-	s->m.start_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	snprintf(s->m.label, sizeof(s->m.label), "%s to %s", o->domain,
 	    o->host);
 	snprintf(s->m.peer, sizeof(s->m.peer), "%s", o->host);
-	res->outcome = RELOC_OUT_FAILED;
 }
 
 int

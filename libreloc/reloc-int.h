@@ -70,6 +70,8 @@ bool	reloc__fault_stream_armed(const char *point);
  */
 enum reloc_fault_action reloc__fault_stream(const char *point, uint64_t done,
 	    size_t len, uint64_t total, size_t *off_r);
+/* Fire the fault armed at point, if any, on fd; the action or NONE. */
+enum reloc_fault_action reloc__fault_point(const char *point, int fd);
 /* Carry out a kill, cut or stall on fd; logs it first. */
 void	reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd);
 
