@@ -50,7 +50,9 @@ bool	reloc__hv_sigchld_by_caller(void);
 /*
  * Fault injection for the failure-rule tests, driven by the environment:
  * XRELOCD_FAULT="POINT[@PCT]:ACTION[,...]", e.g. "dst-stream@50:kill" or
- * "src-ready:cut".  Documented in xrelocd(8), section TESTING.
+ * "src-ready:cut".  Documented in xrelocd(8), section TESTING.  Built only
+ * with configure --enable-fault-injection (RELOC_FAULT_INJECTION); other
+ * builds get the no-op versions below and ignore the variable.
  */
 enum reloc_fault_action {
 	RELOC_FA_NONE,
@@ -60,6 +62,7 @@ enum reloc_fault_action {
 	RELOC_FA_STALL,		/* stop answering (sleep until killed) */
 };
 
+#ifdef RELOC_FAULT_INJECTION
 /* The action armed at a point without a percentage, or NONE. */
 enum reloc_fault_action reloc__fault_at(const char *point);
 /* True when some POINT@PCT is armed for this point name. */
@@ -74,6 +77,42 @@ enum reloc_fault_action reloc__fault_stream(const char *point, uint64_t done,
 enum reloc_fault_action reloc__fault_point(const char *point, int fd);
 /* Carry out a kill, cut or stall on fd; logs it first. */
 void	reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd);
+#else /* !RELOC_FAULT_INJECTION */
+static inline enum reloc_fault_action
+reloc__fault_at(const char *point)
+{
+	(void)point;
+	return RELOC_FA_NONE;
+}
+
+static inline bool
+reloc__fault_stream_armed(const char *point)
+{
+	(void)point;
+	return false;
+}
+
+static inline enum reloc_fault_action
+reloc__fault_stream(const char *point, uint64_t done, size_t len,
+    uint64_t total, size_t *off_r)
+{
+	(void)point, (void)done, (void)len, (void)total, (void)off_r;
+	return RELOC_FA_NONE;
+}
+
+static inline enum reloc_fault_action
+reloc__fault_point(const char *point, int fd)
+{
+	(void)point, (void)fd;
+	return RELOC_FA_NONE;
+}
+
+static inline void
+reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd)
+{
+	(void)a, (void)point, (void)fd;
+}
+#endif /* RELOC_FAULT_INJECTION */
 
 /* stream.c */
 /*

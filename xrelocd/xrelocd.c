@@ -41,6 +41,11 @@
 #include "log.h"
 
 #define DEFAULT_CONF	SYSCONFDIR "/xen/xend-config.sxp"
+#ifdef RELOC_FAULT_INJECTION
+#define FAULT_NOTE	" (fault injection built in)"
+#else
+#define FAULT_NOTE	""
+#endif
 
 struct options {
 	const char	*conf_path;
@@ -182,7 +187,7 @@ parse_options(int argc, char *argv[], struct options *o)
 			o->verbose = true;
 			break;
 		case 'V':
-			printf("%s\n", PACKAGE_STRING);
+			printf("%s%s\n", PACKAGE_STRING, FAULT_NOTE);
 			exit(0);
 		default:
 			usage(stderr);
@@ -398,6 +403,23 @@ signals_start(struct xrelocd *x)
 	}
 }
 
+/* Say whether XRELOCD_FAULT means anything to this build. */
+static void
+fault_notice(void)
+{
+	const char	*f = getenv("XRELOCD_FAULT");
+
+	if (f == NULL || *f == '\0')
+		return;
+#ifdef RELOC_FAULT_INJECTION
+	log_warnx("xrelocd", "fault injection armed for the workers: "
+	    "XRELOCD_FAULT=%s; never on a production host", f);
+#else
+	log_warnx("xrelocd", "XRELOCD_FAULT is set but this build has no "
+	    "fault injection (configure --enable-fault-injection): ignored");
+#endif
+}
+
 static void
 daemon_start(struct xrelocd *x)
 {
@@ -426,6 +448,7 @@ daemon_start(struct xrelocd *x)
 	pidfile_write(reloc_conf_str(x->conf, RELOC_CK_PID_FILE));
 	log_info("xrelocd", "%s started, backend %s", PACKAGE_STRING,
 	    x->hv->name);
+	fault_notice();
 }
 
 static void

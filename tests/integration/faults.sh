@@ -5,6 +5,7 @@
 # suspended, and exactly one copy runs.
 set -eu
 . "$(dirname "$0")/lib.sh"
+needs_fault_injection
 
 MEM=64
 

@@ -46,6 +46,14 @@ trap cleanup EXIT INT TERM
 
 log() { echo "# $*"; }
 
+# A test that arms XRELOCD_FAULT needs a build with the hooks in it
+# (configure --enable-fault-injection, as scripts/setup.sh builds).
+needs_fault_injection() {
+	[ "${XRELOCD_FAULT_INJECTION:-yes}" = yes ] && return 0
+	echo "SKIP: built without --enable-fault-injection"
+	exit 77
+}
+
 ok() {
 	PASSES=$((PASSES + 1))
 	echo "ok - $*"
