@@ -317,6 +317,9 @@ reloc_sxp_read_mem(const char *name, const char *buf, size_t len,
 		name = "";
 	if (buf == NULL && len > 0)
 		return RELOC_ERR_INVAL;
+	/* NULL + 0 is undefined in C: an empty input reads from "". */
+	if (buf == NULL)
+		buf = "";
 	if (len > RELOC_SXP_MAX_INPUT) {
 		log_errx("sxp", "%s: %zu bytes is over the limit of %u", name,
 		    len, RELOC_SXP_MAX_INPUT);

@@ -139,6 +139,11 @@ START_TEST(test_comments)
 	root = sxp_read_ok("  \t\n# only a comment");
 	ck_assert_uint_eq(reloc_sxp_len(root), 0);
 	reloc_sxp_free(root);
+	/* No buffer at all (a writer's empty output) is an empty input. */
+	root = NULL;
+	ck_assert_int_eq(reloc_sxp_read_mem("null", NULL, 0, &root), 0);
+	ck_assert_uint_eq(reloc_sxp_len(root), 0);
+	reloc_sxp_free(root);
 }
 END_TEST
 
