@@ -194,10 +194,10 @@ ctl_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 }
 
 int
-control_start(struct xrelocd *x)
+control_open(struct xrelocd *x, const char *path,
+    struct evconnlistener **lis_r, struct xrelocd_why *why)
 {
-	const char		*path = reloc_conf_str(x->conf,
-				    RELOC_CK_CONTROL_SOCKET);
+	struct evconnlistener	*lis;
 	struct sockaddr_un	 sun;
 	char			*dir;
 	mode_t			 old;
@@ -205,8 +205,8 @@ control_start(struct xrelocd *x)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("control", "xrelocd-control-socket %s: path too "
-		    "long", path);
+		xrelocd_why_set(why, ENAMETOOLONG, "xrelocd-control-socket "
+		    "%s: path too long", path);
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
@@ -216,17 +216,29 @@ control_start(struct xrelocd *x)
 	}
 	unlink(path);
 	old = umask(0077);
-	x->ctl_lis = evconnlistener_new_bind(x->base, ctl_accept_cb, x,
+	lis = evconnlistener_new_bind(x->base, ctl_accept_cb, x,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
 	    (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (x->ctl_lis == NULL) {
-		log_warn("control", "cannot listen on %s", path);
+	if (lis == NULL) {
+		xrelocd_why_set(why, errno, "cannot listen on control socket "
+		    "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	chmod(path, 0600);
-	log_info("control", "control socket %s", path);
+	*lis_r = lis;
 	return 0;
+}
+
+/* The old socket goes while x->conf still names it. */
+void
+control_swap(struct xrelocd *x, struct evconnlistener *lis)
+{
+	if (x->ctl_lis != NULL) {
+		evconnlistener_free(x->ctl_lis);
+		unlink(reloc_conf_str(x->conf, RELOC_CK_CONTROL_SOCKET));
+	}
+	x->ctl_lis = lis;
 }
 
 void
@@ -236,9 +248,7 @@ control_stop(struct xrelocd *x)
 
 	if (x->ctl_lis == NULL)
 		return;
-	evconnlistener_free(x->ctl_lis);
-	x->ctl_lis = NULL;
-	unlink(reloc_conf_str(x->conf, RELOC_CK_CONTROL_SOCKET));
+	control_swap(x, NULL);
 	/* Jobs go on; those waiting for them are told to poll instead. */
 	while ((c = TAILQ_FIRST(&conns)) != NULL)
 		conn_free(c);

@@ -95,8 +95,8 @@ resume_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	for (i = 0; i < x->nr_reloc_lis; i++)
-		evconnlistener_enable(x->reloc_lis[i]);
+	for (i = 0; i < x->reloc.nr; i++)
+		evconnlistener_enable(x->reloc.lis[i]);
 }
 
 /* Out of descriptors: pause accepting for a second, do not spin. */
@@ -112,67 +112,105 @@ accept_error_cb(struct evconnlistener *lis, void *arg)
 	log_warnx("listen", "accept: %s", evutil_socket_error_to_string(e));
 	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM)
 		return;
-	for (i = 0; i < x->nr_reloc_lis; i++)
-		evconnlistener_disable(x->reloc_lis[i]);
+	for (i = 0; i < x->reloc.nr; i++)
+		evconnlistener_disable(x->reloc.lis[i]);
 	if (x->pause_ev == NULL)
 		x->pause_ev = evtimer_new(x->base, resume_cb, x);
 	evtimer_add(x->pause_ev, &tv);
 }
 
+/* Where a listener binds, for the log: "127.0.0.1 port 8002". */
+static void
+where_string(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
+	/* Numeric: an IPv6 address with its scope fits. */
+	char	host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1], serv[NI_MAXSERV];
+
+	if (getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(buf, size, "%s port %s", host, serv);
+}
+
+/* socket, bind and listen ourselves, so that errno names what failed. */
 static int
-bind_one(struct xrelocd *x, const struct sockaddr *sa, socklen_t len)
+bind_one(struct xrelocd *x, struct listen_set *set, const struct sockaddr *sa,
+    socklen_t len, struct xrelocd_why *why)
 {
 	struct evconnlistener	*lis;
 	char			 where[128];
+	int			 fd, on = 1;
 
-	peer_string(sa, len, where, sizeof(where));
-	if (x->nr_reloc_lis == sizeof(x->reloc_lis) / sizeof(x->reloc_lis[0]))
+	where_string(sa, len, where, sizeof(where));
+	if (set->nr == sizeof(set->lis) / sizeof(set->lis[0]))
 		return 0;
-	lis = evconnlistener_new_bind(x->base, accept_cb, x,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    64, sa, (int)len);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof(on)) == -1 || bind(fd, sa, len) == -1 ||
+	    listen(fd, 64) == -1) {
+		xrelocd_why_set(why, errno, "cannot listen on %s: %s", where,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	/* A backlog of 0: the socket listens already. */
+	lis = evconnlistener_new(x->base, accept_cb, x,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (lis == NULL) {
-		log_warn("listen", "cannot listen on %s", where);
+		xrelocd_why_set(why, ENOMEM, "cannot listen on %s: no memory "
+		    "for the listener", where);
+		close(fd);
 		return -1;
 	}
 	evconnlistener_set_error_cb(lis, accept_error_cb);
-	x->reloc_lis[x->nr_reloc_lis++] = lis;
-	log_info("listen", "relocation server listening on %s", where);
+	set->lis[set->nr++] = lis;
 	return 0;
 }
 
-/* An interface name: bind each of its addresses. */
+/* An interface name: bind each of its IPv4 addresses. */
 static int
-bind_interface(struct xrelocd *x, const char *ifname, int port)
+bind_interface(struct xrelocd *x, struct listen_set *set, const char *ifname,
+    int port, struct xrelocd_why *why)
 {
-	struct ifaddrs	*ifa, *i;
-	int		 rc = -1;
+	struct ifaddrs		*ifa, *i;
+	struct sockaddr_in	 sin;
+	bool			 failed = false;
+	int			 rc = -1;
 
-	if (getifaddrs(&ifa) == -1)
+	if (getifaddrs(&ifa) == -1) {
+		xrelocd_why_set(why, errno, "xend-relocation-address %s: "
+		    "cannot list its addresses: %s", ifname, strerror(errno));
 		return -1;
+	}
+	xrelocd_why_set(why, EADDRNOTAVAIL, "xend-relocation-address %s: no "
+	    "IPv4 address on that interface", ifname);
 	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || strcmp(i->ifa_name, ifname) != 0)
+		if (i->ifa_addr == NULL || strcmp(i->ifa_name, ifname) != 0 ||
+		    i->ifa_addr->sa_family != AF_INET)
 			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			struct sockaddr_in sin = *(struct sockaddr_in *)
-			    (void *)i->ifa_addr;
-
-			sin.sin_port = htons((uint16_t)port);
-			if (bind_one(x, (struct sockaddr *)&sin,
-			    sizeof(sin)) == 0)
-				rc = 0;
-		}
+		memcpy(&sin, i->ifa_addr, sizeof(sin));
+		sin.sin_port = htons((uint16_t)port);
+		if (bind_one(x, set, (struct sockaddr *)&sin,
+		    sizeof(sin), why) == 0)
+			rc = 0;
+		else
+			failed = true;
 	}
 	freeifaddrs(ifa);
-	if (rc < 0)
-		log_warnx("listen", "xend-relocation-address %s: no IPv4 "
-		    "address on that interface", ifname);
+	if (rc == 0 && failed)
+		log_warnx("listen", "%s", why->msg);
+	set->family = AF_INET;
 	return rc;
 }
 
 /* '' means every address: [::] takes IPv4 too; 0.0.0.0 without IPv6. */
 static int
-bind_any(struct xrelocd *x, int port)
+bind_any(struct xrelocd *x, struct listen_set *set, int port,
+    struct xrelocd_why *why)
 {
 	struct sockaddr_in6	sin6;
 	struct sockaddr_in	sin;
@@ -181,80 +219,133 @@ bind_any(struct xrelocd *x, int port)
 	sin6.sin6_family = AF_INET6;
 	sin6.sin6_addr = in6addr_any;
 	sin6.sin6_port = htons((uint16_t)port);
-	if (bind_one(x, (struct sockaddr *)&sin6, sizeof(sin6)) == 0)
+	if (bind_one(x, set, (struct sockaddr *)&sin6, sizeof(sin6), why) == 0)
 		return 0;
+	/* Without IPv6 only; any other failure is the one to report. */
+	if (why->err != EAFNOSUPPORT && why->err != EADDRNOTAVAIL)
+		return -1;
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
 	sin.sin_port = htons((uint16_t)port);
-	return bind_one(x, (struct sockaddr *)&sin, sizeof(sin));
+	return bind_one(x, set, (struct sockaddr *)&sin, sizeof(sin), why);
 }
 
 static int
-bind_address(struct xrelocd *x, const char *addr, int port)
+bind_address(struct xrelocd *x, struct listen_set *set, const char *addr,
+    int port, struct xrelocd_why *why)
 {
 	struct addrinfo	 hints, *res, *ai;
 	char		 serv[16];
+	bool		 failed = false;
 	int		 e, rc = -1;
 
 	if (*addr == '\0')
-		return bind_any(x, port);
+		return bind_any(x, set, port, why);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
 	snprintf(serv, sizeof(serv), "%d", port);
 	if ((e = getaddrinfo(addr, serv, &hints, &res)) != 0) {
-		log_warnx("listen", "xend-relocation-address '%s': %s", addr,
-		    gai_strerror(e));
+		xrelocd_why_set(why, EADDRNOTAVAIL, "xend-relocation-address "
+		    "'%s': %s", addr, gai_strerror(e));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if (bind_one(x, ai->ai_addr, ai->ai_addrlen) == 0) {
+		if (bind_one(x, set, ai->ai_addr, ai->ai_addrlen, why) == 0) {
 			rc = 0;
-			x->reloc_family = ai->ai_family;
-		}
+			set->family = ai->ai_family;
+		} else
+			failed = true;
 	}
 	freeaddrinfo(res);
+	if (rc == 0 && failed)
+		log_warnx("listen", "%s", why->msg);
 	return rc;
 }
 
 int
-listen_start(struct xrelocd *x)
+listen_open(struct xrelocd *x, const struct reloc_conf *conf,
+    struct listen_set *set, struct xrelocd_why *why)
 {
-	const char	*addr = reloc_conf_str(x->conf,
+	const char	*addr = reloc_conf_str(conf,
 			    RELOC_CK_RELOCATION_ADDRESS);
-	int		 port = (int)reloc_conf_int(x->conf,
+	int		 port = (int)reloc_conf_int(conf,
 			    RELOC_CK_RELOCATION_PORT);
+	int		 rc;
 
-	x->reloc_family = 0;
+	memset(set, 0, sizeof(*set));
+	if (!reloc_conf_bool(conf, RELOC_CK_RELOCATION_SERVER))
+		return 0;
+	if (*addr != '\0' && if_nametoindex(addr) != 0)
+		rc = bind_interface(x, set, addr, port, why);
+	else
+		rc = bind_address(x, set, addr, port, why);
+	if (rc < 0)
+		listen_close(set);
+	return rc;
+}
+
+void
+listen_close(struct listen_set *set)
+{
+	size_t	i;
+
+	for (i = 0; i < set->nr; i++)
+		evconnlistener_free(set->lis[i]);
+	memset(set, 0, sizeof(*set));
+}
+
+bool
+listen_same(const struct reloc_conf *a, const struct reloc_conf *b)
+{
+	return reloc_conf_bool(a, RELOC_CK_RELOCATION_SERVER) ==
+	    reloc_conf_bool(b, RELOC_CK_RELOCATION_SERVER) &&
+	    reloc_conf_int(a, RELOC_CK_RELOCATION_PORT) ==
+	    reloc_conf_int(b, RELOC_CK_RELOCATION_PORT) &&
+	    strcmp(reloc_conf_str(a, RELOC_CK_RELOCATION_ADDRESS),
+	    reloc_conf_str(b, RELOC_CK_RELOCATION_ADDRESS)) == 0;
+}
+
+/* What the running listeners do, and what the configuration risks. */
+void
+listen_announce(struct xrelocd *x)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 where[128];
+	long			 port = reloc_conf_int(x->conf,
+				    RELOC_CK_RELOCATION_PORT);
+	size_t			 i;
+
 	if (!reloc_conf_bool(x->conf, RELOC_CK_RELOCATION_SERVER)) {
 		log_info("listen", "relocation server off "
 		    "(xend-relocation-server no): not receiving domains");
-		return 0;
+		return;
 	}
 	if (reloc_conf_bool(x->conf, RELOC_CK_SSL_SERVER))
 		log_warnx("listen", "xend-relocation-ssl-server yes: this "
 		    "xrelocd has no TLS transport, so nothing listens on port "
-		    "%ld; peers must use the plain port %d",
+		    "%ld; peers must use the plain port %ld",
 		    reloc_conf_int(x->conf, RELOC_CK_SSL_PORT), port);
 	if (reloc_allow_is_open(reloc_conf_allow(x->conf)))
 		log_warnx("listen", "xend-relocation-hosts-allow is empty: "
-		    "every host that reaches port %d may send domains", port);
-	if (*addr != '\0' && if_nametoindex(addr) != 0) {
-		x->reloc_family = AF_INET;
-		return bind_interface(x, addr, port);
+		    "every host that reaches port %ld may send domains", port);
+	for (i = 0; i < x->reloc.nr; i++) {
+		len = sizeof(ss);
+		if (getsockname(evconnlistener_get_fd(x->reloc.lis[i]),
+		    (struct sockaddr *)&ss, &len) == -1)
+			continue;
+		where_string((struct sockaddr *)&ss, len, where, sizeof(where));
+		log_info("listen", "relocation server listening on %s", where);
 	}
-	return bind_address(x, addr, port);
 }
 
+/* Stop listening, and forget a pending EMFILE backoff. */
 void
 listen_stop(struct xrelocd *x)
 {
-	size_t	i;
-
-	for (i = 0; i < x->nr_reloc_lis; i++)
-		evconnlistener_free(x->reloc_lis[i]);
-	x->nr_reloc_lis = 0;
+	listen_close(&x->reloc);
 	if (x->pause_ev != NULL) {
 		event_free(x->pause_ev);
 		x->pause_ev = NULL;

@@ -208,7 +208,7 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	o.rate_mbps = j->o.rate_mbps;
 	o.max_rounds = (unsigned)reloc_conf_int(x->conf, RELOC_CK_MAX_ROUNDS);
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
-	o.local_family = x->reloc_family;
+	o.local_family = x->reloc.family;
 	o.ev = &events;
 	if (reloc_migrate_source(x->hv, priv, &o, &res) < 0)
 		_exit(WORKER_EXIT_SETUP);
@@ -263,7 +263,7 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	o.hello_timeout_ms =
 	    (int)reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT) * 1000;
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
-	o.local_family = x->reloc_family;
+	o.local_family = x->reloc.family;
 	o.ev = &events;
 	if (reloc_conf_bool(x->conf, RELOC_CK_AUTO_TUNNEL))
 		o.tunnel_script = reloc_conf_str(x->conf,

@@ -156,6 +156,17 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+void
+xrelocd_why_set(struct xrelocd_why *why, int err, const char *fmt, ...)
+{
+	va_list	ap;
+
+	why->err = err;
+	va_start(ap, fmt);
+	vsnprintf(why->msg, sizeof(why->msg), fmt, ap);
+	va_end(ap);
+}
+
 static int
 parse_options(int argc, char *argv[], struct options *o)
 {
@@ -292,12 +303,12 @@ offline_modes(const struct options *o, struct reloc_conf **conf_r)
 	return rc;
 }
 
-static void
-apply_log_level(const struct reloc_conf *conf, bool verbose)
+void
+xrelocd_log_level(const struct xrelocd *x, const struct reloc_conf *conf)
 {
 	enum reloc_log_level	level = RELOC_LOG_INFO;
 
-	if (verbose)
+	if (x->verbose)
 		level = RELOC_LOG_DEBUG;
 	else if (reloc_log_level_parse(reloc_conf_str(conf,
 	    RELOC_CK_LOG_LEVEL), &level) < 0)
@@ -305,40 +316,26 @@ apply_log_level(const struct reloc_conf *conf, bool verbose)
 	reloc_log_set_level(level);
 }
 
-static int
-pidfile_write(const char *path)
+int
+xrelocd_pidfile_write(const char *path, struct xrelocd_why *why)
 {
 	FILE	*f;
 
 	if (*path == '\0')
 		return 0;
 	if ((f = fopen(path, "w")) == NULL) {
-		log_warn("xrelocd", "pidfile %s", path);
+		xrelocd_why_set(why, errno, "cannot write xrelocd-pid-file "
+		    "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f);
-}
-
-/* SIGHUP: parse the new file completely; keep the old one on error. */
-static void
-reload(struct xrelocd *x)
-{
-	struct reloc_conf	*conf = NULL;
-
-	log_info("xrelocd", "reloading %s", x->conf_path);
-	if (reloc_conf_load(x->conf_path, &conf) < 0) {
-		log_warnx("xrelocd", "%s has errors: keeping the running "
-		    "configuration", x->conf_path);
-		return;
+	if (fclose(f) == EOF) {
+		xrelocd_why_set(why, errno, "cannot write xrelocd-pid-file "
+		    "%s: %s", path, strerror(errno));
+		unlink(path);
+		return -1;
 	}
-	listen_stop(x);
-	reloc_conf_free(x->conf);
-	x->conf = conf;
-	apply_log_level(conf, false);
-	if (listen_start(x) < 0)
-		log_warnx("xrelocd", "relocation listener not restarted: "
-		    "fix the configuration and send SIGHUP again");
+	return 0;
 }
 
 /*
@@ -423,7 +420,8 @@ fault_notice(void)
 static void
 daemon_start(struct xrelocd *x)
 {
-	int	rc;
+	struct xrelocd_why	why;
+	int			rc;
 
 	x->hv = reloc_hv_lookup(reloc_conf_str(x->conf, RELOC_CK_BACKEND));
 	if (x->hv == NULL)
@@ -441,11 +439,17 @@ daemon_start(struct xrelocd *x)
 	if ((x->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	signals_start(x);
-	if (listen_start(x) < 0)
-		fatalx("cannot start the relocation listener");
-	if (control_start(x) < 0)
-		fatalx("cannot start the control socket");
-	pidfile_write(reloc_conf_str(x->conf, RELOC_CK_PID_FILE));
+	if (listen_open(x, x->conf, &x->reloc, &why) < 0)
+		fatalx("%s", why.msg);
+	listen_announce(x);
+	if (control_open(x, reloc_conf_str(x->conf, RELOC_CK_CONTROL_SOCKET),
+	    &x->ctl_lis, &why) < 0)
+		fatalx("%s", why.msg);
+	log_info("control", "control socket %s",
+	    reloc_conf_str(x->conf, RELOC_CK_CONTROL_SOCKET));
+	if (xrelocd_pidfile_write(reloc_conf_str(x->conf, RELOC_CK_PID_FILE),
+	    &why) < 0)
+		log_warnx("xrelocd", "%s", why.msg);
 	log_info("xrelocd", "%s started, backend %s", PACKAGE_STRING,
 	    x->hv->name);
 	fault_notice();
@@ -485,10 +489,11 @@ xrelocd_main(int argc, char *argv[])
 	x.next_job = 1;
 	x.conf_path = o.conf_path;
 	x.foreground = o.foreground;
+	x.verbose = o.verbose;
 	if ((rc = offline_modes(&o, &x.conf)) >= 0)
 		return rc;
 	xrelocd_log_init(true);
-	apply_log_level(x.conf, o.verbose);
+	xrelocd_log_level(&x, x.conf);
 	daemon_start(&x);
 	event_base_dispatch(x.base);
 	daemon_stop(&x);

@@ -17,8 +17,8 @@
 /*
  * The daemon's shared state and the prototypes of its files: startup and
  * signals (xrelocd.c), the relocation listener (listen.c), the control
- * socket (control.c, control_methods.c), jobs (jobs.c) and migration
- * workers (worker.c, worker_child.c).
+ * socket (control.c, control_methods.c), SIGHUP (reload.c), jobs (jobs.c)
+ * and migration workers (worker.c, worker_child.c).
  */
 
 #ifndef XRELOCD_H
@@ -45,16 +45,28 @@ struct worker;
 struct job;
 struct ctl_conn;
 
+/* The relocation listeners of one configuration (none when it is off). */
+struct listen_set {
+	struct evconnlistener	*lis[8];
+	size_t			 nr;
+	int			 family;	/* 0: any */
+};
+
+/* Why opening something failed: its errno and one line for the log. */
+struct xrelocd_why {
+	int	err;
+	char	msg[512];
+};
+
 struct xrelocd {
 	struct event_base		*base;
 	struct reloc_conf		*conf;
 	const char			*conf_path;
 	bool				 foreground;
+	bool				 verbose;	/* -v */
 	const struct reloc_hv_ops	*hv;
 	void				*hv_priv;
-	struct evconnlistener		*reloc_lis[8];
-	size_t				 nr_reloc_lis;
-	int				 reloc_family;	/* 0: any */
+	struct listen_set		 reloc;
 	struct evconnlistener		*ctl_lis;
 	struct event			*sig_ev[4];
 	struct event			*pause_ev;	/* EMFILE backoff */
@@ -77,13 +89,32 @@ void	xrelocd_log_init(bool foreground);
 /* Tag every later log line, e.g. "worker[web01]" in a worker. */
 void	xrelocd_log_tag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	xrelocd_check_stop(struct xrelocd *x);
+void	xrelocd_why_set(struct xrelocd_why *why, int err, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	xrelocd_log_level(const struct xrelocd *x,
+	    const struct reloc_conf *conf);
+int	xrelocd_pidfile_write(const char *path, struct xrelocd_why *why);
+
+/* reload.c */
+/* SIGHUP: apply the file whole, or change nothing and log why. */
+void	reload(struct xrelocd *x);
 
 /* listen.c */
-int	listen_start(struct xrelocd *x);
+/* Open the listeners CONF asks for into SET; on failure SET is empty. */
+int	listen_open(struct xrelocd *x, const struct reloc_conf *conf,
+	    struct listen_set *set, struct xrelocd_why *why);
+void	listen_close(struct listen_set *set);
+/* Both ask for the same listeners: a reload keeps the running ones. */
+bool	listen_same(const struct reloc_conf *a, const struct reloc_conf *b);
+void	listen_announce(struct xrelocd *x);
 void	listen_stop(struct xrelocd *x);
 
 /* control.c */
-int	control_start(struct xrelocd *x);
+/* Bind the control socket PATH; the caller owns the listener. */
+int	control_open(struct xrelocd *x, const char *path,
+	    struct evconnlistener **lis_r, struct xrelocd_why *why);
+/* Serve on LIS from now on; close the old socket, keep its clients. */
+void	control_swap(struct xrelocd *x, struct evconnlistener *lis);
 void	control_stop(struct xrelocd *x);
 /* A job a blocking xend.domain.migrate call waits for has ended. */
 void	control_job_ended(struct xrelocd *x, struct job *j);
