@@ -58,6 +58,7 @@ enum reloc_fault_action {
 	RELOC_FA_CUT,		/* shut the connection down both ways */
 	RELOC_FA_CORRUPT,	/* flip one byte of the stream */
 	RELOC_FA_STALL,		/* stop answering (sleep until killed) */
+	RELOC_FA_WAIT,		/* hold until $XRELOCD_FAULT_RELEASE is */
 };
 
 /* The action armed at a point without a percentage, or NONE. */
@@ -115,6 +116,9 @@ int	reloc__tunnel_auto(const char *script, const char *peer,
 /* verdict.c */
 int	reloc__finding_copy(const struct reloc_finding *src,
 	    struct reloc_finding *dst);
+/* Append copies of src's findings to dst; RELOC_ERR_NOMEM. */
+int	reloc__verdict_append(struct reloc_verdict *dst,
+	    const struct reloc_verdict *src);
 
 /* hv_libxl_facts.c */
 /* strdup that logs; RELOC_ERR_NOMEM on failure. */
