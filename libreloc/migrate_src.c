@@ -266,8 +266,8 @@ src_rechecked(struct src *s, const struct reloc_sxp *msg)
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);
 	reloc__mig_message(m, "%s changed while %s's memory streamed and its "
-	    "recheck refused the takeover: see the findings; nothing was "
-	    "moved", s->o->host, m->dom.name);
+	    "recheck refused the takeover: see the findings", s->o->host,
+	    m->dom.name);
 	return RELOC_ERR_DENIED;
 }
 
@@ -363,10 +363,9 @@ src_wait_done(struct src *s)
 	}
 	why = reloc_sxp_value(msg, "message");
 	if (type == RELOC_MSG_DECLINED) {
-		reloc__mig_message(m, "%s was not taken over by %s (%s); it "
-		    "%s here as before", m->dom.name, s->o->host,
-		    why != NULL ? why : "no reason given",
-		    s->was_paused ? "is paused" : "runs");
+		reloc__mig_message(m, "%s was not taken over by %s (%s)",
+		    m->dom.name, s->o->host,
+		    why != NULL ? why : "no reason given");
 		rc = RELOC_ERR_DENIED;
 	} else if (type != RELOC_MSG_DONE) {
 		src_unknown(s, type == RELOC_MSG_ERROR && why != NULL ? why :

@@ -325,7 +325,7 @@ assert_declined(struct run *r, enum reloc_dom_state state)
 {
 	ck_assert_uint_eq(r->src.resumes, 1);
 	ck_assert_ptr_nonnull(strstr(r->res.message,
-	    "web01 was not taken over by 127.0.0.1 ("));
+	    "web01 was not taken over by 127.0.0.1 (the "));
 	ck_assert_int_eq(r->res.last_state, RELOC_MS_FAILED);
 	assert_rolled_back(r, state);
 }
@@ -359,7 +359,6 @@ START_TEST(test_declined_paused_stays_paused)
 			    .dst_fail = FAKE_UNPAUSE };
 
 	run(&r);
-	ck_assert_ptr_nonnull(strstr(r.res.message, "is paused here"));
 	assert_declined(&r, RELOC_DS_PAUSED);
 }
 END_TEST
