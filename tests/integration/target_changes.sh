@@ -63,6 +63,7 @@ migrate_wait() {
 }
 
 streaming() { has_domain B web01--incoming; }
+no_incoming_on_b() { ! has_domain B web01--incoming; }
 held_at() { grep -q "injected fault at $1: waiting" "$WORK/B/log"; }
 
 # Nothing named --incoming or --migratedaway on either host.
@@ -151,5 +152,33 @@ check "takeover: xm says it was not taken over" \
 check "takeover: B's own web01 is left alone" b_has_only_the_newcomer
 check "takeover: B kept nothing of web01" \
     grep -q "nothing kept here: web01 not taken over after GO" "$WORK/B/log"
+
+# (e) The same, but the target worker is killed while it holds at GO: its
+# daemon cannot finish the takeover, so it destroys the copy it never
+# ran.  The source cannot know (exit 3) and keeps its copy suspended; the
+# admin, who finds no web01 of that uuid on B, recovers it on A.
+FAULT="dst-go:wait" fresh
+migrate_bg -l
+check "worker killed: B holds at GO" wait_until 60 held_at dst-go
+sim_on B create web01 --memory 16 --dirty-rate 1 >/dev/null
+worker=$(ps -o pid= --ppid "$(cat "$WORK/B/daemon.pid")" | head -n 1)
+kill -9 $worker
+migrate_wait
+check "worker killed: xm exits 3" [ "$XM_RC" -eq 3 ]
+check "worker killed: xm names the uuid to look for" grep -q "$ORIG" "$XM_OUT"
+check "worker killed: B destroyed its incoming copy" \
+    wait_until 30 no_incoming_on_b
+check "worker killed: B logged why" \
+    grep -q "cannot run web01: its copy here is destroyed" "$WORK/B/log"
+check "worker killed: B's own web01 is left alone" b_has_only_the_newcomer
+check "worker killed: A keeps web01--migratedaway suspended" \
+    [ "$(dom_state A web01--migratedaway)" = suspended ]
+set +e
+xm_on A recover web01 >"$WORK/xm.out" 2>&1
+rc=$?
+set -e
+check "worker killed: xm recover exits 0" [ "$rc" -eq 0 ]
+check "worker killed: the original web01 runs on A again" original_runs_on_a
+check "worker killed: no --incoming or --migratedaway anywhere" no_leftovers
 
 finish
