@@ -40,6 +40,7 @@ struct dst {
 	size_t				 nr_force;
 	uint32_t			 domid;		/* incoming copy */
 	bool				 restored;
+	bool				 tunneled;	/* auto tunnel up */
 	char				 incoming[256];
 };
 
@@ -155,6 +156,7 @@ dst_auto_tunnel(struct dst *d)
 	peer_host(d->m.chan, peer, sizeof(peer));
 	rc = reloc__tunnel_auto(d->o->tunnel_script, peer, &d->m.dom,
 	    &d->m.res->verdict);
+	d->tunneled = rc > 0;
 	if (rc < 0)
 		log_warnx("migrate", "target %s: automatic tunnel failed; the "
 		    "l2 errors stand", d->m.label);
@@ -327,6 +329,9 @@ dst_recheck(struct dst *d)
 		    "recheck %s: %s", m->dom.name, reloc_strerror(rc));
 		goto out;
 	}
+	/* The tunnel the first check brought up still stands. */
+	if (d->tunneled)
+		reloc__tunnel_cures(&v);
 	if (!reloc_verdict_blocks(&v))
 		goto out;
 	dst_destroy_incoming(d);

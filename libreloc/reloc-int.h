@@ -112,6 +112,11 @@ int	reloc__announce_frame(const char *mac, const char *ip, uint8_t *buf,
  */
 int	reloc__tunnel_auto(const char *script, const char *peer,
 	    const struct reloc_domain *dom, struct reloc_verdict *v);
+/*
+ * A tunnel carries the source's segment: mark v's l2 subnet errors as
+ * overridden (for a recheck once reloc__tunnel_auto brought it up).
+ */
+void	reloc__tunnel_cures(struct reloc_verdict *v);
 
 /* verdict.c */
 int	reloc__finding_copy(const struct reloc_finding *src,
