@@ -162,7 +162,7 @@ migrate_bg -l
 check "worker killed: B holds at GO" wait_until 60 held_at dst-go
 sim_on B create web01 --memory 16 --dirty-rate 1 >/dev/null
 worker=$(ps -o pid= --ppid "$(cat "$WORK/B/daemon.pid")" | head -n 1)
-kill -9 $worker
+kill -9 "$worker"
 migrate_wait
 check "worker killed: xm exits 3" [ "$XM_RC" -eq 3 ]
 check "worker killed: xm names the uuid to look for" grep -q "$ORIG" "$XM_OUT"
