@@ -49,6 +49,8 @@ action_parse(const char *s)
 		return RELOC_FA_CORRUPT;
 	if (strcmp(s, "stall") == 0)
 		return RELOC_FA_STALL;
+	if (strcmp(s, "wait") == 0)
+		return RELOC_FA_WAIT;
 	return RELOC_FA_NONE;
 }
 
@@ -142,9 +144,34 @@ reloc__fault_stream(const char *point, uint64_t done, size_t len,
 	return RELOC_FA_NONE;
 }
 
+/*
+ * Hold here until the file XRELOCD_FAULT_RELEASE names exists, so that a
+ * test can change the host at this exact point of the migration.
+ */
+static void
+fault_wait(const char *point)
+{
+	const char	*path = getenv("XRELOCD_FAULT_RELEASE");
+
+	if (path == NULL || *path == '\0') {
+		log_warnx("fault", "wait at %s: XRELOCD_FAULT_RELEASE is not "
+		    "set; not waiting", point);
+		return;
+	}
+	log_warnx("fault", "injected fault at %s: waiting for %s", point,
+	    path);
+	while (access(path, F_OK) == -1)
+		usleep(100000);
+	log_warnx("fault", "released at %s", point);
+}
+
 void
 reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd)
 {
+	if (a == RELOC_FA_WAIT) {
+		fault_wait(point);
+		return;
+	}
 	log_warnx("fault", "injected fault at %s: %s", point,
 	    a == RELOC_FA_KILL ? "kill" : a == RELOC_FA_CUT ? "cut" :
 	    a == RELOC_FA_STALL ? "stall" : "corrupt");
@@ -161,6 +188,7 @@ reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd)
 		for (;;)
 			pause();
 	case RELOC_FA_CORRUPT:
+	case RELOC_FA_WAIT:
 	case RELOC_FA_NONE:
 		break;
 	}
@@ -171,7 +199,9 @@ reloc__fault_point(const char *point, int fd)
 {
 	enum reloc_fault_action	a = reloc__fault_at(point);
 
-	if (a != RELOC_FA_NONE)
-		reloc__fault_fire(a, point, fd);
-	return a;
+	if (a == RELOC_FA_NONE)
+		return a;
+	reloc__fault_fire(a, point, fd);
+	/* A wait only delays: the step then goes on as if nothing fired. */
+	return a == RELOC_FA_WAIT ? RELOC_FA_NONE : a;
 }

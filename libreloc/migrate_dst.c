@@ -16,8 +16,9 @@
 
 /*
  * The target side of a migration: HELLO, prechecks, restore under
- * NAME--incoming (paused), READY, and on GO take the name and run it.
- * Before GO every failure destroys the incoming copy.
+ * NAME--incoming (paused), the recheck, READY, and on GO take the name
+ * and run it.  Before GO every failure destroys the incoming copy; after
+ * GO so does a takeover that failed before anything ran here.
  */
 
 #include <sys/socket.h>
@@ -39,6 +40,7 @@ struct dst {
 	size_t				 nr_force;
 	uint32_t			 domid;		/* incoming copy */
 	bool				 restored;
+	bool				 tunneled;	/* auto tunnel up */
 	char				 incoming[256];
 };
 
@@ -74,9 +76,26 @@ dst_read_force(struct dst *d, const struct reloc_sxp *msg)
 	return 0;
 }
 
-/* Run the checks against this host as it is now. */
+/* The incoming copy among this host's domains, by id; NULL if gone. */
+static const struct reloc_domain *
+dst_incoming_in(const struct dst *d, const struct reloc_domain *doms,
+    size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (doms[i].domid == d->domid)
+			return &doms[i];
+	return NULL;
+}
+
+/*
+ * Run the checks against this host as it is now, into v.  Rechecking,
+ * only those that can change while memory streams, beside the incoming
+ * copy.
+ */
 static int
-dst_run_checks(struct dst *d)
+dst_run_checks(struct dst *d, struct reloc_verdict *v, bool recheck)
 {
 	struct reloc__mig		*m = &d->m;
 	struct reloc_domain		*doms = NULL;
@@ -99,7 +118,14 @@ dst_run_checks(struct dst *d)
 	}
 	ctx.dst_doms = doms;
 	ctx.nr_dst_doms = n;
-	rc = reloc_precheck_run(&ctx, &m->res->verdict);
+	if (!recheck)
+		rc = reloc_precheck_run(&ctx, v);
+	else if ((ctx.incoming = dst_incoming_in(d, doms, n)) == NULL) {
+		reloc__mig_message(m, "the incoming copy %s (id %u) is gone "
+		    "from %s", d->incoming, d->domid, m->self.hostname);
+		rc = RELOC_ERR_NOENT;
+	} else
+		rc = reloc_precheck_recheck(&ctx, v);
 	for (i = 0; i < n; i++)
 		reloc_domain_dispose(&doms[i]);
 	free(doms);
@@ -130,6 +156,7 @@ dst_auto_tunnel(struct dst *d)
 	peer_host(d->m.chan, peer, sizeof(peer));
 	rc = reloc__tunnel_auto(d->o->tunnel_script, peer, &d->m.dom,
 	    &d->m.res->verdict);
+	d->tunneled = rc > 0;
 	if (rc < 0)
 		log_warnx("migrate", "target %s: automatic tunnel failed; the "
 		    "l2 errors stand", d->m.label);
@@ -137,7 +164,7 @@ dst_auto_tunnel(struct dst *d)
 }
 
 static int
-dst_send_verdict(struct dst *d)
+dst_send_verdict(struct dst *d, const struct reloc_verdict *verdict)
 {
 	struct reloc__mig	*m = &d->m;
 	struct reloc_sxp	*msg = NULL, *v = NULL;
@@ -145,7 +172,7 @@ dst_send_verdict(struct dst *d)
 
 	if ((rc = reloc__msg_new(RELOC_MSG_VERDICT, &msg)) < 0)
 		return rc;
-	if ((rc = reloc_verdict_to_sxp(&m->res->verdict, &v)) == 0 &&
+	if ((rc = reloc_verdict_to_sxp(verdict, &v)) == 0 &&
 	    (rc = reloc_sxp_append(msg, v)) == 0)
 		rc = reloc_chan_send(m->chan, RELOC_MSG_VERDICT, msg);
 	reloc_sxp_free(msg);
@@ -179,8 +206,9 @@ dst_precheck(struct dst *d)
 	}
 	snprintf(m->label, sizeof(m->label), "%s from %s", m->dom.name,
 	    m->peer);
-	if ((rc = dst_run_checks(d)) < 0 || (rc = dst_auto_tunnel(d)) < 0 ||
-	    (rc = dst_send_verdict(d)) < 0)
+	if ((rc = dst_run_checks(d, &m->res->verdict, false)) < 0 ||
+	    (rc = dst_auto_tunnel(d)) < 0 ||
+	    (rc = dst_send_verdict(d, &m->res->verdict)) < 0)
 		goto out;
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);
@@ -238,64 +266,6 @@ dst_stream(struct dst *d)
 	return 0;
 }
 
-static int
-dst_wait_go(struct dst *d)
-{
-	struct reloc__mig	*m = &d->m;
-	char			*why = NULL;
-	int			 rc;
-
-	reloc__mig_state(m, RELOC_MS_WAIT_READY);
-	(void)reloc__fault_point("dst-ready", reloc_chan_fd(m->chan));
-	if ((rc = reloc__send_simple(m->chan, RELOC_MSG_READY, "domid",
-	    d->domid)) < 0) {
-		reloc__mig_message(m, "%s: sending READY: %s", m->peer,
-		    reloc_strerror(rc));
-		return rc;
-	}
-	if ((rc = reloc_chan_expect(m->chan, RELOC_MSG_GO, NULL, &why)) < 0)
-		reloc__mig_message(m, "%s: no GO for %s: %s", m->peer,
-		    m->dom.name, why != NULL ? why : reloc_strerror(rc));
-	free(why);
-	return rc;
-}
-
-/* GO received: the domain is ours.  Never destroy it from here on. */
-static int
-dst_take_over(struct dst *d)
-{
-	struct reloc__mig	*m = &d->m;
-	uint64_t		 unpaused_ns;
-	int			 rc;
-
-	reloc__mig_state(m, RELOC_MS_OWNER);
-	(void)reloc__fault_point("dst-go", reloc_chan_fd(m->chan));
-	if ((rc = m->hv->rename(m->priv, d->domid, m->dom.name)) < 0 ||
-	    (rc = m->hv->unpause(m->priv, d->domid)) < 0) {
-		reloc__mig_message(m, "%s is ours after GO but could not be "
-		    "renamed or unpaused (%s): it is paused here as %s",
-		    m->dom.name, reloc_strerror(rc), d->incoming);
-		reloc_chan_send_error(m->chan, rc, "%s", m->res->message);
-		return rc;
-	}
-	unpaused_ns = reloc__now_ns(CLOCK_REALTIME);
-	/* Switches learn the new port before anything else happens. */
-	reloc_announce(&m->dom);
-	(void)reloc__fault_point("dst-done", reloc_chan_fd(m->chan));
-	rc = reloc__send_simple(m->chan, RELOC_MSG_DONE, "unpaused-ns",
-	    unpaused_ns);
-	if (rc < 0)
-		log_warnx("migrate", "target %s: DONE not sent (%s); the "
-		    "domain runs here", m->label, reloc_strerror(rc));
-	reloc__mig_summary(m, 0);
-	reloc__mig_message(m, "%s received from %s and running", m->dom.name,
-	    m->peer);
-	/* Again, for switches that missed the first frames. */
-	usleep(50000);
-	reloc_announce(&m->dom);
-	return 0;
-}
-
 /* Is there a domain called NAME--incoming here?  (Quietly: a list.) */
 static bool
 dst_find(struct dst *d, uint32_t *domid_r)
@@ -339,6 +309,144 @@ dst_destroy_incoming(struct dst *d)
 		log_errx("migrate", "target %s: cannot destroy the incoming "
 		    "copy %s (id %u): %s: destroy it by hand", m->label,
 		    d->incoming, d->domid, reloc_strerror(rc));
+}
+
+/*
+ * Restored, before READY: ask again what can have changed while memory
+ * streamed.  On a refusal the incoming copy goes first, then the source
+ * gets the findings (a VERDICT in place of READY) and resumes its own.
+ */
+static int
+dst_recheck(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	struct reloc_verdict	 v = { NULL, 0 };
+	int			 rc;
+
+	log_info("migrate", "target %s: rechecking before READY", m->label);
+	if ((rc = dst_run_checks(d, &v, true)) < 0) {
+		reloc_chan_send_error(m->chan, rc, "the target could not "
+		    "recheck %s: %s", m->dom.name, reloc_strerror(rc));
+		goto out;
+	}
+	/* The tunnel the first check brought up still stands. */
+	if (d->tunneled)
+		reloc__tunnel_cures(&v);
+	if (!reloc_verdict_blocks(&v))
+		goto out;
+	dst_destroy_incoming(d);
+	d->restored = false;
+	d->incoming[0] = '\0';
+	if ((rc = reloc__verdict_append(&m->res->verdict, &v)) < 0 ||
+	    (rc = dst_send_verdict(d, &v)) < 0)
+		log_warnx("migrate", "target %s: the recheck's findings were "
+		    "not sent: %s", m->label, reloc_strerror(rc));
+	if (m->ev != NULL && m->ev->verdict != NULL)
+		m->ev->verdict(&m->res->verdict, m->ev->arg);
+	reloc__mig_message(m, "the recheck before READY refused %s: this "
+	    "host changed while its memory streamed", m->dom.name);
+	rc = RELOC_ERR_DENIED;
+out:
+	reloc_verdict_dispose(&v);
+	return rc;
+}
+
+static int
+dst_wait_go(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	char			*why = NULL;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_WAIT_READY);
+	if ((rc = dst_recheck(d)) < 0)
+		return rc;
+	(void)reloc__fault_point("dst-ready", reloc_chan_fd(m->chan));
+	if ((rc = reloc__send_simple(m->chan, RELOC_MSG_READY, "domid",
+	    d->domid)) < 0) {
+		reloc__mig_message(m, "%s: sending READY: %s", m->peer,
+		    reloc_strerror(rc));
+		return rc;
+	}
+	if ((rc = reloc_chan_expect(m->chan, RELOC_MSG_GO, NULL, &why)) < 0)
+		reloc__mig_message(m, "%s: no GO for %s: %s", m->peer,
+		    m->dom.name, why != NULL ? why : reloc_strerror(rc));
+	free(why);
+	return rc;
+}
+
+#define DST_DECLINED	1	/* after GO: never ran here, destroyed */
+
+/*
+ * GO came but the copy here could not take the name or run.  It never
+ * ran: destroy it, and only then tell the source, which resumes its own.
+ * A copy that cannot be destroyed might still run here: then the source
+ * cannot know, and keeps its copy suspended.
+ */
+static int
+dst_decline(struct dst *d, const char *what, int why)
+{
+	struct reloc__mig	*m = &d->m;
+	struct reloc_sxp	*msg = NULL;
+	char			 reason[512], code[16];
+	int			 rc;
+
+	snprintf(reason, sizeof(reason), "%s failed on %s: %s", what,
+	    m->self.hostname, reloc_strerror(why));
+	snprintf(code, sizeof(code), "%d", why);
+	if ((rc = m->hv->destroy(m->priv, d->domid)) < 0) {
+		reloc__mig_message(m, "%s is ours after GO but %s, and the "
+		    "paused copy (id %u) cannot be destroyed (%s): destroy "
+		    "it by hand", m->dom.name, reason, d->domid,
+		    reloc_strerror(rc));
+		reloc_chan_send_error(m->chan, why, "%s", m->res->message);
+		return why;
+	}
+	reloc__mig_message(m, "%s not taken over after GO: %s; the incoming "
+	    "copy is destroyed and %s resumes it", m->dom.name, reason,
+	    m->peer);
+	if ((rc = reloc__msg_new(RELOC_MSG_DECLINED, &msg)) < 0 ||
+	    (rc = reloc_sxp_add_str(msg, "code", code)) < 0 ||
+	    (rc = reloc_sxp_add_str(msg, "message", reason)) < 0 ||
+	    (rc = reloc_chan_send(m->chan, RELOC_MSG_DECLINED, msg)) < 0)
+		log_warnx("migrate", "target %s: DECLINED not sent (%s); the "
+		    "source keeps its copy suspended", m->label,
+		    reloc_strerror(rc));
+	reloc_sxp_free(msg);
+	return DST_DECLINED;
+}
+
+/* GO received: the domain is ours once it runs here. */
+static int
+dst_take_over(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	uint64_t		 unpaused_ns;
+	int			 rc;
+
+	reloc__mig_state(m, RELOC_MS_OWNER);
+	(void)reloc__fault_point("dst-go", reloc_chan_fd(m->chan));
+	if ((rc = m->hv->rename(m->priv, d->domid, m->dom.name)) < 0)
+		return dst_decline(d, "the rename", rc);
+	if ((rc = m->hv->unpause(m->priv, d->domid)) < 0)
+		return dst_decline(d, "the unpause", rc);
+	/* It runs here: never destroy it from here on. */
+	unpaused_ns = reloc__now_ns(CLOCK_REALTIME);
+	/* Switches learn the new port before anything else happens. */
+	reloc_announce(&m->dom);
+	(void)reloc__fault_point("dst-done", reloc_chan_fd(m->chan));
+	rc = reloc__send_simple(m->chan, RELOC_MSG_DONE, "unpaused-ns",
+	    unpaused_ns);
+	if (rc < 0)
+		log_warnx("migrate", "target %s: DONE not sent (%s); the "
+		    "domain runs here", m->label, reloc_strerror(rc));
+	reloc__mig_summary(m, 0);
+	reloc__mig_message(m, "%s received from %s and running", m->dom.name,
+	    m->peer);
+	/* Again, for switches that missed the first frames. */
+	usleep(50000);
+	reloc_announce(&m->dom);
+	return 0;
 }
 
 static void
@@ -391,7 +499,9 @@ reloc_migrate_target(const struct reloc_hv_ops *hv, void *priv,
 	}
 	if (rc < 0 || (rc = dst_wait_go(&d)) < 0)
 		goto fail_destroy_incoming;
-	if ((rc = dst_take_over(&d)) < 0) {
+	if ((rc = dst_take_over(&d)) == DST_DECLINED)
+		goto fail_nothing_here;
+	if (rc < 0) {
 		res->outcome = RELOC_OUT_UNKNOWN;
 		reloc__mig_state(&d.m, RELOC_MS_UNKNOWN);
 		goto out;

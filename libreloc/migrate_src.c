@@ -17,7 +17,8 @@
 /*
  * The source side of a migration: describe, connect, HELLO, PRECHECK,
  * stream, and the commit handshake.  Before GO every failure resumes the
- * domain as it was; after GO without DONE the copy stays suspended.
+ * domain as it was, and so does a DECLINED after GO; after GO without
+ * DONE or DECLINED the copy stays suspended.
  */
 
 #include <sys/socket.h>
@@ -242,15 +243,55 @@ src_stream(struct src *s)
 	return rc;
 }
 
+/*
+ * The target's recheck refused: its findings come in place of READY.  They
+ * join the first verdict's, so that xm shows them like a precheck's.
+ */
+static int
+src_rechecked(struct src *s, const struct reloc_sxp *msg)
+{
+	struct reloc__mig	*m = &s->m;
+	struct reloc_sxp	*findings = reloc_sxp_assoc(msg, "findings");
+	struct reloc_verdict	 v = { NULL, 0 };
+	int			 rc;
+
+	if (findings == NULL || (rc = reloc_verdict_from_sxp(findings, &v))
+	    < 0 || (rc = reloc__verdict_append(&m->res->verdict, &v)) < 0) {
+		reloc__mig_message(m, "%s: malformed verdict in place of "
+		    "READY", m->peer);
+		reloc_verdict_dispose(&v);
+		return RELOC_ERR_PROTO;
+	}
+	reloc_verdict_dispose(&v);
+	if (m->ev != NULL && m->ev->verdict != NULL)
+		m->ev->verdict(&m->res->verdict, m->ev->arg);
+	reloc__mig_message(m, "%s changed while %s's memory streamed and its "
+	    "recheck refused the takeover: see the findings", s->o->host,
+	    m->dom.name);
+	return RELOC_ERR_DENIED;
+}
+
 static int
 src_wait_ready(struct src *s)
 {
 	struct reloc__mig	*m = &s->m;
-	char			*why = NULL;
+	struct reloc_sxp	*msg = NULL;
+	enum reloc_msg_type	 type;
+	const char		*why = NULL;
 	int			 rc;
 
 	reloc__mig_state(m, RELOC_MS_WAIT_READY);
-	rc = reloc_chan_expect(m->chan, RELOC_MSG_READY, NULL, &why);
+	if ((rc = reloc_chan_recv(m->chan, &type, &msg)) == 0) {
+		if (type == RELOC_MSG_VERDICT) {
+			rc = src_rechecked(s, msg);
+			goto out;
+		}
+		if (type == RELOC_MSG_ERROR) {
+			why = reloc_sxp_value(msg, "message");
+			rc = RELOC_ERR_DENIED;
+		} else if (type != RELOC_MSG_READY)
+			rc = RELOC_ERR_PROTO;
+	}
 	if (rc == 0 && reloc__fault_point("src-ready",
 	    reloc_chan_fd(m->chan)) != RELOC_FA_NONE)
 		rc = RELOC_ERR_CLOSED;
@@ -258,7 +299,8 @@ src_wait_ready(struct src *s)
 		reloc__mig_message(m, "%s did not confirm the restore of %s: "
 		    "%s", m->peer, m->dom.name,
 		    why != NULL ? why : reloc_strerror(rc));
-	free(why);
+out:
+	reloc_sxp_free(msg);
 	return rc;
 }
 
@@ -294,11 +336,48 @@ src_unknown(struct src *s, const char *what)
 	reloc__mig_message(m, "the final handshake with %s broke after GO "
 	    "(%s): %s may now be running on %s. The copy here is kept "
 	    "suspended as %s and will not be resumed automatically. Check "
-	    "'xm list' on %s: if %s runs there, destroy %s here; if it does "
-	    "not, recover it here with 'xm recover %s'", m->peer,
+	    "'xm list' on %s: if %s (uuid %s) runs there, destroy %s here; "
+	    "if it does not, recover it here with 'xm recover %s'", m->peer,
 	    what, m->dom.name, s->o->host, s->away, s->o->host, m->dom.name,
-	    s->away, m->dom.name);
+	    m->dom.uuid, s->away, m->dom.name);
 	log_errx("migrate", "source %s: %s", m->label, m->res->message);
+}
+
+/*
+ * GO is out: DONE, or DECLINED when the target destroyed its copy without
+ * running it (then the caller resumes ours).  Anything else, or nothing,
+ * and the owner is unknown.
+ */
+static int
+src_wait_done(struct src *s)
+{
+	struct reloc__mig	*m = &s->m;
+	struct reloc_sxp	*msg = NULL;
+	enum reloc_msg_type	 type;
+	const char		*v, *why;
+	int			 rc;
+
+	if ((rc = reloc_chan_recv(m->chan, &type, &msg)) < 0) {
+		src_unknown(s, reloc_strerror(rc));
+		return RELOC_ERR_UNKNOWN_STATE;
+	}
+	why = reloc_sxp_value(msg, "message");
+	if (type == RELOC_MSG_DECLINED) {
+		reloc__mig_message(m, "%s was not taken over by %s (%s)",
+		    m->dom.name, s->o->host,
+		    why != NULL ? why : "no reason given");
+		rc = RELOC_ERR_DENIED;
+	} else if (type != RELOC_MSG_DONE) {
+		src_unknown(s, type == RELOC_MSG_ERROR && why != NULL ? why :
+		    "no DONE");
+		rc = RELOC_ERR_UNKNOWN_STATE;
+	} else {
+		v = reloc_sxp_value(msg, "unpaused-ns");
+		reloc__mig_summary(m, v != NULL ? strtoull(v, NULL, 10) : 0);
+		rc = 0;
+	}
+	reloc_sxp_free(msg);
+	return rc;
 }
 
 /* READY received: rename, GO, DONE.  The point of no return is GO. */
@@ -306,9 +385,6 @@ static int
 src_commit(struct src *s)
 {
 	struct reloc__mig	*m = &s->m;
-	struct reloc_sxp	*msg = NULL;
-	char			*why = NULL;
-	const char		*v;
 	int			 rc;
 
 	snprintf(s->away, sizeof(s->away), "%s%s", m->dom.name,
@@ -321,7 +397,10 @@ src_commit(struct src *s)
 	s->renamed = true;
 	reloc__mig_state(m, RELOC_MS_COMMITTING);
 	(void)reloc__fault_point("src-go", reloc_chan_fd(m->chan));
-	/* Point of no return: once a byte of GO is out, we cannot know. */
+	/*
+	 * Point of no return: once a byte of GO is out, only DONE or
+	 * DECLINED tells us where the domain is.
+	 */
 	if ((rc = reloc__send_simple(m->chan, RELOC_MSG_GO, NULL, 0)) < 0) {
 		if (reloc_chan_sent_nothing(m->chan)) {
 			reloc__mig_message(m, "%s: could not send GO: %s",
@@ -331,16 +410,7 @@ src_commit(struct src *s)
 		src_unknown(s, "GO only partly sent");
 		return RELOC_ERR_UNKNOWN_STATE;
 	}
-	rc = reloc_chan_expect(m->chan, RELOC_MSG_DONE, &msg, &why);
-	if (rc < 0) {
-		src_unknown(s, why != NULL ? why : reloc_strerror(rc));
-		free(why);
-		return RELOC_ERR_UNKNOWN_STATE;
-	}
-	v = reloc_sxp_value(msg, "unpaused-ns");
-	reloc__mig_summary(m, v != NULL ? strtoull(v, NULL, 10) : 0);
-	reloc_sxp_free(msg);
-	return 0;
+	return src_wait_done(s);
 }
 
 static void

@@ -25,22 +25,29 @@
 #include "reloc-int.h"
 #include "precheck.h"
 
+/*
+ * recheck: the answer can change while memory streams (another domain
+ * arrives, memory is taken, a bridge or a disk goes), so the target asks
+ * again just before READY.  The host's CPU, architecture and version, and
+ * the domain's own devices, cannot change in that time.
+ */
 static const struct precheck {
 	const char	*name;
 	bool		 forcible;
+	bool		 recheck;
 	int		(*run)(const struct reloc_precheck_ctx *,
 			    struct reloc_verdict *);
 } checks[] = {
-	{ "name",	false,	reloc__precheck_name },
-	{ "memory",	true,	reloc__precheck_memory },
-	{ "version",	true,	reloc__precheck_version },
-	{ "family",	true,	reloc__precheck_family },
-	{ "arch",	true,	reloc__precheck_arch },
-	{ "cpu",	true,	reloc__precheck_cpu },
-	{ "l2",		true,	reloc__precheck_l2 },
-	{ "storage",	true,	reloc__precheck_storage },
-	{ "media",	true,	reloc__precheck_media },
-	{ "passthrough", true,	reloc__precheck_passthrough },
+	{ "name",        false, true,  reloc__precheck_name },
+	{ "memory",      true,  true,  reloc__precheck_memory },
+	{ "version",     true,  false, reloc__precheck_version },
+	{ "family",      true,  false, reloc__precheck_family },
+	{ "arch",        true,  false, reloc__precheck_arch },
+	{ "cpu",         true,  false, reloc__precheck_cpu },
+	{ "l2",          true,  true,  reloc__precheck_l2 },
+	{ "storage",     true,  true,  reloc__precheck_storage },
+	{ "media",       true,  false, reloc__precheck_media },
+	{ "passthrough", true,  false, reloc__precheck_passthrough },
 };
 
 #define NR_CHECKS	(sizeof(checks) / sizeof(checks[0]))
@@ -81,14 +88,16 @@ is_forced(const struct reloc_precheck_ctx *ctx, const struct precheck *c)
 	return false;
 }
 
-int
-reloc_precheck_run(const struct reloc_precheck_ctx *ctx,
-    struct reloc_verdict *v)
+static int
+run_checks(const struct reloc_precheck_ctx *ctx, struct reloc_verdict *v,
+    bool only_recheck)
 {
 	size_t	i, j, first;
 	int	rc;
 
 	for (i = 0; i < NR_CHECKS; i++) {
+		if (only_recheck && !checks[i].recheck)
+			continue;
 		first = v->nr_findings;
 		if ((rc = checks[i].run(ctx, v)) < 0) {
 			log_warnx("precheck", "check %s could not run: %s",
@@ -107,4 +116,31 @@ reloc_precheck_run(const struct reloc_precheck_ctx *ctx,
 		}
 	}
 	return 0;
+}
+
+int
+reloc_precheck_run(const struct reloc_precheck_ctx *ctx,
+    struct reloc_verdict *v)
+{
+	return run_checks(ctx, v, false);
+}
+
+int
+reloc_precheck_recheck(const struct reloc_precheck_ctx *ctx,
+    struct reloc_verdict *v)
+{
+	if (ctx->incoming == NULL)
+		return RELOC_ERR_INVAL;
+	return run_checks(ctx, v, true);
+}
+
+bool
+reloc_precheck_rechecked(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NR_CHECKS; i++)
+		if (strcmp(checks[i].name, name) == 0)
+			return checks[i].recheck;
+	return false;
 }

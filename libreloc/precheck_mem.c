@@ -39,6 +39,13 @@ reloc__precheck_memory(const struct reloc_precheck_ctx *ctx,
 	uint64_t	need = ctx->dom->memory_kb + overhead_kb(ctx->dom);
 	uint64_t	have = ctx->dst->free_memory_kb;
 
+	/*
+	 * Rechecking: the restored copy already holds its memory.  Count it
+	 * as free, so that the answer is the one the first check would give
+	 * on the host as it is now.
+	 */
+	if (ctx->incoming != NULL)
+		have += ctx->incoming->memory_kb;
 	if (have < need)
 		return reloc_verdict_add(v, RELOC_SEV_ERROR, "memory",
 		    "MEMORY_SHORT", "free memory on the target (destroy or "

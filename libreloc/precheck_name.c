@@ -47,6 +47,9 @@ reloc__precheck_name(const struct reloc_precheck_ctx *ctx,
 
 	for (i = 0; i < ctx->nr_dst_doms; i++) {
 		d = &ctx->dst_doms[i];
+		/* Rechecking: our own restored copy is no clash (by id). */
+		if (ctx->incoming != NULL && d->domid == ctx->incoming->domid)
+			continue;
 		if (same_name(d->name, ctx->dom->name)) {
 			rc = reloc_verdict_add(v, RELOC_SEV_ERROR, "name",
 			    "NAME_EXISTS", "rename or destroy the domain on "

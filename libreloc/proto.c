@@ -43,6 +43,7 @@ static const char *const msg_names[RELOC_MSG__MAX] = {
 	[RELOC_MSG_ERROR] = "error",
 	[RELOC_MSG_PROGRESS] = "progress",
 	[RELOC_MSG_RESULT] = "result",
+	[RELOC_MSG_DECLINED] = "declined",
 };
 
 const char *

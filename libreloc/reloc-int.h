@@ -60,6 +60,7 @@ enum reloc_fault_action {
 	RELOC_FA_CUT,		/* shut the connection down both ways */
 	RELOC_FA_CORRUPT,	/* flip one byte of the stream */
 	RELOC_FA_STALL,		/* stop answering (sleep until killed) */
+	RELOC_FA_WAIT,		/* hold until $XRELOCD_FAULT_RELEASE is */
 };
 
 #ifdef RELOC_FAULT_INJECTION
@@ -150,10 +151,18 @@ int	reloc__announce_frame(const char *mac, const char *ip, uint8_t *buf,
  */
 int	reloc__tunnel_auto(const char *script, const char *peer,
 	    const struct reloc_domain *dom, struct reloc_verdict *v);
+/*
+ * A tunnel carries the source's segment: mark v's l2 subnet errors as
+ * overridden (for a recheck once reloc__tunnel_auto brought it up).
+ */
+void	reloc__tunnel_cures(struct reloc_verdict *v);
 
 /* verdict.c */
 int	reloc__finding_copy(const struct reloc_finding *src,
 	    struct reloc_finding *dst);
+/* Append copies of src's findings to dst; RELOC_ERR_NOMEM. */
+int	reloc__verdict_append(struct reloc_verdict *dst,
+	    const struct reloc_verdict *src);
 
 /* hv_libxl_facts.c */
 /* strdup that logs; RELOC_ERR_NOMEM on failure. */

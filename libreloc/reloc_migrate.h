@@ -77,11 +77,28 @@ struct reloc_precheck_ctx {
 	int		 dst_family;	/* relocation addresses */
 	const char *const *force;	/* check names the admin overrode */
 	size_t		 nr_force;
+	/*
+	 * Rechecking: the restored copy (NAME--incoming) as listed among
+	 * dst_doms.  The checks then ignore it as a name clash and count
+	 * its memory as free.  NULL for the first run.
+	 */
+	const struct reloc_domain *incoming;
 };
 
 /* Run every check; findings are appended to v.  Never blocks. */
 int reloc_precheck_run(const struct reloc_precheck_ctx *ctx,
     struct reloc_verdict *v);
+/*
+ * Run again, after the restore and just before READY, the checks whose
+ * answer can change while memory streams (name, memory, l2, storage: see
+ * reloc_precheck_rechecked), as if ctx->incoming were not there.  Forced
+ * checks stay forced.  Findings are appended to v.  RELOC_ERR_INVAL when
+ * ctx->incoming is NULL; < 0 when a check could not run.  Never blocks.
+ */
+int reloc_precheck_recheck(const struct reloc_precheck_ctx *ctx,
+    struct reloc_verdict *v);
+/* True if the check of that name is run again before READY. */
+bool reloc_precheck_rechecked(const char *name);
 /* The names of the checks, NULL-terminated, for --force validation. */
 const char *const *reloc_precheck_names(void);
 /* True if a check of that name may be forced (all but "name"). */
@@ -93,9 +110,11 @@ bool reloc_precheck_forcible(const char *name);
  * The migration state machines.  The source drives:
  *   HELLO -> PRECHECK -> VERDICT -> STREAM -> READY -> GO -> DONE
  * and renames its copy NAME--migratedaway before GO; the target restores
- * under NAME--incoming and takes the name at GO.  Before GO any failure
- * leaves the domain running on the source as before; after GO without
- * DONE the owner is unknown and the source copy stays suspended.
+ * under NAME--incoming, rechecks, and takes the name at GO.  Before GO
+ * any failure leaves the domain running on the source as before.  After
+ * GO a target that could not take it over destroys its copy and answers
+ * DECLINED instead of DONE: the source resumes.  After GO without DONE or
+ * DECLINED the owner is unknown and the source copy stays suspended.
  */
 enum reloc_mstate {
 	RELOC_MS_IDLE,
@@ -107,7 +126,8 @@ enum reloc_mstate {
 	RELOC_MS_COMMITTING,	/* source renamed; GO may be in flight */
 	RELOC_MS_OWNER,		/* target: GO received, the domain is ours */
 	RELOC_MS_DONE,
-	RELOC_MS_FAILED,	/* ended before GO: runs on the source */
+	RELOC_MS_FAILED,	/* ended before GO, or declined after:
+				   runs on the source */
 	RELOC_MS_UNKNOWN,	/* ended after GO without DONE */
 };
 

@@ -39,14 +39,15 @@
  * Bump RELOC_PROTO_VERSION when the header or a message's meaning changes.
  */
 #define RELOC_PROTO_MAGIC	0x58524c43u	/* "XRLC" */
-#define RELOC_PROTO_VERSION	1
+#define RELOC_PROTO_VERSION	2
 #define RELOC_PROTO_HDR_LEN	12
 #define RELOC_PROTO_MAX_LEN	(1u << 20)	/* body bytes, hard limit */
 
 enum reloc_msg_type {
 	RELOC_MSG_HELLO = 1,	/* both ways: versions, host facts */
 	RELOC_MSG_PRECHECK,	/* source -> target: domain description */
-	RELOC_MSG_VERDICT,	/* target -> source: findings */
+	RELOC_MSG_VERDICT,	/* target -> source: findings; also in
+				   place of READY when the recheck fails */
 	RELOC_MSG_STREAM,	/* source -> target: stream follows */
 	RELOC_MSG_READY,	/* target -> source: restored, paused */
 	RELOC_MSG_GO,		/* source -> target: take ownership */
@@ -54,6 +55,8 @@ enum reloc_msg_type {
 	RELOC_MSG_ERROR,	/* either way: abort, with a reason */
 	RELOC_MSG_PROGRESS,	/* worker -> daemon: progress */
 	RELOC_MSG_RESULT,	/* worker -> daemon: outcome */
+	RELOC_MSG_DECLINED,	/* target -> source after GO: not taken
+				   over, the incoming copy is destroyed */
 	RELOC_MSG__MAX
 };
 

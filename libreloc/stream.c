@@ -107,8 +107,11 @@ chunk_fault(struct reloc__pump *p, uint8_t *buf, size_t len)
 		buf[off] ^= 0x5a;
 		return true;
 	}
-	/* A cut ends both sides: the backend's end sees EPIPE or EOF. */
+	/* A wait holds the stream, then it goes on. */
 	reloc__fault_fire(a, p->o.point, p->to);
+	if (a == RELOC_FA_WAIT)
+		return true;
+	/* A cut ends both sides: the backend's end sees EPIPE or EOF. */
 	if (a == RELOC_FA_CUT)
 		shutdown(p->from, SHUT_RDWR);
 	return false;

@@ -107,6 +107,17 @@ seen_before(const struct reloc_domain *dom, size_t i)
 	return false;
 }
 
+void
+reloc__tunnel_cures(struct reloc_verdict *v)
+{
+	size_t	i;
+
+	for (i = 0; i < v->nr_findings; i++)
+		if (strncmp(v->findings[i].code, "L2_SUBNET", 9) == 0 ||
+		    strcmp(v->findings[i].code, "L2_IP_OUTSIDE") == 0)
+			v->findings[i].forced = true;
+}
+
 int
 reloc__tunnel_auto(const char *script, const char *peer,
     const struct reloc_domain *dom, struct reloc_verdict *v)
@@ -132,10 +143,6 @@ reloc__tunnel_auto(const char *script, const char *peer,
 		if (rc < 0)
 			return rc;
 	}
-	/* The tunnel carries the source's segment: the subnet errors go. */
-	for (i = 0; i < v->nr_findings; i++)
-		if (strncmp(v->findings[i].code, "L2_SUBNET", 9) == 0 ||
-		    strcmp(v->findings[i].code, "L2_IP_OUTSIDE") == 0)
-			v->findings[i].forced = true;
+	reloc__tunnel_cures(v);
 	return 1;
 }

@@ -118,6 +118,26 @@ reloc__finding_copy(const struct reloc_finding *src, struct reloc_finding *dst)
 	return rc;
 }
 
+int
+reloc__verdict_append(struct reloc_verdict *dst,
+    const struct reloc_verdict *src)
+{
+	struct reloc_finding	*f;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < src->nr_findings; i++) {
+		if ((rc = verdict_push(dst, &f)) < 0)
+			return rc;
+		if ((rc = reloc__finding_copy(&src->findings[i], f)) < 0) {
+			finding_dispose(f);
+			return rc;
+		}
+		dst->nr_findings++;
+	}
+	return 0;
+}
+
 bool
 reloc_verdict_blocks(const struct reloc_verdict *v)
 {

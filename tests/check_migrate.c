@@ -43,9 +43,12 @@
 #define DST_EMPTY		0x40
 
 struct run {
-	enum fake_op		 src_fail, dst_fail;
+	unsigned		 src_fail, dst_fail; /* fake_op bits */
 	bool			 dst_has_web01;
 	bool			 check_only;
+	const char		*force;		/* --force CHECK */
+	const char		*dst_arrives;	/* during the stream */
+	uint64_t		 dst_free_kb_restored;
 	enum reloc_dom_state	 src_state;
 	/* results */
 	struct fake		 src;
@@ -81,6 +84,8 @@ dst_child(int lfd, const struct run *r)
 	fake_init(&f);
 	f.next_domid = 50;
 	f.fail = r->dst_fail;
+	f.arrives = r->dst_arrives;
+	f.free_kb_restored = r->dst_free_kb_restored;
 	if (r->dst_has_web01)
 		fake_add(&f, "web01", RELOC_DS_RUNNING);
 	if ((fd = accept(lfd, NULL, NULL)) == -1 ||
@@ -122,6 +127,8 @@ run(struct run *r)
 	o.port = port;
 	o.live = true;
 	o.check_only = r->check_only;
+	o.force = &r->force;
+	o.nr_force = r->force != NULL ? 1 : 0;
 	o.timeout_ms = 5000;
 	ck_assert_int_eq(reloc_migrate_source(&fake_ops, &r->src, &o,
 	    &r->res), 0);
@@ -241,11 +248,129 @@ START_TEST(test_rename_fails_before_go)
 }
 END_TEST
 
-/* After GO the target cannot run it: the owner is unknown. */
+/* The finding with that code, or NULL. */
+static const struct reloc_finding *
+finding(const struct reloc_verdict *v, const char *code)
+{
+	size_t	i;
+
+	for (i = 0; i < v->nr_findings; i++)
+		if (strcmp(v->findings[i].code, code) == 0)
+			return &v->findings[i];
+	return NULL;
+}
+
+/*
+ * A domain of that name arrives on the target while memory streams: the
+ * recheck before READY refuses, the incoming copy goes, the source
+ * resumes; the newcomer is left alone.
+ */
+START_TEST(test_recheck_name_arrives)
+{
+	struct run		 r = { .src_state = RELOC_DS_RUNNING,
+				    .dst_arrives = "web01" };
+	const struct reloc_finding *f;
+
+	run(&r);
+	ck_assert_int_eq(r.res.outcome, RELOC_OUT_FAILED);
+	ck_assert_uint_eq(r.src.resumes, 1);
+	ck_assert_int_eq(fake_find(&r.src, "web01")->state, RELOC_DS_RUNNING);
+	ck_assert_ptr_null(fake_find(&r.src, "web01--migratedaway"));
+	ck_assert(reloc_verdict_blocks(&r.res.verdict));
+	f = finding(&r.res.verdict, "NAME_EXISTS");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(strstr(f->message, "named web01 "));
+	ck_assert_ptr_nonnull(strstr(r.res.message, "recheck"));
+	ck_assert_int_eq(DST_OUTCOME(r.dst_status), RELOC_OUT_FAILED);
+	ck_assert(!(WEXITSTATUS(r.dst_status) & DST_HAS_INCOMING));
+	ck_assert(WEXITSTATUS(r.dst_status) & DST_RUNS_WEB01);
+	reloc_migrate_result_dispose(&r.res);
+}
+END_TEST
+
+/* Free memory taken on the target while memory streams. */
+START_TEST(test_recheck_memory_taken)
+{
+	struct run	r = { .src_state = RELOC_DS_RUNNING,
+			    .dst_free_kb_restored = 1 };
+
+	run(&r);
+	ck_assert_uint_eq(r.src.resumes, 1);
+	ck_assert_ptr_nonnull(finding(&r.res.verdict, "MEMORY_SHORT"));
+	ck_assert_ptr_null(finding(&r.res.verdict, "NAME_EXISTS"));
+	assert_rolled_back(&r, RELOC_DS_RUNNING);
+}
+END_TEST
+
+/* The admin's --force holds for the recheck too. */
+START_TEST(test_recheck_forced_memory)
+{
+	struct run	r = { .src_state = RELOC_DS_RUNNING,
+			    .dst_free_kb_restored = 1, .force = "memory" };
+
+	run(&r);
+	ck_assert_int_eq(r.res.outcome, RELOC_OUT_MOVED);
+	ck_assert(WEXITSTATUS(r.dst_status) & DST_RUNS_WEB01);
+	reloc_migrate_result_dispose(&r.res);
+}
+END_TEST
+
+/*
+ * After GO the target cannot take the name or run it, and nothing ran
+ * there: it destroys its copy and says so; the source resumes its own
+ * under its name.
+ */
+static void
+assert_declined(struct run *r, enum reloc_dom_state state)
+{
+	ck_assert_uint_eq(r->src.resumes, 1);
+	ck_assert_ptr_nonnull(strstr(r->res.message,
+	    "web01 was not taken over by 127.0.0.1 (the "));
+	ck_assert_int_eq(r->res.last_state, RELOC_MS_FAILED);
+	assert_rolled_back(r, state);
+}
+
+START_TEST(test_rename_fails_after_go)
+{
+	struct run	r = { .src_state = RELOC_DS_RUNNING,
+			    .dst_fail = FAKE_RENAME };
+
+	run(&r);
+	ck_assert_ptr_nonnull(strstr(r.res.message, "the rename failed"));
+	assert_declined(&r, RELOC_DS_RUNNING);
+}
+END_TEST
+
 START_TEST(test_unpause_fails_after_go)
 {
-	struct run	 r = { .src_state = RELOC_DS_RUNNING,
+	struct run	r = { .src_state = RELOC_DS_RUNNING,
 			    .dst_fail = FAKE_UNPAUSE };
+
+	run(&r);
+	ck_assert_ptr_nonnull(strstr(r.res.message, "the unpause failed"));
+	assert_declined(&r, RELOC_DS_RUNNING);
+}
+END_TEST
+
+/* A domain the admin had paused is paused again when not taken over. */
+START_TEST(test_declined_paused_stays_paused)
+{
+	struct run	r = { .src_state = RELOC_DS_PAUSED,
+			    .dst_fail = FAKE_UNPAUSE };
+
+	run(&r);
+	assert_declined(&r, RELOC_DS_PAUSED);
+}
+END_TEST
+
+/*
+ * After GO the target can neither run its copy nor destroy it: it might
+ * still run there, so the owner is unknown to the source.
+ */
+START_TEST(test_undestroyable_after_go)
+{
+	struct run	 r = { .src_state = RELOC_DS_RUNNING,
+			    .dst_fail = FAKE_UNPAUSE | FAKE_DESTROY };
 	struct fake_dom	*d;
 
 	run(&r);
@@ -256,7 +381,7 @@ START_TEST(test_unpause_fails_after_go)
 	ck_assert_ptr_nonnull(d);
 	ck_assert_int_eq(d->state, RELOC_DS_SUSPENDED);
 	ck_assert_ptr_nonnull(strstr(r.res.message, "xm recover web01"));
-	/* The target kept it, paused: it never destroys after GO. */
+	ck_assert_int_eq(DST_OUTCOME(r.dst_status), RELOC_OUT_UNKNOWN);
 	ck_assert(!(WEXITSTATUS(r.dst_status) & DST_RUNS_WEB01));
 	ck_assert(!(WEXITSTATUS(r.dst_status) & DST_EMPTY));
 	reloc_migrate_result_dispose(&r.res);
@@ -310,7 +435,13 @@ main(void)
 	tcase_add_test(fail, test_restore_fails);
 	tcase_add_test(fail, test_paused_stays_paused);
 	tcase_add_test(fail, test_rename_fails_before_go);
+	tcase_add_test(fail, test_recheck_name_arrives);
+	tcase_add_test(fail, test_recheck_memory_taken);
+	tcase_add_test(fail, test_recheck_forced_memory);
+	tcase_add_test(fail, test_rename_fails_after_go);
 	tcase_add_test(fail, test_unpause_fails_after_go);
+	tcase_add_test(fail, test_declined_paused_stays_paused);
+	tcase_add_test(fail, test_undestroyable_after_go);
 	tcase_add_test(fail, test_destroy_fails_after_done);
 	suite_add_tcase(s, ok);
 	suite_add_tcase(s, fail);

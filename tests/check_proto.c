@@ -29,6 +29,7 @@
 #include "reloc-int.h"
 
 #define PEER	"127.0.0.1:41234"
+#define PV	RELOC_PROTO_VERSION	/* the version we speak */
 
 /* (NAME (k v) (n 42)) */
 static struct reloc_sxp *
@@ -107,6 +108,7 @@ START_TEST(test_names)
 		ck_assert_ptr_nonnull(reloc_msg_name(t));
 	ck_assert_str_eq(reloc_msg_name(RELOC_MSG_HELLO), "hello");
 	ck_assert_str_eq(reloc_msg_name(RELOC_MSG_RESULT), "result");
+	ck_assert_str_eq(reloc_msg_name(RELOC_MSG_DECLINED), "declined");
 }
 END_TEST
 
@@ -165,8 +167,8 @@ START_TEST(test_two_in_a_row)
 	size_t			 len, used;
 
 	/* Decoding must stop at the end of the first message. */
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, RELOC_MSG_READY, "(ready)");
-	len += raw_msg(buf + len, RELOC_PROTO_MAGIC, 1, RELOC_MSG_DONE,
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG_READY, "(ready)");
+	len += raw_msg(buf + len, RELOC_PROTO_MAGIC, PV, RELOC_MSG_DONE,
 	    "(done)");
 	ck_assert_int_eq(reloc_proto_decode(PEER, buf, len, &type, &got,
 	    &used), 0);
@@ -183,7 +185,7 @@ END_TEST
 START_TEST(test_bad_magic)
 {
 	uint8_t	buf[64];
-	size_t	len = raw_msg(buf, 0x48545450, 1, RELOC_MSG_GO, "(go)");
+	size_t	len = raw_msg(buf, 0x48545450, PV, RELOC_MSG_GO, "(go)");
 
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
 	ck_assert(capture_has("peer " PEER ": bad magic 0x48545450"));
@@ -197,7 +199,7 @@ START_TEST(test_bad_version)
 
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
 	ck_assert(capture_has("warn: proto: peer " PEER
-	    ": protocol version 7, we speak 1"));
+	    ": protocol version 7, we speak 2"));
 }
 END_TEST
 
@@ -206,12 +208,12 @@ START_TEST(test_bad_type)
 	uint8_t	buf[64];
 	size_t	len;
 
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, 0, "(go)");
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, 0, "(go)");
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
 	ck_assert(capture_has("unknown message type 0"));
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, RELOC_MSG__MAX, "(go)");
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG__MAX, "(go)");
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
-	ck_assert(capture_has("unknown message type 11"));
+	ck_assert(capture_has("unknown message type 12"));
 }
 END_TEST
 
@@ -282,23 +284,23 @@ START_TEST(test_body_mismatch)
 	uint8_t	buf[128];
 	size_t	len;
 
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, RELOC_MSG_GO, "(hello)");
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG_GO, "(hello)");
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
 	ck_assert(capture_has("go message: body is not one list headed by "
 	    "'go'"));
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, RELOC_MSG_GO, "(go) (go)");
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG_GO, "(go) (go)");
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, RELOC_MSG_GO, "go");
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG_GO, "go");
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, RELOC_MSG_GO, "((go))");
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG_GO, "((go))");
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, RELOC_MSG_GO, "");
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG_GO, "");
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, RELOC_MSG_GO, "(go (x 1)");
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG_GO, "(go (x 1)");
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
 	ck_assert(capture_has("body is not a valid s-expression"));
 	/* Whitespace and comments around the one list are fine. */
-	len = raw_msg(buf, RELOC_PROTO_MAGIC, 1, RELOC_MSG_GO,
+	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG_GO,
 	    " # c\n(go (x 1))\n");
 	ck_assert_int_eq(decode_raw(buf, len), 0);
 }

@@ -136,12 +136,13 @@ fk_describe(void *priv, const char *name, struct reloc_domain *dom_r)
 static int
 fk_host_info(void *priv, struct reloc_hostinfo *hi)
 {
-	(void)priv;
+	struct fake	*f = priv;
+
 	memset(hi, 0, sizeof(*hi));
 	hi->hv_major = 4;
 	hi->hv_minor = 17;
 	hi->cap_pv = hi->cap_hvm = hi->cap_hap = hi->cap_shadow = true;
-	hi->free_memory_kb = 1 << 30;
+	hi->free_memory_kb = f->free_kb != 0 ? f->free_kb : 1 << 30;
 	if ((hi->hostname = strdup("fakehost")) == NULL ||
 	    (hi->hv_version = strdup("4.17.0")) == NULL ||
 	    (hi->arch = strdup("x86_64")) == NULL ||
@@ -193,7 +194,7 @@ fk_save(void *priv, uint32_t domid, int fd, const struct reloc_save_params *p)
 	if (d == NULL)
 		return RELOC_ERR_NOENT;
 	d->state = RELOC_DS_SUSPENDED;
-	if (f->fail == FAKE_SAVE)
+	if (f->fail & FAKE_SAVE)
 		return RELOC_ERR_HV;
 	memset(pattern, 0x5a, sizeof(pattern));
 	if ((rc = write_all(fd, "FAKE", 4)) < 0 ||
@@ -209,7 +210,7 @@ fk_resume(void *priv, uint32_t domid)
 	struct fake_dom	*d = by_id(f, domid);
 
 	f->resumes++;
-	if (d == NULL || f->fail == FAKE_RESUME)
+	if (d == NULL || (f->fail & FAKE_RESUME))
 		return RELOC_ERR_HV;
 	d->state = RELOC_DS_RUNNING;
 	return 0;
@@ -228,12 +229,17 @@ fk_restore(void *priv, const struct reloc_domain *dom, int fd,
 	if ((rc = read_all(fd, buf, sizeof(buf))) < 0)
 		return rc;
 	if (memcmp(buf, "FAKE", 4) != 0 || memcmp(buf + 4 + STREAM_LEN,
-	    "END!", 4) != 0 || f->fail == FAKE_RESTORE)
+	    "END!", 4) != 0 || (f->fail & FAKE_RESTORE))
 		return RELOC_ERR_PROTO;
 	if ((d = fake_add(f, p->name, RELOC_DS_PAUSED)) == NULL)
 		return RELOC_ERR_NOSPC;
 	memcpy(d->uuid, dom->uuid, sizeof(d->uuid));
 	*domid_r = d->domid;
+	if (f->arrives != NULL && fake_add(f, f->arrives,
+	    RELOC_DS_RUNNING) == NULL)
+		return RELOC_ERR_NOSPC;
+	if (f->free_kb_restored != 0)
+		f->free_kb = f->free_kb_restored;
 	return 0;
 }
 
@@ -243,7 +249,7 @@ fk_rename(void *priv, uint32_t domid, const char *name)
 	struct fake	*f = priv;
 	struct fake_dom	*d = by_id(f, domid);
 
-	if (d == NULL || f->fail == FAKE_RENAME)
+	if (d == NULL || (f->fail & FAKE_RENAME))
 		return RELOC_ERR_HV;
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	return 0;
@@ -266,7 +272,7 @@ fk_unpause(void *priv, uint32_t domid)
 	struct fake	*f = priv;
 	struct fake_dom	*d = by_id(f, domid);
 
-	if (d == NULL || f->fail == FAKE_UNPAUSE)
+	if (d == NULL || (f->fail & FAKE_UNPAUSE))
 		return RELOC_ERR_HV;
 	d->state = RELOC_DS_RUNNING;
 	return 0;
@@ -278,7 +284,7 @@ fk_destroy(void *priv, uint32_t domid)
 	struct fake	*f = priv;
 	struct fake_dom	*d = by_id(f, domid);
 
-	if (d == NULL || f->fail == FAKE_DESTROY)
+	if (d == NULL || (f->fail & FAKE_DESTROY))
 		return RELOC_ERR_HV;
 	d->used = false;
 	return 0;

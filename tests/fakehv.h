@@ -25,14 +25,15 @@
 
 #include "reloc.h"
 
+/* Operations that can be made to fail, one bit each. */
 enum fake_op {
-	FAKE_NONE,
-	FAKE_SAVE,
-	FAKE_RESUME,
-	FAKE_RESTORE,
-	FAKE_RENAME,
-	FAKE_UNPAUSE,
-	FAKE_DESTROY,
+	FAKE_NONE = 0,
+	FAKE_SAVE = 1 << 0,
+	FAKE_RESUME = 1 << 1,
+	FAKE_RESTORE = 1 << 2,
+	FAKE_RENAME = 1 << 3,
+	FAKE_UNPAUSE = 1 << 4,
+	FAKE_DESTROY = 1 << 5,
 };
 
 struct fake_dom {
@@ -45,9 +46,13 @@ struct fake_dom {
 
 struct fake {
 	struct fake_dom		 doms[4];
-	enum fake_op		 fail;		/* this op fails */
+	unsigned		 fail;		/* these fake_ops fail */
 	unsigned		 resumes;
 	uint32_t		 next_domid;
+	uint64_t		 free_kb;	/* host_info; 0: 1 TiB */
+	/* What changes on this host while a stream is restored. */
+	const char		*arrives;	/* a domain of that name */
+	uint64_t		 free_kb_restored; /* then free; 0: same */
 };
 
 extern const struct reloc_hv_ops fake_ops;

@@ -302,6 +302,97 @@ START_TEST(test_force_warning_untouched)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- recheck */
+
+/* The restored copy beside the domains a recheck looks at. */
+static struct reloc_domain	here[2];
+
+static void
+recheck(size_t nr_here)
+{
+	here[0] = (struct reloc_domain){ .domid = 9,
+	    .name = "web01--incoming", .memory_kb = dom.memory_kb };
+	strcpy(here[0].uuid, dom.uuid);
+	ctx.dst_doms = here;
+	ctx.nr_dst_doms = nr_here;
+	ctx.incoming = &here[0];
+	reloc_verdict_dispose(&v);
+	ck_assert_int_eq(reloc_precheck_recheck(&ctx, &v), 0);
+}
+
+START_TEST(test_recheck_table)
+{
+	const char *const	*n = reloc_precheck_names();
+	size_t			 i;
+
+	for (i = 0; n[i] != NULL; i++)
+		ck_assert(reloc_precheck_rechecked(n[i]) ==
+		    (strcmp(n[i], "name") == 0 || strcmp(n[i], "memory") == 0 ||
+		    strcmp(n[i], "l2") == 0 || strcmp(n[i], "storage") == 0));
+	ck_assert(!reloc_precheck_rechecked("nosuch"));
+	ck_assert_int_eq(reloc_precheck_recheck(&ctx, &v), RELOC_ERR_INVAL);
+}
+END_TEST
+
+/* Its own restored copy is no clash; a newcomer with the name is. */
+START_TEST(test_recheck_name)
+{
+	recheck(1);
+	expect(NULL, 0);
+	here[1] = (struct reloc_domain){ .domid = 12, .name = "web01" };
+	strcpy(here[1].uuid, "0b0b0b0b-0000-4000-8000-000000000012");
+	recheck(2);
+	EXPECT("NAME_EXISTS");
+	assert_finding("NAME_EXISTS", RELOC_SEV_ERROR, "name",
+	    "a domain named web01 already exists on hostB (id 12)");
+	here[1].name = "db02";
+	strcpy(here[1].uuid, dom.uuid);
+	recheck(2);
+	EXPECT("UUID_EXISTS");
+}
+END_TEST
+
+/* The restored copy's memory counts as free: asked as if it were not. */
+START_TEST(test_recheck_memory)
+{
+	dst.free_memory_kb = 200 * 1024;
+	recheck(1);
+	expect(NULL, 0);
+	dst.free_memory_kb = 13 * 1024;
+	recheck(1);
+	EXPECT("MEMORY_SHORT");
+	assert_finding("MEMORY_SHORT", RELOC_SEV_ERROR, "memory",
+	    "hostB has 1037 MiB free");
+}
+END_TEST
+
+/* What cannot change while memory streams is not asked again. */
+START_TEST(test_recheck_skips_fixed_facts)
+{
+	dst.arch = "aarch64";
+	vifs[0].bridge = "xenbr1";
+	recheck(1);
+	EXPECT("L2_BRIDGE_MISSING");
+}
+END_TEST
+
+/* Forced stays forced; name stays unforcible. */
+START_TEST(test_recheck_force)
+{
+	const char	*force[] = { "memory", "name" };
+
+	ctx.force = force;
+	ctx.nr_force = 2;
+	dst.free_memory_kb = 0;
+	here[1] = (struct reloc_domain){ .domid = 12, .name = "web01" };
+	recheck(2);
+	EXPECT("MEMORY_SHORT", "NAME_EXISTS");
+	ck_assert(find("MEMORY_SHORT")->forced);
+	ck_assert(!find("NAME_EXISTS")->forced);
+	ck_assert(reloc_verdict_blocks(&v));
+}
+END_TEST
+
 void
 precheck_add_cases(Suite *s)
 {
@@ -334,5 +425,14 @@ precheck_add_cases(Suite *s)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_force);
 	tcase_add_test(tc, test_force_warning_untouched);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("recheck");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_recheck_table);
+	tcase_add_test(tc, test_recheck_name);
+	tcase_add_test(tc, test_recheck_memory);
+	tcase_add_test(tc, test_recheck_skips_fixed_facts);
+	tcase_add_test(tc, test_recheck_force);
 	suite_add_tcase(s, tc);
 }

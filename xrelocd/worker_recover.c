@@ -184,10 +184,21 @@ recover_target(struct xrelocd *x, struct worker *w)
 	}
 	log_warnx("worker", "worker[%s] from %s died after GO: %s is ours, "
 	    "finishing the takeover", w->domain, w->peer, incoming);
-	if (x->hv->rename(x->hv_priv, (uint32_t)id, w->domain) < 0 ||
-	    x->hv->unpause(x->hv_priv, (uint32_t)id) < 0)
-		log_errx("worker", "cannot run %s: it is paused here as %s",
-		    w->domain, incoming);
+	if (x->hv->rename(x->hv_priv, (uint32_t)id, w->domain) == 0 &&
+	    x->hv->unpause(x->hv_priv, (uint32_t)id) == 0)
+		return;
+	/*
+	 * It never ran here: destroy it, so that the admin who finds no
+	 * running copy here recovers the source's, and there is only one.
+	 */
+	if (x->hv->destroy(x->hv_priv, (uint32_t)id) < 0)
+		log_errx("worker", "cannot run %s nor destroy it: it is "
+		    "paused here (id %ld); destroy it by hand, then run 'xm "
+		    "recover %s' on %s", w->domain, id, w->domain, w->peer);
+	else
+		log_errx("worker", "cannot run %s: its copy here is destroyed; "
+		    "run 'xm recover %s' on %s", w->domain, w->domain,
+		    w->peer);
 }
 
 void
