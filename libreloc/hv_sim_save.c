@@ -453,7 +453,7 @@ suspend(struct saver *s, pid_t pid, const char *uuid)
 	if ((rc = reloc__sim_guest_stop(pid)) < 0)
 		return rc;
 	s->paused = true;
-	s->pr.suspended_ns = now_ns(CLOCK_REALTIME);
+	s->pr.suspended_ns = now_ns(CLOCK_MONOTONIC);
 	writing = __atomic_load_n(&s->m.vcpu->writing, __ATOMIC_ACQUIRE);
 	if (writing > 0 && writing <= s->m.pages)
 		__atomic_fetch_or(&s->m.dirty[(writing - 1) / 64],

@@ -238,9 +238,23 @@ reloc__mig_dispose(struct reloc__mig *m)
 	reloc_hostinfo_dispose(&m->peer_host);
 }
 
-/* Set the summary from what the stream reported. */
+uint64_t
+reloc__downtime_ns(const struct reloc__downtime *t)
+{
+	uint64_t	round_trip, transit;
+
+	if (t->suspended_ns == 0 || t->go_sent_ns < t->suspended_ns ||
+	    t->done_ns < t->go_sent_ns || t->go_done_ns < t->go_unpause_ns)
+		return 0;
+	round_trip = t->done_ns - t->go_sent_ns;
+	transit = round_trip > t->go_done_ns ?
+	    (round_trip - t->go_done_ns) / 2 : 0;
+	return t->go_sent_ns - t->suspended_ns + transit + t->go_unpause_ns;
+}
+
+/* Set the summary from what the stream reported (not the downtime). */
 void
-reloc__mig_summary(struct reloc__mig *m, uint64_t unpaused_ns)
+reloc__mig_summary(struct reloc__mig *m)
 {
 	struct reloc_summary	*s = &m->res->summary;
 
@@ -249,6 +263,4 @@ reloc__mig_summary(struct reloc__mig *m, uint64_t unpaused_ns)
 	s->bytes = m->stream_bytes != 0 ? m->stream_bytes : m->last.sent_bytes;
 	s->rounds = m->last.round;
 	s->memory_bytes = m->dom.memory_kb * 1024ull;
-	if (unpaused_ns > m->suspended_ns && m->suspended_ns != 0)
-		s->downtime_ms = (double)(unpaused_ns - m->suspended_ns) / 1e6;
 }

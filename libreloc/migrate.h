@@ -42,7 +42,7 @@ struct reloc__mig {
 	int				 timeout_ms;
 	struct reloc_progress		 last;
 	uint64_t			 start_ns;	/* CLOCK_MONOTONIC */
-	uint64_t			 suspended_ns;	/* CLOCK_REALTIME */
+	uint64_t			 suspended_ns;	/* CLOCK_MONOTONIC */
 	uint64_t			 stream_bytes;
 };
 
@@ -72,7 +72,25 @@ void	reloc__mig_init(struct reloc__mig *m, const char *role,
 	    const struct reloc_hv_ops *hv, void *priv,
 	    const struct reloc__mig_setup *su);
 void	reloc__mig_dispose(struct reloc__mig *m);
-void	reloc__mig_summary(struct reloc__mig *m, uint64_t unpaused_ns);
+void	reloc__mig_summary(struct reloc__mig *m);
+
+/*
+ * The downtime, each interval read on one host's clock (CLOCK_MONOTONIC):
+ * the source's from its pause to the end of GO and from there to DONE,
+ * the target's from GO to its unpause and to DONE.  The two hosts' clocks
+ * are never subtracted from each other, so skew between them does not
+ * enter; the one-way time of GO is taken as half the round trip that
+ * remains when the target's own time is removed.  All in ns.
+ */
+struct reloc__downtime {
+	uint64_t	 suspended_ns;	/* source: paused */
+	uint64_t	 go_sent_ns;	/* source: GO written */
+	uint64_t	 done_ns;	/* source: DONE read */
+	uint64_t	 go_unpause_ns;	/* target: GO read to unpause */
+	uint64_t	 go_done_ns;	/* target: GO read to DONE sent */
+};
+/* The estimate in ns, or 0 when an interval is missing or inconsistent. */
+uint64_t reloc__downtime_ns(const struct reloc__downtime *t);
 /* The target does not own its channel: forget it before dispose. */
 #define reloc__mig_reset_chan(m)	((m)->chan = NULL)
 

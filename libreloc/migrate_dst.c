@@ -421,9 +421,11 @@ static int
 dst_take_over(struct dst *d)
 {
 	struct reloc__mig	*m = &d->m;
-	uint64_t		 unpaused_ns;
+	struct reloc_sxp	*msg = NULL;
+	uint64_t		 go_ns, unpaused_ns;
 	int			 rc;
 
+	go_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	reloc__mig_state(m, RELOC_MS_OWNER);
 	(void)reloc__fault_point("dst-go", reloc_chan_fd(m->chan));
 	if ((rc = m->hv->rename(m->priv, d->domid, m->dom.name)) < 0)
@@ -431,16 +433,22 @@ dst_take_over(struct dst *d)
 	if ((rc = m->hv->unpause(m->priv, d->domid)) < 0)
 		return dst_decline(d, "the unpause", rc);
 	/* It runs here: never destroy it from here on. */
-	unpaused_ns = reloc__now_ns(CLOCK_REALTIME);
+	unpaused_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	/* Switches learn the new port before anything else happens. */
 	reloc_announce(&m->dom);
 	(void)reloc__fault_point("dst-done", reloc_chan_fd(m->chan));
-	rc = reloc__send_simple(m->chan, RELOC_MSG_DONE, "unpaused-ns",
-	    unpaused_ns);
+	/* Our intervals since GO, on our clock: the source has its own. */
+	if ((rc = reloc__msg_new(RELOC_MSG_DONE, &msg)) == 0 &&
+	    (rc = reloc_sxp_add_u64(msg, "go-unpause-ns",
+	    unpaused_ns - go_ns)) == 0 &&
+	    (rc = reloc_sxp_add_u64(msg, "go-done-ns",
+	    reloc__now_ns(CLOCK_MONOTONIC) - go_ns)) == 0)
+		rc = reloc_chan_send(m->chan, RELOC_MSG_DONE, msg);
+	reloc_sxp_free(msg);
 	if (rc < 0)
 		log_warnx("migrate", "target %s: DONE not sent (%s); the "
 		    "domain runs here", m->label, reloc_strerror(rc));
-	reloc__mig_summary(m, 0);
+	reloc__mig_summary(m);
 	reloc__mig_message(m, "%s received from %s and running", m->dom.name,
 	    m->peer);
 	/* Again, for switches that missed the first frames. */

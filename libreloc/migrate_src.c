@@ -39,6 +39,7 @@ struct src {
 	bool				 saving;	/* save began */
 	bool				 renamed;
 	char				 away[256];
+	uint64_t			 go_sent_ns;	/* CLOCK_MONOTONIC */
 };
 
 static bool
@@ -343,6 +344,31 @@ src_unknown(struct src *s, const char *what)
 	log_errx("migrate", "source %s: %s", m->label, m->res->message);
 }
 
+static uint64_t
+u64_of(const struct reloc_sxp *msg, const char *key)
+{
+	const char	*v = reloc_sxp_value(msg, key);
+
+	return v != NULL ? strtoull(v, NULL, 10) : 0;
+}
+
+/* DONE arrived: the summary, with the downtime from both hosts' intervals. */
+static void
+src_downtime(struct src *s, const struct reloc_sxp *done)
+{
+	struct reloc__mig	*m = &s->m;
+	struct reloc__downtime	 t = {
+		.suspended_ns = m->suspended_ns,
+		.go_sent_ns = s->go_sent_ns,
+		.done_ns = reloc__now_ns(CLOCK_MONOTONIC),
+		.go_unpause_ns = u64_of(done, "go-unpause-ns"),
+		.go_done_ns = u64_of(done, "go-done-ns"),
+	};
+
+	reloc__mig_summary(m);
+	m->res->summary.downtime_ms = (double)reloc__downtime_ns(&t) / 1e6;
+}
+
 /*
  * GO is out: DONE, or DECLINED when the target destroyed its copy without
  * running it (then the caller resumes ours).  Anything else, or nothing,
@@ -354,7 +380,7 @@ src_wait_done(struct src *s)
 	struct reloc__mig	*m = &s->m;
 	struct reloc_sxp	*msg = NULL;
 	enum reloc_msg_type	 type;
-	const char		*v, *why;
+	const char		*why;
 	int			 rc;
 
 	if ((rc = reloc_chan_recv(m->chan, &type, &msg)) < 0) {
@@ -372,8 +398,7 @@ src_wait_done(struct src *s)
 		    "no DONE");
 		rc = RELOC_ERR_UNKNOWN_STATE;
 	} else {
-		v = reloc_sxp_value(msg, "unpaused-ns");
-		reloc__mig_summary(m, v != NULL ? strtoull(v, NULL, 10) : 0);
+		src_downtime(s, msg);
 		rc = 0;
 	}
 	reloc_sxp_free(msg);
@@ -410,6 +435,7 @@ src_commit(struct src *s)
 		src_unknown(s, "GO only partly sent");
 		return RELOC_ERR_UNKNOWN_STATE;
 	}
+	s->go_sent_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	return src_wait_done(s);
 }
 

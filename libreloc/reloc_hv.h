@@ -148,7 +148,7 @@ struct reloc_progress {
 	uint64_t	 total_pages;	/* the domain's pages */
 	uint64_t	 rate_bps;	/* bytes/s during the last round */
 	uint64_t	 dirty_pps;	/* pages/s dirtied during the last round */
-	uint64_t	 suspended_ns;	/* CLOCK_REALTIME when paused, or 0 */
+	uint64_t	 suspended_ns;	/* CLOCK_MONOTONIC when paused, or 0 */
 };
 
 typedef void (*reloc_progress_fn)(const struct reloc_progress *p, void *arg);

@@ -35,6 +35,7 @@
 
 #include "common.h"
 #include "fakehv.h"
+#include "migrate.h"
 
 /* What the target child reports in its exit status. */
 #define DST_OUTCOME(st)		(WEXITSTATUS(st) & 0x0f)
@@ -155,6 +156,34 @@ START_TEST(test_moved)
 	ck_assert(WEXITSTATUS(r.dst_status) & DST_RUNS_WEB01);
 	ck_assert(!(WEXITSTATUS(r.dst_status) & DST_HAS_INCOMING));
 	reloc_migrate_result_dispose(&r.res);
+}
+END_TEST
+
+/*
+ * The downtime adds intervals each read on one host's clock: the target's
+ * clock may be hours off the source's and nothing changes.
+ */
+START_TEST(test_downtime_one_clock_each)
+{
+	/* Source: paused at 1000, GO out at 1500, DONE in at 2500. */
+	struct reloc__downtime	t = { .suspended_ns = 1000,
+				    .go_sent_ns = 1500, .done_ns = 2500,
+				    .go_unpause_ns = 200, .go_done_ns = 600 };
+
+	/* 500 here, GO's transit (1000 - 600) / 2, 200 there. */
+	ck_assert_uint_eq(reloc__downtime_ns(&t), 500 + 200 + 200);
+	/* A target slower than the round trip: no negative transit. */
+	t.go_done_ns = 1200;
+	t.go_unpause_ns = 1100;
+	ck_assert_uint_eq(reloc__downtime_ns(&t), 500 + 0 + 1100);
+	/* Not paused, or intervals out of order: unknown, 0. */
+	t.suspended_ns = 0;
+	ck_assert_uint_eq(reloc__downtime_ns(&t), 0);
+	t.suspended_ns = 1600;
+	ck_assert_uint_eq(reloc__downtime_ns(&t), 0);
+	t.suspended_ns = 1000;
+	t.go_done_ns = 100;
+	ck_assert_uint_eq(reloc__downtime_ns(&t), 0);
 }
 END_TEST
 
@@ -428,6 +457,7 @@ main(void)
 	tcase_add_checked_fixture(ok, setup, NULL);
 	tcase_add_checked_fixture(fail, setup, NULL);
 	tcase_add_test(ok, test_moved);
+	tcase_add_test(ok, test_downtime_one_clock_each);
 	tcase_add_test(ok, test_refused_by_name_check);
 	tcase_add_test(ok, test_check_only_moves_nothing);
 	tcase_add_test(ok, test_bad_arguments);
