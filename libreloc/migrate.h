@@ -39,6 +39,7 @@ struct reloc__mig {
 	struct reloc_hostinfo		 peer_host;
 	int				 local_family;
 	int				 peer_family;
+	bool				 peer_self;	/* same host */
 	int				 timeout_ms;
 	struct reloc_progress		 last;
 	uint64_t			 start_ns;	/* CLOCK_MONOTONIC */

@@ -71,6 +71,11 @@ struct reloc_precheck_ctx {
 	bool		 live;
 	const struct reloc_hostinfo *src;	/* the source's HELLO */
 	const struct reloc_hostinfo *dst;	/* this host */
+	/*
+	 * The source is this host (same host uuid): dom, with its uuid and
+	 * domid, is one of dst_doms and the name checks ignore it.
+	 */
+	bool		 same_host;
 	const struct reloc_domain *dst_doms;	/* domains on this host */
 	size_t		 nr_dst_doms;
 	int		 src_family;	/* AF_INET/AF_INET6 of the source's */
