@@ -78,7 +78,7 @@ reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st)
 	    reloc_mstate_name(m->res->last_state), reloc_mstate_name(st));
 	m->res->last_state = st;
 	if (m->ev != NULL && m->ev->state != NULL)
-		m->ev->state(st, m->dom.name, m->ev->arg);
+		m->ev->state(st, m->dom.name, m->local_domid, m->ev->arg);
 }
 
 void
@@ -282,6 +282,7 @@ reloc__mig_init(struct reloc__mig *m, const char *role,
 	m->ev = su->ev;
 	m->res = su->res;
 	m->local_family = su->local_family;
+	m->local_domid = RELOC_DOMID_NONE;
 	m->timeout_ms = su->timeout_ms > 0 ? su->timeout_ms : 30000;
 	m->start_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	su->res->outcome = RELOC_OUT_FAILED;

@@ -20,7 +20,8 @@
 # the domain that is moving (and only that one).  Afterwards exactly one
 # copy runs, under a new domain id, with the same uuid, the memory equal
 # byte for byte and the counter carried on.  Between two hosts the name
-# check still refuses a different domain of the same name.
+# check still refuses a different domain of the same name.  A worker that
+# dies before GO leaves the old copy running and nothing else.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -89,5 +90,34 @@ check "other host: web01 still runs on A" runs A web01
 check "other host: B's web01 is still its own" [ "$(uuid B web01)" = "$u1" ]
 check "other host: one web01 on A" only_one A web01
 check "other host: one web01 on B" only_one B web01
+
+# eventually COMMAND...: true within 30 s (polled every 0.1 s).
+eventually() {
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || return 1
+		sleep 0.1
+	done
+}
+
+# A worker dies before GO: both workers run in the one daemon, which
+# resumes the copy the source worker reported by its id and destroys
+# the incoming one.  Exactly the old copy runs afterwards.
+for fault in "src-stream@50:kill" "dst-stream@50:kill"; do
+	for h in $HOSTS; do stop_host "$h"; done
+	HOSTS=""
+	FAULT=$fault start_host A
+	id0=$(domid A web01)
+	migrate A A web01 -l
+	check "$fault: xm exits 1" [ "$XM_RC" -eq 1 ]
+	check "$fault: one web01 on A, no renamed copy" eventually only_one A web01
+	check "$fault: web01 runs" runs A web01
+	check "$fault: the old copy, same id" [ "$(domid A web01)" = "$id0" ]
+	case $fault in
+	src-*) check "$fault: the daemon resumed the copy by its id" \
+	    grep -q "died before GO: resuming web01 (id $id0)" "$WORK/A/log" ;;
+	esac
+done
 
 finish
