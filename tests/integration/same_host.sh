@@ -72,6 +72,18 @@ check "live: the source logged the same-host case" \
     grep -q "source web01 to .*: the peer is this host" "$WORK/A/log"
 same_host_move "offline"
 
+# By the name localhost, as one would type it.
+id1=$(domid A web01)
+set +e
+xm_on A migrate -p "$(port_of A)" web01 localhost >"$WORK/xm.out" 2>&1
+rc=$?
+set -e
+sed 's/^/    xm: /' "$WORK/xm.out"
+check "localhost: xm exits 0" [ "$rc" -eq 0 ]
+check "localhost: exactly one web01 on A" only_one A web01
+check "localhost: web01 runs" runs A web01
+check "localhost: a new domain id (was $id1)" [ "$(domid A web01)" != "$id1" ]
+
 # --check on the same host passes and moves nothing.
 id1=$(domid A web01)
 migrate A A web01 --check
