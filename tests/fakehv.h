@@ -48,6 +48,7 @@ struct fake {
 	enum fake_op		 fail;		/* this op fails */
 	unsigned		 resumes;
 	uint32_t		 next_domid;
+	char			 host_uuid[37];	/* "" by default */
 };
 
 extern const struct reloc_hv_ops fake_ops;
