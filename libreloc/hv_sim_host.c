@@ -425,9 +425,12 @@ sim_host_uuid(const struct sim *sim, char uuid[37])
 	unlink(tmp);
 	rc = reloc__hostid_read(path, uuid);
 out:
-	if (rc < 0)
+	if (rc == RELOC_ERR_INVAL)
 		log_warnx("hv", "sim: %s: not a host uuid: remove it to make "
 		    "a new one", path);
+	else if (rc < 0)
+		log_warnx("hv", "sim: cannot read %s: %s", path,
+		    reloc_strerror(rc));
 	return rc;
 }
 
