@@ -98,6 +98,8 @@ const struct dom_field reloc__domain_fields[] = {
 #define H	struct reloc_hostinfo
 const struct dom_field reloc__host_fields[] = {
 	{ "hostname", F_STR, offsetof(H, hostname), 0, NULL, true },
+	/* Optional: peers before it ignore it, and lack it (not us). */
+	{ "host-uuid", F_UUID, offsetof(H, host_uuid), 0, NULL, false },
 	FS(H, "hv-version", hv_version),
 	FN(H, "hv-major", F_UINT, hv_major),
 	FN(H, "hv-minor", F_UINT, hv_minor),

@@ -125,6 +125,8 @@ put_field(struct reloc_sxp *list, const void *obj, const struct dom_field *f)
 		break;
 	case F_UUID:
 		s = CAT(obj, f->off, char);
+		if (*s == '\0' && !f->required)
+			return 0;
 		break;
 	case F_DTYPE:
 		s = reloc_dom_type_name(*CAT(obj, f->off, enum reloc_dom_type));

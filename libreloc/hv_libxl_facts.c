@@ -293,6 +293,9 @@ reloc__xenfacts_local(const struct reloc__xen_raw *raw,
 		r.cpuinfo = cpuinfo = slurp("/proc/cpuinfo", CPUINFO_MAX);
 	rc = reloc__xenfacts_fill(&r, hi);
 	free(cpuinfo);
+	/* No id only costs migrations to this same host: they are refused. */
+	if (rc == 0)
+		(void)reloc__hostid_xen(hi->host_uuid);
 	if (rc == 0)
 		rc = reloc__xenfacts_bridges("/sys/class/net", &hi->bridges,
 		    &hi->nr_bridges);

@@ -21,7 +21,6 @@
  * hv_sim_host.c host facts, hv_sim_save.c and hv_sim_restore.c the stream.
  */
 
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -238,23 +237,6 @@ const struct reloc_hv_ops reloc__hv_sim_ops = {
 	.destroy = sim_destroy,
 };
 
-static int
-make_uuid(char uuid[37])
-{
-	uint8_t	 b[16];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b)) {
-		log_warn("hv", "sim: getrandom");
-		return RELOC_ERR_IO;
-	}
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(uuid, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-	return 0;
-}
-
 /* dom as created: a uuid, the sim config blob, the starting state. */
 static int
 new_dom(const struct reloc_domain *dom, unsigned rate_mb, bool paused,
@@ -271,7 +253,7 @@ new_dom(const struct reloc_domain *dom, unsigned rate_mb, bool paused,
 	}
 	if ((rc = reloc_domain_copy(dom, d)) < 0)
 		return rc;
-	if (d->uuid[0] == '\0' && (rc = make_uuid(d->uuid)) < 0)
+	if (d->uuid[0] == '\0' && (rc = reloc__uuid_new(d->uuid)) < 0)
 		goto fail;
 	snprintf(blob, sizeof(blob), "(sim (dirty-rate-mb %u))", rate_mb);
 	free(d->config);

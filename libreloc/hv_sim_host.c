@@ -17,7 +17,9 @@
 /*
  * Host facts of a sim host: DIR/host.sxp field by field, else this
  * machine's own (hostname, uname, /proc/cpuinfo, and its Linux bridges
- * through the reader shared with the libxl backend).
+ * through the reader shared with the libxl backend).  Its host uuid is
+ * made once and kept in DIR/host-uuid: every sim directory is a host of
+ * its own, whichever process opens it.
  */
 
 #include <sys/stat.h>
@@ -390,6 +392,48 @@ hi_apply(struct reloc_hostinfo *hi, const struct reloc_sxp *h)
 	return 0;
 }
 
+/*
+ * DIR/host-uuid, made on first use.  Made under a temporary name and
+ * linked into place, so that two processes racing to make it agree on
+ * the one that got there first.
+ */
+static int
+sim_host_uuid(const struct sim *sim, char uuid[37])
+{
+	char	path[SIM_PATH_LEN], tmp[SIM_PATH_LEN + 32], text[38];
+	int	fd, r, rc;
+
+	snprintf(path, sizeof(path), "%s/host-uuid", sim->dir);
+	if ((rc = reloc__hostid_read(path, uuid)) != RELOC_ERR_NOENT)
+		goto out;
+	if ((rc = reloc__uuid_new(uuid)) < 0)
+		return rc;
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	snprintf(text, sizeof(text), "%s\n", uuid);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1) {
+		log_warn("hv", "sim: create %s", tmp);
+		return reloc__errno_to_err(errno);
+	}
+	r = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	if (close(fd) == -1 || r == -1 || (link(tmp, path) == -1 &&
+	    errno != EEXIST)) {
+		log_warn("hv", "sim: write %s", path);
+		unlink(tmp);
+		return RELOC_ERR_IO;
+	}
+	unlink(tmp);
+	rc = reloc__hostid_read(path, uuid);
+out:
+	if (rc == RELOC_ERR_INVAL)
+		log_warnx("hv", "sim: %s: not a host uuid: remove it to make "
+		    "a new one", path);
+	else if (rc < 0)
+		log_warnx("hv", "sim: cannot read %s: %s", path,
+		    reloc_strerror(rc));
+	return rc;
+}
+
 int
 reloc__sim_host_info(const struct sim *sim, struct reloc_hostinfo *hi_r)
 {
@@ -402,6 +446,7 @@ reloc__sim_host_info(const struct sim *sim, struct reloc_hostinfo *hi_r)
 	if ((rc = hi_defaults(&hi)) < 0 ||
 	    (rc = host_read(sim, &top, &h)) < 0 ||
 	    (h != NULL && (rc = hi_apply(&hi, h)) < 0) ||
+	    (rc = sim_host_uuid(sim, hi.host_uuid)) < 0 ||
 	    (rc = reloc__sim_used_kb(sim, &used)) < 0)
 		goto fail;
 	if (sscanf(hi.hv_version, "%u.%u", &hi.hv_major, &hi.hv_minor) != 2) {

@@ -22,12 +22,14 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "reloc-int.h"
 #include "migrate.h"
@@ -76,7 +78,7 @@ reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st)
 	    reloc_mstate_name(m->res->last_state), reloc_mstate_name(st));
 	m->res->last_state = st;
 	if (m->ev != NULL && m->ev->state != NULL)
-		m->ev->state(st, m->dom.name, m->ev->arg);
+		m->ev->state(st, m->dom.name, m->local_domid, m->ev->arg);
 }
 
 void
@@ -174,6 +176,54 @@ out:
 	return rc;
 }
 
+/* An address of this machine's: one we can bind to. */
+static bool
+addr_is_local(const struct sockaddr *sa, socklen_t len)
+{
+	struct sockaddr_storage	ss;
+	bool			ok;
+	int			fd;
+
+	if (sa == NULL || len > sizeof(ss) || (sa->sa_family != AF_INET &&
+	    sa->sa_family != AF_INET6))
+		return false;
+	memcpy(&ss, sa, len);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	ok = bind(fd, (struct sockaddr *)&ss, len) == 0;
+	close(fd);
+	return ok;
+}
+
+/*
+ * The peer is this host when it has our host uuid.  A machine id cloned
+ * with a disk image must not make another host this one: its address
+ * must be ours too.
+ */
+static bool
+peer_is_self(struct reloc__mig *m)
+{
+	const struct sockaddr	*sa;
+	socklen_t		 len;
+
+	if (m->self.host_uuid[0] == '\0' ||
+	    strcmp(m->self.host_uuid, m->peer_host.host_uuid) != 0)
+		return false;
+	sa = reloc_chan_remote_addr(m->chan, &len);
+	if (!addr_is_local(sa, len)) {
+		log_warnx("migrate", "%s %s: the peer has this host's uuid %s "
+		    "but not one of its addresses: treated as another host; "
+		    "give cloned hosts their own /etc/machine-id", m->role,
+		    m->label, m->self.host_uuid);
+		return false;
+	}
+	return true;
+}
+
 int
 reloc__hello_recv(struct reloc__mig *m)
 {
@@ -195,7 +245,14 @@ reloc__hello_recv(struct reloc__mig *m)
 	} else if ((rc = reloc_hostinfo_from_sxp(host, &m->peer_host)) < 0)
 		reloc__mig_message(m, "%s: bad host facts in HELLO", m->peer);
 	reloc_sxp_free(msg);
-	return rc;
+	/* The target reads its own facts only now. */
+	if (rc < 0 || (m->self.hostname == NULL &&
+	    (rc = reloc__mig_self(m)) < 0))
+		return rc;
+	if ((m->peer_self = peer_is_self(m)))
+		log_info("migrate", "%s %s: the peer is this host (host uuid "
+		    "%s)", m->role, m->label, m->self.host_uuid);
+	return 0;
 }
 
 /* Our own facts, for HELLO and the prechecks. */
@@ -225,6 +282,7 @@ reloc__mig_init(struct reloc__mig *m, const char *role,
 	m->ev = su->ev;
 	m->res = su->res;
 	m->local_family = su->local_family;
+	m->local_domid = RELOC_DOMID_NONE;
 	m->timeout_ms = su->timeout_ms > 0 ? su->timeout_ms : 30000;
 	m->start_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	su->res->outcome = RELOC_OUT_FAILED;

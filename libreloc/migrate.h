@@ -39,6 +39,8 @@ struct reloc__mig {
 	struct reloc_hostinfo		 peer_host;
 	int				 local_family;
 	int				 peer_family;
+	bool				 peer_self;	/* same host */
+	uint32_t			 local_domid;	/* our copy's id */
 	int				 timeout_ms;
 	struct reloc_progress		 last;
 	uint64_t			 start_ns;	/* CLOCK_MONOTONIC */

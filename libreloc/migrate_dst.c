@@ -103,7 +103,8 @@ dst_run_checks(struct dst *d, struct reloc_verdict *v, bool recheck)
 	int				 rc;
 	struct reloc_precheck_ctx	 ctx = {
 		.dom = &m->dom, .live = d->live, .src = &m->peer_host,
-		.dst = &m->self, .src_family = m->peer_family,
+		.dst = &m->self, .same_host = m->peer_self,
+		.src_family = m->peer_family,
 		.dst_family = m->local_family,
 		.force = (const char *const *)d->force,
 		.nr_force = d->nr_force,

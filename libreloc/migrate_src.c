@@ -73,6 +73,7 @@ src_describe(struct src *s)
 		return RELOC_ERR_INVAL;
 	}
 	s->was_paused = m->dom.state == RELOC_DS_PAUSED;
+	m->local_domid = m->dom.domid;
 	return reloc__mig_self(m);
 }
 

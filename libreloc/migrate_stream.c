@@ -94,8 +94,8 @@ out:
 	return rc;
 }
 
-int
-reloc__dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
+static int
+dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 {
 	struct reloc_restore_params p = {
 		.name = name,
@@ -129,5 +129,15 @@ reloc__dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 	}
 	close(sp[0]);
 	close(sp[1]);
+	return rc;
+}
+
+int
+reloc__dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
+{
+	int	rc;
+
+	if ((rc = dst_restore(m, name, domid_r)) == 0)
+		m->local_domid = *domid_r;
 	return rc;
 }

@@ -16,7 +16,9 @@
 
 /*
  * Memory: the target must have the domain's memory free, plus Xen's
- * per-domain overhead (page tables, p2m, shadow pool).
+ * per-domain overhead (page tables, p2m, shadow pool).  On a migration to
+ * the same host too: both copies exist until the end, as with xl, and the
+ * domain's own memory is not free.
  */
 
 #include "reloc-int.h"
@@ -30,6 +32,23 @@ static uint64_t
 overhead_kb(const struct reloc_domain *dom)
 {
 	return 4096 + 1024ull * dom->vcpus + dom->memory_kb / 1024 * 8;
+}
+
+static int
+short_same_host(const struct reloc_precheck_ctx *ctx,
+    struct reloc_verdict *v, uint64_t need, uint64_t have)
+{
+	return reloc_verdict_add(v, RELOC_SEV_ERROR, "memory",
+	    "MEMORY_SHORT", "free memory on this host (destroy or balloon "
+	    "down domains, or lower dom0-min-mem), or migrate to another "
+	    "host",
+	    "migrating %s to the same host needs room for a second copy "
+	    "while it moves: %llu MiB (%llu MiB memory + %llu MiB overhead), "
+	    "%s has %llu MiB free", ctx->dom->name,
+	    (unsigned long long)need / 1024,
+	    (unsigned long long)ctx->dom->memory_kb / 1024,
+	    (unsigned long long)overhead_kb(ctx->dom) / 1024,
+	    ctx->dst->hostname, (unsigned long long)have / 1024);
 }
 
 int
@@ -46,6 +65,8 @@ reloc__precheck_memory(const struct reloc_precheck_ctx *ctx,
 	 */
 	if (ctx->incoming != NULL)
 		have += ctx->incoming->memory_kb;
+	if (have < need && ctx->same_host)
+		return short_same_host(ctx, v, need, have);
 	if (have < need)
 		return reloc_verdict_add(v, RELOC_SEV_ERROR, "memory",
 		    "MEMORY_SHORT", "free memory on the target (destroy or "

@@ -16,7 +16,9 @@
 
 /*
  * Name and uuid: a domain with the same name or uuid must not already
- * exist on the target, or it would run twice.  Never forcible.
+ * exist on the target, or it would run twice.  Never forcible.  On a
+ * migration to the same host the domain that moves is on the target
+ * already: that one copy, and no other domain, is left out.
  */
 
 #include <string.h>
@@ -37,6 +39,15 @@ same_name(const char *have, const char *name)
 	    strcmp(have + len, RELOC_SUFFIX_AWAY) == 0;
 }
 
+/* d is the moving domain itself: same host, same uuid and same id. */
+static bool
+is_moving(const struct reloc_precheck_ctx *ctx, const struct reloc_domain *d)
+{
+	return ctx->same_host && ctx->dom->uuid[0] != '\0' &&
+	    strcmp(d->uuid, ctx->dom->uuid) == 0 &&
+	    d->domid == ctx->dom->domid;
+}
+
 int
 reloc__precheck_name(const struct reloc_precheck_ctx *ctx,
     struct reloc_verdict *v)
@@ -49,6 +60,9 @@ reloc__precheck_name(const struct reloc_precheck_ctx *ctx,
 		d = &ctx->dst_doms[i];
 		/* Rechecking: our own restored copy is no clash (by id). */
 		if (ctx->incoming != NULL && d->domid == ctx->incoming->domid)
+			continue;
+		/* To this host: the domain that moves is no clash either. */
+		if (is_moving(ctx, d))
 			continue;
 		if (same_name(d->name, ctx->dom->name)) {
 			rc = reloc_verdict_add(v, RELOC_SEV_ERROR, "name",

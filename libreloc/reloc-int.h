@@ -164,6 +164,24 @@ int	reloc__finding_copy(const struct reloc_finding *src,
 int	reloc__verdict_append(struct reloc_verdict *dst,
 	    const struct reloc_verdict *src);
 
+/* hostid.c */
+/*
+ * A host uuid from text: a machine id (32 hex digits) or a uuid, either
+ * case, up to a newline; lower case out.  All zeros or all ones are no
+ * id (RELOC_ERR_INVAL).
+ */
+int	reloc__hostid_parse(const char *text, char uuid[37]);
+/* The host uuid in a file; RELOC_ERR_NOENT when it is absent. */
+int	reloc__hostid_read(const char *path, char uuid[37]);
+/*
+ * This Xen host's uuid: dom0's /etc/machine-id, else D-Bus's machine id,
+ * else the firmware's product uuid.  None: uuid is "", RELOC_ERR_NOENT,
+ * logged.  Blocks on /etc, /var, /sys.
+ */
+int	reloc__hostid_xen(char uuid[37]);
+/* A new random (version 4) uuid. */
+int	reloc__uuid_new(char uuid[37]);
+
 /* hv_libxl_facts.c */
 /* strdup that logs; RELOC_ERR_NOMEM on failure. */
 int	reloc__xenfacts_dup(const char *s, char **dst);
@@ -215,7 +233,8 @@ void	reloc__xenfacts_bridges_free(struct reloc_bridge *br, size_t n);
 
 /*
  * fill() plus what this machine says itself: hostname and cpuinfo when
- * raw has none, and the bridges of /sys/class/net.  Blocks on /proc, /sys.
+ * raw has none, the host uuid (reloc__hostid_xen) and the bridges of
+ * /sys/class/net.  Blocks on /proc, /sys.
  */
 int	reloc__xenfacts_local(const struct reloc__xen_raw *raw,
 	    struct reloc_hostinfo *hi);

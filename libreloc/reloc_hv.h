@@ -107,6 +107,12 @@ struct reloc_bridge {
 /* What a host is: sent in HELLO, used by the prechecks. */
 struct reloc_hostinfo {
 	char		*hostname;
+	/*
+	 * Which hypervisor host this is, stable across daemon restarts, as
+	 * Xen-API's host uuid; "" when unknown.  Equal on both ends of a
+	 * migration means the peer is this host.
+	 */
+	char		 host_uuid[37];
 	char		*hv_version;	/* "4.17.5" */
 	unsigned	 hv_major, hv_minor;
 	char		*arch;		/* "x86_64" */

@@ -71,6 +71,11 @@ struct reloc_precheck_ctx {
 	bool		 live;
 	const struct reloc_hostinfo *src;	/* the source's HELLO */
 	const struct reloc_hostinfo *dst;	/* this host */
+	/*
+	 * The source is this host (same host uuid): dom, with its uuid and
+	 * domid, is one of dst_doms and the name checks ignore it.
+	 */
+	bool		 same_host;
 	const struct reloc_domain *dst_doms;	/* domains on this host */
 	size_t		 nr_dst_doms;
 	int		 src_family;	/* AF_INET/AF_INET6 of the source's */
@@ -148,9 +153,18 @@ struct reloc_summary {
 	uint64_t	 memory_bytes;
 };
 
-/* Events a migration reports as it goes (worker -> daemon -> xm). */
+/* A domain id that names no domain: not known yet. */
+#define RELOC_DOMID_NONE	UINT32_MAX
+
+/*
+ * Events a migration reports as it goes (worker -> daemon -> xm).  state
+ * gives the domain's name and its id on this host: the source's copy on
+ * the source, the restored copy on the target, else RELOC_DOMID_NONE.  On
+ * a migration to the same host only the ids tell the two copies apart.
+ */
 struct reloc_migrate_events {
-	void	(*state)(enum reloc_mstate st, const char *domain, void *arg);
+	void	(*state)(enum reloc_mstate st, const char *domain,
+		    uint32_t domid, void *arg);
 	void	(*progress)(const struct reloc_progress *p, void *arg);
 	void	(*verdict)(const struct reloc_verdict *v, void *arg);
 	void	*arg;

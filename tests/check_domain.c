@@ -433,6 +433,53 @@ START_TEST(test_host_round_trip)
 }
 END_TEST
 
+/* host-uuid is optional: absent when unknown, "" from older peers. */
+START_TEST(test_host_uuid)
+{
+	static const char	old[] = "(host (hostname a))";
+	static const char	bad[] = "(host (hostname a) (host-uuid x))";
+	struct reloc_hostinfo	 h, back;
+	struct reloc_sxp	*sxp = NULL, *root = NULL;
+	char			*buf;
+	size_t			 len;
+
+	make_host(&h);
+	ck_assert_int_eq(reloc_hostinfo_to_sxp(&h, &sxp), 0);
+	ck_assert_int_eq(reloc_sxp_write(sxp, &buf, &len), 0);
+	ck_assert_ptr_null(strstr(buf, "host-uuid"));
+	reloc_sxp_free(sxp);
+	free(buf);
+	strcpy(h.host_uuid, UUID);
+	ck_assert_int_eq(reloc_hostinfo_to_sxp(&h, &sxp), 0);
+	ck_assert_int_eq(reloc_sxp_write(sxp, &buf, &len), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "(host-uuid " UUID ")"));
+	ck_assert_int_eq(reloc_sxp_read_mem("peer", buf, len, &root), 0);
+	ck_assert_int_eq(reloc_hostinfo_from_sxp(reloc_sxp_nth(root, 0),
+	    &back), 0);
+	ck_assert_str_eq(back.host_uuid, UUID);
+	reloc_hostinfo_dispose(&back);
+	reloc_sxp_free(root);
+	ck_assert_int_eq(reloc_sxp_read_mem("peer", old, strlen(old), &root),
+	    0);
+	ck_assert_int_eq(reloc_hostinfo_from_sxp(reloc_sxp_nth(root, 0),
+	    &back), 0);
+	ck_assert_str_eq(back.host_uuid, "");
+	reloc_hostinfo_dispose(&back);
+	reloc_sxp_free(root);
+	ck_assert_int_eq(reloc_sxp_read_mem("peer", bad, strlen(bad), &root),
+	    0);
+	capture_start();
+	ck_assert_int_eq(reloc_hostinfo_from_sxp(reloc_sxp_nth(root, 0),
+	    &back), RELOC_ERR_PROTO);
+	ck_assert(capture_has("host-uuid: not a uuid"));
+	capture_stop();
+	reloc_sxp_free(root);
+	reloc_sxp_free(sxp);
+	free(buf);
+	reloc_hostinfo_dispose(&h);
+}
+END_TEST
+
 START_TEST(test_host_errors)
 {
 	static const char	text[] = "(host (hv-major 4) (bridges (bridge "
@@ -472,6 +519,7 @@ domain_suite(void)
 	tc = tcase_create("host");
 	tcase_add_checked_fixture(tc, log_silence, NULL);
 	tcase_add_test(tc, test_host_round_trip);
+	tcase_add_test(tc, test_host_uuid);
 	tcase_add_test(tc, test_host_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -18,7 +18,7 @@
  * Check suite for hv_libxl_facts.c and cpufeatures-gen.sh, the libxl
  * backend's host facts: decoded from `xl info` and /proc/cpuinfo recorded
  * on Intel and AMD Xen hosts, libxc's progress lines, bridges in a fake
- * sysfs.  No Xen needed.
+ * sysfs, the host uuid.  No Xen needed.
  */
 
 #include "config.h"
@@ -354,6 +354,45 @@ START_TEST(test_version_and_vendor)
 }
 END_TEST
 
+/* The host uuid: a machine id or a uuid, in a file or not at all. */
+START_TEST(test_host_uuid)
+{
+	char	 u[37], *dir, *f;
+
+	ck_assert_int_eq(reloc__hostid_parse(
+	    "0123456789ABCDEF0123456789abcdef\n", u), 0);
+	ck_assert_str_eq(u, "01234567-89ab-cdef-0123-456789abcdef");
+	ck_assert_int_eq(reloc__hostid_parse(
+	    "6E2B1C0A-3F4D-4E5A-9B8C-7D6E5F4A3B2C", u), 0);
+	ck_assert_str_eq(u, "6e2b1c0a-3f4d-4e5a-9b8c-7d6e5f4a3b2c");
+	ck_assert_int_eq(reloc__hostid_parse("0123456789abcdef", u),
+	    RELOC_ERR_INVAL);
+	ck_assert_int_eq(reloc__hostid_parse(
+	    "0123456789abcdef0123456789abcdefa", u), RELOC_ERR_INVAL);
+	ck_assert_int_eq(reloc__hostid_parse(
+	    "0123-456789abcdef0123456789abcdef", u), RELOC_ERR_INVAL);
+	ck_assert_int_eq(reloc__hostid_parse(
+	    "00000000-0000-0000-0000-000000000000", u), RELOC_ERR_INVAL);
+	ck_assert_int_eq(reloc__hostid_parse(
+	    "ffffffffffffffffffffffffffffffff", u), RELOC_ERR_INVAL);
+	dir = test_tmpdir("hostid");
+	f = write_file(dir, "machine-id", "c0ffee00c0ffee00c0ffee00c0ffee00\n");
+	ck_assert_int_eq(reloc__hostid_read(f, u), 0);
+	ck_assert_str_eq(u, "c0ffee00-c0ff-ee00-c0ff-ee00c0ffee00");
+	free(f);
+	f = write_file(dir, "empty", "");
+	ck_assert_int_eq(reloc__hostid_read(f, u), RELOC_ERR_INVAL);
+	free(f);
+	ck_assert_int_eq(reloc__hostid_read("/nonexistent/machine-id", u),
+	    RELOC_ERR_NOENT);
+	ck_assert_int_eq(reloc__uuid_new(u), 0);
+	ck_assert_int_eq(reloc__hostid_parse(u, u), 0);
+	ck_assert_uint_eq(strlen(u), 36);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_subnet)
 {
 	struct sockaddr_in	 a4, m4;
@@ -525,6 +564,7 @@ hv_libxl_suite(void)
 	tcase_add_test(tc, test_arch);
 	tcase_add_test(tc, test_version_and_vendor);
 	tcase_add_test(tc, test_subnet);
+	tcase_add_test(tc, test_host_uuid);
 	tcase_add_test(tc, test_bridges_sysfs);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, libxl_progress_tcase());

@@ -127,10 +127,14 @@ END_TEST
 START_TEST(test_host_info)
 {
 	struct reloc_hostinfo	 hi = { 0 };
-	char			*f;
+	char			*f, u[37];
+	void			*again = NULL;
 
 	mkdom(sim_a, dir_a, "web01", 8, 0, true);
 	ck_assert_int_eq(ops->host_info(sim_a, &hi), 0);
+	/* One host uuid per sim directory, kept across opens. */
+	ck_assert_uint_eq(strlen(hi.host_uuid), 36);
+	strcpy(u, hi.host_uuid);
 	ck_assert_str_eq(hi.hv_version, "4.17.0");
 	ck_assert_uint_eq(hi.hv_major, 4);
 	ck_assert_uint_eq(hi.hv_minor, 17);
@@ -148,6 +152,17 @@ START_TEST(test_host_info)
 	free(f);
 	ck_assert_int_eq(ops->host_info(sim_a, &hi), 0);
 	ck_assert_str_eq(hi.hostname, "hostb");
+	ck_assert_str_eq(hi.host_uuid, u);
+	reloc_hostinfo_dispose(&hi);
+	ck_assert_int_eq(reloc__sim_open_dir(dir_a, &again), 0);
+	ck_assert_int_eq(ops->host_info(again, &hi), 0);
+	ops->close(again);
+	ck_assert_str_eq(hi.host_uuid, u);
+	reloc_hostinfo_dispose(&hi);
+	ck_assert_int_eq(ops->host_info(sim_b, &hi), 0);
+	ck_assert_str_ne(hi.host_uuid, u);
+	reloc_hostinfo_dispose(&hi);
+	ck_assert_int_eq(ops->host_info(sim_a, &hi), 0);
 	ck_assert_uint_eq(hi.hv_minor, 19);
 	ck_assert(!hi.cap_hvm);
 	ck_assert(hi.cap_pv);

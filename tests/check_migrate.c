@@ -46,6 +46,8 @@
 struct run {
 	unsigned		 src_fail, dst_fail; /* fake_op bits */
 	bool			 dst_has_web01;
+	uint32_t		 dst_web01_id;	/* 0: its own web01 */
+	const char		*host_uuid;	/* of both sides, or NULL */
 	bool			 check_only;
 	const char		*force;		/* --force CHECK */
 	const char		*dst_arrives;	/* during the stream */
@@ -80,6 +82,7 @@ dst_child(int lfd, const struct run *r)
 	struct reloc_migrate_result	 res;
 	struct reloc_chan		*chan = NULL;
 	struct fake			 f;
+	struct fake_dom			*d = NULL;
 	int				 fd;
 
 	fake_init(&f);
@@ -87,8 +90,16 @@ dst_child(int lfd, const struct run *r)
 	f.fail = r->dst_fail;
 	f.arrives = r->dst_arrives;
 	f.free_kb_restored = r->dst_free_kb_restored;
+	if (r->host_uuid != NULL)
+		snprintf(f.host_uuid, sizeof(f.host_uuid), "%s", r->host_uuid);
 	if (r->dst_has_web01)
-		fake_add(&f, "web01", RELOC_DS_RUNNING);
+		d = fake_add(&f, "web01", RELOC_DS_RUNNING);
+	/* The source's web01 itself: its id, and the uuid fake_add gave it. */
+	if (r->dst_has_web01 && r->dst_web01_id != 0) {
+		d->domid = r->dst_web01_id;
+		snprintf(d->uuid, sizeof(d->uuid),
+		    "00000000-0000-0000-0000-%012u", d->domid + 100);
+	}
 	if ((fd = accept(lfd, NULL, NULL)) == -1 ||
 	    reloc_chan_new(fd, "source", 5000, &chan) < 0 ||
 	    reloc_migrate_target(&fake_ops, &f, chan, &o, &res) < 0)
@@ -121,6 +132,9 @@ run(struct run *r)
 	close(lfd);
 	fake_init(&r->src);
 	r->src.fail = r->src_fail;
+	if (r->host_uuid != NULL)
+		snprintf(r->src.host_uuid, sizeof(r->src.host_uuid), "%s",
+		    r->host_uuid);
 	fake_add(&r->src, "web01", r->src_state);
 	memset(&o, 0, sizeof(o));
 	o.domain = "web01";
@@ -199,6 +213,39 @@ START_TEST(test_refused_by_name_check)
 	ck_assert_int_eq(fake_find(&r.src, "web01")->state, RELOC_DS_RUNNING);
 	ck_assert(reloc_verdict_blocks(&r.res.verdict));
 	ck_assert_str_eq(r.res.verdict.findings[0].code, "NAME_EXISTS");
+	reloc_migrate_result_dispose(&r.res);
+}
+END_TEST
+
+#define HOST_UUID	"6e2b1c0a-3f4d-4e5a-9b8c-7d6e5f4a3b2c"
+
+/*
+ * Both ends have one host uuid and the peer's address is ours: the same
+ * host.  The target's web01 is then the domain that moves (same id and
+ * uuid) and no clash; another web01 still is.
+ */
+START_TEST(test_same_host)
+{
+	struct run	r = { .src_state = RELOC_DS_RUNNING,
+			    .dst_has_web01 = true, .dst_web01_id = 1,
+			    .host_uuid = HOST_UUID, .check_only = true };
+
+	run(&r);
+	ck_assert_int_eq(r.res.outcome, RELOC_OUT_MOVED);
+	ck_assert(!reloc_verdict_blocks(&r.res.verdict));
+	reloc_migrate_result_dispose(&r.res);
+	r.dst_web01_id = 0;
+	run(&r);
+	ck_assert_int_eq(r.res.outcome, RELOC_OUT_FAILED);
+	ck_assert_uint_eq(r.res.verdict.nr_findings, 1);
+	ck_assert_str_eq(r.res.verdict.findings[0].code, "NAME_EXISTS");
+	reloc_migrate_result_dispose(&r.res);
+	/* Another host (no host uuid) with that very domain: refused. */
+	r.dst_web01_id = 1;
+	r.host_uuid = NULL;
+	run(&r);
+	ck_assert_int_eq(r.res.outcome, RELOC_OUT_FAILED);
+	ck_assert_uint_eq(r.res.verdict.nr_findings, 2);
 	reloc_migrate_result_dispose(&r.res);
 }
 END_TEST
@@ -459,6 +506,7 @@ main(void)
 	tcase_add_test(ok, test_moved);
 	tcase_add_test(ok, test_downtime_one_clock_each);
 	tcase_add_test(ok, test_refused_by_name_check);
+	tcase_add_test(ok, test_same_host);
 	tcase_add_test(ok, test_check_only_moves_nothing);
 	tcase_add_test(ok, test_bad_arguments);
 	tcase_add_test(fail, test_save_fails);

@@ -91,6 +91,58 @@ START_TEST(test_uuid_exists)
 }
 END_TEST
 
+/*
+ * To the same host: the moving domain (same uuid and id) is no clash,
+ * any other domain is, and every check that compares hosts passes.
+ */
+START_TEST(test_same_host)
+{
+	struct reloc_domain	 here[3];
+
+	ctx.src = ctx.dst = &dst;
+	ctx.same_host = true;
+	dom.domid = 5;
+	here[0] = dom;
+	ctx.dst_doms = here;
+	ctx.nr_dst_doms = 1;
+	run();
+	expect(NULL, 0);
+	/* The same uuid under another id: a leftover copy, still refused. */
+	here[1] = (struct reloc_domain){ .domid = 6,
+	    .name = "web01--incoming" };
+	strcpy(here[1].uuid, dom.uuid);
+	/* Another domain with the name (e.g. a stale one): refused. */
+	here[2] = (struct reloc_domain){ .domid = 5, .name = "web01" };
+	strcpy(here[2].uuid, "00000000-0000-4000-8000-000000000001");
+	ctx.nr_dst_doms = 3;
+	run();
+	EXPECT("NAME_EXISTS", "UUID_EXISTS", "NAME_EXISTS");
+	ck_assert_uint_eq(count("NAME_EXISTS"), 2);
+	assert_finding("UUID_EXISTS", RELOC_SEV_ERROR, "name",
+	    "(web01--incoming)");
+	/* Between two hosts the same domain there is refused as before. */
+	ctx.same_host = false;
+	ctx.nr_dst_doms = 1;
+	run();
+	EXPECT("NAME_EXISTS", "UUID_EXISTS");
+}
+END_TEST
+
+/* To the same host both copies exist until the end: room for two. */
+START_TEST(test_same_host_memory)
+{
+	ctx.same_host = true;
+	dst.free_memory_kb = 1037 * 1024;
+	run();
+	EXPECT("MEMORY_SHORT");
+	assert_finding("MEMORY_SHORT", RELOC_SEV_ERROR, "memory",
+	    "migrating web01 to the same host needs room for a second copy "
+	    "while it moves: 1038 MiB (1024 MiB memory + 14 MiB overhead), "
+	    "hostB has 1037 MiB free");
+	assert_fix("MEMORY_SHORT", "migrate to another host");
+}
+END_TEST
+
 START_TEST(test_name_not_forcible)
 {
 	const char	*force[] = { "name" };
@@ -338,6 +390,8 @@ precheck_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_name_exists);
 	tcase_add_test(tc, test_uuid_exists);
+	tcase_add_test(tc, test_same_host);
+	tcase_add_test(tc, test_same_host_memory);
 	tcase_add_test(tc, test_name_not_forcible);
 	tcase_add_test(tc, test_memory_short);
 	tcase_add_test(tc, test_memory_tight);

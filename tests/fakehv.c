@@ -139,6 +139,7 @@ fk_host_info(void *priv, struct reloc_hostinfo *hi)
 	struct fake	*f = priv;
 
 	memset(hi, 0, sizeof(*hi));
+	memcpy(hi->host_uuid, f->host_uuid, sizeof(hi->host_uuid));
 	hi->hv_major = 4;
 	hi->hv_minor = 17;
 	hi->cap_pv = hi->cap_hvm = hi->cap_hap = hi->cap_shadow = true;

@@ -53,6 +53,7 @@ struct fake {
 	/* What changes on this host while a stream is restored. */
 	const char		*arrives;	/* a domain of that name */
 	uint64_t		 free_kb_restored; /* then free; 0: same */
+	char			 host_uuid[37];	/* "" by default */
 };
 
 extern const struct reloc_hv_ops fake_ops;

@@ -110,6 +110,7 @@ worker_new(struct xrelocd *x, enum worker_kind kind, const char *peer)
 	w->x = x;
 	w->kind = kind;
 	w->mstate = RELOC_MS_IDLE;
+	w->domid = -1;
 	snprintf(w->peer, sizeof(w->peer), "%s", peer);
 	return w;
 }

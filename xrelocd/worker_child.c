@@ -85,14 +85,16 @@ status_new(enum reloc_msg_type type, const char *kind)
 }
 
 static void
-ev_state(enum reloc_mstate st, const char *domain, void *arg)
+ev_state(enum reloc_mstate st, const char *domain, uint32_t domid, void *arg)
 {
 	struct reloc_sxp	*msg = status_new(RELOC_MSG_PROGRESS, "state");
 
 	(void)arg;
 	if (msg != NULL && (reloc_sxp_add_str(msg, "state",
 	    reloc_mstate_name(st)) < 0 || (domain != NULL &&
-	    reloc_sxp_add_str(msg, "domain", domain) < 0))) {
+	    reloc_sxp_add_str(msg, "domain", domain) < 0) ||
+	    (domid != RELOC_DOMID_NONE &&
+	    reloc_sxp_add_u64(msg, "domid", domid) < 0))) {
 		reloc_sxp_free(msg);
 		return;
 	}

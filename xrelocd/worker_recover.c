@@ -74,6 +74,8 @@ apply_state(struct xrelocd *x, struct worker *w, const struct reloc_sxp *msg)
 	w->mstate = mstate_parse(reloc_sxp_value(msg, "state"));
 	if (dom != NULL)
 		snprintf(w->domain, sizeof(w->domain), "%s", dom);
+	if (reloc_sxp_value(msg, "domid") != NULL)
+		w->domid = (long)u64(msg, "domid");
 	if (w->kind == WORKER_TARGET && w->mstate > RELOC_MS_HELLO)
 		worker_hello_done(x, w);
 	if (w->job != NULL)
@@ -144,11 +146,34 @@ domid_of(struct xrelocd *x, const char *name)
 	return id;
 }
 
+/*
+ * The worker's copy here, which should be called name: by the id the
+ * worker reported, else by name; -1 if it is not there.  On a migration
+ * to the same host both copies share the uuid: only the id is exact.
+ */
+static long
+copy_here(struct xrelocd *x, const struct worker *w, const char *name)
+{
+	struct reloc_domain	dom;
+	char			id[24];
+	long			found = -1;
+
+	if (w->domid < 0)
+		return domid_of(x, name);
+	memset(&dom, 0, sizeof(dom));
+	snprintf(id, sizeof(id), "%ld", w->domid);
+	if (x->hv->describe(x->hv_priv, id, &dom) == 0 && dom.name != NULL &&
+	    strcmp(dom.name, name) == 0)
+		found = w->domid;
+	reloc_domain_dispose(&dom);
+	return found;
+}
+
 /* A source worker died before GO: run the domain again. */
 static void
 recover_source(struct xrelocd *x, struct worker *w, char *msg, size_t len)
 {
-	long	id = domid_of(x, w->domain);
+	long	id = copy_here(x, w, w->domain);
 
 	if (w->mstate >= RELOC_MS_COMMITTING) {
 		snprintf(msg, len, "the migration worker died after GO may "
@@ -157,8 +182,11 @@ recover_source(struct xrelocd *x, struct worker *w, char *msg, size_t len)
 		    w->domain, w->peer, w->domain, RELOC_SUFFIX_AWAY);
 		return;
 	}
-	if (w->mstate >= RELOC_MS_STREAMING && id >= 0)
+	if (w->mstate >= RELOC_MS_STREAMING && id >= 0) {
+		log_warnx("worker", "worker[%s] to %s died before GO: resuming "
+		    "%s (id %ld)", w->domain, w->peer, w->domain, id);
 		x->hv->resume(x->hv_priv, (uint32_t)id);
+	}
 	snprintf(msg, len, "the migration worker died while %s",
 	    reloc_mstate_name(w->mstate));
 }
@@ -174,7 +202,7 @@ recover_target(struct xrelocd *x, struct worker *w)
 		return;
 	snprintf(incoming, sizeof(incoming), "%s%s", w->domain,
 	    RELOC_SUFFIX_INCOMING);
-	if ((id = domid_of(x, incoming)) < 0)
+	if ((id = copy_here(x, w, incoming)) < 0)
 		return;
 	if (w->mstate < RELOC_MS_OWNER) {
 		log_warnx("worker", "worker[%s] from %s died before GO: "

@@ -187,6 +187,7 @@ struct worker {
 	bool			 hello_done;
 	enum reloc_mstate	 mstate;
 	char			 domain[256];
+	long			 domid;		/* its copy here, or -1 */
 	char			 peer[128];
 	struct job		*job;		/* source workers */
 	bool			 got_result;
