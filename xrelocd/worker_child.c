@@ -198,7 +198,8 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	xrelocd_log_tag("worker[%s]", j->o.domain);
 	priv = child_backend(x);
 	memset(&o, 0, sizeof(o));
-	o.domain = j->o.domain;
+	/* The domain the job holds, not a name that may change meanwhile. */
+	o.domain = j->o.uuid;
 	o.host = j->o.host;
 	o.port = j->o.port;
 	o.live = j->o.live;

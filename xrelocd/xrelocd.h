@@ -104,7 +104,8 @@ enum job_phase {
 };
 
 struct job_opts {
-	char		*domain;
+	char		*domain;	/* typed; its name once resolved */
+	char		 uuid[37];	/* set by job_resolve */
 	char		*host;
 	char		*port;
 	bool		 live;
@@ -131,6 +132,8 @@ struct job {
 	unsigned		 waiters;	/* blocked control calls */
 };
 
+int	job_resolve(struct xrelocd *x, struct job_opts *o);
+struct job *job_holding(struct xrelocd *x, const char *uuid);
 int	job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r);
 struct job *job_find(struct xrelocd *x, unsigned id);
 void	job_schedule(struct xrelocd *x);
