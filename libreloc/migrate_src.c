@@ -71,6 +71,7 @@ src_describe(struct src *s)
 		return RELOC_ERR_INVAL;
 	}
 	s->was_paused = m->dom.state == RELOC_DS_PAUSED;
+	m->res->was_paused = s->was_paused;
 	return reloc__mig_self(m);
 }
 
@@ -84,9 +85,9 @@ src_connect_failed(struct src *s, int rc)
 	switch (rc) {
 	case RELOC_ERR_REFUSED:
 		reloc__mig_message(m, "cannot connect to %s port %s: "
-		    "connection refused; is xrelocd running on %s with "
-		    "xend-relocation-server yes and xend-relocation-port %s?",
-		    h, p, h, p);
+		    "connection refused (is xrelocd running on %s with "
+		    "xend-relocation-server yes and xend-relocation-port "
+		    "%s?)", h, p, h, p);
 		break;
 	case RELOC_ERR_TIMEOUT:
 		reloc__mig_message(m, "cannot connect to %s port %s: timed "
@@ -308,7 +309,7 @@ src_wait_ready(struct src *s)
 	return rc;
 }
 
-/* Undo everything before GO: the domain runs here as it did. */
+/* Undo everything before GO: the domain runs (or is paused) as it was. */
 static void
 src_rollback(struct src *s)
 {
@@ -326,8 +327,9 @@ src_rollback(struct src *s)
 		m->hv->pause(m->priv, m->dom.domid);
 	reloc__mig_state(m, RELOC_MS_FAILED);
 	m->res->outcome = RELOC_OUT_FAILED;
-	log_warnx("migrate", "source %s: failed, %s runs here as before: %s",
-	    m->label, m->dom.name, m->res->message);
+	log_warnx("migrate", "source %s: failed, %s %s here as before: %s",
+	    m->label, m->dom.name, s->was_paused ? "is paused" : "runs",
+	    m->res->message);
 }
 
 static void

@@ -327,6 +327,7 @@ job_xv(const struct job *j, struct reloc_xv **st_r)
 	    reloc_xv_struct_set_string(st, "state", job_state_name(j)) < 0 ||
 	    reloc_xv_struct_set_int(st, "exit", j->exit) < 0 ||
 	    reloc_xv_struct_set_string(st, "message", j->message) < 0 ||
+	    reloc_xv_struct_set_bool(st, "was_paused", j->was_paused) < 0 ||
 	    findings_xv(&j->verdict, st) < 0 ||
 	    progress_xv(&j->progress, st) < 0 ||
 	    (j->has_summary && summary_xv(&j->summary, st) < 0)) {

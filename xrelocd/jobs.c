@@ -89,7 +89,7 @@ job_find(struct xrelocd *x, unsigned id)
 
 /*
  * What the user typed (a name, a domid or a uuid) to the domain it names
- * on this host: o->uuid is set, and o->domain becomes
+ * on this host: o->uuid and o->was_paused are set, and o->domain becomes
  * the domain's name.  Blocks on the backend.  RELOC_ERR_NOENT if there
  * is no such domain; o is unchanged on failure.
  */
@@ -110,6 +110,7 @@ job_resolve(struct xrelocd *x, struct job_opts *o)
 	free(o->domain);
 	o->domain = name;
 	snprintf(o->uuid, sizeof(o->uuid), "%s", dom.uuid);
+	o->was_paused = dom.state == RELOC_DS_PAUSED;
 out:
 	reloc_domain_dispose(&dom);
 	return rc;
@@ -167,6 +168,7 @@ job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r)
 	memset(o, 0, sizeof(*o));
 	j->phase = JOB_QUEUED;
 	j->exit = -1;
+	j->was_paused = j->o.was_paused;
 	TAILQ_INSERT_TAIL(&x->jobs, j, entry);
 	log_info("jobs", "job %u: %s%s %s (uuid %s) to %s queued (%s "
 	    "priority)", j->id, j->o.check ? "check of " : "",

@@ -154,6 +154,8 @@ send_result(const struct reloc_migrate_result *res)
 	    reloc_sxp_add_str(msg, "state",
 	    reloc_mstate_name(res->last_state)) < 0 ||
 	    reloc_sxp_add_str(msg, "message", res->message) < 0 ||
+	    reloc_sxp_add_str(msg, "was-paused",
+	    res->was_paused ? "yes" : "no") < 0 ||
 	    reloc_sxp_add_u64(msg, "total-ms", s->total_ms) < 0 ||
 	    reloc_sxp_add_u64(msg, "downtime-us",
 	    (uint64_t)(s->downtime_ms * 1000.0)) < 0 ||

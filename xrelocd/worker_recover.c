@@ -85,6 +85,7 @@ apply_result(struct xrelocd *x, struct worker *w, const struct reloc_sxp *msg)
 {
 	struct job	*j = w->job;
 	const char	*m = reloc_sxp_value(msg, "message");
+	const char	*paused = reloc_sxp_value(msg, "was-paused");
 	int		 outcome = (int)u64(msg, "outcome");
 
 	w->got_result = true;
@@ -101,6 +102,8 @@ apply_result(struct xrelocd *x, struct worker *w, const struct reloc_sxp *msg)
 	j->summary.memory_bytes = u64(msg, "memory-bytes");
 	j->has_summary = outcome == RELOC_OUT_MOVED && !j->o.check;
 	j->mstate = w->mstate;
+	if (paused != NULL)
+		j->was_paused = strcmp(paused, "yes") == 0;
 	job_ended(x, j, outcome, m != NULL ? m : "");
 }
 
@@ -144,7 +147,10 @@ domid_of(struct xrelocd *x, const char *name)
 	return id;
 }
 
-/* A source worker died before GO: run the domain again. */
+/*
+ * A source worker died before GO: run the domain again, or pause it again
+ * if it was paused when the job was queued.
+ */
 static void
 recover_source(struct xrelocd *x, struct worker *w, char *msg, size_t len)
 {
@@ -157,8 +163,11 @@ recover_source(struct xrelocd *x, struct worker *w, char *msg, size_t len)
 		    w->domain, w->peer, w->domain, RELOC_SUFFIX_AWAY);
 		return;
 	}
-	if (w->mstate >= RELOC_MS_STREAMING && id >= 0)
+	if (w->mstate >= RELOC_MS_STREAMING && id >= 0) {
 		x->hv->resume(x->hv_priv, (uint32_t)id);
+		if (w->job->was_paused)
+			x->hv->pause(x->hv_priv, (uint32_t)id);
+	}
 	snprintf(msg, len, "the migration worker died while %s",
 	    reloc_mstate_name(w->mstate));
 }

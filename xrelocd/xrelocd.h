@@ -106,6 +106,7 @@ enum job_phase {
 struct job_opts {
 	char		*domain;	/* typed; its name once resolved */
 	char		 uuid[37];	/* set by job_resolve */
+	bool		 was_paused;	/* when resolved */
 	char		*host;
 	char		*port;
 	bool		 live;
@@ -128,6 +129,7 @@ struct job {
 	struct reloc_progress	 progress;
 	struct reloc_summary	 summary;
 	bool			 has_summary;
+	bool			 was_paused;	/* and so after a failure */
 	struct worker		*worker;
 	unsigned		 waiters;	/* blocked control calls */
 };
