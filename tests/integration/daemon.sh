@@ -62,7 +62,12 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 time.sleep(6)
 PY
 silent=$!
-sleep 4.5
+i=0
+while ! grep -q -E "no HELLO within 3s|no HELLO: timed out" "$WORK/A/log" &&
+    [ $i -lt 300 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
 check "silent peer dropped after xrelocd-hello-timeout" \
     grep -q -E "no HELLO within 3s|no HELLO: timed out" "$WORK/A/log"
 wait $silent || true
