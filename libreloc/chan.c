@@ -233,7 +233,7 @@ resolve(const char *host, const char *port, struct addrinfo **res_r)
 {
 	struct addrinfo	hints;
 	char		buf[256];
-	int		r;
+	int		r, e;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -242,10 +242,10 @@ resolve(const char *host, const char *port, struct addrinfo **res_r)
 	r = getaddrinfo(host_unbracket(host, buf, sizeof(buf)), port, &hints,
 	    res_r);
 	if (r != 0) {
+		e = errno;
 		log_warnx(CHAN, "%s port %s: %s", host, port,
-		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-		return r == EAI_NONAME || r == EAI_SERVICE ?
-		    RELOC_ERR_NOENT : RELOC_ERR_IO;
+		    r == EAI_SYSTEM ? strerror(e) : gai_strerror(r));
+		return reloc__gai_to_err(r, e);
 	}
 	return 0;
 }

@@ -20,6 +20,7 @@
  * The wire form is in domain_sxp.c.
  */
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,21 @@ const char *const reloc__dom_state_names[RELOC_DS_SHUTDOWN + 1] = {
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+bool
+reloc_domain_uuid_valid(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return s[36] == '\0';
+}
 
 const char *
 reloc_dom_type_name(enum reloc_dom_type type)

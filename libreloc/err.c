@@ -15,10 +15,12 @@
  */
 
 /*
- * Error codes: their text, and the mapping from errno.
+ * Error codes: their text, and the mappings from errno and from
+ * getaddrinfo's codes.
  */
 
 #include <errno.h>
+#include <netdb.h>
 
 #include "reloc-int.h"
 
@@ -57,6 +59,12 @@ reloc_strerror(int rc)
 		return "incomplete, try again";
 	case RELOC_ERR_UNKNOWN_STATE:
 		return "handshake broke after commit: owner unknown";
+	case RELOC_ERR_REFUSED:
+		return "connection refused";
+	case RELOC_ERR_UNREACHABLE:
+		return "host or network unreachable";
+	case RELOC_ERR_NONAME:
+		return "host name not resolved";
 	}
 	return "unknown error";
 }
@@ -87,6 +95,40 @@ reloc__errno_to_err(int e)
 	case EPIPE:
 	case ECONNRESET:
 		return RELOC_ERR_CLOSED;
+	case ECONNREFUSED:
+		return RELOC_ERR_REFUSED;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case ENETDOWN:
+	case EHOSTDOWN:
+		return RELOC_ERR_UNREACHABLE;
+	default:
+		return RELOC_ERR_IO;
+	}
+}
+
+int
+reloc__gai_to_err(int gai, int e)
+{
+	switch (gai) {
+	case 0:
+		return RELOC_OK;
+	case EAI_NONAME:
+	case EAI_AGAIN:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return RELOC_ERR_NONAME;
+	case EAI_SERVICE:
+		return RELOC_ERR_INVAL;
+	case EAI_MEMORY:
+		return RELOC_ERR_NOMEM;
+	case EAI_SYSTEM:
+		return reloc__errno_to_err(e);
 	default:
 		return RELOC_ERR_IO;
 	}

@@ -337,10 +337,34 @@ fill_from_config(struct hvl *hv, libxl_domain_config *cfg,
 	return 0;
 }
 
+/* The domain whose uuid is the text dom; RELOC_ERR_NOENT if none. */
+static int
+lookup_uuid(struct hvl *hv, const char *dom, uint32_t *domid_r)
+{
+	libxl_dominfo	*info;
+	libxl_uuid	 uuid;
+	int		 nr, i, rc = RELOC_ERR_NOENT;
+
+	if (!reloc_domain_uuid_valid(dom) ||
+	    libxl_uuid_from_string(&uuid, dom) != 0)
+		return RELOC_ERR_NOENT;
+	if ((info = libxl_list_domain(hv->ctx, &nr)) == NULL)
+		return reloc__hvl_err("libxl_list_domain", ERROR_FAIL);
+	for (i = 0; i < nr && rc < 0; i++) {
+		if (libxl_uuid_compare(&info[i].uuid, &uuid) == 0) {
+			*domid_r = info[i].domid;
+			rc = 0;
+		}
+	}
+	libxl_dominfo_list_free(info, nr);
+	return rc;
+}
+
 static int
 lookup(struct hvl *hv, const char *dom, uint32_t *domid_r)
 {
-	if (libxl_domain_qualifier_to_domid(hv->ctx, dom, domid_r) != 0) {
+	if (libxl_domain_qualifier_to_domid(hv->ctx, dom, domid_r) != 0 &&
+	    lookup_uuid(hv, dom, domid_r) < 0) {
 		log_warnx("hv", "no domain %s", dom);
 		return RELOC_ERR_NOENT;
 	}

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "hv_sim.h"
@@ -276,10 +277,13 @@ reloc__sim_domids(const struct sim *sim, uint32_t **ids_r, size_t *n_r)
 	return 0;
 }
 
-/* The domain called name, other than except; RELOC_ERR_NOENT if none. */
+/*
+ * The domain called name (or, with by_uuid, whose uuid is name), other
+ * than except; RELOC_ERR_NOENT if none.
+ */
 static int
-find_name(const struct sim *sim, const char *name, uint32_t except,
-    uint32_t *domid_r)
+find_dom(const struct sim *sim, const char *name, bool by_uuid,
+    uint32_t except, uint32_t *domid_r)
 {
 	struct reloc_domain	 dom;
 	uint32_t		*ids;
@@ -293,7 +297,8 @@ find_name(const struct sim *sim, const char *name, uint32_t except,
 		if (ids[i] == except || reloc__sim_dom_read(sim, ids[i],
 		    &dom) < 0)
 			continue;
-		if (dom.name != NULL && strcmp(dom.name, name) == 0) {
+		if (by_uuid ? strcasecmp(dom.uuid, name) == 0 :
+		    dom.name != NULL && strcmp(dom.name, name) == 0) {
 			*domid_r = ids[i];
 			found = 0;
 		}
@@ -301,6 +306,13 @@ find_name(const struct sim *sim, const char *name, uint32_t except,
 	}
 	free(ids);
 	return found;
+}
+
+static int
+find_name(const struct sim *sim, const char *name, uint32_t except,
+    uint32_t *domid_r)
+{
+	return find_dom(sim, name, false, except, domid_r);
 }
 
 int
@@ -319,7 +331,9 @@ reloc__sim_resolve(const struct sim *sim, const char *dom,
 		*domid_r = id;
 		return 0;
 	}
-	if (find_name(sim, dom, UINT32_MAX, domid_r) == 0)
+	if (find_name(sim, dom, UINT32_MAX, domid_r) == 0 ||
+	    (reloc_domain_uuid_valid(dom) &&
+	    find_dom(sim, dom, true, UINT32_MAX, domid_r) == 0))
 		return 0;
 noent:
 	log_warnx("hv", "sim: no domain %s", dom);

@@ -74,7 +74,55 @@ src_describe(struct src *s)
 	}
 	s->was_paused = m->dom.state == RELOC_DS_PAUSED;
 	m->local_domid = m->dom.domid;
+	m->res->was_paused = s->was_paused;
 	return reloc__mig_self(m);
+}
+
+/* What to do about a failed connect: the fix for each cause. */
+static void
+src_connect_failed(struct src *s, int rc)
+{
+	struct reloc__mig	*m = &s->m;
+	const char		*h = s->o->host, *p = s->o->port;
+
+	switch (rc) {
+	case RELOC_ERR_REFUSED:
+		reloc__mig_message(m, "cannot connect to %s port %s: "
+		    "connection refused (is xrelocd running on %s with "
+		    "xend-relocation-server yes and xend-relocation-port "
+		    "%s?)", h, p, h, p);
+		break;
+	case RELOC_ERR_TIMEOUT:
+		reloc__mig_message(m, "cannot connect to %s port %s: timed "
+		    "out; a firewall may drop packets to port %s (see "
+		    "xrelocd-firewall(8)), or %s is down", h, p, p, h);
+		break;
+	case RELOC_ERR_UNREACHABLE:
+		reloc__mig_message(m, "cannot connect to %s port %s: host or "
+		    "network unreachable; check this host's routes and "
+		    "network to %s", h, p, h);
+		break;
+	case RELOC_ERR_NONAME:
+		reloc__mig_message(m, "cannot connect to %s: host name not "
+		    "resolved; check the name or use an address", h);
+		break;
+	default:
+		reloc__mig_message(m, "cannot connect to %s port %s: %s (see "
+		    "this host's log)", h, p, reloc_strerror(rc));
+		break;
+	}
+}
+
+/*
+ * The target closed before HELLO: its listener refuses a peer that its
+ * allow-list does not admit, before reading a byte.
+ */
+static void
+src_closed_before_hello(struct src *s)
+{
+	reloc__mig_message(&s->m, "%s closed the connection before HELLO: "
+	    "%s's allow-list (xend-relocation-hosts-allow) may not admit "
+	    "this host, see its log", s->m.peer, s->o->host);
 }
 
 static int
@@ -87,20 +135,19 @@ src_connect(struct src *s)
 	rc = reloc_chan_connect(s->o->host, s->o->port, m->timeout_ms,
 	    &m->chan);
 	if (rc < 0) {
-		reloc__mig_message(m, "cannot connect to %s port %s: %s "
-		    "(is xrelocd running there with xend-relocation-server "
-		    "yes, and does its firewall let us in?)", s->o->host,
-		    s->o->port, reloc_strerror(rc));
+		src_connect_failed(s, rc);
 		return rc;
 	}
 	snprintf(m->peer, sizeof(m->peer), "%s", reloc_chan_peer(m->chan));
 	reloc__mig_state(m, RELOC_MS_HELLO);
-	if ((rc = reloc__hello_send(m)) < 0) {
+	if ((rc = reloc__hello_send(m)) < 0)
 		reloc__mig_message(m, "%s: sending HELLO: %s", m->peer,
 		    reloc_strerror(rc));
-		return rc;
-	}
-	return reloc__hello_recv(m);
+	else
+		rc = reloc__hello_recv(m);
+	if (rc == RELOC_ERR_CLOSED)
+		src_closed_before_hello(s);
+	return rc;
 }
 
 static int
@@ -306,7 +353,7 @@ out:
 	return rc;
 }
 
-/* Undo everything before GO: the domain runs here as it did. */
+/* Undo everything before GO: the domain runs (or is paused) as it was. */
 static void
 src_rollback(struct src *s)
 {
@@ -324,8 +371,9 @@ src_rollback(struct src *s)
 		m->hv->pause(m->priv, m->dom.domid);
 	reloc__mig_state(m, RELOC_MS_FAILED);
 	m->res->outcome = RELOC_OUT_FAILED;
-	log_warnx("migrate", "source %s: failed, %s runs here as before: %s",
-	    m->label, m->dom.name, m->res->message);
+	log_warnx("migrate", "source %s: failed, %s %s here as before: %s",
+	    m->label, m->dom.name, s->was_paused ? "is paused" : "runs",
+	    m->res->message);
 }
 
 static void

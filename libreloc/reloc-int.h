@@ -42,6 +42,11 @@ bool	reloc__log_enabled(enum reloc_log_level level);
 /* err.c */
 /* Map an errno value to the closest reloc_err. */
 int	reloc__errno_to_err(int e);
+/*
+ * Map a getaddrinfo() result to a reloc_err: every "no such name" and
+ * name server failure is RELOC_ERR_NONAME.  e is errno for EAI_SYSTEM.
+ */
+int	reloc__gai_to_err(int gai, int e);
 
 /* hv.c */
 bool	reloc__hv_sigchld_by_caller(void);

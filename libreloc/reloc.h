@@ -63,6 +63,9 @@ enum reloc_err {
 	RELOC_ERR_CLOSED = -12,		/* the peer closed the connection */
 	RELOC_ERR_AGAIN = -13,		/* incomplete input, call again */
 	RELOC_ERR_UNKNOWN_STATE = -14,	/* handshake broke after GO */
+	RELOC_ERR_REFUSED = -15,	/* connect: nothing listens there */
+	RELOC_ERR_UNREACHABLE = -16,	/* connect: no route to host or net */
+	RELOC_ERR_NONAME = -17,		/* a host name did not resolve */
 };
 
 /* A static string describing rc (0 or a negative enum reloc_err). */

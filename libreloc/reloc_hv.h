@@ -90,6 +90,11 @@ struct reloc_domain {
 void reloc_domain_dispose(struct reloc_domain *dom);
 /* Deep copy. */
 int reloc_domain_copy(const struct reloc_domain *src, struct reloc_domain *dst);
+/*
+ * True if s is a uuid in its text form, "8-4-4-4-12" hex digits of
+ * either case, as backends accept it in place of a name.  Pure.
+ */
+bool reloc_domain_uuid_valid(const char *s);
 const char *reloc_dom_type_name(enum reloc_dom_type type);
 const char *reloc_dom_state_name(enum reloc_dom_state state);
 /* Wire form: (domain (name ..) (uuid ..) ...); config blob included. */
@@ -184,7 +189,7 @@ struct reloc_hv_ops {
 	void	(*close)(void *priv);
 	/* Every domain but dom0: brief descriptions (no config blob). */
 	int	(*list)(void *priv, struct reloc_domain **doms_r, size_t *n_r);
-	/* Full description of a domain given by name or numeric id. */
+	/* Full description of a domain given by name, numeric id or uuid. */
 	int	(*describe)(void *priv, const char *dom,
 		    struct reloc_domain *dom_r);
 	int	(*host_info)(void *priv, struct reloc_hostinfo *hi_r);

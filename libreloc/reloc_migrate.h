@@ -189,6 +189,8 @@ struct reloc_migrate_result {
 	enum reloc_outcome outcome;
 	enum reloc_mstate last_state;	/* where it ended */
 	char		 message[1024];	/* one line for the admin */
+	bool		 was_paused;	/* source: paused before, and so
+					   after a failure */
 	struct reloc_summary summary;
 	struct reloc_verdict verdict;
 };

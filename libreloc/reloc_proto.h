@@ -100,7 +100,15 @@ struct reloc_chan;
  */
 int reloc_chan_new(int fd, const char *peer, int timeout_ms,
     struct reloc_chan **chan_r);
-/* Connect to host:port (any family), within timeout_ms. */
+/*
+ * Connect to host:port (any family), within timeout_ms; blocks.  host is
+ * a name, an address or a bracketed IPv6 address.  Each address the name
+ * resolves to is tried in turn; the error is that of the last one tried:
+ * RELOC_ERR_NONAME (name not resolved), RELOC_ERR_REFUSED (nothing
+ * listens), RELOC_ERR_TIMEOUT (no answer: packets dropped),
+ * RELOC_ERR_UNREACHABLE (no route), or another reloc_err.  The errno
+ * text is logged (module "chan").  On success *chan_r is the caller's.
+ */
 int reloc_chan_connect(const char *host, const char *port, int timeout_ms,
     struct reloc_chan **chan_r);
 /* Close the socket and free.  NULL is a no-op. */

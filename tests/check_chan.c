@@ -430,12 +430,12 @@ START_TEST(test_connect_refused)
 	ck_assert_int_ge(lfd = listen_lo(AF_INET, port, sizeof(port)), 0);
 	close(lfd);
 	ck_assert_int_eq(reloc_chan_connect("127.0.0.1", port, 1000, &c),
-	    RELOC_ERR_IO);
+	    RELOC_ERR_REFUSED);
 	ck_assert_ptr_null(c);
 	ck_assert(capture_has("connect to 127.0.0.1 (127.0.0.1:"));
 	ck_assert(capture_has("Connection refused"));
 	ck_assert_int_eq(reloc_chan_connect("no-such-host.invalid", port, 1000,
-	    &c), RELOC_ERR_NOENT);
+	    &c), RELOC_ERR_NONAME);
 	ck_assert(capture_has("no-such-host.invalid port"));
 	capture_stop();
 }

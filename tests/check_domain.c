@@ -202,6 +202,26 @@ END_TEST
 
 /* ---------------------------------------------------------------- copy */
 
+START_TEST(test_uuid_valid)
+{
+	ck_assert(reloc_domain_uuid_valid(
+	    "6f2b1c3e-0a4d-4e5f-8a9b-1c2d3e4f5a6b"));
+	ck_assert(reloc_domain_uuid_valid(
+	    "6F2B1C3E-0A4D-4E5F-8A9B-1C2D3E4F5A6B"));
+	ck_assert(!reloc_domain_uuid_valid(""));
+	ck_assert(!reloc_domain_uuid_valid("web01"));
+	ck_assert(!reloc_domain_uuid_valid("1"));
+	ck_assert(!reloc_domain_uuid_valid(
+	    "6f2b1c3e-0a4d-4e5f-8a9b-1c2d3e4f5a6"));
+	ck_assert(!reloc_domain_uuid_valid(
+	    "6f2b1c3e-0a4d-4e5f-8a9b-1c2d3e4f5a6b0"));
+	ck_assert(!reloc_domain_uuid_valid(
+	    "6f2b1c3e00a4d-4e5f-8a9b-1c2d3e4f5a6b"));
+	ck_assert(!reloc_domain_uuid_valid(
+	    "6f2b1c3g-0a4d-4e5f-8a9b-1c2d3e4f5a6b"));
+}
+END_TEST
+
 START_TEST(test_copy)
 {
 	struct reloc_domain	d, c;
@@ -507,6 +527,7 @@ domain_suite(void)
 	tc = tcase_create("domain");
 	tcase_add_checked_fixture(tc, log_silence, NULL);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_uuid_valid);
 	tcase_add_test(tc, test_copy);
 	tcase_add_test(tc, test_copy_empty);
 	tcase_add_test(tc, test_domain_round_trip);

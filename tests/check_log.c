@@ -20,6 +20,7 @@
  */
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,10 +68,44 @@ START_TEST(test_strerror_all)
 {
 	int rc;
 
-	for (rc = 0; rc >= RELOC_ERR_UNKNOWN_STATE; rc--)
+	for (rc = 0; rc >= RELOC_ERR_NONAME; rc--)
 		ck_assert_str_ne(reloc_strerror(rc), "unknown error");
 	ck_assert_str_eq(reloc_strerror(-1000), "unknown error");
 	ck_assert_int_eq(reloc__errno_to_err(ENOSPC), RELOC_ERR_NOSPC);
+}
+END_TEST
+
+/* Each way a connect fails keeps its own code, so the fix can follow. */
+START_TEST(test_errno_connect)
+{
+	ck_assert_int_eq(reloc__errno_to_err(ECONNREFUSED), RELOC_ERR_REFUSED);
+	ck_assert_int_eq(reloc__errno_to_err(ETIMEDOUT), RELOC_ERR_TIMEOUT);
+	ck_assert_int_eq(reloc__errno_to_err(ENETUNREACH),
+	    RELOC_ERR_UNREACHABLE);
+	ck_assert_int_eq(reloc__errno_to_err(EHOSTUNREACH),
+	    RELOC_ERR_UNREACHABLE);
+	ck_assert_int_eq(reloc__errno_to_err(ENETDOWN), RELOC_ERR_UNREACHABLE);
+	ck_assert_int_eq(reloc__errno_to_err(EHOSTDOWN), RELOC_ERR_UNREACHABLE);
+	ck_assert_int_eq(reloc__errno_to_err(ECONNRESET), RELOC_ERR_CLOSED);
+	ck_assert_int_eq(reloc__errno_to_err(EIO), RELOC_ERR_IO);
+	ck_assert_str_eq(reloc_strerror(RELOC_ERR_REFUSED),
+	    "connection refused");
+	ck_assert_str_eq(reloc_strerror(RELOC_ERR_NONAME),
+	    "host name not resolved");
+}
+END_TEST
+
+START_TEST(test_gai_to_err)
+{
+	ck_assert_int_eq(reloc__gai_to_err(0, 0), RELOC_OK);
+	ck_assert_int_eq(reloc__gai_to_err(EAI_NONAME, 0), RELOC_ERR_NONAME);
+	ck_assert_int_eq(reloc__gai_to_err(EAI_AGAIN, 0), RELOC_ERR_NONAME);
+	ck_assert_int_eq(reloc__gai_to_err(EAI_FAIL, 0), RELOC_ERR_NONAME);
+	ck_assert_int_eq(reloc__gai_to_err(EAI_SERVICE, 0), RELOC_ERR_INVAL);
+	ck_assert_int_eq(reloc__gai_to_err(EAI_MEMORY, 0), RELOC_ERR_NOMEM);
+	ck_assert_int_eq(reloc__gai_to_err(EAI_SYSTEM, ECONNREFUSED),
+	    RELOC_ERR_REFUSED);
+	ck_assert_int_eq(reloc__gai_to_err(EAI_SYSTEM, EIO), RELOC_ERR_IO);
 }
 END_TEST
 
@@ -84,6 +119,10 @@ log_suite(void)
 	tcase_add_test(tc, test_errno_kept);
 	tcase_add_test(tc, test_level_parse);
 	tcase_add_test(tc, test_strerror_all);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("err");
+	tcase_add_test(tc, test_errno_connect);
+	tcase_add_test(tc, test_gai_to_err);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -286,6 +286,7 @@ START_TEST(test_save_fails)
 
 	run(&r);
 	ck_assert_uint_eq(r.src.resumes, 1);
+	ck_assert(!r.res.was_paused);
 	assert_rolled_back(&r, RELOC_DS_RUNNING);
 }
 END_TEST
@@ -308,7 +309,79 @@ START_TEST(test_paused_stays_paused)
 			    .dst_fail = FAKE_RESTORE };
 
 	run(&r);
+	ck_assert(r.res.was_paused);
 	assert_rolled_back(&r, RELOC_DS_PAUSED);
+}
+END_TEST
+
+/* A loopback listener; its port in port_r.  accepts: close each peer. */
+static int
+listener(char *port_r, size_t size, bool accepts, pid_t *pid_r)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			lfd, fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ne(lfd = socket(AF_INET, SOCK_STREAM, 0), -1);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(port_r, size, "%u", ntohs(sin.sin_port));
+	*pid_r = -1;
+	if (!accepts)
+		return lfd;
+	/* As a target does to a peer its allow-list refuses. */
+	if ((*pid_r = fork()) == 0) {
+		if ((fd = accept(lfd, NULL, NULL)) != -1)
+			close(fd);
+		_exit(0);
+	}
+	return lfd;
+}
+
+/* src connects to port; the message of the failure in res. */
+static void
+connect_to(const char *port, struct reloc_migrate_result *res)
+{
+	struct reloc_migrate_opts	o;
+	struct fake			src;
+
+	fake_init(&src);
+	fake_add(&src, "web01", RELOC_DS_RUNNING);
+	memset(&o, 0, sizeof(o));
+	o.domain = "web01";
+	o.host = "127.0.0.1";
+	o.port = port;
+	o.timeout_ms = 5000;
+	ck_assert_int_eq(reloc_migrate_source(&fake_ops, &src, &o, res), 0);
+	ck_assert_int_eq(res->outcome, RELOC_OUT_FAILED);
+	ck_assert_int_eq(fake_find(&src, "web01")->state, RELOC_DS_RUNNING);
+}
+
+/* Each way the target cannot be reached says its cause and its fix. */
+START_TEST(test_connect_causes)
+{
+	struct reloc_migrate_result	res;
+	char				port[16];
+	pid_t				pid;
+	int				lfd;
+
+	close(listener(port, sizeof(port), false, &pid));
+	connect_to(port, &res);
+	ck_assert_ptr_nonnull(strstr(res.message, "connection refused (is "
+	    "xrelocd running on 127.0.0.1 with xend-relocation-server yes"));
+	reloc_migrate_result_dispose(&res);
+	lfd = listener(port, sizeof(port), true, &pid);
+	connect_to(port, &res);
+	ck_assert_ptr_nonnull(strstr(res.message, "closed the connection "
+	    "before HELLO: 127.0.0.1's allow-list "
+	    "(xend-relocation-hosts-allow) may not admit this host"));
+	reloc_migrate_result_dispose(&res);
+	close(lfd);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 }
 END_TEST
 
@@ -512,6 +585,7 @@ main(void)
 	tcase_add_test(fail, test_save_fails);
 	tcase_add_test(fail, test_restore_fails);
 	tcase_add_test(fail, test_paused_stays_paused);
+	tcase_add_test(fail, test_connect_causes);
 	tcase_add_test(fail, test_rename_fails_before_go);
 	tcase_add_test(fail, test_recheck_name_arrives);
 	tcase_add_test(fail, test_recheck_memory_taken);

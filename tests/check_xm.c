@@ -215,6 +215,13 @@ START_TEST(test_fmt_summary)
 	ck_assert_str_eq(buf, "web01 did not move to hostB: precheck failed: "
 	    "cpu; it runs here as before");
 	reloc_xv_free(st);
+	/* A domain paused before the migration is paused after it. */
+	st = fake_status("failed", 1, "cannot connect");
+	ck_assert_int_eq(reloc_xv_struct_set_bool(st, "was_paused", true), 0);
+	xm_fmt_summary(st, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "web01 did not move to hostB: cannot connect; "
+	    "it is paused here as before");
+	reloc_xv_free(st);
 }
 END_TEST
 

@@ -156,9 +156,10 @@ xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size)
 	const char		*dom = member_s(status, "domain");
 	const char		*host = member_s(status, "host");
 	const char		*msg = member_s(status, "message");
-	bool			 check = false;
+	bool			 check = false, paused = false;
 
 	(void)reloc_xv_member_bool(status, "check", &check);
+	(void)reloc_xv_member_bool(status, "was_paused", &paused);
 	switch (xm_status_exit(status)) {
 	case XM_EXIT_OK:
 		if (check)
@@ -174,9 +175,9 @@ xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size)
 		    "%s", dom, host, msg);
 		break;
 	default:
-		snprintf(buf, size, "%s %s %s: %s; it runs here as before",
+		snprintf(buf, size, "%s %s %s: %s; it %s here as before",
 		    dom, check ? "cannot move to" : "did not move to", host,
-		    msg);
+		    msg, paused ? "is paused" : "runs");
 		break;
 	}
 }

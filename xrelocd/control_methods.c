@@ -101,18 +101,35 @@ opts_port(struct xrelocd *x, struct job_opts *o, int64_t port)
 	return asprintf(&o->port, "%lld", (long long)port) < 0 ? -1 : 0;
 }
 
+/*
+ * Queue the job for the domain the user named, by its uuid: whatever was
+ * typed (name, domid, uuid), a domain a queued or running job holds is
+ * refused, as a failed migration.
+ */
 static int
 submit(struct call *k, struct job_opts *o, struct job **job_r)
 {
-	int	rc;
+	struct job	*held;
+	int		 rc;
 
-	if ((rc = job_submit(k->x, o, job_r)) == 0)
-		return 0;
-	if (rc == RELOC_ERR_EXIST)
-		return call_fault(k, FAULT_REQUEST, "%s is already being "
-		    "migrated (xm jobs)", o->domain);
-	return call_fault(k, FAULT_FAILED, "cannot queue the migration: %s",
-	    k->x->stopping ? "xrelocd is stopping" : reloc_strerror(rc));
+	if (k->x->stopping)
+		return call_fault(k, FAULT_FAILED, "cannot queue the "
+		    "migration: xrelocd is stopping");
+	if ((rc = job_resolve(k->x, o)) == RELOC_ERR_NOENT)
+		return call_fault(k, FAULT_NOENT, "no domain %s on this host: "
+		    "see xm list", o->domain);
+	if (rc < 0)
+		return call_fault(k, FAULT_FAILED, "cannot look up domain %s: "
+		    "%s", o->domain, reloc_strerror(rc));
+	if ((held = job_holding(k->x, o->uuid)) != NULL)
+		return call_fault(k, FAULT_FAILED, "%s (uuid %s) is already "
+		    "being migrated to %s by job %u; wait for it to end (xm "
+		    "jobs)", held->o.domain, held->o.uuid, held->o.host,
+		    held->id);
+	if ((rc = job_submit(k->x, o, job_r)) < 0)
+		return call_fault(k, FAULT_FAILED, "cannot queue the "
+		    "migration: %s", reloc_strerror(rc));
+	return 0;
 }
 
 /* xend.domain.migrate(dom, dst, live, port, node, ssl, chs): blocks. */
@@ -135,15 +152,17 @@ m_xend_migrate(struct call *k)
 	reloc_xv_get_bool(param(k, 5), &ssl);
 	memset(&o, 0, sizeof(o));
 	o.live = live;
-	if ((o.domain = strdup(dom)) == NULL || (o.host = strdup(dst)) == NULL
-	    || opts_port(k->x, &o, port) < 0 ||
-	    check_options(k, &o, ssl, node) < 0 || submit(k, &o, &j) < 0) {
-		job_opts_dispose(&o);
-		return k->fault != 0 ? -1 : call_fault(k, FAULT_REQUEST,
-		    "bad arguments");
-	}
-	control_conn_wait(k->c, j);
-	return 0;
+	if ((o.domain = strdup(dom)) == NULL || (o.host = strdup(dst)) == NULL)
+		call_fault(k, FAULT_FAILED, "out of memory");
+	else if (port > 65535)
+		call_fault(k, FAULT_REQUEST, "port %lld out of range",
+		    (long long)port);
+	else if (opts_port(k->x, &o, port) < 0)
+		call_fault(k, FAULT_FAILED, "out of memory");
+	else if (check_options(k, &o, ssl, node) == 0 && submit(k, &o, &j) == 0)
+		control_conn_wait(k->c, j);
+	job_opts_dispose(&o);
+	return k->fault != 0 ? -1 : 0;
 }
 
 static int
@@ -192,13 +211,14 @@ opts_from_struct(struct call *k, const struct reloc_xv *st,
 		return call_fault(k, FAULT_REQUEST, "priority '%s': use high "
 		    "or standard", prio);
 	o->high = prio != NULL && strcmp(prio, "high") == 0;
-	if ((o->domain = strdup(dom)) == NULL ||
-	    (o->host = strdup(host)) == NULL ||
-	    opts_force(o, reloc_xv_member(st, "force")) < 0)
-		return call_fault(k, FAULT_FAILED, "out of memory");
-	if (opts_port(k->x, o, port) < 0)
+	if (port > 65535)
 		return call_fault(k, FAULT_REQUEST, "port %lld out of range",
 		    (long long)port);
+	if ((o->domain = strdup(dom)) == NULL ||
+	    (o->host = strdup(host)) == NULL ||
+	    opts_force(o, reloc_xv_member(st, "force")) < 0 ||
+	    opts_port(k->x, o, port) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
 	return 0;
 }
 
@@ -307,6 +327,7 @@ job_xv(const struct job *j, struct reloc_xv **st_r)
 	    reloc_xv_struct_set_string(st, "state", job_state_name(j)) < 0 ||
 	    reloc_xv_struct_set_int(st, "exit", j->exit) < 0 ||
 	    reloc_xv_struct_set_string(st, "message", j->message) < 0 ||
+	    reloc_xv_struct_set_bool(st, "was_paused", j->was_paused) < 0 ||
 	    findings_xv(&j->verdict, st) < 0 ||
 	    progress_xv(&j->progress, st) < 0 ||
 	    (j->has_summary && summary_xv(&j->summary, st) < 0)) {
@@ -452,8 +473,10 @@ control_dispatch(struct xrelocd *x, struct ctl_conn *c, const char *method,
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (strcmp(methods[i].name, method) == 0)
 			break;
+	/* A method we lack is a newer client's: not the user's mistake. */
 	if (i == sizeof(methods) / sizeof(methods[0]))
-		call_fault(&k, FAULT_REQUEST, "no such method %s", method);
+		call_fault(&k, FAULT_FAILED, "no such method %s: this xrelocd "
+		    "is older than the client", method);
 	else if (methods[i].fn(&k) < 0 && k.fault == 0)
 		call_fault(&k, FAULT_FAILED, "%s failed", method);
 	if (k.fault != 0) {

@@ -17,11 +17,14 @@
 /*
  * The job queue: migrations asked for by xm, run by priority (high
  * before standard) with at most xrelocd-max-migrations at once, and at
- * most one job per domain.  Ended jobs are kept for xm to read.
+ * most one job per domain, known by its uuid whatever the user typed.
+ * Ended jobs are kept for xm to read.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xrelocd.h"
 #include "log.h"
@@ -84,16 +87,45 @@ job_find(struct xrelocd *x, unsigned id)
 	return NULL;
 }
 
-/* True if a queued or running job already moves this domain. */
-static bool
-domain_busy(struct xrelocd *x, const char *domain)
+/*
+ * What the user typed (a name, a domid or a uuid) to the domain it names
+ * on this host: o->uuid and o->was_paused are set, and o->domain becomes
+ * the domain's name.  Blocks on the backend.  RELOC_ERR_NOENT if there
+ * is no such domain; o is unchanged on failure.
+ */
+int
+job_resolve(struct xrelocd *x, struct job_opts *o)
+{
+	struct reloc_domain	 dom;
+	char			*name = NULL;
+	int			 rc;
+
+	memset(&dom, 0, sizeof(dom));
+	if ((rc = x->hv->describe(x->hv_priv, o->domain, &dom)) < 0)
+		goto out;
+	if (dom.name == NULL || (name = strdup(dom.name)) == NULL) {
+		rc = RELOC_ERR_NOMEM;
+		goto out;
+	}
+	free(o->domain);
+	o->domain = name;
+	snprintf(o->uuid, sizeof(o->uuid), "%s", dom.uuid);
+	o->was_paused = dom.state == RELOC_DS_PAUSED;
+out:
+	reloc_domain_dispose(&dom);
+	return rc;
+}
+
+/* The queued or running job that holds the domain with this uuid. */
+struct job *
+job_holding(struct xrelocd *x, const char *uuid)
 {
 	struct job	*j;
 
 	TAILQ_FOREACH(j, &x->jobs, entry)
-		if (j->phase != JOB_ENDED && strcmp(j->o.domain, domain) == 0)
-			return true;
-	return false;
+		if (j->phase != JOB_ENDED && strcasecmp(j->o.uuid, uuid) == 0)
+			return j;
+	return NULL;
 }
 
 /* Forget the oldest ended jobs beyond JOBS_KEPT. */
@@ -124,7 +156,10 @@ job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r)
 
 	if (x->stopping)
 		return RELOC_ERR_DENIED;
-	if (domain_busy(x, o->domain))
+	/* One job per domain: a second would resume it under the first. */
+	if (o->uuid[0] == '\0')
+		return RELOC_ERR_INVAL;
+	if (job_holding(x, o->uuid) != NULL)
 		return RELOC_ERR_EXIST;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return RELOC_ERR_NOMEM;
@@ -133,10 +168,12 @@ job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r)
 	memset(o, 0, sizeof(*o));
 	j->phase = JOB_QUEUED;
 	j->exit = -1;
+	j->was_paused = j->o.was_paused;
 	TAILQ_INSERT_TAIL(&x->jobs, j, entry);
-	log_info("jobs", "job %u: %s%s %s to %s queued (%s priority)", j->id,
-	    j->o.check ? "check of " : "", j->o.live ? "live" : "offline",
-	    j->o.domain, j->o.host, j->o.high ? "high" : "standard");
+	log_info("jobs", "job %u: %s%s %s (uuid %s) to %s queued (%s "
+	    "priority)", j->id, j->o.check ? "check of " : "",
+	    j->o.live ? "live" : "offline", j->o.domain, j->o.uuid, j->o.host,
+	    j->o.high ? "high" : "standard");
 	*job_r = j;
 	job_schedule(x);
 	return 0;

@@ -156,6 +156,8 @@ send_result(const struct reloc_migrate_result *res)
 	    reloc_sxp_add_str(msg, "state",
 	    reloc_mstate_name(res->last_state)) < 0 ||
 	    reloc_sxp_add_str(msg, "message", res->message) < 0 ||
+	    reloc_sxp_add_str(msg, "was-paused",
+	    res->was_paused ? "yes" : "no") < 0 ||
 	    reloc_sxp_add_u64(msg, "total-ms", s->total_ms) < 0 ||
 	    reloc_sxp_add_u64(msg, "downtime-us",
 	    (uint64_t)(s->downtime_ms * 1000.0)) < 0 ||
@@ -200,7 +202,8 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	xrelocd_log_tag("worker[%s]", j->o.domain);
 	priv = child_backend(x);
 	memset(&o, 0, sizeof(o));
-	o.domain = j->o.domain;
+	/* The domain the job holds, not a name that may change meanwhile. */
+	o.domain = j->o.uuid;
 	o.host = j->o.host;
 	o.port = j->o.port;
 	o.live = j->o.live;

@@ -87,6 +87,7 @@ apply_result(struct xrelocd *x, struct worker *w, const struct reloc_sxp *msg)
 {
 	struct job	*j = w->job;
 	const char	*m = reloc_sxp_value(msg, "message");
+	const char	*paused = reloc_sxp_value(msg, "was-paused");
 	int		 outcome = (int)u64(msg, "outcome");
 
 	w->got_result = true;
@@ -103,6 +104,8 @@ apply_result(struct xrelocd *x, struct worker *w, const struct reloc_sxp *msg)
 	j->summary.memory_bytes = u64(msg, "memory-bytes");
 	j->has_summary = outcome == RELOC_OUT_MOVED && !j->o.check;
 	j->mstate = w->mstate;
+	if (paused != NULL)
+		j->was_paused = strcmp(paused, "yes") == 0;
 	job_ended(x, j, outcome, m != NULL ? m : "");
 }
 
@@ -169,7 +172,10 @@ copy_here(struct xrelocd *x, const struct worker *w, const char *name)
 	return found;
 }
 
-/* A source worker died before GO: run the domain again. */
+/*
+ * A source worker died before GO: run the domain again, or pause it again
+ * if it was paused when the job was queued.
+ */
 static void
 recover_source(struct xrelocd *x, struct worker *w, char *msg, size_t len)
 {
@@ -186,6 +192,8 @@ recover_source(struct xrelocd *x, struct worker *w, char *msg, size_t len)
 		log_warnx("worker", "worker[%s] to %s died before GO: resuming "
 		    "%s (id %ld)", w->domain, w->peer, w->domain, id);
 		x->hv->resume(x->hv_priv, (uint32_t)id);
+		if (w->job->was_paused)
+			x->hv->pause(x->hv_priv, (uint32_t)id);
 	}
 	snprintf(msg, len, "the migration worker died while %s",
 	    reloc_mstate_name(w->mstate));

@@ -135,7 +135,9 @@ enum job_phase {
 };
 
 struct job_opts {
-	char		*domain;
+	char		*domain;	/* typed; its name once resolved */
+	char		 uuid[37];	/* set by job_resolve */
+	bool		 was_paused;	/* when resolved */
 	char		*host;
 	char		*port;
 	bool		 live;
@@ -158,10 +160,13 @@ struct job {
 	struct reloc_progress	 progress;
 	struct reloc_summary	 summary;
 	bool			 has_summary;
+	bool			 was_paused;	/* and so after a failure */
 	struct worker		*worker;
 	unsigned		 waiters;	/* blocked control calls */
 };
 
+int	job_resolve(struct xrelocd *x, struct job_opts *o);
+struct job *job_holding(struct xrelocd *x, const char *uuid);
 int	job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r);
 struct job *job_find(struct xrelocd *x, unsigned id);
 void	job_schedule(struct xrelocd *x);

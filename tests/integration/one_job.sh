@@ -1,0 +1,89 @@
+#!/bin/sh
+# One migration per domain, known by its uuid: while web01 moves to B, a
+# second job for it is refused however it is named (domid, uuid, name),
+# also while its job still waits in the queue; xm exits 1 and names the
+# job that holds it.  At the end web01 runs exactly once, on B.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+start_host A "(xrelocd-max-migrations 1)"
+start_host B
+start_host C
+sim_on A create web01 --memory 64 --dirty-rate 1 >/dev/null
+sim_on A create web02 --memory 32 --dirty-rate 5 >/dev/null
+
+field() { sim_on A info "$1" | sed -n "s/.*($2 \([^)]*\)).*/\1/p"; }
+
+# until DESC CMD...: poll for up to 60 s; fail the check if it never holds.
+until_true() {
+	desc=$1
+	shift
+	i=0
+	while ! "$@"; do
+		i=$((i + 1))
+		if [ $i -gt 600 ]; then
+			not_ok "$desc (waited 60 s)"
+			return 0
+		fi
+		sleep 0.1
+	done
+	ok "$desc"
+}
+
+job_state_is() {
+	xm_on A jobs | awk -v d="$1" -v s="$2" \
+	    '$2 == d && $5 == s { found = 1 } END { exit !found }'
+}
+
+# In the background: web01 to B, slowly, so it is still moving.
+xm_on A migrate -l -r 5 -p "$(port_of B)" web01 127.0.0.1 \
+    >"$WORK/job1.out" 2>&1 &
+job1=$!
+until_true "web01's job is streaming" job_state_is web01 streaming
+
+# second WHAT DOMAIN: a second migration of DOMAIN to C is refused.
+second() {
+	what=$1 dom=$2 holder=$3
+	XM_OUT=$WORK/xm.out
+	set +e
+	xm_on A migrate -l -p "$(port_of C)" "$dom" 127.0.0.1 >"$XM_OUT" 2>&1
+	XM_RC=$?
+	set -e
+	sed 's/^/    xm: /' "$XM_OUT"
+	check "$what: refused, xm exits 1" [ "$XM_RC" -eq 1 ]
+	check "$what: xm says the domain is already being migrated" \
+	    grep -q "is already being migrated to 127.0.0.1 by job $holder" \
+	    "$XM_OUT"
+}
+
+uuid=$(field web01 uuid)
+second "by domid" "$(field web01 domid)" 1
+second "by uuid" "$uuid" 1
+second "by upper-case uuid" "$(echo "$uuid" | tr a-f A-F)" 1
+second "by name" web01 1
+check "the refusal names web01 and its uuid" \
+    grep -q "web01 (uuid $uuid)" "$WORK/xm.out"
+
+# A job waiting behind xrelocd-max-migrations holds its domain too.
+xm_on A migrate -l -p "$(port_of B)" web02 127.0.0.1 \
+    >"$WORK/job2.out" 2>&1 &
+job2=$!
+until_true "web02's job is queued" job_state_is web02 queued
+second "queued, by domid" "$(field web02 domid)" 2
+
+set +e
+wait "$job1"
+rc1=$?
+wait "$job2"
+rc2=$?
+set -e
+sed 's/^/    job 1: /' "$WORK/job1.out"
+sed 's/^/    job 2: /' "$WORK/job2.out"
+check "web01's own job moved it (exit 0)" [ "$rc1" -eq 0 ]
+check "web02's own job moved it (exit 0)" [ "$rc2" -eq 0 ]
+check "web01 runs exactly once, on B" runs_only_on B web01
+check "web02 runs exactly once, on B" runs_only_on B web02
+no_domains() { [ -z "$(sim_on "$1" list | awk 'NR > 1')" ]; }
+check "C never got a domain" no_domains C
+
+finish
