@@ -22,6 +22,9 @@
 #ifndef RELOC_INT_H
 #define RELOC_INT_H
 
+/* RELOC_FAULT_INJECTION and the like: every libreloc file sees them. */
+#include "config.h"
+
 #include "reloc.h"
 
 /* log.c */

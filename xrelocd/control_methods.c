@@ -427,6 +427,7 @@ static int
 m_domain_recover(struct call *k)
 {
 	struct reloc_domain	 dom;
+	const struct job	*j;
 	const char		*name = reloc_xv_get_string(param(k, 0));
 	char			 away[300];
 	int			 rc;
@@ -438,6 +439,14 @@ m_domain_recover(struct call *k)
 	if (k->x->hv->describe(k->x->hv_priv, away, &dom) < 0)
 		return call_fault(k, FAULT_NOENT, "no domain %s here: nothing "
 		    "to recover", away);
+	/* Its job may still hand it over: resuming it could run it twice. */
+	if ((j = job_holding(k->x, dom.uuid)) != NULL) {
+		rc = call_fault(k, FAULT_FAILED, "%s (uuid %s) is being "
+		    "handed over to %s by job %u: nothing to recover while it "
+		    "runs; see 'xm jobs'", away, dom.uuid, j->o.host, j->id);
+		reloc_domain_dispose(&dom);
+		return rc;
+	}
 	rc = k->x->hv->rename(k->x->hv_priv, dom.domid, name);
 	if (rc == 0)
 		rc = k->x->hv->resume(k->x->hv_priv, dom.domid);

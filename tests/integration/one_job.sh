@@ -86,4 +86,36 @@ check "web02 runs exactly once, on B" runs_only_on B web02
 no_domains() { [ -z "$(sim_on "$1" list | awk 'NR > 1')" ]; }
 check "C never got a domain" no_domains C
 
+# xm recover while the job holds web01--migratedaway, just before GO: the
+# job owns the domain, so recover refuses and the job finishes the move.
+if [ "${XRELOCD_FAULT_INJECTION:-yes}" = yes ]; then
+	teardown
+	rm -rf "$WORK/A" "$WORK/B"
+	export XRELOCD_FAULT_RELEASE="$WORK/release"
+	FAULT="src-go:wait" start_host A
+	start_host B
+	sim_on A create web03 --memory 32 --dirty-rate 5 >/dev/null
+	xm_on A migrate -l -p "$(port_of B)" web03 127.0.0.1 \
+	    >"$WORK/job3.out" 2>&1 &
+	job3=$!
+	until_true "web03 is renamed away before GO" \
+	    has_domain A web03--migratedaway
+	set +e
+	xm_on A recover web03 >"$WORK/recover.out" 2>&1
+	rc=$?
+	set -e
+	sed 's/^/    xm recover: /' "$WORK/recover.out"
+	check "recover during the handover: refused, exit 1" [ "$rc" -eq 1 ]
+	check "recover during the handover: names the job" \
+	    grep -q "is being handed over to 127.0.0.1 by job 1" \
+	    "$WORK/recover.out"
+	touch "$XRELOCD_FAULT_RELEASE"
+	set +e
+	wait "$job3"
+	rc3=$?
+	set -e
+	check "the job then moved web03 (exit 0)" [ "$rc3" -eq 0 ]
+	check "web03 runs exactly once, on B" runs_only_on B web03
+fi
+
 finish
