@@ -71,8 +71,8 @@ dst_report(struct fake *f, const struct reloc_migrate_result *res)
 static void
 dst_child(int lfd, const struct run *r)
 {
-	struct reloc_target_opts	 o = { .hello_timeout_ms = 5000,
-					    .timeout_ms = 5000 };
+	struct reloc_target_opts	 o = { .hello_timeout_ms = WAIT_MS,
+					    .timeout_ms = WAIT_MS };
 	struct reloc_migrate_result	 res;
 	struct reloc_chan		*chan = NULL;
 	struct fake			 f;
@@ -84,7 +84,7 @@ dst_child(int lfd, const struct run *r)
 	if (r->dst_has_web01)
 		fake_add(&f, "web01", RELOC_DS_RUNNING);
 	if ((fd = accept(lfd, NULL, NULL)) == -1 ||
-	    reloc_chan_new(fd, "source", 5000, &chan) < 0 ||
+	    reloc_chan_new(fd, "source", WAIT_MS, &chan) < 0 ||
 	    reloc_migrate_target(&fake_ops, &f, chan, &o, &res) < 0)
 		_exit(0x0f);
 	reloc_chan_free(chan);
@@ -122,7 +122,7 @@ run(struct run *r)
 	o.port = port;
 	o.live = true;
 	o.check_only = r->check_only;
-	o.timeout_ms = 5000;
+	o.timeout_ms = WAIT_MS;
 	ck_assert_int_eq(reloc_migrate_source(&fake_ops, &r->src, &o,
 	    &r->res), 0);
 	ck_assert_int_eq(waitpid(pid, &r->dst_status, 0), pid);
