@@ -8,14 +8,15 @@ set -eu
 
 MEM=64
 
-# fresh SRCFAULT DSTFAULT: two new hosts A and B, web01 running on A.
+# fresh SRCFAULT DSTFAULT: two new hosts A and B, web01 running on A
+# dirtying RATE MB/s (default 20).
 fresh() {
 	for h in $HOSTS; do stop_host "$h"; done
 	HOSTS=""
 	rm -rf "$WORK/A" "$WORK/B"
 	FAULT=$1 start_host A
 	FAULT=$2 start_host B
-	sim_on A create web01 --memory $MEM --dirty-rate 20 >/dev/null
+	sim_on A create web01 --memory $MEM --dirty-rate "${RATE:-20}" >/dev/null
 }
 
 nothing_on() {
@@ -62,7 +63,10 @@ fresh "" "dst-ready:cut"
 migrate A B web01 -l
 expect_rollback "connection cut before READY (target side)"
 
-fresh "" "dst-stream@30:corrupt"
+# A page the guest changes while it is sent is not verified (it goes
+# again), so how many the flipped byte can hit depends on the machine's
+# speed: an idle guest changes none but its counter's.
+RATE=0 fresh "" "dst-stream@30:corrupt"
 migrate A B web01 -l
 expect_rollback "corrupt stream bytes"
 check "corrupt stream: B says which record" grep -q -i "checksum" "$WORK/B/log"
@@ -91,7 +95,7 @@ check "target killed after GO: web01 runs only on B" runs_only_on B web01
 check "target killed after GO: A keeps web01--migratedaway" \
     has_domain A web01--migratedaway
 check "target killed after GO: A's copy does not run" \
-    sh -c "[ \"\$(cd / && $SIM -d $WORK/A/sim counter web01--migratedaway)\" = \"\$(sleep 0.3; $SIM -d $WORK/A/sim counter web01--migratedaway)\" ]"
+    stands_still A web01--migratedaway B web01
 
 # The admin's way out of the unknown state when the target does not run it.
 sim_on B destroy web01 >/dev/null
