@@ -24,11 +24,14 @@ nothing_on() {
 }
 
 # Expect a failure before GO: exit 1, runs on A only, B keeps nothing.
+# When B's worker died, B's daemon destroys its copy once it has reaped
+# the worker, which may be after xm returned: wait for it.
 expect_rollback() {
 	what=$1
 	check "$what: xm exits 1" [ "$XM_RC" -eq 1 ]
 	check "$what: web01 runs only on A, under its name" runs_only_on A web01
-	check "$what: B keeps nothing" nothing_on B
+	check "$what: B keeps nothing" \
+	    wait_for "nothing of web01 on B" "$WAIT" nothing_on B
 }
 
 fresh "" ""

@@ -166,13 +166,15 @@ CONF
 }
 
 # stop_host NAME: SIGTERM, and SIGKILL only if the daemon outlives the
-# deadline (its workers would be left over: finish then says so).
+# deadline (its workers would be left over: finish then says so).  The
+# daemon lets its workers end first, and a worker may wait for a peer
+# that is gone for the whole I/O timeout.
 stop_host() {
 	dir=$WORK/$1
 	[ -f "$dir/daemon.pid" ] || return 0
 	pid=$(cat "$dir/daemon.pid")
 	kill "$pid" 2>/dev/null || true
-	wait_for "host $1's daemon to exit" "$WAIT" \
+	wait_for "host $1's daemon to exit" $((${IO_TIMEOUT:-60} + WAIT)) \
 	    sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null ||
 	    true
 	rm -f "$dir/daemon.pid"
@@ -227,8 +229,11 @@ counter_past() {
 	cp_c=$(counter "$1" "$2") && [ -n "$cp_c" ] && [ "$cp_c" -gt "$3" ]
 }
 
-# runs HOST DOMAIN: the guest's counter moves (waits for it to).
+# runs HOST DOMAIN: the guest's counter moves (waits for it to).  A daemon
+# may still be finishing a takeover after xm returned (a target worker
+# that died after GO), so the domain may take a moment to appear too.
 runs() {
+	wait_for "a domain $2 on $1" "$WAIT" has_domain "$1" "$2" || return 1
 	rn_c=$(counter "$1" "$2") && [ -n "$rn_c" ] || return 1
 	wait_for "$2's counter on $1 to move past $rn_c" "$WAIT" \
 	    counter_past "$1" "$2" "$rn_c"
