@@ -119,8 +119,9 @@ START_TEST(test_timeout)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ck_assert_int_eq(reloc_chan_recv(b, &type, &got), RELOC_ERR_TIMEOUT);
 	ms = ms_since(&t0);
+	/* Never early; late only as far as the machine is busy. */
 	ck_assert_int_ge(ms, 140);
-	ck_assert_int_lt(ms, 2000);
+	ck_assert_int_lt(ms, WAIT_MS);
 	ck_assert_ptr_null(got);
 	ck_assert(capture_has("peer b: timed out after 150 ms"));
 }

@@ -77,8 +77,8 @@ dst_report(struct fake *f, const struct reloc_migrate_result *res)
 static void
 dst_child(int lfd, const struct run *r)
 {
-	struct reloc_target_opts	 o = { .hello_timeout_ms = 5000,
-					    .timeout_ms = 5000 };
+	struct reloc_target_opts	 o = { .hello_timeout_ms = WAIT_MS,
+					    .timeout_ms = WAIT_MS };
 	struct reloc_migrate_result	 res;
 	struct reloc_chan		*chan = NULL;
 	struct fake			 f;
@@ -101,7 +101,7 @@ dst_child(int lfd, const struct run *r)
 		    "00000000-0000-0000-0000-%012u", d->domid + 100);
 	}
 	if ((fd = accept(lfd, NULL, NULL)) == -1 ||
-	    reloc_chan_new(fd, "source", 5000, &chan) < 0 ||
+	    reloc_chan_new(fd, "source", WAIT_MS, &chan) < 0 ||
 	    reloc_migrate_target(&fake_ops, &f, chan, &o, &res) < 0)
 		_exit(0x0f);
 	reloc_chan_free(chan);
@@ -144,7 +144,7 @@ run(struct run *r)
 	o.check_only = r->check_only;
 	o.force = &r->force;
 	o.nr_force = r->force != NULL ? 1 : 0;
-	o.timeout_ms = 5000;
+	o.timeout_ms = WAIT_MS;
 	ck_assert_int_eq(reloc_migrate_source(&fake_ops, &r->src, &o,
 	    &r->res), 0);
 	ck_assert_int_eq(waitpid(pid, &r->dst_status, 0), pid);
@@ -355,7 +355,7 @@ connect_to(const char *port, struct reloc_migrate_result *res)
 	o.domain = "web01";
 	o.host = "127.0.0.1";
 	o.port = port;
-	o.timeout_ms = 5000;
+	o.timeout_ms = WAIT_MS;
 	ck_assert_int_eq(reloc_migrate_source(&fake_ops, &src, &o, res), 0);
 	ck_assert_int_eq(res->outcome, RELOC_OUT_FAILED);
 	ck_assert_int_eq(fake_find(&src, "web01")->state, RELOC_DS_RUNNING);

@@ -15,7 +15,8 @@
  */
 
 /*
- * Test fixtures shared by the Check suites.
+ * Test fixtures shared by the Check suites: the log capture, paths,
+ * temporary files, and waiting for a condition with a deadline.
  */
 
 #include <sys/stat.h>
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -179,4 +181,27 @@ write_file(const char *dir, const char *name, const char *text)
 	if (fclose(f) != 0)
 		err(1, "fclose %s", path);
 	return path;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool
+wait_until(bool (*pred)(void *), void *arg, unsigned deadline_ms)
+{
+	struct timespec	 tick = { 0, 10 * 1000 * 1000 };
+	long long	 end = now_ms() + deadline_ms;
+
+	while (!pred(arg)) {
+		if (now_ms() >= end)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+	return true;
 }

@@ -38,6 +38,19 @@ size_t	 capture_count(const char *needle);
 bool	 capture_has(const char *needle);
 void	 capture_clear(void);
 
+/*
+ * The deadline of every wait in the tests, in milliseconds: generous,
+ * since a test waits for a condition and a loaded machine is slow, not
+ * wrong.  Only a condition that never comes takes this long.
+ */
+#define WAIT_MS		60000
+
+/*
+ * Call pred(arg) every 10 ms until it returns true, for at most
+ * deadline_ms of wall-clock time.  True if it did; never asserts.
+ */
+bool	 wait_until(bool (*pred)(void *), void *arg, unsigned deadline_ms);
+
 /* Silence libreloc's log (fixtures call this). */
 void	 log_silence(void);
 

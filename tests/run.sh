@@ -3,7 +3,9 @@
 # integration test, man page lint, the same again under ASan/UBSan, make
 # distcheck, and the Xen lab (two Xen hosts under QEMU, make lab-check;
 # root only, about 10 minutes).  XRELOCD_SKIP_SAN=1, XRELOCD_SKIP_DISTCHECK=1
-# and XRELOCD_SKIP_LAB=1 leave those out while working.
+# and XRELOCD_SKIP_LAB=1 leave those out while working.  No test depends on
+# the machine's speed: tests/under-load.sh runs make check under stress-ng
+# (twice as many CPU hogs as cores) and must pass every run.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)

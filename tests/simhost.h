@@ -49,8 +49,17 @@ struct xfer {
 	uint64_t	 at;
 	int		 save_rc;
 	int		 restore_status;	/* -rc of the restore */
+	/*
+	 * The last progress report of each round and phase, in order: the
+	 * sim also reports every 200 ms within a round, so how many come
+	 * depends on the machine's speed.  disorder counts reports whose
+	 * round, phase or bytes went back from the one before.
+	 */
 	struct reloc_progress pr[64];
 	size_t		 npr;
+	size_t		 nreports;
+	size_t		 disorder;
+	bool		 overflow;
 };
 
 void	 setup(void);
@@ -58,7 +67,6 @@ void	 teardown(void);
 /* Kill the guests and remove the hosts a failed test left behind. */
 void	 sweep(void);
 
-void	 sleep_ms(unsigned ms);
 /* DIR/dom/ID/FILE (two static buffers, alternating). */
 char	*dom_file(const char *dir, uint32_t domid, const char *file);
 pid_t	 guest_pid(const char *dir, uint32_t domid);
@@ -67,6 +75,12 @@ bool	 pid_running(pid_t pid);
 uint32_t mkdom(void *sim, const char *dir, const char *name, unsigned mb,
 	    unsigned rate, bool paused);
 uint64_t counter(void *sim, uint32_t domid);
+/* Wait (up to WAIT_MS) until the counter is above past; its value then. */
+uint64_t wait_counter_past(void *sim, uint32_t domid, uint64_t past);
+/* The counter of domid does not move while a guest of ours counts. */
+void	 assert_still(void *sim, const char *dir, uint32_t domid);
+/* Create web01 (mb MiB, rate MB/s) on A, wait for its guest to count. */
+uint32_t start_web(unsigned mb, unsigned rate, struct reloc_domain *d);
 void	 destroy_all(void *sim);
 size_t	 ndoms(void *sim);
 void	 assert_empty(void *sim, const char *dir);

@@ -37,18 +37,34 @@ tcpdump -i xenbr0 -n -e -U --immediate-mode -w "$WORK/cap.pcap" \
     >/dev/null 2>"$WORK/tcpdump.err" &
 dump=$!
 # Capture only once tcpdump says it listens (slow on a loaded machine).
-i=0
-while ! grep -q "listening on" "$WORK/tcpdump.err" && [ $i -lt 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+if ! wait_for "tcpdump to listen" "$WAIT" \
+    grep -q "listening on" "$WORK/tcpdump.err"; then
+	kill "$dump" 2>/dev/null || true
+	cat "$WORK/tcpdump.err"
+	exit 1
+fi
+
+# captured: what crossed the bridge so far, as text in cap.txt.
+captured() {
+	tcpdump -r "$WORK/cap.pcap" -n -e 2>/dev/null >"$WORK/cap.txt" || true
+}
+
+# announced: both rounds (the second comes after DONE, when xm may have
+# returned already) are in the capture.
+announced() {
+	captured
+	grep -q "00:16:3e:00:00:0a > ff:ff:ff:ff:ff:ff.*Request who-has" \
+	    "$WORK/cap.txt" &&
+	    [ "$(grep -c "00:16:3e:00:00:0b > ff:ff:ff:ff:ff:ff" \
+	    "$WORK/cap.txt")" -ge 2 ]
+}
 
 migrate A B web01 -l
 check "moved" [ "$XM_RC" -eq 0 ]
-sleep 1
+wait_for "the announcements in the capture" "$WAIT" announced || true
 kill -INT "$dump"
 wait "$dump" 2>/dev/null || true
-tcpdump -r "$WORK/cap.pcap" -n -e 2>/dev/null >"$WORK/cap.txt"
+captured
 sed 's/^/    /' "$WORK/cap.txt"
 
 check "gratuitous ARP for the vif with an address" \

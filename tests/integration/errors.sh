@@ -79,11 +79,7 @@ time.sleep(300)
 PY
 python3 "$WORK/blackhole.py" "$WORK/blackhole.port" </dev/null >/dev/null 2>&1 &
 blackhole=$!
-i=0
-while [ ! -s "$WORK/blackhole.port" ] && [ $i -lt 600 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_for "the blackhole listener" "$WAIT" test -s "$WORK/blackhole.port"
 bport=$(cat "$WORK/blackhole.port")
 to 127.0.0.1 "$bport" -l
 expect_failed "timed out" "timed out" \
@@ -111,16 +107,18 @@ sim_on A unpause web01 >/dev/null
 check "unpaused: web01 runs on A" runs A web01
 
 # The source worker dies in the middle of the stream: the daemon resumes
-# the domain, and pauses it again if it was paused.
-stop_host A
-FAULT=src-stream@50:kill start_host A
-start_host B
-sim_on A pause web01 >/dev/null
-to 127.0.0.1 "$(port_of B)" -l
-check "paused, worker killed: xm exits 1" [ "$XM_RC" -eq 1 ]
-check "paused, worker killed: xm says paused here as before" \
-    says "paused here as before"
-check "paused, worker killed: web01 is still paused on A" \
-    [ "$(dom_state A web01)" = paused ]
+# the domain, and pauses it again if it was paused (needs the fault hooks).
+if [ "${XRELOCD_FAULT_INJECTION:-yes}" = yes ]; then
+	stop_host A
+	FAULT=src-stream@50:kill start_host A
+	start_host B
+	sim_on A pause web01 >/dev/null
+	to 127.0.0.1 "$(port_of B)" -l
+	check "paused, worker killed: xm exits 1" [ "$XM_RC" -eq 1 ]
+	check "paused, worker killed: xm says paused here as before" \
+	    says "paused here as before"
+	check "paused, worker killed: web01 is still paused on A" \
+	    [ "$(dom_state A web01)" = paused ]
+fi
 
 finish

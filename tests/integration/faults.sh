@@ -9,14 +9,15 @@ needs_fault_injection
 
 MEM=64
 
-# fresh SRCFAULT DSTFAULT: two new hosts A and B, web01 running on A.
+# fresh SRCFAULT DSTFAULT: two new hosts A and B, web01 running on A
+# dirtying RATE MB/s (default 20).
 fresh() {
 	for h in $HOSTS; do stop_host "$h"; done
 	HOSTS=""
 	rm -rf "$WORK/A" "$WORK/B"
 	FAULT=$1 start_host A
 	FAULT=$2 start_host B
-	sim_on A create web01 --memory $MEM --dirty-rate 20 >/dev/null
+	sim_on A create web01 --memory $MEM --dirty-rate "${RATE:-20}" >/dev/null
 }
 
 nothing_on() {
@@ -24,11 +25,14 @@ nothing_on() {
 }
 
 # Expect a failure before GO: exit 1, runs on A only, B keeps nothing.
+# When B's worker died, B's daemon destroys its copy once it has reaped
+# the worker, which may be after xm returned: wait for it.
 expect_rollback() {
 	what=$1
 	check "$what: xm exits 1" [ "$XM_RC" -eq 1 ]
 	check "$what: web01 runs only on A, under its name" runs_only_on A web01
-	check "$what: B keeps nothing" nothing_on B
+	check "$what: B keeps nothing" \
+	    wait_for "nothing of web01 on B" "$WAIT" nothing_on B
 }
 
 fresh "" ""
@@ -63,7 +67,10 @@ fresh "" "dst-ready:cut"
 migrate A B web01 -l
 expect_rollback "connection cut before READY (target side)"
 
-fresh "" "dst-stream@30:corrupt"
+# A page the guest changes while it is sent is not verified (it goes
+# again), so how many the flipped byte can hit depends on the machine's
+# speed: an idle guest changes none but its counter's.
+RATE=0 fresh "" "dst-stream@30:corrupt"
 migrate A B web01 -l
 expect_rollback "corrupt stream bytes"
 check "corrupt stream: B says which record" grep -q -i "checksum" "$WORK/B/log"
@@ -92,7 +99,7 @@ check "target killed after GO: web01 runs only on B" runs_only_on B web01
 check "target killed after GO: A keeps web01--migratedaway" \
     has_domain A web01--migratedaway
 check "target killed after GO: A's copy does not run" \
-    sh -c "[ \"\$(cd / && $SIM -d $WORK/A/sim counter web01--migratedaway)\" = \"\$(sleep 0.3; $SIM -d $WORK/A/sim counter web01--migratedaway)\" ]"
+    stands_still A web01--migratedaway B web01
 
 # The admin's way out of the unknown state when the target does not run it.
 sim_on B destroy web01 >/dev/null

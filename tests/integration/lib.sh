@@ -104,7 +104,42 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_host NAME [EXTRA-CONFIG-LINES] -- needs $ALLOW (default 127.0.0.1)
+# wait_for WHAT SECONDS COMMAND...: run COMMAND every 0.1 s until it
+# succeeds, for at most SECONDS of wall-clock time; on time out say what
+# was awaited and fail.  Tests wait for what they assert, never a fixed
+# time: a loaded machine is slow, not wrong.
+wait_for() {
+	wf_what=$1
+	wf_end=$(($(date +%s) + $2))
+	shift 2
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$wf_end" ]; then
+			echo "    gave up waiting for $wf_what"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# The deadline of the tests' waits, in seconds: generous, since a test
+# that gives up wrongly is worse than one that fails late.
+WAIT=${WAIT:-60}
+
+# logged HOST ERE: HOST's log has a line matching ERE (waits for it).
+logged() {
+	wait_for "'$2' in the log of host $1" "$WAIT" \
+	    grep -q -E -- "$2" "$WORK/$1/log"
+}
+
+# daemon_up DIR: the daemon of DIR has its control socket, or has died
+# (1 ends the wait at once; start_host tells the two apart).
+daemon_up() {
+	[ -S "$1/ctl.sock" ] || ! kill -0 "$(cat "$1/daemon.pid")" 2>/dev/null
+}
+
+# start_host NAME [EXTRA-CONFIG-LINES] -- needs $ALLOW (default 127.0.0.1).
+# The timeouts are far above what a loaded machine needs; a test of a
+# timeout sets its own (HELLO_TIMEOUT, IO_TIMEOUT).
 start_host() {
 	h=$1
 	dir=$WORK/$h
@@ -120,8 +155,8 @@ start_host() {
 (xrelocd-sim-dir $dir/sim)
 (xrelocd-control-socket $dir/ctl.sock)
 (xrelocd-pid-file $dir/pid)
-(xrelocd-io-timeout ${IO_TIMEOUT:-10})
-(xrelocd-hello-timeout 3)
+(xrelocd-io-timeout ${IO_TIMEOUT:-60})
+(xrelocd-hello-timeout ${HELLO_TIMEOUT:-30})
 (xrelocd-log-level debug)
 ${2:-}
 CONF
@@ -130,29 +165,26 @@ CONF
 	    >>"$dir/log" 2>&1 &
 	echo $! >"$dir/daemon.pid"
 	HOSTS="$HOSTS $h"
-	i=0
-	while [ ! -S "$dir/ctl.sock" ]; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "host $h did not start:"
-			cat "$dir/log"
-			exit 1
-		fi
-		sleep 0.05
-	done
+	if ! wait_for "host $h's control socket" "$WAIT" daemon_up "$dir" ||
+	    [ ! -S "$dir/ctl.sock" ]; then
+		echo "host $h did not start:"
+		cat "$dir/log"
+		exit 1
+	fi
 }
 
+# stop_host NAME: SIGTERM, and SIGKILL only if the daemon outlives the
+# deadline (its workers would be left over: finish then says so).  The
+# daemon lets its workers end first, and a worker may wait for a peer
+# that is gone for the whole I/O timeout.
 stop_host() {
 	dir=$WORK/$1
 	[ -f "$dir/daemon.pid" ] || return 0
 	pid=$(cat "$dir/daemon.pid")
 	kill "$pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-		i=$((i + 1))
-		sleep 0.05
-	done
-	kill -9 "$pid" 2>/dev/null || true
+	wait_for "host $1's daemon to exit" $((${IO_TIMEOUT:-60} + WAIT)) \
+	    sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null ||
+	    true
 	rm -f "$dir/daemon.pid"
 }
 
@@ -200,23 +232,47 @@ has_domain() { sim_on "$1" info "$2" >/dev/null 2>&1; }
 dom_state() { sim_on "$1" info "$2" 2>/dev/null | awk '$1 == "state" { print $2 }'; }
 counter() { sim_on "$1" counter "$2" 2>/dev/null; }
 
-# The counter moves: the guest runs.
+# counter_past HOST DOMAIN N: the guest's counter is above N.
+counter_past() {
+	cp_c=$(counter "$1" "$2") && [ -n "$cp_c" ] && [ "$cp_c" -gt "$3" ]
+}
+
+# runs HOST DOMAIN: the guest's counter moves (waits for it to).  A daemon
+# may still be finishing a takeover after xm returned (a target worker
+# that died after GO), so the domain may take a moment to appear too.
 runs() {
-	c1=$(counter "$1" "$2") || return 1
-	sleep 0.3
-	c2=$(counter "$1" "$2") || return 1
-	[ -n "$c1" ] && [ -n "$c2" ] && [ "$c2" -gt "$c1" ]
+	wait_for "a domain $2 on $1" "$WAIT" has_domain "$1" "$2" || return 1
+	rn_c=$(counter "$1" "$2") && [ -n "$rn_c" ] || return 1
+	wait_for "$2's counter on $1 to move past $rn_c" "$WAIT" \
+	    counter_past "$1" "$2" "$rn_c"
+}
+
+# stands_still HOST DOMAIN REFHOST REFDOMAIN: DOMAIN on HOST is not in the
+# running state, and its counter does not move while the running
+# REFDOMAIN on REFHOST counts 20 more ticks.  The guests share the CPU, so
+# how long that takes does not matter.  A DOMAIN that is gone stands still.
+stands_still() {
+	ss_c=$(counter "$1" "$2") || return 0
+	[ "$(dom_state "$1" "$2")" != running ] || return 1
+	ss_r=$(counter "$3" "$4") && [ -n "$ss_r" ] || return 1
+	wait_for "$4 on $3 to count 20 ticks" "$WAIT" \
+	    counter_past "$3" "$4" $((ss_r + 20)) || return 1
+	ss_c2=$(counter "$1" "$2") || return 0
+	[ "$ss_c2" = "$ss_c" ]
 }
 
 # Exactly one running copy of DOMAIN across the hosts, and on HOST.
 runs_only_on() {
-	host=$1 dom=$2
-	runs "$host" "$dom" || return 1
-	for h in $HOSTS; do
-		[ "$h" = "$host" ] && continue
-		for n in "$dom" "$dom--incoming" "$dom--migratedaway"; do
-			if has_domain "$h" "$n" && runs "$h" "$n"; then
-				echo "    $n also runs on $h"
+	ro_host=$1 ro_dom=$2
+	runs "$ro_host" "$ro_dom" || return 1
+	for ro_h in $HOSTS; do
+		[ "$ro_h" = "$ro_host" ] && continue
+		for ro_n in "$ro_dom" "$ro_dom--incoming" \
+		    "$ro_dom--migratedaway"; do
+			has_domain "$ro_h" "$ro_n" || continue
+			if ! stands_still "$ro_h" "$ro_n" "$ro_host" "$ro_dom"
+			then
+				echo "    $ro_n also runs on $ro_h"
 				return 1
 			fi
 		done

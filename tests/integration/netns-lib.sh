@@ -74,6 +74,19 @@ link_ns()
 	ip -n "$(ns "$3")" link set "$4" up
 }
 
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds, for
+# at most SECONDS of wall-clock time (then 1).  Wait for what is
+# asserted, never a fixed time: a loaded machine is slow, not wrong.
+wait_until()
+{
+	_wu_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$_wu_end" ] || return 1
+		sleep 0.1
+	done
+}
+
 # ns_pids NAME: pids of the processes living in a namespace.
 ns_pids()
 {

@@ -14,20 +14,11 @@ sim_on A create web02 --memory 32 --dirty-rate 5 >/dev/null
 
 field() { sim_on A info "$1" | sed -n "s/.*($2 \([^)]*\)).*/\1/p"; }
 
-# until DESC CMD...: poll for up to 60 s; fail the check if it never holds.
+# until_true DESC CMD...: CMD comes to hold (lib.sh's wait_for), as a check.
 until_true() {
-	desc=$1
+	ut_desc=$1
 	shift
-	i=0
-	while ! "$@"; do
-		i=$((i + 1))
-		if [ $i -gt 600 ]; then
-			not_ok "$desc (waited 60 s)"
-			return 0
-		fi
-		sleep 0.1
-	done
-	ok "$desc"
+	check "$ut_desc" wait_for "$ut_desc" "$WAIT" "$@"
 }
 
 job_state_is() {

@@ -83,11 +83,7 @@ open(sys.argv[2], "w").close()
 time.sleep(600)
 PY
 busy=$!
-i=0
-while [ ! -f "$WORK/busy.ready" ] && [ $i -lt 600 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_for "the busy port's listener" "$WAIT" test -f "$WORK/busy.ready"
 sed -e 's/^(xend-relocation-address .*/(xend-relocation-address lo)/' \
     -e "s/^(xend-relocation-port .*/(xend-relocation-port $BUSY)/" \
     "$WORK/B/good.sxp" >"$WORK/B/xend-config.sxp"
@@ -193,11 +189,7 @@ os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 time.sleep(600)
 PY
 busy=$!
-i=0
-while [ ! -f "$WORK/C.ready" ] && [ $i -lt 600 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_for "the listener on C's port" "$WAIT" test -f "$WORK/C.ready"
 host_facts C
 sed -e 's/^(xend-relocation-address .*/(xend-relocation-address lo)/' \
     -e "s/^(xend-relocation-port .*/(xend-relocation-port $(cat "$WORK/C.ready"))/" \

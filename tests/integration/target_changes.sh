@@ -31,18 +31,6 @@ uuid_of() {
 	    sed -n 's/.*(uuid \([^)]*\)).*/\1/p'
 }
 
-# wait_until SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
-wait_until() {
-	limit=$(($1 * 10))
-	shift
-	n=0
-	until "$@"; do
-		n=$((n + 1))
-		[ $n -lt $limit ] || return 1
-		sleep 0.1
-	done
-}
-
 # Start xm migrate A -> B in the background.
 migrate_bg() {
 	XM_OUT=$WORK/xm.out
@@ -53,7 +41,7 @@ migrate_bg() {
 
 # Wait for it (60 s at most): sets XM_RC.
 migrate_wait() {
-	if ! wait_until 60 sh -c "! kill -0 $XM_PID 2>/dev/null"; then
+	if ! wait_for "xm to end" "$WAIT" sh -c "! kill -0 $XM_PID 2>/dev/null"; then
 		kill "$XM_PID" 2>/dev/null || true
 	fi
 	set +e
@@ -103,7 +91,7 @@ expect_failed_here() {
 # (a) A domain called web01 is created on B while the memory streams.
 fresh
 migrate_bg -l -r 4
-check "name: B starts receiving" wait_until 60 streaming
+check "name: B starts receiving" wait_for "B to receive the stream" "$WAIT" streaming
 sim_on B create web01 --memory 16 --dirty-rate 1 >/dev/null
 migrate_wait
 expect_failed_here "name"
@@ -119,7 +107,7 @@ check "name: B refused at the recheck" \
 # were not there.
 FAULT="dst-stream@50:wait" fresh "(total-memory-kb 131072)"
 migrate_bg -l
-check "memory: B holds the stream" wait_until 60 held_at dst-stream
+check "memory: B holds the stream" wait_for "B to hold at dst-stream" "$WAIT" held_at dst-stream
 sim_on B create hog --memory 94 --paused >/dev/null
 touch "$XRELOCD_FAULT_RELEASE"
 migrate_wait
@@ -131,7 +119,7 @@ check "memory: the hog stays on B" has_domain B hog
 # (c) The bridge web01 uses goes from B while the memory streams.
 FAULT="dst-stream@50:wait" fresh
 migrate_bg -l
-check "bridge: B holds the stream" wait_until 60 held_at dst-stream
+check "bridge: B holds the stream" wait_for "B to hold at dst-stream" "$WAIT" held_at dst-stream
 host_facts B "(bridges (bridge (name xenbr1) (subnet 192.0.2.0/24)))"
 touch "$XRELOCD_FAULT_RELEASE"
 migrate_wait
@@ -142,7 +130,7 @@ check "bridge: xm shows the finding" grep -q "L2_BRIDGE_MISSING" "$XM_OUT"
 # before the target renames its copy: the rename is refused.
 FAULT="dst-go:wait" fresh
 migrate_bg -l
-check "takeover: B holds at GO" wait_until 60 held_at dst-go
+check "takeover: B holds at GO" wait_for "B to hold at dst-go" "$WAIT" held_at dst-go
 sim_on B create web01 --memory 16 --dirty-rate 1 >/dev/null
 touch "$XRELOCD_FAULT_RELEASE"
 migrate_wait
@@ -160,7 +148,7 @@ check "takeover: B kept nothing of web01" \
 # admin, who finds no web01 of that uuid on B, recovers it on A.
 FAULT="dst-go:wait" fresh
 migrate_bg -l
-check "worker killed: B holds at GO" wait_until 60 held_at dst-go
+check "worker killed: B holds at GO" wait_for "B to hold at dst-go" "$WAIT" held_at dst-go
 sim_on B create web01 --memory 16 --dirty-rate 1 >/dev/null
 worker=$(ps -o pid= --ppid "$(cat "$WORK/B/daemon.pid")" | head -n 1)
 kill -9 "$worker"
@@ -168,7 +156,7 @@ migrate_wait
 check "worker killed: xm exits 3" [ "$XM_RC" -eq 3 ]
 check "worker killed: xm names the uuid to look for" grep -q "$ORIG" "$XM_OUT"
 check "worker killed: B destroyed its incoming copy" \
-    wait_until 30 no_incoming_on_b
+    wait_for "no incoming copy on B" "$WAIT" no_incoming_on_b
 check "worker killed: B logged why" \
     grep -q "cannot run web01: its copy here is destroyed" "$WORK/B/log"
 check "worker killed: B's own web01 is left alone" b_has_only_the_newcomer

@@ -76,7 +76,7 @@ setup()
 	done
 	ip -n "$(ns ga)" addr add 192.168.50.10/24 dev eth0
 	ip -n "$(ns gb)" addr add 192.168.50.20/24 dev eth0
-	nsx a ping -q -c 1 -W 2 10.77.2.2 >/dev/null ||
+	wait_until 60 nsx a ping -q -c 1 -W 1 10.77.2.2 >/dev/null ||
 	    fail "routed underlay: A cannot reach B"
 }
 
@@ -90,6 +90,7 @@ tunnel()
 	nsx "$_h" env XRELOCD_RUNDIR="$work/run-$_h" "$HELPER" "$@"
 }
 
+# shellcheck disable=SC2120 # ping options come through wait_until
 guests_ping()
 {
 	nsx ga ping -q -c 1 -W 1 "$@" 192.168.50.20 >/dev/null 2>&1
@@ -101,13 +102,11 @@ guests_apart()
 	! nsx ga ping -q -c 1 -W 0.5 192.168.50.20 >/dev/null 2>&1
 }
 
-# Up to 5 tries: the first frames of a tunnel also resolve ARP.
+# Ping until a reply comes, for up to a minute: the first frames of a
+# tunnel also resolve ARP, and a busy machine delays the endpoints.
 guests_reach()
 {
-	for _t in 1 2 3 4 5; do
-		! guests_ping "$@" || return 0
-	done
-	return 1
+	wait_until 60 guests_ping "$@"
 }
 
 bridge_snapshot()
@@ -181,7 +180,9 @@ mode_repair()
 {
 	_mode=$1 _pb=$3
 	kill "$(cat "$work"/run-a/etherip-*.pid)"
-	sleep 0.5
+	# The endpoint takes its time to go: status is up until it has.
+	wait_until 60 tunnel_down_status ||
+	    fail "$_mode: status still says up after the endpoint was killed"
 	_rc=0
 	tunnel a status >"$work/log" 2>&1 || _rc=$?
 	# The TAP dies with the endpoint, so either reason is right.
@@ -191,6 +192,11 @@ mode_repair()
 	tunnel a up "$_pb" --bridge xenbr0 --mode "$_mode" >"$work/log" 2>&1 ||
 	    fail "$_mode: repairing up exited $?"
 	guests_reach || fail "$_mode: guests apart after the repair"
+}
+
+tunnel_down_status()
+{
+	! tunnel a status >/dev/null 2>&1
 }
 
 # Usage errors exit 2; a missing bridge exits 3 and changes nothing.
@@ -238,13 +244,11 @@ wire_start()
 	wait_listening "$work/tcpdump.log"
 }
 
-# wait_listening LOG: until the tcpdump writing LOG is capturing (2s max).
+# wait_listening LOG: until the tcpdump writing LOG is capturing.
 wait_listening()
 {
-	for _t in 1 2 3 4 5 6 7 8 9 10; do
-		! grep -q listening "$1" 2>/dev/null || return 0
-		sleep 0.2
-	done
+	wait_until 60 grep -q listening "$1" ||
+	    fail "tcpdump did not start: $(cat "$1")"
 }
 
 wire_check()
@@ -252,7 +256,8 @@ wire_check()
 	_mode=$1 _fam=$2
 	guests_reach || :
 	guests_ping || :
-	sleep 0.5
+	# Four packets end the capture (-c 4): two pings make them.
+	wait_until 60 sh -c "! kill -0 $wire_pid 2>/dev/null" || :
 	kill "$wire_pid" 2>/dev/null || :
 	wait "$wire_pid" 2>/dev/null || :
 	tcpdump -r "$work/wire.pcap" -nn -x 2>/dev/null |
