@@ -104,9 +104,8 @@ check "other host: one web01 on A" only_one A web01
 check "other host: one web01 on B" only_one B web01
 
 # eventually COMMAND...: COMMAND comes to hold, quietly (lib.sh's wait_for).
-eventually() {
-	wait_for "$*" "$WAIT" sh -c '"$@" >/dev/null 2>&1' sh "$@"
-}
+quietly() { "$@" >/dev/null 2>&1; }
+eventually() { wait_for "$*" "$WAIT" quietly "$@"; }
 
 # A worker dies before GO: both workers run in the one daemon, which
 # resumes the copy the source worker reported by its id and destroys
