@@ -287,23 +287,6 @@ get_word(const struct reloc_sxp *v, const char *field,
 	return bad(v, field, "unknown value '%s'", show(v, sbuf));
 }
 
-static bool
-uuid_ok(const char *s)
-{
-	size_t	i;
-
-	if (strlen(s) != 36)
-		return false;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-		} else if (!isxdigit((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
-
 static int
 get_number_field(void *obj, const struct reloc_sxp *v,
     const struct dom_field *f)
@@ -359,7 +342,7 @@ get_scalar(void *obj, const struct reloc_sxp *v, const struct dom_field *f)
 	case F_UUID:
 		if ((rc = get_text(v, f->name, &s)) < 0)
 			return rc;
-		if (!uuid_ok(s))
+		if (!reloc_domain_uuid_valid(s))
 			return bad(v, f->name, "not a uuid");
 		memcpy(AT(obj, f->off, char), s, 37);
 		return 0;
