@@ -46,7 +46,8 @@ else
 	exit 1
 fi
 c1=$(counter hostB web01)
-sleep 0.5
+# However slow the machine, the guest's counter moves on: wait for it.
+wait_for "web01's counter on hostB to move" "$WAIT" counter_past hostB web01 "$c1"
 c2=$(counter hostB web01)
 echo "counter: $before on hostA before the move, $c1 then $c2 on hostB: the guest carries on"
 [ "$rc" -eq 0 ] && [ "$c1" -gt "$before" ] && [ "$c2" -gt "$c1" ]
