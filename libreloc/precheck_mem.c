@@ -34,17 +34,23 @@ overhead_kb(const struct reloc_domain *dom)
 	return 4096 + 1024ull * dom->vcpus + dom->memory_kb / 1024 * 8;
 }
 
+/* Not enough: to the same host, the room is for a second copy. */
 static int
-short_same_host(const struct reloc_precheck_ctx *ctx,
-    struct reloc_verdict *v, uint64_t need, uint64_t have)
+memory_short(const struct reloc_precheck_ctx *ctx, struct reloc_verdict *v,
+    uint64_t need, uint64_t have)
 {
+	bool	same = ctx->same_host;
+
 	return reloc_verdict_add(v, RELOC_SEV_ERROR, "memory",
-	    "MEMORY_SHORT", "free memory on this host (destroy or balloon "
-	    "down domains, or lower dom0-min-mem), or migrate to another "
-	    "host",
-	    "migrating %s to the same host needs room for a second copy "
-	    "while it moves: %llu MiB (%llu MiB memory + %llu MiB overhead), "
-	    "%s has %llu MiB free", ctx->dom->name,
+	    "MEMORY_SHORT", same ? "free memory on this host (destroy or "
+	    "balloon down domains, or lower dom0-min-mem), or migrate to "
+	    "another host" : "free memory on the target (destroy or "
+	    "balloon down domains, or lower dom0-min-mem), or choose "
+	    "another target",
+	    "%s%s%s %llu MiB (%llu MiB memory + %llu MiB overhead), "
+	    "%s has %llu MiB free", same ? "migrating " : "", ctx->dom->name,
+	    same ? " to the same host needs room for a second copy while it "
+	    "moves:" : " needs",
 	    (unsigned long long)need / 1024,
 	    (unsigned long long)ctx->dom->memory_kb / 1024,
 	    (unsigned long long)overhead_kb(ctx->dom) / 1024,
@@ -65,19 +71,8 @@ reloc__precheck_memory(const struct reloc_precheck_ctx *ctx,
 	 */
 	if (ctx->incoming != NULL)
 		have += ctx->incoming->memory_kb;
-	if (have < need && ctx->same_host)
-		return short_same_host(ctx, v, need, have);
 	if (have < need)
-		return reloc_verdict_add(v, RELOC_SEV_ERROR, "memory",
-		    "MEMORY_SHORT", "free memory on the target (destroy or "
-		    "balloon down domains, or lower dom0-min-mem), or choose "
-		    "another target",
-		    "%s needs %llu MiB (%llu MiB memory + %llu MiB overhead), "
-		    "%s has %llu MiB free", ctx->dom->name,
-		    (unsigned long long)need / 1024,
-		    (unsigned long long)ctx->dom->memory_kb / 1024,
-		    (unsigned long long)overhead_kb(ctx->dom) / 1024,
-		    ctx->dst->hostname, (unsigned long long)have / 1024);
+		return memory_short(ctx, v, need, have);
 	if (have < need + need / 10)
 		return reloc_verdict_add(v, RELOC_SEV_WARNING, "memory",
 		    "MEMORY_TIGHT", "expect no room for ballooning on the "
