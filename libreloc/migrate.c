@@ -97,8 +97,12 @@ reloc__mig_progress(const struct reloc_progress *p, void *arg)
 	struct reloc__mig	*m = arg;
 
 	m->last = *p;
-	if (p->suspended_ns != 0)
+	if (p->suspended_ns != 0 && m->suspended_ns == 0) {
 		m->suspended_ns = p->suspended_ns;
+		if (m->chan != NULL && strcmp(m->role, "source") == 0)
+			(void)reloc__fault_point("src-suspended",
+			    reloc_chan_fd(m->chan));
+	}
 	if (m->ev != NULL && m->ev->progress != NULL)
 		m->ev->progress(p, m->ev->arg);
 }

@@ -431,6 +431,7 @@ dst_take_over(struct dst *d)
 	(void)reloc__fault_point("dst-go", reloc_chan_fd(m->chan));
 	if ((rc = m->hv->rename(m->priv, d->domid, m->dom.name)) < 0)
 		return dst_decline(d, "the rename", rc);
+	(void)reloc__fault_point("dst-renamed", reloc_chan_fd(m->chan));
 	if ((rc = m->hv->unpause(m->priv, d->domid)) < 0)
 		return dst_decline(d, "the unpause", rc);
 	/* It runs here: never destroy it from here on. */

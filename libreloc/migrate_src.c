@@ -485,6 +485,7 @@ src_commit(struct src *s)
 		return RELOC_ERR_UNKNOWN_STATE;
 	}
 	s->go_sent_ns = reloc__now_ns(CLOCK_MONOTONIC);
+	(void)reloc__fault_point("src-go-sent", reloc_chan_fd(m->chan));
 	return src_wait_done(s);
 }
 
