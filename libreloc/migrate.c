@@ -43,6 +43,7 @@ static const char *const state_names[] = {
 	[RELOC_MS_WAIT_READY] = "wait-ready",
 	[RELOC_MS_COMMITTING] = "committing",
 	[RELOC_MS_OWNER] = "owner",
+	[RELOC_MS_RESOLVING] = "resolving",
 	[RELOC_MS_DONE] = "done",
 	[RELOC_MS_FAILED] = "failed",
 	[RELOC_MS_UNKNOWN] = "unknown",

@@ -321,6 +321,7 @@ int reloc_conf_format(const struct reloc_conf *conf, enum reloc_conf_key key,
 #include "reloc_hv.h"
 #include "reloc_proto.h"
 #include "reloc_migrate.h"
+#include "reloc_record.h"
 
 #ifdef __cplusplus
 }

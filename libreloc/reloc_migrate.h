@@ -130,6 +130,8 @@ enum reloc_mstate {
 	RELOC_MS_WAIT_READY,	/* source: stream sent; target: restored */
 	RELOC_MS_COMMITTING,	/* source renamed; GO may be in flight */
 	RELOC_MS_OWNER,		/* target: GO received, the domain is ours */
+	RELOC_MS_RESOLVING,	/* source: after a broken handover, asking
+				   the target what became of it */
 	RELOC_MS_DONE,
 	RELOC_MS_FAILED,	/* ended before GO, or declined after:
 				   runs on the source */

@@ -1,0 +1,179 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The migration record, its journal, and the recovery of unfinished
+ * migrations.  Included by reloc.h; include that.
+ */
+
+#ifndef RELOC_RECORD_H
+#define RELOC_RECORD_H
+
+#ifndef RELOC_H
+#error "include reloc.h, not reloc_record.h"
+#endif
+
+/* ---------------------------------------------------------------- record.c */
+
+/*
+ * One migration as one host knows it.  The source makes the id (a random
+ * uuid) and sends it in HELLO, so both hosts name the migration alike.
+ * The domain is known by its uuid, and on a host by its domid; the name is
+ * for people.  The record is described once (a table in record.c): its
+ * S-expression form goes on the worker channel and into the journal, its
+ * XML-RPC form to xm and scripts, with the same keys, each in one
+ * spelling, its unit in its name (bytes, ms, s).
+ */
+enum reloc_role {
+	RELOC_ROLE_SOURCE,
+	RELOC_ROLE_TARGET,
+};
+
+/* "source", "target". */
+const char *reloc_role_name(enum reloc_role role);
+
+/* Progress in bytes (pages times RELOC_PAGE_SIZE). */
+struct reloc_record_progress {
+	enum reloc_progress_phase phase;
+	unsigned	 round;			/* 1-based; 0: none yet */
+	uint64_t	 sent_bytes;		/* stream bytes so far */
+	uint64_t	 remaining_bytes;	/* dirty memory still to send */
+	uint64_t	 total_bytes;		/* the domain's memory */
+	uint64_t	 rate_bytes_per_s;	/* during the last round */
+	uint64_t	 dirty_bytes_per_s;	/* dirtied, last round */
+};
+
+/* Xen's page on x86 (XC_PAGE_SIZE), in bytes. */
+#define RELOC_PAGE_SIZE		4096u
+
+#define RELOC_RECORD_ID_LEN	37	/* a uuid and its NUL */
+
+struct reloc_record {
+	char		 id[RELOC_RECORD_ID_LEN];	/* both hosts */
+	enum reloc_role	 role;
+	unsigned	 job;		/* this host's job number, for xm */
+	char		 domain[256];	/* its name */
+	char		 domain_uuid[37];
+	uint32_t	 domid;		/* its copy here, RELOC_DOMID_NONE */
+	char		 peer[256];	/* source: target host as typed;
+					   target: the source's address */
+	char		 port[16];	/* source: the target's port */
+	char		 peer_uuid[37];	/* the other host's, from HELLO */
+	bool		 live;
+	bool		 check;		/* prechecks only */
+	bool		 high;		/* priority high */
+	unsigned	 rate_mbps;	/* stream cap, MB/s; 0: none */
+	char		**force;	/* owned: check names overridden */
+	size_t		 nr_force;
+	enum reloc_mstate state;	/* where it is, or where it ended */
+	/*
+	 * Source: GO may have reached the target (journaled before its first
+	 * byte).  Target: GO was received (journaled before the takeover).
+	 */
+	bool		 go;
+	int		 outcome;	/* -1 unfinished, else reloc_outcome */
+	bool		 was_paused;	/* source: paused when the job began */
+	char		 message[1024];	/* one line for the admin */
+	int64_t		 pid;		/* the worker holding it, 0: none */
+	uint64_t	 pid_start;	/* its start time (proc(5) stat
+					   field 22, clock ticks) */
+	int64_t		 started_s;	/* wall clock, Unix seconds */
+	unsigned	 queries;	/* QUERY rounds sent, resolving */
+	struct reloc_record_progress progress;
+	bool		 has_summary;
+	struct reloc_summary summary;
+	struct reloc_verdict verdict;	/* owned */
+};
+
+/* Zeroed, outcome -1, domid RELOC_DOMID_NONE, started_s now. */
+void reloc_record_init(struct reloc_record *r, enum reloc_role role);
+/* Free force and verdict; r is then as after reloc_record_init. */
+void reloc_record_dispose(struct reloc_record *r);
+/* Deep copy into dst (disposed first).  RELOC_ERR_NOMEM. */
+int reloc_record_copy(struct reloc_record *dst, const struct reloc_record *src);
+/* A fresh random id (uuid v4, getrandom(2)).  RELOC_ERR_IO. */
+int reloc_record_new_id(char id[RELOC_RECORD_ID_LEN]);
+/* True when the record has its outcome. */
+bool reloc_record_final(const struct reloc_record *r);
+/* Set progress from a backend's report (pages to bytes). */
+void reloc_record_set_progress(struct reloc_record *r,
+    const struct reloc_progress *p);
+/* Add force names (copied).  RELOC_ERR_NOMEM. */
+int reloc_record_set_force(struct reloc_record *r, const char *const *force,
+    size_t n);
+/*
+ * The word xm shows for it: queued, connecting, precheck, streaming,
+ * committing, resolving (asking the target after a broken handover),
+ * receiving, taking-over (target), done, failed, unknown.
+ */
+const char *reloc_record_state_word(const struct reloc_record *r);
+
+/* (migration (id ..) (role ..) ...): malloc'ed tree, the caller's. */
+int reloc_record_to_sxp(const struct reloc_record *r,
+    struct reloc_sxp **sxp_r);
+/*
+ * Read a (migration ...) form into r (initialised here).  Unknown keys are
+ * ignored (a newer writer); a missing id or role, a bad number or word is
+ * RELOC_ERR_PROTO, logged (module "record") as "WHERE: KEY: what is
+ * wrong"; WHERE names the source (a file, "worker").  r is disposed on
+ * failure.
+ */
+int reloc_record_from_sxp(const char *where, const struct reloc_sxp *sxp,
+    struct reloc_record *r);
+/* The XML-RPC struct, the same keys; the caller owns *xv_r. */
+int reloc_record_to_xv(const struct reloc_record *r, struct reloc_xv **xv_r);
+
+/* ---------------------------------------------------------------- journal.c */
+
+/*
+ * The journal: one file per record, DIR/ID.ROLE (both roles can be on one
+ * host), its S-expression form.  reloc_journal_put writes ID.ROLE.tmp,
+ * fsyncs it, renames it over ID.ROLE and fsyncs DIR, so a crash leaves the
+ * old record or the new one, never a mix (rename(2), POSIX).  Errors are
+ * logged (module "journal") with the path and errno text.
+ */
+
+/*
+ * Make DIR (mode 0700, parents too) if it is missing and check that a
+ * record can be written there.  RELOC_ERR_IO (or _NOSPC) with a line
+ * naming the path and the cause in why.
+ */
+int reloc_journal_check(const char *dir, char *why, size_t len);
+/* Write r durably.  RELOC_ERR_IO, RELOC_ERR_NOSPC (disk full). */
+int reloc_journal_put(const char *dir, const struct reloc_record *r);
+/* Read the record ID.ROLE into r.  RELOC_ERR_NOENT, _PROTO (logged). */
+int reloc_journal_get(const char *dir, const char *id, enum reloc_role role,
+    struct reloc_record *r);
+/*
+ * Every record in DIR, oldest first (started_s, then job), into a
+ * malloc'ed array the caller disposes record by record then frees.  A file
+ * that cannot be read is logged as "PATH:LINE:COL: what" and skipped.
+ */
+int reloc_journal_list(const char *dir, struct reloc_record **recs_r,
+    size_t *n_r);
+/* Remove the final records beyond the newest keep.  Unfinished stay. */
+int reloc_journal_trim(const char *dir, size_t keep);
+
+/*
+ * A process's start time (proc(5) stat field 22, clock ticks since boot),
+ * or 0 when it does not exist.  With the pid it names one process, even
+ * after the pid is reused.
+ */
+uint64_t reloc_pid_start(pid_t pid);
+/* True when pid runs and started at start. */
+bool reloc_pid_alive(pid_t pid, uint64_t start);
+
+#endif /* RELOC_RECORD_H */
