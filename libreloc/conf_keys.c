@@ -98,6 +98,8 @@ static const struct conf_key keys[] = {
 	    check_path),
 	S("xrelocd-sim-dir", RELOC_CK_SIM_DIR, "/var/lib/xrelocd/sim",
 	    check_path),
+	S("xrelocd-state-dir", RELOC_CK_STATE_DIR, "/var/lib/xrelocd",
+	    check_path),
 	/* Where make install put the helper (configure --with-xen-scripts). */
 	S("xrelocd-tunnel-script", RELOC_CK_TUNNEL_SCRIPT,
 	    XENSCRIPTSDIR "/xrelocd-tunnel", check_path),

@@ -80,6 +80,7 @@ reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st)
 	m->res->last_state = st;
 	if (m->ev != NULL && m->ev->state != NULL)
 		m->ev->state(st, m->dom.name, m->local_domid, m->ev->arg);
+	reloc__mig_record(m);
 }
 
 void
@@ -106,6 +107,7 @@ reloc__mig_progress(const struct reloc_progress *p, void *arg)
 	}
 	if (m->ev != NULL && m->ev->progress != NULL)
 		m->ev->progress(p, m->ev->arg);
+	reloc__mig_record(m);
 }
 
 const char *
@@ -172,6 +174,7 @@ reloc__hello_send(struct reloc__mig *m)
 	if ((rc = reloc_sxp_add_str(msg, "software", PACKAGE_STRING)) < 0 ||
 	    (rc = reloc_sxp_add_str(msg, "family",
 	    reloc__family_word(m->local_family))) < 0 ||
+	    (rc = reloc__mig_hello_id(m, msg, true)) < 0 ||
 	    (rc = reloc_hostinfo_to_sxp(&m->self, &host)) < 0 ||
 	    (rc = reloc_sxp_append(msg, host)) < 0)
 		goto out;
@@ -232,7 +235,7 @@ peer_is_self(struct reloc__mig *m)
 int
 reloc__hello_recv(struct reloc__mig *m)
 {
-	struct reloc_sxp	*msg = NULL, *host;
+	struct reloc_sxp	*msg = NULL;
 	char			*why = NULL;
 	int			 rc;
 
@@ -243,12 +246,24 @@ reloc__hello_recv(struct reloc__mig *m)
 		free(why);
 		return rc;
 	}
+	return reloc__hello_parse(m, msg);
+}
+
+/* A HELLO received (msg is consumed): the peer's facts. */
+int
+reloc__hello_parse(struct reloc__mig *m, struct reloc_sxp *msg)
+{
+	struct reloc_sxp	*host;
+	int			 rc;
+
 	m->peer_family = reloc__family_parse(reloc_sxp_value(msg, "family"));
 	if ((host = reloc_sxp_assoc(msg, "host")) == NULL) {
 		reloc__mig_message(m, "%s: HELLO without host facts", m->peer);
 		rc = RELOC_ERR_PROTO;
 	} else if ((rc = reloc_hostinfo_from_sxp(host, &m->peer_host)) < 0)
 		reloc__mig_message(m, "%s: bad host facts in HELLO", m->peer);
+	else if (strcmp(m->role, "target") == 0)
+		rc = reloc__mig_hello_id(m, msg, false);
 	reloc_sxp_free(msg);
 	/* The target reads its own facts only now. */
 	if (rc < 0 || (m->self.hostname == NULL &&
@@ -289,6 +304,8 @@ reloc__mig_init(struct reloc__mig *m, const char *role,
 	m->local_family = su->local_family;
 	m->local_domid = RELOC_DOMID_NONE;
 	m->timeout_ms = su->timeout_ms > 0 ? su->timeout_ms : 30000;
+	m->rec = su->rec;
+	m->journal_dir = su->journal_dir;
 	m->start_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	su->res->outcome = RELOC_OUT_FAILED;
 }

@@ -46,6 +46,8 @@ struct reloc__mig {
 	uint64_t			 start_ns;	/* CLOCK_MONOTONIC */
 	uint64_t			 suspended_ns;	/* CLOCK_MONOTONIC */
 	uint64_t			 stream_bytes;
+	struct reloc_record		*rec;		/* or NULL */
+	const char			*journal_dir;	/* or NULL */
 };
 
 /* The options both sides take, for reloc__mig_init. */
@@ -54,6 +56,8 @@ struct reloc__mig_setup {
 	struct reloc_migrate_result	*res;
 	int				 local_family;
 	int				 timeout_ms;
+	struct reloc_record		*rec;
+	const char			*journal_dir;
 };
 
 /* migrate.c */
@@ -69,6 +73,7 @@ int	reloc__send_simple(struct reloc_chan *chan, enum reloc_msg_type type,
 	    const char *key, uint64_t value);
 int	reloc__hello_send(struct reloc__mig *m);
 int	reloc__hello_recv(struct reloc__mig *m);
+int	reloc__hello_parse(struct reloc__mig *m, struct reloc_sxp *msg);
 int	reloc__mig_self(struct reloc__mig *m);
 void	reloc__mig_init(struct reloc__mig *m, const char *role,
 	    const struct reloc_hv_ops *hv, void *priv,
@@ -95,6 +100,20 @@ struct reloc__downtime {
 uint64_t reloc__downtime_ns(const struct reloc__downtime *t);
 /* The target does not own its channel: forget it before dispose. */
 #define reloc__mig_reset_chan(m)	((m)->chan = NULL)
+
+/* migrate_rec.c: the record as the state machines go */
+/* Bring the record up to date and tell the caller (ev->record). */
+void	reloc__mig_record(struct reloc__mig *m);
+/*
+ * The same, then journal it: before a step that cannot be undone.  On
+ * failure the step must not be taken; the message says why.
+ */
+int	reloc__mig_journal(struct reloc__mig *m);
+/* The end: outcome, message, summary, verdict into the record, journaled. */
+void	reloc__mig_record_end(struct reloc__mig *m, bool final);
+/* HELLO's migration id: the source's, the target's from it. */
+int	reloc__mig_hello_id(struct reloc__mig *m, struct reloc_sxp *hello,
+	    bool send);
 
 /* migrate_stream.c */
 int	reloc__src_save(struct reloc__mig *m,

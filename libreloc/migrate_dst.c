@@ -256,6 +256,12 @@ dst_stream(struct dst *d)
 	reloc__mig_state(m, RELOC_MS_STREAMING);
 	snprintf(d->incoming, sizeof(d->incoming), "%s%s", m->dom.name,
 	    RELOC_SUFFIX_INCOMING);
+	/* A copy may exist here from now on: known by its name until ... */
+	if ((rc = reloc__mig_journal(m)) < 0) {
+		reloc_chan_send_error(m->chan, rc, "the target cannot journal "
+		    "the migration: %s", reloc_strerror(rc));
+		return rc;
+	}
 	if ((rc = reloc__dst_restore(m, d->incoming, &d->domid)) < 0) {
 		reloc__mig_message(m, "restoring %s from %s failed: %s",
 		    m->dom.name, m->peer, reloc_strerror(rc));
@@ -264,52 +270,39 @@ dst_stream(struct dst *d)
 		return rc;
 	}
 	d->restored = true;
-	return 0;
+	/* ... its id is journaled too. */
+	m->local_domid = d->domid;
+	if ((rc = reloc__mig_journal(m)) < 0)
+		reloc_chan_send_error(m->chan, rc, "the target cannot journal "
+		    "the migration: %s", reloc_strerror(rc));
+	return rc;
 }
 
-/* Is there a domain called NAME--incoming here?  (Quietly: a list.) */
-static bool
-dst_find(struct dst *d, uint32_t *domid_r)
+/* The incoming copy, for the steps recovery shares with us. */
+static struct reloc__copy
+dst_copy(const struct dst *d)
 {
-	struct reloc_domain	*doms = NULL;
-	size_t			 n = 0, i;
-	bool			 found = false;
+	struct reloc__copy	c = { d->restored ? d->domid : RELOC_DOMID_NONE,
+				    d->m.dom.uuid, d->m.dom.name, d->incoming };
 
-	if (d->m.hv->list(d->m.priv, &doms, &n) < 0)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (!found && strcmp(doms[i].name, d->incoming) == 0) {
-			*domid_r = doms[i].domid;
-			found = true;
-		}
-		reloc_domain_dispose(&doms[i]);
-	}
-	free(doms);
-	return found;
+	return c;
 }
 
 /*
  * Before GO nothing of the domain stays here.  A backend whose restore
  * failed may still have left a half-built NAME--incoming without handing
- * back its id: look for it by name too.
+ * back its id: recovery looks for it by name (and uuid) then.
  */
 static void
 dst_destroy_incoming(struct dst *d)
 {
-	struct reloc__mig	*m = &d->m;
-	int			 rc;
+	struct reloc__copy	c = dst_copy(d);
 
-	if (!d->restored) {
-		if (d->incoming[0] == '\0' || !dst_find(d, &d->domid))
-			return;
-		log_warnx("migrate", "target %s: the failed restore left %s "
-		    "(id %u) behind: destroying it", m->label, d->incoming,
-		    d->domid);
-	}
-	if ((rc = m->hv->destroy(m->priv, d->domid)) < 0)
+	if (d->incoming[0] == '\0')
+		return;
+	if (reloc__recover_destroy(d->m.hv, d->m.priv, &c) < 0)
 		log_errx("migrate", "target %s: cannot destroy the incoming "
-		    "copy %s (id %u): %s: destroy it by hand", m->label,
-		    d->incoming, d->domid, reloc_strerror(rc));
+		    "copy %s: destroy it by hand", d->m.label, d->incoming);
 }
 
 /*
@@ -392,10 +385,12 @@ dst_decline(struct dst *d, const char *what, int why)
 	char			 reason[512], code[16];
 	int			 rc;
 
+	struct reloc__copy	 c = dst_copy(d);
+
 	snprintf(reason, sizeof(reason), "%s failed on %s: %s", what,
 	    m->self.hostname, reloc_strerror(why));
 	snprintf(code, sizeof(code), "%d", why);
-	if ((rc = m->hv->destroy(m->priv, d->domid)) < 0) {
+	if ((rc = reloc__recover_destroy(m->hv, m->priv, &c)) < 0) {
 		reloc__mig_message(m, "%s is ours after GO but %s, and the "
 		    "paused copy (id %u) cannot be destroyed (%s): destroy "
 		    "it by hand", m->dom.name, reason, d->domid,
@@ -406,6 +401,10 @@ dst_decline(struct dst *d, const char *what, int why)
 	reloc__mig_message(m, "%s not taken over after GO: %s; the incoming "
 	    "copy is destroyed and %s resumes it", m->dom.name, reason,
 	    m->peer);
+	/* Journaled before the source hears it: a QUERY says the same. */
+	m->res->outcome = RELOC_OUT_FAILED;
+	reloc__mig_state(m, RELOC_MS_FAILED);
+	reloc__mig_record_end(m, true);
 	if ((rc = reloc__msg_new(RELOC_MSG_DECLINED, &msg)) < 0 ||
 	    (rc = reloc_sxp_add_str(msg, "code", code)) < 0 ||
 	    (rc = reloc_sxp_add_str(msg, "message", reason)) < 0 ||
@@ -428,6 +427,17 @@ dst_take_over(struct dst *d)
 
 	go_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	reloc__mig_state(m, RELOC_MS_OWNER);
+	/*
+	 * GO is journaled before the copy can run: recovery must then
+	 * finish the takeover, never destroy a copy that ran.
+	 */
+	if (m->rec != NULL) {
+		m->rec->go = true;
+		if ((rc = reloc__mig_journal(m)) < 0) {
+			m->rec->go = false;
+			return dst_decline(d, "journaling GO", rc);
+		}
+	}
 	(void)reloc__fault_point("dst-go", reloc_chan_fd(m->chan));
 	if ((rc = m->hv->rename(m->priv, d->domid, m->dom.name)) < 0)
 		return dst_decline(d, "the rename", rc);
@@ -436,6 +446,11 @@ dst_take_over(struct dst *d)
 		return dst_decline(d, "the unpause", rc);
 	/* It runs here: never destroy it from here on. */
 	unpaused_ns = reloc__now_ns(CLOCK_MONOTONIC);
+	m->res->outcome = RELOC_OUT_MOVED;
+	reloc__mig_message(m, "%s received from %s and running", m->dom.name,
+	    m->peer);
+	reloc__mig_state(m, RELOC_MS_DONE);
+	reloc__mig_record_end(m, true);
 	/* Switches learn the new port before anything else happens. */
 	reloc_announce(&m->dom);
 	(void)reloc__fault_point("dst-done", reloc_chan_fd(m->chan));
@@ -465,7 +480,7 @@ dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
     struct reloc_migrate_result *res)
 {
 	struct reloc__mig_setup	su = { o->ev, res, o->local_family,
-				    o->timeout_ms };
+				    o->timeout_ms, o->rec, o->journal_dir };
 
 	memset(d, 0, sizeof(*d));
 	reloc__mig_init(&d->m, "target", hv, priv, &su);
@@ -475,18 +490,43 @@ dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
 	snprintf(d->m.label, sizeof(d->m.label), "from %s", d->m.peer);
 }
 
+#define DST_QUERY	2	/* a QUERY, answered, in place of HELLO */
+
 static int
 dst_hello(struct dst *d)
 {
-	int	rc;
+	struct reloc__mig	*m = &d->m;
+	struct reloc_sxp	*msg = NULL;
+	enum reloc_msg_type	 type;
+	int			 rc;
 
-	reloc__mig_state(&d->m, RELOC_MS_HELLO);
-	reloc_chan_set_timeout(d->m.chan, d->o->hello_timeout_ms);
-	rc = reloc__hello_recv(&d->m);
-	reloc_chan_set_timeout(d->m.chan, d->m.timeout_ms);
-	if (rc < 0 || (rc = reloc__mig_self(&d->m)) < 0)
+	reloc__mig_state(m, RELOC_MS_HELLO);
+	reloc_chan_set_timeout(m->chan, d->o->hello_timeout_ms);
+	rc = reloc_chan_recv(m->chan, &type, &msg);
+	reloc_chan_set_timeout(m->chan, m->timeout_ms);
+	if (rc == 0 && type == RELOC_MSG_QUERY) {
+		rc = reloc__recover_answer_query(m->chan, d->o->journal_dir,
+		    msg);
+		reloc_sxp_free(msg);
+		reloc__mig_message(m, "answered a query from %s", m->peer);
+		return rc < 0 ? rc : DST_QUERY;
+	}
+	if (rc == 0 && type != RELOC_MSG_HELLO) {
+		reloc__mig_message(m, "%s: %s in place of HELLO", m->peer,
+		    reloc_msg_name(type));
+		reloc_sxp_free(msg);
+		rc = RELOC_ERR_PROTO;
+	}
+	if (rc < 0) {
+		if (m->res->message[0] == '\0')
+			reloc__mig_message(m, "%s: no HELLO: %s", m->peer,
+			    reloc_strerror(rc));
 		return rc;
-	return reloc__hello_send(&d->m);
+	}
+	if ((rc = reloc__hello_parse(m, msg)) < 0 ||
+	    (rc = reloc__mig_self(m)) < 0)
+		return rc;
+	return reloc__hello_send(m);
 }
 
 int
@@ -500,7 +540,13 @@ reloc_migrate_target(const struct reloc_hv_ops *hv, void *priv,
 	if (hv == NULL || chan == NULL || o == NULL || res == NULL)
 		return RELOC_ERR_INVAL;
 	dst_init(&d, hv, priv, chan, o, res);
-	if ((rc = dst_hello(&d)) < 0 || (rc = dst_precheck(&d)) < 0)
+	if ((rc = dst_hello(&d)) == DST_QUERY) {
+		res->outcome = RELOC_OUT_MOVED;
+		reloc__mig_reset_chan(&d.m);
+		reloc__mig_dispose(&d.m);
+		return 0;
+	}
+	if (rc < 0 || (rc = dst_precheck(&d)) < 0)
 		goto fail_nothing_here;
 	if ((rc = dst_stream(&d)) == DST_CHECK_ONLY) {
 		res->outcome = RELOC_OUT_MOVED;
@@ -528,6 +574,7 @@ fail_nothing_here:
 	log_warnx("migrate", "target %s: failed, nothing kept here: %s",
 	    d.m.label, res->message);
 out:
+	reloc__mig_record_end(&d.m, true);
 	dst_free_force(&d);
 	reloc__mig_reset_chan(&d.m);
 	reloc__mig_dispose(&d.m);

@@ -37,7 +37,6 @@ struct src {
 	const struct reloc_migrate_opts	*o;
 	bool				 was_paused;
 	bool				 saving;	/* save began */
-	bool				 renamed;
 	char				 away[256];
 	uint64_t			 go_sent_ns;	/* CLOCK_MONOTONIC */
 };
@@ -65,6 +64,8 @@ src_describe(struct src *s)
 	}
 	snprintf(m->label, sizeof(m->label), "%s to %s", m->dom.name,
 	    s->o->host);
+	snprintf(s->away, sizeof(s->away), "%s%s", m->dom.name,
+	    RELOC_SUFFIX_AWAY);
 	if (has_suffix(m->dom.name, RELOC_SUFFIX_AWAY) ||
 	    has_suffix(m->dom.name, RELOC_SUFFIX_INCOMING)) {
 		reloc__mig_message(m, "domain %s is part of an unfinished "
@@ -75,6 +76,8 @@ src_describe(struct src *s)
 	s->was_paused = m->dom.state == RELOC_DS_PAUSED;
 	m->local_domid = m->dom.domid;
 	m->res->was_paused = s->was_paused;
+	if (m->rec != NULL)
+		m->rec->was_paused = s->was_paused;
 	return reloc__mig_self(m);
 }
 
@@ -275,6 +278,9 @@ src_stream(struct src *s)
 	int			 rc;
 
 	reloc__mig_state(m, RELOC_MS_STREAMING);
+	/* The save may suspend the domain at any moment from here on. */
+	if ((rc = reloc__mig_journal(m)) < 0)
+		return rc;
 	if ((rc = reloc__msg_new(RELOC_MSG_STREAM, &msg)) < 0 ||
 	    (rc = reloc_domain_to_sxp(&m->dom, &dom)) < 0 ||
 	    (rc = reloc_sxp_append(msg, dom)) < 0 ||
@@ -353,22 +359,25 @@ out:
 	return rc;
 }
 
+/* Our copy, for the steps recovery shares with us. */
+static struct reloc__copy
+src_copy(const struct src *s)
+{
+	struct reloc__copy	c = { s->m.dom.domid, s->m.dom.uuid,
+				    s->m.dom.name, s->away };
+
+	return c;
+}
+
 /* Undo everything before GO: the domain runs (or is paused) as it was. */
 static void
 src_rollback(struct src *s)
 {
 	struct reloc__mig	*m = &s->m;
-	int			 rc;
+	struct reloc__copy	 c = src_copy(s);
 
-	if (s->renamed && (rc = m->hv->rename(m->priv, m->dom.domid,
-	    m->dom.name)) < 0)
-		log_warnx("migrate", "source %s: cannot rename %s back to %s: "
-		    "%s", m->label, s->away, m->dom.name, reloc_strerror(rc));
-	if (s->saving && (rc = m->hv->resume(m->priv, m->dom.domid)) < 0)
-		log_warnx("migrate", "source %s: resume failed: %s", m->label,
-		    reloc_strerror(rc));
-	if (s->saving && s->was_paused)
-		m->hv->pause(m->priv, m->dom.domid);
+	(void)reloc__recover_roll_back(m->hv, m->priv, &c, s->saving,
+	    s->was_paused);
 	reloc__mig_state(m, RELOC_MS_FAILED);
 	m->res->outcome = RELOC_OUT_FAILED;
 	log_warnx("migrate", "source %s: failed, %s %s here as before: %s",
@@ -384,12 +393,10 @@ src_unknown(struct src *s, const char *what)
 	reloc__mig_state(m, RELOC_MS_UNKNOWN);
 	m->res->outcome = RELOC_OUT_UNKNOWN;
 	reloc__mig_message(m, "the final handshake with %s broke after GO "
-	    "(%s): %s may now be running on %s. The copy here is kept "
-	    "suspended as %s and will not be resumed automatically. Check "
-	    "'xm list' on %s: if %s (uuid %s) runs there, destroy %s here; "
-	    "if it does not, recover it here with 'xm recover %s'", m->peer,
-	    what, m->dom.name, s->o->host, s->away, s->o->host, m->dom.name,
-	    m->dom.uuid, s->away, m->dom.name);
+	    "(%s): %s may now be running on %s. The copy here stays "
+	    "suspended as %s until %s says what became of it; see "
+	    "xrelocd(8), THE UNKNOWN STATE", m->peer, what, m->dom.name,
+	    s->o->host, s->away, s->o->host);
 	log_errx("migrate", "source %s: %s", m->label, m->res->message);
 }
 
@@ -461,24 +468,32 @@ src_commit(struct src *s)
 	struct reloc__mig	*m = &s->m;
 	int			 rc;
 
-	snprintf(s->away, sizeof(s->away), "%s%s", m->dom.name,
-	    RELOC_SUFFIX_AWAY);
+	reloc__mig_state(m, RELOC_MS_COMMITTING);
+	if ((rc = reloc__mig_journal(m)) < 0)
+		return rc;
 	if ((rc = m->hv->rename(m->priv, m->dom.domid, s->away)) < 0) {
 		reloc__mig_message(m, "cannot rename %s to %s here: %s",
 		    m->dom.name, s->away, reloc_strerror(rc));
 		return rc;
 	}
-	s->renamed = true;
-	reloc__mig_state(m, RELOC_MS_COMMITTING);
 	(void)reloc__fault_point("src-go", reloc_chan_fd(m->chan));
 	/*
 	 * Point of no return: once a byte of GO is out, only DONE or
-	 * DECLINED tells us where the domain is.
+	 * DECLINED tells us where the domain is.  The journal says so first.
 	 */
+	if (m->rec != NULL) {
+		m->rec->go = true;
+		if ((rc = reloc__mig_journal(m)) < 0) {
+			m->rec->go = false;
+			return rc;
+		}
+	}
 	if ((rc = reloc__send_simple(m->chan, RELOC_MSG_GO, NULL, 0)) < 0) {
 		if (reloc_chan_sent_nothing(m->chan)) {
 			reloc__mig_message(m, "%s: could not send GO: %s",
 			    m->peer, reloc_strerror(rc));
+			if (m->rec != NULL)
+				m->rec->go = false;
 			return rc;
 		}
 		src_unknown(s, "GO only partly sent");
@@ -493,11 +508,14 @@ static void
 src_finish(struct src *s)
 {
 	struct reloc__mig	*m = &s->m;
+	struct reloc__copy	 c = src_copy(s);
 	int			 rc;
 
 	reloc__mig_state(m, RELOC_MS_DONE);
 	m->res->outcome = RELOC_OUT_MOVED;
-	if ((rc = m->hv->destroy(m->priv, m->dom.domid)) < 0) {
+	/* A journal that fails here changes nothing: DONE is in. */
+	(void)reloc__mig_journal(m);
+	if ((rc = reloc__recover_destroy(m->hv, m->priv, &c)) < 0) {
 		reloc__mig_message(m, "%s runs on %s; the suspended copy %s "
 		    "here could not be destroyed (%s): destroy it by hand",
 		    m->dom.name, s->o->host, s->away, reloc_strerror(rc));
@@ -516,7 +534,7 @@ src_init(struct src *s, const struct reloc_hv_ops *hv, void *priv,
     const struct reloc_migrate_opts *o, struct reloc_migrate_result *res)
 {
 	struct reloc__mig_setup	su = { o->ev, res, o->local_family,
-				    o->timeout_ms };
+				    o->timeout_ms, o->rec, o->journal_dir };
 
 	memset(s, 0, sizeof(*s));
 	reloc__mig_init(&s->m, "source", hv, priv, &su);
@@ -565,6 +583,7 @@ fail_untouched:
 	res->outcome = RELOC_OUT_FAILED;
 	log_warnx("migrate", "source %s: %s", s.m.label, res->message);
 out:
+	reloc__mig_record_end(&s.m, res->outcome != RELOC_OUT_UNKNOWN);
 	reloc_chan_free(s.m.chan);
 	reloc__mig_dispose(&s.m);
 	return 0;

@@ -41,17 +41,41 @@ static const char *const msg_names[RELOC_MSG__MAX] = {
 	[RELOC_MSG_GO] = "go",
 	[RELOC_MSG_DONE] = "done",
 	[RELOC_MSG_ERROR] = "error",
-	[RELOC_MSG_PROGRESS] = "progress",
-	[RELOC_MSG_RESULT] = "result",
+	[RELOC_MSG_QUERY] = "query",
+	[RELOC_MSG_ANSWER] = "answer",
 	[RELOC_MSG_DECLINED] = "declined",
 };
+
+/* The worker channel: its own magic and names, never valid on the wire. */
+static const char *const wmsg_names[RELOC_WMSG__MAX] = {
+	[RELOC_WMSG_RECORD] = "migration",
+};
+
+/* One framing, two message sets: the wire's and the worker channel's. */
+struct kind {
+	uint32_t		 magic;
+	uint16_t		 version;
+	const char *const	*names;
+	unsigned		 nr;
+};
+
+static const struct kind wire = {
+	RELOC_PROTO_MAGIC, RELOC_PROTO_VERSION, msg_names, RELOC_MSG__MAX
+};
+static const struct kind worker = {
+	RELOC_WCHAN_MAGIC, RELOC_WCHAN_VERSION, wmsg_names, RELOC_WMSG__MAX
+};
+
+static const char *
+kind_name(const struct kind *k, unsigned type)
+{
+	return type == 0 || type >= k->nr ? NULL : k->names[type];
+}
 
 const char *
 reloc_msg_name(enum reloc_msg_type type)
 {
-	if ((unsigned)type == 0 || (unsigned)type >= RELOC_MSG__MAX)
-		return NULL;
-	return msg_names[type];
+	return kind_name(&wire, (unsigned)type);
 }
 
 static void
@@ -83,23 +107,30 @@ get_be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-int
-reloc_proto_hdr_encode(uint8_t buf[RELOC_PROTO_HDR_LEN],
-    enum reloc_msg_type type, size_t len)
+static int
+hdr_encode(const struct kind *k, uint8_t buf[RELOC_PROTO_HDR_LEN],
+    unsigned type, size_t len)
 {
-	if (reloc_msg_name(type) == NULL || len > RELOC_PROTO_MAX_LEN)
+	if (kind_name(k, type) == NULL || len > RELOC_PROTO_MAX_LEN)
 		return RELOC_ERR_INVAL;
 	/* magic u32, version u16, type u16, length u32 */
-	put_be32(buf, RELOC_PROTO_MAGIC);
-	put_be16(buf + 4, RELOC_PROTO_VERSION);
+	put_be32(buf, k->magic);
+	put_be16(buf + 4, k->version);
 	put_be16(buf + 6, (uint16_t)type);
 	put_be32(buf + 8, (uint32_t)len);
 	return 0;
 }
 
 int
-reloc_proto_hdr_decode(const char *peer, const uint8_t *buf, size_t len,
-    enum reloc_msg_type *type_r, uint32_t *len_r)
+reloc_proto_hdr_encode(uint8_t buf[RELOC_PROTO_HDR_LEN],
+    enum reloc_msg_type type, size_t len)
+{
+	return hdr_encode(&wire, buf, (unsigned)type, len);
+}
+
+static int
+hdr_decode(const struct kind *k, const char *peer, const uint8_t *buf,
+    size_t len, unsigned *type_r, uint32_t *len_r)
 {
 	uint32_t	magic, blen;
 	uint16_t	version, type;
@@ -112,30 +143,42 @@ reloc_proto_hdr_decode(const char *peer, const uint8_t *buf, size_t len,
 	version = get_be16(buf + 4);
 	type = get_be16(buf + 6);
 	blen = get_be32(buf + 8);
-	if (magic != RELOC_PROTO_MAGIC) {
+	if (magic != k->magic) {
 		log_warnx(PROTO, "peer %s: bad magic 0x%08x, not an xrelocd "
 		    "peer", peer, (unsigned)magic);
 		return RELOC_ERR_PROTO;
 	}
-	if (version != RELOC_PROTO_VERSION) {
+	if (version != k->version) {
 		log_warnx(PROTO, "peer %s: protocol version %u, we speak %u",
-		    peer, (unsigned)version, (unsigned)RELOC_PROTO_VERSION);
+		    peer, (unsigned)version, (unsigned)k->version);
 		return RELOC_ERR_PROTO;
 	}
-	if (reloc_msg_name((enum reloc_msg_type)type) == NULL) {
+	if (kind_name(k, type) == NULL) {
 		log_warnx(PROTO, "peer %s: unknown message type %u", peer,
 		    (unsigned)type);
 		return RELOC_ERR_PROTO;
 	}
 	if (blen > RELOC_PROTO_MAX_LEN) {
 		log_warnx(PROTO, "peer %s: %s message of %lu bytes, over the "
-		    "limit of %lu", peer, msg_names[type], (unsigned long)blen,
+		    "limit of %lu", peer, k->names[type], (unsigned long)blen,
 		    (unsigned long)RELOC_PROTO_MAX_LEN);
 		return RELOC_ERR_PROTO;
 	}
-	*type_r = (enum reloc_msg_type)type;
+	*type_r = type;
 	*len_r = blen;
 	return 0;
+}
+
+int
+reloc_proto_hdr_decode(const char *peer, const uint8_t *buf, size_t len,
+    enum reloc_msg_type *type_r, uint32_t *len_r)
+{
+	unsigned	type;
+	int		rc;
+
+	if ((rc = hdr_decode(&wire, peer, buf, len, &type, len_r)) == 0)
+		*type_r = (enum reloc_msg_type)type;
+	return rc;
 }
 
 /* True when sxp is a list whose first element is the atom name. */
@@ -154,11 +197,11 @@ headed_by(const struct reloc_sxp *sxp, const char *name)
 	return len == strlen(name) && memcmp(text, name, len) == 0;
 }
 
-int
-reloc_proto_encode(enum reloc_msg_type type, const struct reloc_sxp *body,
+static int
+encode(const struct kind *k, unsigned type, const struct reloc_sxp *body,
     uint8_t **buf_r, size_t *len_r)
 {
-	const char		*name = reloc_msg_name(type);
+	const char		*name = kind_name(k, type);
 	struct reloc_sxp	*empty = NULL, *atom;
 	char			*text = NULL;
 	uint8_t			*buf;
@@ -195,7 +238,7 @@ reloc_proto_encode(enum reloc_msg_type type, const struct reloc_sxp *body,
 		rc = RELOC_ERR_NOMEM;
 		goto out;
 	}
-	(void)reloc_proto_hdr_encode(buf, type, tlen);
+	(void)hdr_encode(k, buf, type, tlen);
 	memcpy(buf + RELOC_PROTO_HDR_LEN, text, tlen);
 	*buf_r = buf;
 	*len_r = RELOC_PROTO_HDR_LEN + tlen;
@@ -204,6 +247,20 @@ out:
 	free(text);
 	reloc_sxp_free(empty);
 	return rc;
+}
+
+int
+reloc_proto_encode(enum reloc_msg_type type, const struct reloc_sxp *body,
+    uint8_t **buf_r, size_t *len_r)
+{
+	return encode(&wire, (unsigned)type, body, buf_r, len_r);
+}
+
+int
+reloc_wchan_encode(enum reloc_wmsg_type type, const struct reloc_sxp *body,
+    uint8_t **buf_r, size_t *len_r)
+{
+	return encode(&worker, (unsigned)type, body, buf_r, len_r);
 }
 
 /* Deep copy of a read node, so the message can leave its reader's list. */
@@ -233,19 +290,19 @@ sxp_copy(const struct reloc_sxp *src, struct reloc_sxp **dst_r)
 	return 0;
 }
 
-int
-reloc_proto_decode(const char *peer, const uint8_t *buf, size_t len,
-    enum reloc_msg_type *type_r, struct reloc_sxp **body_r, size_t *used_r)
+static int
+decode(const struct kind *k, const char *peer, const uint8_t *buf,
+    size_t len, unsigned *type_r, struct reloc_sxp **body_r, size_t *used_r)
 {
 	struct reloc_sxp	*top = NULL, *msg;
-	enum reloc_msg_type	 type;
+	unsigned		 type;
 	uint32_t		 blen;
 	char			 name[128];
 	int			 rc;
 
 	if (peer == NULL)
 		peer = "?";
-	if ((rc = reloc_proto_hdr_decode(peer, buf, len, &type, &blen)) < 0)
+	if ((rc = hdr_decode(k, peer, buf, len, &type, &blen)) < 0)
 		return rc;
 	if (len - RELOC_PROTO_HDR_LEN < blen)
 		return RELOC_ERR_AGAIN;
@@ -253,13 +310,13 @@ reloc_proto_decode(const char *peer, const uint8_t *buf, size_t len,
 	if (reloc_sxp_read_mem(name, (const char *)buf + RELOC_PROTO_HDR_LEN,
 	    blen, &top) < 0) {
 		log_warnx(PROTO, "peer %s: %s message: body is not a valid "
-		    "s-expression", peer, msg_names[type]);
+		    "s-expression", peer, k->names[type]);
 		return RELOC_ERR_PROTO;
 	}
 	msg = reloc_sxp_nth(top, 0);
-	if (reloc_sxp_len(top) != 1 || !headed_by(msg, msg_names[type])) {
+	if (reloc_sxp_len(top) != 1 || !headed_by(msg, k->names[type])) {
 		log_warnx(PROTO, "peer %s: %s message: body is not one list "
-		    "headed by '%s'", peer, msg_names[type], msg_names[type]);
+		    "headed by '%s'", peer, k->names[type], k->names[type]);
 		rc = RELOC_ERR_PROTO;
 		goto out;
 	}
@@ -269,5 +326,30 @@ reloc_proto_decode(const char *peer, const uint8_t *buf, size_t len,
 	*used_r = RELOC_PROTO_HDR_LEN + blen;
 out:
 	reloc_sxp_free(top);
+	return rc;
+}
+
+int
+reloc_proto_decode(const char *peer, const uint8_t *buf, size_t len,
+    enum reloc_msg_type *type_r, struct reloc_sxp **body_r, size_t *used_r)
+{
+	unsigned	type;
+	int		rc;
+
+	if ((rc = decode(&wire, peer, buf, len, &type, body_r, used_r)) == 0)
+		*type_r = (enum reloc_msg_type)type;
+	return rc;
+}
+
+int
+reloc_wchan_decode(const uint8_t *buf, size_t len,
+    enum reloc_wmsg_type *type_r, struct reloc_sxp **body_r, size_t *used_r)
+{
+	unsigned	type;
+	int		rc;
+
+	if ((rc = decode(&worker, "worker", buf, len, &type, body_r,
+	    used_r)) == 0)
+		*type_r = (enum reloc_wmsg_type)type;
 	return rc;
 }

@@ -172,6 +172,34 @@ int	reloc__finding_copy(const struct reloc_finding *src,
 int	reloc__verdict_append(struct reloc_verdict *dst,
 	    const struct reloc_verdict *src);
 
+/* recover.c: the steps recovery and the state machines share */
+/* A copy of a domain on this host, as recovery looks for it. */
+struct reloc__copy {
+	uint32_t	 domid;		/* RELOC_DOMID_NONE: find it by alias */
+	const char	*uuid;		/* the domain's */
+	const char	*name;		/* its own name */
+	const char	*alias;		/* the name it may have meanwhile */
+};
+/* The copy, checked by uuid and name; RELOC_ERR_NOENT if not here. */
+int	reloc__copy_find(const struct reloc_hv_ops *hv, void *priv,
+	    const struct reloc__copy *c, struct reloc_domain *dom_r);
+/*
+ * Source, before GO: its own name again; running again when touched (the
+ * save began), paused again when it was paused before.
+ */
+int	reloc__recover_roll_back(const struct reloc_hv_ops *hv, void *priv,
+	    const struct reloc__copy *c, bool touched, bool was_paused);
+/* Destroy the copy; 0 when it is not (or no longer) here. */
+int	reloc__recover_destroy(const struct reloc_hv_ops *hv, void *priv,
+	    const struct reloc__copy *c);
+/* Target, after GO: take the name and unpause; announce its vifs. */
+int	reloc__recover_run(const struct reloc_hv_ops *hv, void *priv,
+	    const struct reloc__copy *c);
+
+/* Answer a QUERY on chan from the journal in dir (recover_query.c). */
+int	reloc__recover_answer_query(struct reloc_chan *chan, const char *dir,
+	    const struct reloc_sxp *query);
+
 /* hostid.c */
 /*
  * A host uuid from text: a machine id (32 hex digits) or a uuid, either

@@ -273,6 +273,7 @@ enum reloc_conf_key {
 	RELOC_CK_AUTO_TUNNEL,		/* xrelocd-auto-tunnel bool */
 	RELOC_CK_TUNNEL_SCRIPT,		/* xrelocd-tunnel-script path */
 	RELOC_CK_MAX_ROUNDS,		/* xrelocd-max-rounds int */
+	RELOC_CK_STATE_DIR,		/* xrelocd-state-dir path */
 	RELOC_CK__COUNT
 };
 

@@ -155,6 +155,8 @@ struct reloc_summary {
 	uint64_t	 memory_bytes;
 };
 
+struct reloc_record;
+
 /* A domain id that names no domain: not known yet. */
 #define RELOC_DOMID_NONE	UINT32_MAX
 
@@ -169,6 +171,8 @@ struct reloc_migrate_events {
 		    uint32_t domid, void *arg);
 	void	(*progress)(const struct reloc_progress *p, void *arg);
 	void	(*verdict)(const struct reloc_verdict *v, void *arg);
+	/* The migration record changed (any field); borrowed. */
+	void	(*record)(const struct reloc_record *r, void *arg);
 	void	*arg;
 };
 
@@ -185,6 +189,15 @@ struct reloc_migrate_opts {
 	int		 timeout_ms;	/* per I/O step */
 	int		 local_family;	/* family of our relocation address */
 	const struct reloc_migrate_events *ev;
+	/*
+	 * The record (the caller's, initialised with its id, job and
+	 * options) kept up to date as the migration goes; NULL: none.  With
+	 * journal_dir it is journaled there before each step that cannot be
+	 * undone (suspend, rename away, GO, destroy), and the step is not
+	 * taken when the journal cannot be written.
+	 */
+	struct reloc_record *rec;
+	const char	*journal_dir;
 };
 
 struct reloc_migrate_result {
@@ -213,6 +226,14 @@ struct reloc_target_opts {
 	int		 timeout_ms;
 	int		 local_family;	/* family of our relocation address */
 	const struct reloc_migrate_events *ev;
+	/*
+	 * As for the source; the id comes from the source's HELLO.  The
+	 * record is journaled before the restore, after it (with the id of
+	 * the copy), on GO before the takeover, and at the end.  A QUERY in
+	 * place of HELLO is answered from journal_dir and ends the call.
+	 */
+	struct reloc_record *rec;
+	const char	*journal_dir;
 };
 
 /*

@@ -39,7 +39,7 @@
  * Bump RELOC_PROTO_VERSION when the header or a message's meaning changes.
  */
 #define RELOC_PROTO_MAGIC	0x58524c43u	/* "XRLC" */
-#define RELOC_PROTO_VERSION	2
+#define RELOC_PROTO_VERSION	3
 #define RELOC_PROTO_HDR_LEN	12
 #define RELOC_PROTO_MAX_LEN	(1u << 20)	/* body bytes, hard limit */
 
@@ -53,8 +53,9 @@ enum reloc_msg_type {
 	RELOC_MSG_GO,		/* source -> target: take ownership */
 	RELOC_MSG_DONE,		/* target -> source: running there */
 	RELOC_MSG_ERROR,	/* either way: abort, with a reason */
-	RELOC_MSG_PROGRESS,	/* worker -> daemon: progress */
-	RELOC_MSG_RESULT,	/* worker -> daemon: outcome */
+	RELOC_MSG_QUERY,	/* source daemon -> target daemon, in place
+				   of HELLO: what became of migration ID? */
+	RELOC_MSG_ANSWER,	/* target -> source: from its journal */
 	RELOC_MSG_DECLINED,	/* target -> source after GO: not taken
 				   over, the incoming copy is destroyed */
 	RELOC_MSG__MAX
@@ -62,6 +63,26 @@ enum reloc_msg_type {
 
 /* "hello", "precheck", ...; NULL for an unknown type. */
 const char *reloc_msg_name(enum reloc_msg_type type);
+
+/*
+ * The worker channel between a worker process and its daemon uses the
+ * same framing with its own magic ("XRLW") and message set, so that no
+ * worker message is ever valid on the relocation port, nor the reverse.
+ * Its one message carries the migration record, (migration ...).
+ */
+#define RELOC_WCHAN_MAGIC	0x58524c57u	/* "XRLW" */
+#define RELOC_WCHAN_VERSION	1
+
+enum reloc_wmsg_type {
+	RELOC_WMSG_RECORD = 1,	/* worker -> daemon: the record, whole */
+	RELOC_WMSG__MAX
+};
+
+/* As reloc_proto_encode and _decode, for the worker channel. */
+int reloc_wchan_encode(enum reloc_wmsg_type type, const struct reloc_sxp *body,
+    uint8_t **buf_r, size_t *len_r);
+int reloc_wchan_decode(const uint8_t *buf, size_t len,
+    enum reloc_wmsg_type *type_r, struct reloc_sxp **body_r, size_t *used_r);
 
 /* Encode a header for a body of len bytes into buf. */
 int reloc_proto_hdr_encode(uint8_t buf[RELOC_PROTO_HDR_LEN],

@@ -176,4 +176,101 @@ uint64_t reloc_pid_start(pid_t pid);
 /* True when pid runs and started at start. */
 bool reloc_pid_alive(pid_t pid, uint64_t start);
 
+/* ---------------------------------------------------------------- recover.c */
+
+/*
+ * Recovery: the one code that decides what an unfinished migration means
+ * and carries it out.  A worker calls it when its migration fails or the
+ * handover breaks, the daemon when a worker dies and when it starts and
+ * finds unfinished records, and xm recover through the daemon.  The rules
+ * (xrelocd(8), FAILURE RULES):
+ *   source, GO never sent: the copy here runs (or is paused) as before,
+ *     under its own name;
+ *   source, GO may be out: ask the target (QUERY); taken -> destroy the
+ *     copy here; not taken -> as before GO; no answer -> keep the copy
+ *     suspended and ask again, with backoff;
+ *   source, DONE received: destroy the copy here;
+ *   target, GO not received: destroy the incoming copy;
+ *   target, GO received: finish the takeover (take the name, unpause);
+ *     if that fails, destroy the copy, which never ran: not taken.
+ */
+
+/* What a target says of a migration (ANSWER to QUERY). */
+enum reloc_answer {
+	RELOC_ANS_TAKEN,	/* it ran here after GO */
+	RELOC_ANS_NOT_TAKEN,	/* it never ran here and never will */
+	RELOC_ANS_PENDING,	/* not decided yet here: ask again */
+	RELOC_ANS_UNKNOWN,	/* no record of it here */
+};
+
+/* "taken", "not-taken", "pending", "unknown". */
+const char *reloc_answer_name(enum reloc_answer a);
+
+/*
+ * The target's answer about migration id of domain uuid from the journal
+ * in dir, with one line for the source's admin in msg.  A record whose
+ * domain uuid differs is RELOC_ANS_UNKNOWN.
+ */
+enum reloc_answer reloc_recover_answer(const char *dir, const char *id,
+    const char *domain_uuid, char *msg, size_t len);
+
+enum reloc_recover_action {
+	RELOC_RA_NONE,		/* the record is final */
+	RELOC_RA_ROLL_BACK,	/* source: as before the migration */
+	RELOC_RA_ASK,		/* source: GO may be out, ask the target */
+	RELOC_RA_DESTROY_COPY,	/* source: the target has it */
+	RELOC_RA_DESTROY_INCOMING, /* target: GO never came */
+	RELOC_RA_TAKE_OVER,	/* target: GO came, finish the takeover */
+};
+
+/*
+ * What to do with r, given the target's answer (NULL: not asked).  Pure.
+ * RELOC_RA_ASK with an answer of pending or unknown stays RELOC_RA_ASK.
+ */
+enum reloc_recover_action reloc_recover_decide(const struct reloc_record *r,
+    const enum reloc_answer *answer);
+const char *reloc_recover_action_name(enum reloc_recover_action a);
+
+struct reloc_recover_opts {
+	const struct reloc_hv_ops *hv;	/* an open backend */
+	void		*priv;
+	const char	*journal_dir;	/* NULL: nothing journaled */
+	int		 timeout_ms;	/* per QUERY round trip */
+	/*
+	 * QUERY rounds before giving up with RELOC_ERR_UNKNOWN_STATE (the
+	 * record then says resolving); 0: until the target answers.  The
+	 * wait between rounds starts at interval_ms (0: 1000) and doubles
+	 * up to 10 s.
+	 */
+	unsigned	 max_queries;
+	int		 interval_ms;
+	/*
+	 * xm recover: the admin says the target is gone.  Roll back unless
+	 * the target answers taken or pending (then RELOC_ERR_DENIED, r
+	 * unchanged but its message), or force is set.
+	 */
+	bool		 admin;
+	bool		 force;
+	/* Called after every change of r (may be NULL). */
+	void		(*changed)(const struct reloc_record *r, void *arg);
+	void		*arg;
+};
+
+/*
+ * Bring r to its end by the rules above, journaling it before each step.
+ * Blocks (backend calls, QUERY rounds).  0: r is final (see r->outcome and
+ * r->message); RELOC_ERR_UNKNOWN_STATE: still unresolved after
+ * max_queries; RELOC_ERR_DENIED: admin refused (see above); other errors
+ * when the backend failed (r->message says what to do by hand).
+ */
+int reloc_recover(const struct reloc_recover_opts *o, struct reloc_record *r);
+
+/*
+ * One QUERY to the target r names (r->peer, r->port): the answer, and the
+ * target's line in msg.  RELOC_ERR_REFUSED, _TIMEOUT, ... when it cannot
+ * be asked.  Blocks up to about timeout_ms.
+ */
+int reloc_recover_query(const struct reloc_record *r, int timeout_ms,
+    enum reloc_answer *answer_r, char *msg, size_t len);
+
 #endif /* RELOC_RECORD_H */

@@ -107,7 +107,7 @@ START_TEST(test_names)
 	for (t = RELOC_MSG_HELLO; t < RELOC_MSG__MAX; t++)
 		ck_assert_ptr_nonnull(reloc_msg_name(t));
 	ck_assert_str_eq(reloc_msg_name(RELOC_MSG_HELLO), "hello");
-	ck_assert_str_eq(reloc_msg_name(RELOC_MSG_RESULT), "result");
+	ck_assert_str_eq(reloc_msg_name(RELOC_MSG_ANSWER), "answer");
 	ck_assert_str_eq(reloc_msg_name(RELOC_MSG_DECLINED), "declined");
 }
 END_TEST

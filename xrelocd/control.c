@@ -37,12 +37,26 @@
 #include "xrelocd.h"
 #include "log.h"
 
+/* What a parked call waits for. */
+enum ctl_wait {
+	WAIT_END,	/* the migration's outcome (or that it resolves) */
+	WAIT_RECOVER,	/* xm recover's worker */
+};
+
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	struct xrelocd		*x;
 	struct bufferevent	*bev;
 	struct job		*waiting;
+	enum ctl_wait		 wait;
 };
+
+/*
+ * A blocking migrate call whose job resolves after a broken handover is
+ * answered (exit 3) after this many unanswered QUERY rounds; the job goes
+ * on, xm jobs follows it.
+ */
+#define RESOLVING_ANSWER_AFTER	3
 
 static TAILQ_HEAD(, ctl_conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 
@@ -264,27 +278,69 @@ void
 control_conn_wait(struct ctl_conn *c, struct job *j)
 {
 	c->waiting = j;
+	c->wait = WAIT_END;
 	j->waiters++;
 }
 
 void
-control_job_ended(struct xrelocd *x, struct job *j)
+control_conn_wait_recover(struct ctl_conn *c, struct job *j)
+{
+	control_conn_wait(c, j);
+	c->wait = WAIT_RECOVER;
+}
+
+/* The call's answer, if it has one yet: 0 ok, else a fault code. */
+static bool
+wait_answer(const struct ctl_conn *c, const struct job *j, int *fault_r,
+    char *msg, size_t len)
+{
+	const struct reloc_record	*r = &j->rec;
+
+	if (c->wait == WAIT_RECOVER) {
+		if (!j->admin.ended)
+			return false;
+		*fault_r = 0;
+		if (j->admin.denied || !reloc_record_final(r) ||
+		    r->outcome != RELOC_OUT_FAILED)
+			*fault_r = 1;
+		snprintf(msg, len, "%s", r->message);
+		return true;
+	}
+	if (reloc_record_final(r)) {
+		*fault_r = r->outcome;
+		snprintf(msg, len, "%s", r->message);
+		return true;
+	}
+	if (r->state == RELOC_MS_RESOLVING &&
+	    r->queries >= RESOLVING_ANSWER_AFTER) {
+		*fault_r = RELOC_OUT_UNKNOWN;
+		snprintf(msg, len, "%s; xrelocd keeps asking: see 'xm jobs'",
+		    r->message);
+		return true;
+	}
+	return false;
+}
+
+void
+control_job_changed(struct xrelocd *x, struct job *j)
 {
 	struct ctl_conn	*c, *tmp;
 	struct reloc_xv	*v = NULL;
+	char		 msg[1200];
+	int		 fault;
 
 	(void)x;
 	TAILQ_FOREACH_SAFE(c, &conns, entry, tmp) {
-		if (c->waiting != j)
+		if (c->waiting != j || !wait_answer(c, j, &fault, msg,
+		    sizeof(msg)))
 			continue;
 		c->waiting = NULL;
 		j->waiters--;
-		if (j->exit == 0 && reloc_xv_new_int(0, &v) == 0) {
+		if (fault == 0 && reloc_xv_new_int(0, &v) == 0) {
 			conn_reply_value(c, v, 0, NULL);
 			reloc_xv_free(v);
 			v = NULL;
 		} else
-			conn_reply_value(c, NULL, j->exit == 0 ? 1 : j->exit,
-			    j->message);
+			conn_reply_value(c, NULL, fault == 0 ? 1 : fault, msg);
 	}
 }

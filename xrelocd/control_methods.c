@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <signal.h>
 
 #include "xrelocd.h"
 #include "log.h"
@@ -124,8 +126,8 @@ submit(struct call *k, struct job_opts *o, struct job **job_r)
 	if ((held = job_holding(k->x, o->uuid)) != NULL)
 		return call_fault(k, FAULT_FAILED, "%s (uuid %s) is already "
 		    "being migrated to %s by job %u; wait for it to end (xm "
-		    "jobs)", held->o.domain, held->o.uuid, held->o.host,
-		    held->id);
+		    "jobs)", held->rec.domain, held->rec.domain_uuid,
+		    held->rec.peer, held->rec.job);
 	if ((rc = job_submit(k->x, o, job_r)) < 0)
 		return call_fault(k, FAULT_FAILED, "cannot queue the "
 		    "migration: %s", reloc_strerror(rc));
@@ -238,103 +240,22 @@ m_migrate(struct call *k)
 		return -1;
 	}
 	if (reloc_xv_new_struct(&k->result) < 0 ||
-	    reloc_xv_struct_set_int(k->result, "job", j->id) < 0)
+	    reloc_xv_struct_set_int(k->result, "job", j->rec.job) < 0)
 		return call_fault(k, FAULT_FAILED, "out of memory");
 	return 0;
 }
 
-static int
-findings_xv(const struct reloc_verdict *v, struct reloc_xv *st)
-{
-	struct reloc_xv	*arr = NULL, *f = NULL;
-	const struct reloc_finding *fi;
-	size_t		 i;
-
-	if (reloc_xv_new_array(&arr) < 0)
-		return -1;
-	for (i = 0; i < v->nr_findings; i++) {
-		fi = &v->findings[i];
-		if (reloc_xv_new_struct(&f) < 0)
-			break;
-		if (reloc_xv_struct_set_string(f, "severity",
-		    reloc_severity_name(fi->severity)) < 0 ||
-		    reloc_xv_struct_set_string(f, "check", fi->check) < 0 ||
-		    reloc_xv_struct_set_string(f, "code", fi->code) < 0 ||
-		    reloc_xv_struct_set_string(f, "message", fi->message) < 0 ||
-		    reloc_xv_struct_set_string(f, "fix", fi->fix) < 0 ||
-		    reloc_xv_struct_set_bool(f, "forced", fi->forced) < 0 ||
-		    reloc_xv_array_append(arr, f) < 0)
-			break;
-	}
-	return reloc_xv_struct_set(st, "findings", arr);
-}
-
-static int
-progress_xv(const struct reloc_progress *p, struct reloc_xv *st)
-{
-	struct reloc_xv	*pr = NULL;
-
-	if (reloc_xv_new_struct(&pr) < 0)
-		return -1;
-	if (reloc_xv_struct_set_string(pr, "phase",
-	    p->phase == RELOC_PP_PRECOPY ? "precopy" :
-	    p->phase == RELOC_PP_SUSPENDED ? "suspended" : "done") < 0 ||
-	    reloc_xv_struct_set_int(pr, "round", p->round) < 0 ||
-	    reloc_xv_struct_set_i8(pr, "sent_bytes", (int64_t)p->sent_bytes) < 0 ||
-	    reloc_xv_struct_set_i8(pr, "remaining_pages",
-	    (int64_t)p->remaining_pages) < 0 ||
-	    reloc_xv_struct_set_i8(pr, "total_pages",
-	    (int64_t)p->total_pages) < 0 ||
-	    reloc_xv_struct_set_i8(pr, "rate_bps", (int64_t)p->rate_bps) < 0 ||
-	    reloc_xv_struct_set_i8(pr, "dirty_pps", (int64_t)p->dirty_pps) < 0) {
-		reloc_xv_free(pr);
-		return -1;
-	}
-	return reloc_xv_struct_set(st, "progress", pr);
-}
-
-static int
-summary_xv(const struct reloc_summary *s, struct reloc_xv *st)
-{
-	struct reloc_xv	*sm = NULL;
-
-	if (reloc_xv_new_struct(&sm) < 0)
-		return -1;
-	if (reloc_xv_struct_set_i8(sm, "total_ms", (int64_t)s->total_ms) < 0 ||
-	    reloc_xv_struct_set_double(sm, "downtime_ms", s->downtime_ms) < 0 ||
-	    reloc_xv_struct_set_i8(sm, "bytes", (int64_t)s->bytes) < 0 ||
-	    reloc_xv_struct_set_int(sm, "rounds", s->rounds) < 0 ||
-	    reloc_xv_struct_set_i8(sm, "memory_bytes",
-	    (int64_t)s->memory_bytes) < 0) {
-		reloc_xv_free(sm);
-		return -1;
-	}
-	return reloc_xv_struct_set(st, "summary", sm);
-}
-
+/* The job's record, the way xm and scripts read it, and its version. */
 static int
 job_xv(const struct job *j, struct reloc_xv **st_r)
 {
-	struct reloc_xv	*st = NULL;
-
-	if (reloc_xv_new_struct(&st) < 0)
+	if (reloc_record_to_xv(&j->rec, st_r) < 0)
 		return -1;
-	if (reloc_xv_struct_set_int(st, "job", j->id) < 0 ||
-	    reloc_xv_struct_set_string(st, "domain", j->o.domain) < 0 ||
-	    reloc_xv_struct_set_string(st, "host", j->o.host) < 0 ||
-	    reloc_xv_struct_set_bool(st, "live", j->o.live) < 0 ||
-	    reloc_xv_struct_set_bool(st, "check", j->o.check) < 0 ||
-	    reloc_xv_struct_set_string(st, "state", job_state_name(j)) < 0 ||
-	    reloc_xv_struct_set_int(st, "exit", j->exit) < 0 ||
-	    reloc_xv_struct_set_string(st, "message", j->message) < 0 ||
-	    reloc_xv_struct_set_bool(st, "was_paused", j->was_paused) < 0 ||
-	    findings_xv(&j->verdict, st) < 0 ||
-	    progress_xv(&j->progress, st) < 0 ||
-	    (j->has_summary && summary_xv(&j->summary, st) < 0)) {
-		reloc_xv_free(st);
+	if (reloc_xv_struct_set_int(*st_r, "version", j->version) < 0) {
+		reloc_xv_free(*st_r);
+		*st_r = NULL;
 		return -1;
 	}
-	*st_r = st;
 	return 0;
 }
 
@@ -418,22 +339,71 @@ m_domain_list(struct call *k)
 	return rc < 0 ? call_fault(k, FAULT_FAILED, "out of memory") : 0;
 }
 
+/* The newest source job of the domain called name that may need it. */
+static struct job *
+recover_job(struct xrelocd *x, const char *name)
+{
+	struct job	*j, *found = NULL;
+
+	TAILQ_FOREACH(j, &x->jobs, entry)
+		if (j->rec.role == RELOC_ROLE_SOURCE &&
+		    (strcmp(j->rec.domain, name) == 0 ||
+		    strcasecmp(j->rec.domain_uuid, name) == 0) &&
+		    (!reloc_record_final(&j->rec) ||
+		    j->rec.outcome == RELOC_OUT_UNKNOWN))
+			found = j;
+	return found;
+}
+
 /*
- * xrelocd.domain.recover(name): after the unknown state, once the admin
- * has made sure the target does not run it, run NAME--migratedaway here
- * again under its own name.
+ * With a record: the recovery worker asks the target once and then does
+ * what the admin says, unless the target took the domain (or is still
+ * deciding) and force is not given.  A worker still handing the domain
+ * over refuses; one that only waits for the target's answer gives way.
  */
 static int
-m_domain_recover(struct call *k)
+recover_by_record(struct call *k, struct job *j, bool force)
+{
+	struct worker	*w = j->worker;
+
+	if (w != NULL && w->kind == WORKER_SOURCE &&
+	    j->rec.state != RELOC_MS_RESOLVING)
+		return call_fault(k, FAULT_FAILED, "%s (uuid %s) is being "
+		    "handed over to %s by job %u: nothing to recover while it "
+		    "runs; see 'xm jobs'", j->rec.domain, j->rec.domain_uuid,
+		    j->rec.peer, j->rec.job);
+	if (j->admin.asked)
+		return call_fault(k, FAULT_FAILED, "xm recover %s is already "
+		    "running", j->rec.domain);
+	j->admin.asked = true;
+	j->admin.force = force;
+	if (w != NULL || j->pidfd >= 0) {
+		/* It gives way; its end starts ours (worker_ended). */
+		kill(w != NULL ? w->pid : j->adopted, SIGTERM);
+	} else {
+		j->admin.running = true;
+		if (worker_start_recover(k->x, j) < 0) {
+			j->admin.asked = j->admin.running = false;
+			return call_fault(k, FAULT_FAILED, "cannot start the "
+			    "recovery worker; see the daemon's log");
+		}
+	}
+	control_conn_wait_recover(k->c, j);
+	return 0;
+}
+
+/*
+ * Without a record (a journal lost, an older xrelocd's handover): run
+ * NAME--migratedaway here again under its own name, on the admin's word.
+ */
+static int
+recover_by_name(struct call *k, const char *name)
 {
 	struct reloc_domain	 dom;
 	const struct job	*j;
-	const char		*name = reloc_xv_get_string(param(k, 0));
 	char			 away[300];
 	int			 rc;
 
-	if (name == NULL)
-		return call_fault(k, FAULT_REQUEST, "recover takes a name");
 	snprintf(away, sizeof(away), "%s%s", name, RELOC_SUFFIX_AWAY);
 	memset(&dom, 0, sizeof(dom));
 	if (k->x->hv->describe(k->x->hv_priv, away, &dom) < 0)
@@ -443,7 +413,8 @@ m_domain_recover(struct call *k)
 	if ((j = job_holding(k->x, dom.uuid)) != NULL) {
 		rc = call_fault(k, FAULT_FAILED, "%s (uuid %s) is being "
 		    "handed over to %s by job %u: nothing to recover while it "
-		    "runs; see 'xm jobs'", away, dom.uuid, j->o.host, j->id);
+		    "runs; see 'xm jobs'", away, dom.uuid, j->rec.peer,
+		    j->rec.job);
 		reloc_domain_dispose(&dom);
 		return rc;
 	}
@@ -457,6 +428,24 @@ m_domain_recover(struct call *k)
 	log_warnx("control", "recovered %s: it runs here again as %s", away,
 	    name);
 	return reloc_xv_new_int(0, &k->result) < 0 ? -1 : 0;
+}
+
+/* xrelocd.domain.recover(name[, force]) */
+static int
+m_domain_recover(struct call *k)
+{
+	struct job	*j;
+	const char	*name = reloc_xv_get_string(param(k, 0));
+	bool		 force = false;
+
+	if (name == NULL || *name == '\0')
+		return call_fault(k, FAULT_REQUEST, "recover takes a name");
+	if (param(k, 1) != NULL && reloc_xv_get_bool(param(k, 1), &force) < 0)
+		return call_fault(k, FAULT_REQUEST, "recover: force must be "
+		    "a boolean");
+	if ((j = recover_job(k->x, name)) != NULL)
+		return recover_by_record(k, j, force);
+	return recover_by_name(k, name);
 }
 
 static const struct method {

@@ -15,16 +15,19 @@
  */
 
 /*
- * The job queue: migrations asked for by xm, run by priority (high
- * before standard) with at most xrelocd-max-migrations at once, and at
- * most one job per domain, known by its uuid whatever the user typed.
- * Ended jobs are kept for xm to read.
+ * The job list: every migration this host takes part in, as its record.
+ * Source jobs are queued by xm and run by priority (high before standard)
+ * with at most xrelocd-max-migrations at once, and at most one job per
+ * domain, known by its uuid whatever the user typed.  Target jobs come
+ * from incoming migrations' records.  Ended jobs are kept for xm to read.
+ * The list calls nothing else in the daemon: x->job_hooks does.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "xrelocd.h"
 #include "log.h"
@@ -48,32 +51,20 @@ job_opts_dispose(struct job_opts *o)
 static void
 job_free(struct job *j)
 {
-	job_opts_dispose(&j->o);
-	reloc_verdict_dispose(&j->verdict);
+	if (j->pidfd_ev != NULL) {
+		free(event_get_callback_arg(j->pidfd_ev));
+		event_free(j->pidfd_ev);
+	}
+	if (j->pidfd >= 0)
+		close(j->pidfd);
+	reloc_record_dispose(&j->rec);
 	free(j);
 }
 
 const char *
 job_state_name(const struct job *j)
 {
-	if (j->phase == JOB_QUEUED)
-		return "queued";
-	if (j->phase == JOB_ENDED)
-		return j->exit == 0 ? "done" : j->exit == 3 ? "unknown" :
-		    "failed";
-	switch (j->mstate) {
-	case RELOC_MS_IDLE:
-	case RELOC_MS_CONNECTING:
-	case RELOC_MS_HELLO:
-		return "connecting";
-	case RELOC_MS_PRECHECK:
-		return "precheck";
-	case RELOC_MS_STREAMING:
-	case RELOC_MS_WAIT_READY:
-		return "streaming";
-	default:
-		return "committing";
-	}
+	return reloc_record_state_word(&j->rec);
 }
 
 struct job *
@@ -82,7 +73,20 @@ job_find(struct xrelocd *x, unsigned id)
 	struct job	*j;
 
 	TAILQ_FOREACH(j, &x->jobs, entry)
-		if (j->id == id)
+		if (j->rec.job == id)
+			return j;
+	return NULL;
+}
+
+struct job *
+job_by_record(struct xrelocd *x, const char *id, enum reloc_role role)
+{
+	struct job	*j;
+
+	if (id == NULL || *id == '\0')
+		return NULL;
+	TAILQ_FOREACH(j, &x->jobs, entry)
+		if (j->rec.role == role && strcmp(j->rec.id, id) == 0)
 			return j;
 	return NULL;
 }
@@ -116,14 +120,14 @@ out:
 	return rc;
 }
 
-/* The queued or running job that holds the domain with this uuid. */
 struct job *
 job_holding(struct xrelocd *x, const char *uuid)
 {
 	struct job	*j;
 
 	TAILQ_FOREACH(j, &x->jobs, entry)
-		if (j->phase != JOB_ENDED && strcasecmp(j->o.uuid, uuid) == 0)
+		if (j->phase != JOB_ENDED &&
+		    strcasecmp(j->rec.domain_uuid, uuid) == 0)
 			return j;
 	return NULL;
 }
@@ -149,10 +153,44 @@ jobs_trim(struct xrelocd *x)
 	}
 }
 
+static struct job *
+job_new(struct xrelocd *x, enum reloc_role role)
+{
+	struct job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	reloc_record_init(&j->rec, role);
+	j->pidfd = -1;
+	j->phase = JOB_RUNNING;
+	(void)x;
+	return j;
+}
+
+static int
+job_record_opts(struct reloc_record *r, const struct job_opts *o)
+{
+	snprintf(r->domain, sizeof(r->domain), "%s", o->domain);
+	snprintf(r->domain_uuid, sizeof(r->domain_uuid), "%s", o->uuid);
+	snprintf(r->peer, sizeof(r->peer), "%s", o->host);
+	snprintf(r->port, sizeof(r->port), "%s", o->port);
+	r->live = o->live;
+	r->check = o->check;
+	r->high = o->high;
+	r->rate_mbps = o->rate_mbps;
+	r->was_paused = o->was_paused;
+	r->state = RELOC_MS_IDLE;
+	if (reloc_record_new_id(r->id) < 0)
+		return RELOC_ERR_IO;
+	return reloc_record_set_force(r, (const char *const *)o->force,
+	    o->nr_force);
+}
+
 int
 job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r)
 {
 	struct job	*j;
+	int		 rc;
 
 	if (x->stopping)
 		return RELOC_ERR_DENIED;
@@ -161,22 +199,64 @@ job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r)
 		return RELOC_ERR_INVAL;
 	if (job_holding(x, o->uuid) != NULL)
 		return RELOC_ERR_EXIST;
-	if ((j = calloc(1, sizeof(*j))) == NULL)
+	if ((j = job_new(x, RELOC_ROLE_SOURCE)) == NULL)
 		return RELOC_ERR_NOMEM;
-	j->id = x->next_job++;
-	j->o = *o;
-	memset(o, 0, sizeof(*o));
+	if ((rc = job_record_opts(&j->rec, o)) < 0) {
+		job_free(j);
+		return rc;
+	}
+	j->rec.job = x->next_job++;
 	j->phase = JOB_QUEUED;
-	j->exit = -1;
-	j->was_paused = j->o.was_paused;
 	TAILQ_INSERT_TAIL(&x->jobs, j, entry);
 	log_info("jobs", "job %u: %s%s %s (uuid %s) to %s queued (%s "
-	    "priority)", j->id, j->o.check ? "check of " : "",
-	    j->o.live ? "live" : "offline", j->o.domain, j->o.uuid, j->o.host,
-	    j->o.high ? "high" : "standard");
+	    "priority), migration %s", j->rec.job, o->check ? "check of " :
+	    "", o->live ? "live" : "offline", o->domain, o->uuid, o->host,
+	    o->high ? "high" : "standard", j->rec.id);
 	*job_r = j;
 	job_schedule(x);
 	return 0;
+}
+
+struct job *
+job_take_record(struct xrelocd *x, const struct reloc_record *r)
+{
+	struct job	*j = job_by_record(x, r->id, r->role);
+	unsigned	 number;
+	bool		 fresh = j == NULL;
+
+	if (fresh) {
+		if ((j = job_new(x, r->role)) == NULL)
+			return NULL;
+		number = r->job != 0 && job_find(x, r->job) == NULL ? r->job :
+		    x->next_job;
+	} else
+		number = j->rec.job;
+	if (reloc_record_copy(&j->rec, r) < 0) {
+		if (fresh)
+			job_free(j);
+		return NULL;
+	}
+	j->rec.job = number;
+	if (number >= x->next_job)
+		x->next_job = number + 1;
+	if (fresh)
+		TAILQ_INSERT_TAIL(&x->jobs, j, entry);
+	return j;
+}
+
+/* Source jobs in the migration proper (not resolving) take a slot. */
+static unsigned
+jobs_migrating(const struct xrelocd *x)
+{
+	const struct job	*j;
+	unsigned		 n = 0;
+
+	TAILQ_FOREACH(j, &x->jobs, entry)
+		if (j->phase == JOB_RUNNING && j->rec.role ==
+		    RELOC_ROLE_SOURCE && j->worker != NULL &&
+		    j->rec.state != RELOC_MS_RESOLVING)
+			n++;
+	return n;
 }
 
 static struct job *
@@ -187,7 +267,7 @@ next_queued(struct xrelocd *x)
 	TAILQ_FOREACH(j, &x->jobs, entry) {
 		if (j->phase != JOB_QUEUED)
 			continue;
-		if (j->o.high)
+		if (j->rec.high)
 			return j;
 		if (first == NULL)
 			first = j;
@@ -201,11 +281,11 @@ job_schedule(struct xrelocd *x)
 	struct job	*j;
 	long		 max = reloc_conf_int(x->conf, RELOC_CK_MAX_MIGRATIONS);
 
-	while (worker_count(x, WORKER_SOURCE) < (unsigned long)max &&
+	while (jobs_migrating(x) < (unsigned long)max &&
 	    (j = next_queued(x)) != NULL) {
 		j->phase = JOB_RUNNING;
-		j->mstate = RELOC_MS_CONNECTING;
-		if (worker_start_source(x, j) < 0)
+		j->rec.state = RELOC_MS_CONNECTING;
+		if (x->job_hooks->start(x, j) < 0)
 			job_ended(x, j, RELOC_OUT_FAILED, "cannot start a "
 			    "migration worker (see the daemon's log); the "
 			    "domain was not touched");
@@ -213,19 +293,34 @@ job_schedule(struct xrelocd *x)
 }
 
 void
-job_ended(struct xrelocd *x, struct job *j, int exit_code,
+job_changed(struct xrelocd *x, struct job *j)
+{
+	j->version++;
+	if (reloc_record_final(&j->rec) && j->phase != JOB_ENDED) {
+		j->phase = JOB_ENDED;
+		log_info("jobs", "job %u: %s %s %s: %s", j->rec.job,
+		    reloc_role_name(j->rec.role), j->rec.domain,
+		    job_state_name(j), j->rec.message);
+	}
+	x->job_hooks->changed(x, j);
+	if (j->phase == JOB_ENDED)
+		jobs_trim(x);
+}
+
+void
+job_ended(struct xrelocd *x, struct job *j, int outcome,
     const char *message)
 {
 	if (j->phase == JOB_ENDED)
 		return;
-	j->phase = JOB_ENDED;
-	j->exit = exit_code;
+	j->rec.outcome = outcome;
+	if (j->rec.state < RELOC_MS_DONE)
+		j->rec.state = outcome == RELOC_OUT_MOVED ? RELOC_MS_DONE :
+		    outcome == RELOC_OUT_UNKNOWN ? RELOC_MS_UNKNOWN :
+		    RELOC_MS_FAILED;
+	snprintf(j->rec.message, sizeof(j->rec.message), "%s", message);
 	j->worker = NULL;
-	snprintf(j->message, sizeof(j->message), "%s", message);
-	log_info("jobs", "job %u: %s %s: %s", j->id, j->o.domain,
-	    job_state_name(j), j->message);
-	control_job_ended(x, j);
-	jobs_trim(x);
+	job_changed(x, j);
 }
 
 void

@@ -44,6 +44,7 @@ struct reload {
 static const enum reloc_conf_key restart_keys[] = {
 	RELOC_CK_BACKEND,
 	RELOC_CK_SIM_DIR,
+	RELOC_CK_STATE_DIR,
 };
 
 static bool

@@ -15,9 +15,11 @@
  */
 
 /*
- * Migration workers: one process per migration, so a crash in one never
- * takes the daemon down.  The parent reads the child's progress from a
- * socketpair and reaps it on SIGCHLD.
+ * Migration workers: one process per migration (and one per recovery), so
+ * a crash in one never takes the daemon down.  The parent reads the
+ * child's record from a socketpair (the worker channel) and reaps it on
+ * SIGCHLD.  A source or recovery worker starts only once the parent has
+ * journaled its pid, so that a daemon started after a crash finds it.
  */
 
 #include <sys/socket.h>
@@ -35,6 +37,17 @@
 
 #include "xrelocd.h"
 #include "log.h"
+
+struct worker *
+worker_by_pid(struct xrelocd *x, pid_t pid)
+{
+	struct worker	*w;
+
+	TAILQ_FOREACH(w, &x->workers, entry)
+		if (w->pid == pid)
+			return w;
+	return NULL;
+}
 
 unsigned
 worker_count(const struct xrelocd *x, enum worker_kind kind)
@@ -54,18 +67,18 @@ status_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct worker		*w = arg;
 	struct evbuffer		*in = bufferevent_get_input(bev);
-	enum reloc_msg_type	 type;
+	enum reloc_wmsg_type	 type;
 	struct reloc_sxp	*body;
 	size_t			 len, used;
 	uint8_t			*data;
 
 	while ((len = evbuffer_get_length(in)) > 0) {
 		data = evbuffer_pullup(in, -1);
-		if (reloc_proto_decode("worker", data, len, &type, &body,
-		    &used) < 0)
+		if (reloc_wchan_decode(data, len, &type, &body, &used) < 0)
 			return;
 		evbuffer_drain(in, used);
-		worker_status_apply(w->x, w, type, body);
+		if (type == RELOC_WMSG_RECORD)
+			worker_record(w->x, w, body);
 		reloc_sxp_free(body);
 	}
 }
@@ -109,8 +122,6 @@ worker_new(struct xrelocd *x, enum worker_kind kind, const char *peer)
 	}
 	w->x = x;
 	w->kind = kind;
-	w->mstate = RELOC_MS_IDLE;
-	w->domid = -1;
 	snprintf(w->peer, sizeof(w->peer), "%s", peer);
 	return w;
 }
@@ -180,29 +191,73 @@ worker_attach(struct xrelocd *x, struct worker *w, pid_t pid, int fd)
 	return 0;
 }
 
-int
-worker_start_source(struct xrelocd *x, struct job *j)
+/*
+ * The parent's half of a source or recovery worker's start: journal the
+ * job with the child's pid, then let the child go (one byte).  Without
+ * the journal the child is killed before it did anything.
+ */
+static int
+worker_release(struct xrelocd *x, struct job *j, pid_t pid, int fd)
+{
+	int	rc;
+
+	j->rec.pid = pid;
+	j->rec.pid_start = reloc_pid_start(pid);
+	if ((rc = reloc_journal_put(x->state_dir, &j->rec)) < 0 ||
+	    write(fd, "g", 1) != 1) {
+		log_warnx("worker", "job %u: cannot journal migration %s in "
+		    "%s (%s): its worker is stopped before it starts",
+		    j->rec.job, j->rec.id, x->state_dir, reloc_strerror(rc));
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+worker_start_job(struct xrelocd *x, struct job *j, enum worker_kind kind)
 {
 	struct worker	*w;
 	int		 sv[2];
 	pid_t		 pid;
 
-	if ((w = worker_new(x, WORKER_SOURCE, j->o.host)) == NULL)
+	if ((w = worker_new(x, kind, j->rec.peer)) == NULL)
 		return -1;
-	snprintf(w->domain, sizeof(w->domain), "%s", j->o.domain);
 	w->job = j;
 	w->hello_done = true;
 	if ((pid = fork_blocked(x, sv)) == -1) {
 		worker_free(w);
 		return -1;
 	}
-	if (pid == 0)
-		worker_child_source(x, j, sv[1]);
+	if (pid == 0) {
+		if (kind == WORKER_SOURCE)
+			worker_child_source(x, j, sv[1]);
+		worker_child_recover(x, j, sv[1]);
+	}
 	close(sv[1]);
 	j->worker = w;
-	log_info("worker", "worker[%s] pid %ld: migrating to %s",
-	    j->o.domain, (long)pid, j->o.host);
-	return worker_attach(x, w, pid, sv[0]);
+	j->phase = JOB_RUNNING;
+	if (worker_attach(x, w, pid, sv[0]) < 0)
+		return -1;
+	if (worker_release(x, j, pid, bufferevent_getfd(w->status)) < 0)
+		return 0;	/* reaped as a worker that died at once */
+	log_info("worker", "worker[%s] pid %ld: %s %s, migration %s",
+	    j->rec.domain, (long)pid, kind == WORKER_SOURCE ?
+	    "migrating to" : j->admin.asked ? "xm recover, asking" :
+	    "recovering, with", j->rec.peer, j->rec.id);
+	return 0;
+}
+
+int
+worker_start_source(struct xrelocd *x, struct job *j)
+{
+	return worker_start_job(x, j, WORKER_SOURCE);
+}
+
+int
+worker_start_recover(struct xrelocd *x, struct job *j)
+{
+	return worker_start_job(x, j, WORKER_RECOVER);
 }
 
 int
@@ -250,7 +305,7 @@ worker_reap(struct xrelocd *x)
 		TAILQ_REMOVE(&x->workers, w, entry);
 		if (!w->hello_done && x->pending > 0)
 			x->pending--;
-		worker_recover(x, w, status);
+		worker_ended(x, w, status);
 		worker_free(w);
 	}
 	job_schedule(x);
@@ -264,6 +319,17 @@ worker_kill_all(struct xrelocd *x, int sig)
 
 	TAILQ_FOREACH(w, &x->workers, entry)
 		kill(w->pid, sig);
+}
+
+void
+worker_stop_resolving(struct xrelocd *x)
+{
+	struct worker	*w;
+
+	TAILQ_FOREACH(w, &x->workers, entry)
+		if (w->kind == WORKER_RECOVER || (w->job != NULL &&
+		    w->job->rec.state == RELOC_MS_RESOLVING))
+			kill(w->pid, SIGTERM);
 }
 
 void

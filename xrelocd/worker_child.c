@@ -48,15 +48,20 @@ keep_fds(int statusfd, int connfd)
 	close_range(c != -1 ? CONN_FD + 1 : STATUS_FD + 1, ~0U, 0);
 }
 
+/* One record to the parent, whole, on the worker channel. */
 static void
-send_status(enum reloc_msg_type type, struct reloc_sxp *msg)
+send_record(const struct reloc_record *r, void *arg)
 {
-	uint8_t	*buf = NULL;
-	size_t	 len, off = 0;
-	ssize_t	 n;
+	struct reloc_sxp	*msg = NULL;
+	uint8_t			*buf = NULL;
+	size_t			 len, off = 0;
+	ssize_t			 n;
 
-	if (msg == NULL || reloc_proto_encode(type, msg, &buf, &len) < 0)
+	(void)arg;
+	if (reloc_record_to_sxp(r, &msg) < 0 ||
+	    reloc_wchan_encode(RELOC_WMSG_RECORD, msg, &buf, &len) < 0)
 		goto out;
+	/* The parent may be gone (a restart): the journal has it all. */
 	while (off < len) {
 		if ((n = write(STATUS_FD, buf + off, len - off)) <= 0)
 			break;
@@ -67,107 +72,34 @@ out:
 	reloc_sxp_free(msg);
 }
 
-static struct reloc_sxp *
-status_new(enum reloc_msg_type type, const char *kind)
-{
-	struct reloc_sxp	*msg = NULL, *head = NULL;
-	const char		*name = reloc_msg_name(type);
-
-	if (reloc_sxp_new_list(&msg) < 0)
-		return NULL;
-	if (reloc_sxp_new_atom(name, strlen(name), &head) < 0 ||
-	    reloc_sxp_append(msg, head) < 0 ||
-	    (kind != NULL && reloc_sxp_add_str(msg, "kind", kind) < 0)) {
-		reloc_sxp_free(msg);
-		return NULL;
-	}
-	return msg;
-}
-
 static void
-ev_state(enum reloc_mstate st, const char *domain, uint32_t domid, void *arg)
+ev_record(const struct reloc_record *r, void *arg)
 {
-	struct reloc_sxp	*msg = status_new(RELOC_MSG_PROGRESS, "state");
-
-	(void)arg;
-	if (msg != NULL && (reloc_sxp_add_str(msg, "state",
-	    reloc_mstate_name(st)) < 0 || (domain != NULL &&
-	    reloc_sxp_add_str(msg, "domain", domain) < 0) ||
-	    (domid != RELOC_DOMID_NONE &&
-	    reloc_sxp_add_u64(msg, "domid", domid) < 0))) {
-		reloc_sxp_free(msg);
-		return;
-	}
-	if (domain != NULL)
-		xrelocd_log_tag("worker[%s]", domain);
-	send_status(RELOC_MSG_PROGRESS, msg);
-}
-
-static void
-ev_progress(const struct reloc_progress *p, void *arg)
-{
-	struct reloc_sxp	*msg = status_new(RELOC_MSG_PROGRESS,
-				    "progress");
-
-	(void)arg;
-	if (msg == NULL || reloc_sxp_add_str(msg, "phase",
-	    p->phase == RELOC_PP_PRECOPY ? "precopy" :
-	    p->phase == RELOC_PP_SUSPENDED ? "suspended" : "done") < 0 ||
-	    reloc_sxp_add_u64(msg, "round", p->round) < 0 ||
-	    reloc_sxp_add_u64(msg, "sent-bytes", p->sent_bytes) < 0 ||
-	    reloc_sxp_add_u64(msg, "remaining-pages", p->remaining_pages) < 0 ||
-	    reloc_sxp_add_u64(msg, "total-pages", p->total_pages) < 0 ||
-	    reloc_sxp_add_u64(msg, "rate-bps", p->rate_bps) < 0 ||
-	    reloc_sxp_add_u64(msg, "dirty-pps", p->dirty_pps) < 0) {
-		reloc_sxp_free(msg);
-		return;
-	}
-	send_status(RELOC_MSG_PROGRESS, msg);
-}
-
-static void
-ev_verdict(const struct reloc_verdict *v, void *arg)
-{
-	struct reloc_sxp	*msg = status_new(RELOC_MSG_PROGRESS, "verdict");
-	struct reloc_sxp	*f = NULL;
-
-	(void)arg;
-	if (msg == NULL || reloc_verdict_to_sxp(v, &f) < 0 ||
-	    reloc_sxp_append(msg, f) < 0) {
-		reloc_sxp_free(msg);
-		return;
-	}
-	send_status(RELOC_MSG_PROGRESS, msg);
+	if (r->domain[0] != '\0')
+		xrelocd_log_tag("worker[%s]", r->domain);
+	send_record(r, arg);
 }
 
 static const struct reloc_migrate_events events = {
-	.state = ev_state,
-	.progress = ev_progress,
-	.verdict = ev_verdict,
+	.record = ev_record,
 };
 
+/* Wait for the parent to journal us (one byte); nothing before that. */
 static void
-send_result(const struct reloc_migrate_result *res)
+wait_release(void)
 {
-	struct reloc_sxp	*msg = status_new(RELOC_MSG_RESULT, NULL);
-	const struct reloc_summary *s = &res->summary;
+	char	c;
 
-	if (msg == NULL || reloc_sxp_add_u64(msg, "outcome", res->outcome) < 0 ||
-	    reloc_sxp_add_str(msg, "state",
-	    reloc_mstate_name(res->last_state)) < 0 ||
-	    reloc_sxp_add_str(msg, "message", res->message) < 0 ||
-	    reloc_sxp_add_str(msg, "was-paused",
-	    res->was_paused ? "yes" : "no") < 0 ||
-	    reloc_sxp_add_u64(msg, "total-ms", s->total_ms) < 0 ||
-	    reloc_sxp_add_u64(msg, "downtime-us",
-	    (uint64_t)(s->downtime_ms * 1000.0)) < 0 ||
-	    reloc_sxp_add_u64(msg, "bytes", s->bytes) < 0 ||
-	    reloc_sxp_add_u64(msg, "rounds", s->rounds) < 0 ||
-	    reloc_sxp_add_u64(msg, "memory-bytes", s->memory_bytes) < 0) {
-		reloc_sxp_free(msg);
-		return;
-	}
-	send_status(RELOC_MSG_RESULT, msg);
+	if (read(STATUS_FD, &c, 1) != 1)
+		_exit(WORKER_EXIT_SETUP);
+}
+
+/* This process holds the record from now on. */
+static void
+hold_record(struct reloc_record *r)
+{
+	r->pid = getpid();
+	r->pid_start = reloc_pid_start(getpid());
 }
 
 static void *
@@ -191,35 +123,89 @@ outcome_exit(enum reloc_outcome o)
 	    o == RELOC_OUT_UNKNOWN ? WORKER_EXIT_UNKNOWN : WORKER_EXIT_FAILED;
 }
 
+static void
+recover_opts(struct xrelocd *x, void *priv, struct reloc_recover_opts *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->hv = x->hv;
+	ro->priv = priv;
+	ro->journal_dir = x->state_dir;
+	ro->timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) *
+	    1000;
+	ro->changed = send_record;
+}
+
 void
 worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 {
 	struct reloc_migrate_result	res;
 	struct reloc_migrate_opts	o;
+	struct reloc_recover_opts	ro;
+	struct reloc_record		*r = &j->rec;
 	void				*priv;
 
 	keep_fds(statusfd, -1);
-	xrelocd_log_tag("worker[%s]", j->o.domain);
+	wait_release();
+	xrelocd_log_tag("worker[%s]", r->domain);
+	hold_record(r);
 	priv = child_backend(x);
 	memset(&o, 0, sizeof(o));
 	/* The domain the job holds, not a name that may change meanwhile. */
-	o.domain = j->o.uuid;
-	o.host = j->o.host;
-	o.port = j->o.port;
-	o.live = j->o.live;
-	o.check_only = j->o.check;
-	o.force = (const char *const *)j->o.force;
-	o.nr_force = j->o.nr_force;
-	o.rate_mbps = j->o.rate_mbps;
+	o.domain = r->domain_uuid;
+	o.host = r->peer;
+	o.port = r->port;
+	o.live = r->live;
+	o.check_only = r->check;
+	o.force = (const char *const *)r->force;
+	o.nr_force = r->nr_force;
+	o.rate_mbps = r->rate_mbps;
 	o.max_rounds = (unsigned)reloc_conf_int(x->conf, RELOC_CK_MAX_ROUNDS);
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
 	o.local_family = x->reloc.family;
 	o.ev = &events;
+	o.rec = r;
+	o.journal_dir = x->state_dir;
 	if (reloc_migrate_source(x->hv, priv, &o, &res) < 0)
 		_exit(WORKER_EXIT_SETUP);
-	send_result(&res);
+	/* The handover broke after GO: ask the target until it answers. */
+	if (!reloc_record_final(r)) {
+		recover_opts(x, priv, &ro);
+		(void)reloc_recover(&ro, r);
+	}
 	x->hv->close(priv);
-	_exit(outcome_exit(res.outcome));
+	_exit(outcome_exit(reloc_record_final(r) ?
+	    (enum reloc_outcome)r->outcome : RELOC_OUT_UNKNOWN));
+}
+
+/*
+ * Carry a record to its end: a dead worker's, one found at start-up, or
+ * the admin's xm recover (one QUERY, then the admin's word).
+ */
+void
+worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
+{
+	struct reloc_recover_opts	 ro;
+	struct reloc_record		*r = &j->rec;
+	void				*priv;
+	int				 rc;
+
+	keep_fds(statusfd, -1);
+	wait_release();
+	xrelocd_log_tag("recover[%s]", r->domain);
+	hold_record(r);
+	priv = child_backend(x);
+	recover_opts(x, priv, &ro);
+	ro.admin = j->admin.asked;
+	ro.force = j->admin.force;
+	ro.max_queries = j->admin.asked ? 1 : 0;
+	rc = reloc_recover(&ro, r);
+	if (rc == RELOC_ERR_DENIED)
+		send_record(r, NULL);
+	x->hv->close(priv);
+	if (rc == RELOC_ERR_DENIED)
+		_exit(WORKER_EXIT_DENIED);
+	_exit(outcome_exit(reloc_record_final(r) ?
+	    (enum reloc_outcome)r->outcome : RELOC_OUT_UNKNOWN));
 }
 
 /*
@@ -255,11 +241,15 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 {
 	struct reloc_migrate_result	 res;
 	struct reloc_target_opts	 o;
+	struct reloc_record		 r;
 	struct reloc_chan		*chan = NULL;
 	void				*priv;
 	int				 rc;
 
 	keep_fds(statusfd, fd);
+	reloc_record_init(&r, RELOC_ROLE_TARGET);
+	snprintf(r.peer, sizeof(r.peer), "%s", peer);
+	hold_record(&r);
 	xrelocd_log_tag("worker[%s]", peer);
 	if (check_name)
 		check_peer_name(x, peer);
@@ -270,6 +260,8 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
 	o.local_family = x->reloc.family;
 	o.ev = &events;
+	o.rec = &r;
+	o.journal_dir = x->state_dir;
 	if (reloc_conf_bool(x->conf, RELOC_CK_AUTO_TUNNEL))
 		o.tunnel_script = reloc_conf_str(x->conf,
 		    RELOC_CK_TUNNEL_SCRIPT);
@@ -277,7 +269,6 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 		_exit(WORKER_EXIT_SETUP);
 	if (reloc_migrate_target(x->hv, priv, chan, &o, &res) < 0)
 		_exit(WORKER_EXIT_SETUP);
-	send_result(&res);
 	reloc_chan_free(chan);
 	x->hv->close(priv);
 	_exit(outcome_exit(res.outcome));

@@ -15,249 +15,279 @@
  */
 
 /*
- * What the parent does with a worker's reports, and after its end: a
- * worker that died before GO has its domain resumed (source) or its
- * incoming copy destroyed (target); one that died owning the domain after
- * GO has the takeover finished for it.
+ * The daemon's side of the records: those workers send, those the journal
+ * keeps.  A worker that ended leaves its record final, or its job goes to
+ * a recovery worker (recover.c decides what the record means).  The
+ * journal is read at start-up and then every few seconds: the workers of
+ * a former daemon that still run are adopted (watched through a pidfd),
+ * unfinished records nobody works on are recovered.  The daemon itself
+ * decides nothing about a domain.
  */
 
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xrelocd.h"
 #include "log.h"
 
-static enum reloc_mstate
-mstate_parse(const char *s)
+#define RECOVERIES_MAX	5	/* recovery workers that died, in a row */
+#define JOURNAL_KEPT	256	/* ended records kept in the journal */
+
+void
+worker_record(struct xrelocd *x, struct worker *w,
+    const struct reloc_sxp *body)
 {
-	enum reloc_mstate	st;
+	struct reloc_record	 r;
+	struct job		*j = w->job;
+	unsigned		 number;
 
-	for (st = RELOC_MS_IDLE; st <= RELOC_MS_UNKNOWN; st++)
-		if (s != NULL && strcmp(reloc_mstate_name(st), s) == 0)
-			return st;
-	return RELOC_MS_IDLE;
-}
-
-static uint64_t
-u64(const struct reloc_sxp *msg, const char *key)
-{
-	const char	*v = reloc_sxp_value(msg, key);
-
-	return v != NULL ? strtoull(v, NULL, 10) : 0;
-}
-
-static void
-apply_progress(struct job *j, const struct reloc_sxp *msg)
-{
-	struct reloc_progress	*p = &j->progress;
-	const char		*phase = reloc_sxp_value(msg, "phase");
-
-	p->phase = phase == NULL || strcmp(phase, "precopy") == 0 ?
-	    RELOC_PP_PRECOPY : strcmp(phase, "suspended") == 0 ?
-	    RELOC_PP_SUSPENDED : RELOC_PP_DONE;
-	p->round = (unsigned)u64(msg, "round");
-	p->sent_bytes = u64(msg, "sent-bytes");
-	p->remaining_pages = u64(msg, "remaining-pages");
-	p->total_pages = u64(msg, "total-pages");
-	p->rate_bps = u64(msg, "rate-bps");
-	p->dirty_pps = u64(msg, "dirty-pps");
-}
-
-static void
-apply_state(struct xrelocd *x, struct worker *w, const struct reloc_sxp *msg)
-{
-	const char	*dom = reloc_sxp_value(msg, "domain");
-
-	w->mstate = mstate_parse(reloc_sxp_value(msg, "state"));
-	if (dom != NULL)
-		snprintf(w->domain, sizeof(w->domain), "%s", dom);
-	if (reloc_sxp_value(msg, "domid") != NULL)
-		w->domid = (long)u64(msg, "domid");
-	if (w->kind == WORKER_TARGET && w->mstate > RELOC_MS_HELLO)
+	if (reloc_record_from_sxp("worker", body, &r) < 0)
+		return;
+	if (w->kind == WORKER_TARGET && r.state > RELOC_MS_HELLO)
 		worker_hello_done(x, w);
-	if (w->job != NULL)
-		w->job->mstate = w->mstate;
-}
-
-static void
-apply_result(struct xrelocd *x, struct worker *w, const struct reloc_sxp *msg)
-{
-	struct job	*j = w->job;
-	const char	*m = reloc_sxp_value(msg, "message");
-	const char	*paused = reloc_sxp_value(msg, "was-paused");
-	int		 outcome = (int)u64(msg, "outcome");
-
-	w->got_result = true;
-	w->mstate = mstate_parse(reloc_sxp_value(msg, "state"));
+	/* A target before HELLO has no migration yet. */
+	if (r.id[0] == '\0')
+		goto out;
 	if (j == NULL) {
-		log_info("worker", "worker[%s] from %s: %s", w->domain,
-		    w->peer, m != NULL ? m : "ended");
-		return;
+		if ((j = job_take_record(x, &r)) == NULL)
+			goto out;
+		j->worker = w;
+		j->phase = JOB_RUNNING;
+		w->job = j;
+	} else {
+		number = j->rec.job;
+		if (reloc_record_copy(&j->rec, &r) < 0)
+			goto out;
+		j->rec.job = number;
 	}
-	j->summary.total_ms = u64(msg, "total-ms");
-	j->summary.downtime_ms = (double)u64(msg, "downtime-us") / 1000.0;
-	j->summary.bytes = u64(msg, "bytes");
-	j->summary.rounds = (unsigned)u64(msg, "rounds");
-	j->summary.memory_bytes = u64(msg, "memory-bytes");
-	j->has_summary = outcome == RELOC_OUT_MOVED && !j->o.check;
-	j->mstate = w->mstate;
-	if (paused != NULL)
-		j->was_paused = strcmp(paused, "yes") == 0;
-	job_ended(x, j, outcome, m != NULL ? m : "");
+	job_changed(x, j);
+out:
+	reloc_record_dispose(&r);
 }
 
-int
-worker_status_apply(struct xrelocd *x, struct worker *w,
-    enum reloc_msg_type type, const struct reloc_sxp *body)
-{
-	const char		*kind = reloc_sxp_value(body, "kind");
-	struct reloc_sxp	*f;
-
-	if (type == RELOC_MSG_RESULT) {
-		apply_result(x, w, body);
-		return 0;
-	}
-	if (type != RELOC_MSG_PROGRESS || kind == NULL)
-		return -1;
-	if (strcmp(kind, "state") == 0)
-		apply_state(x, w, body);
-	else if (w->job != NULL && strcmp(kind, "progress") == 0)
-		apply_progress(w->job, body);
-	else if (w->job != NULL && strcmp(kind, "verdict") == 0 &&
-	    (f = reloc_sxp_assoc(body, "findings")) != NULL) {
-		reloc_verdict_dispose(&w->job->verdict);
-		reloc_verdict_from_sxp(f, &w->job->verdict);
-	}
-	return 0;
-}
-
-/* Find a domain of this host by name; its id, or -1. */
-static long
-domid_of(struct xrelocd *x, const char *name)
-{
-	struct reloc_domain	dom;
-	long			id;
-
-	memset(&dom, 0, sizeof(dom));
-	if (x->hv->describe(x->hv_priv, name, &dom) < 0)
-		return -1;
-	id = dom.domid;
-	reloc_domain_dispose(&dom);
-	return id;
-}
-
-/*
- * The worker's copy here, which should be called name: by the id the
- * worker reported, else by name; -1 if it is not there.  On a migration
- * to the same host both copies share the uuid: only the id is exact.
- */
-static long
-copy_here(struct xrelocd *x, const struct worker *w, const char *name)
-{
-	struct reloc_domain	dom;
-	char			id[24];
-	long			found = -1;
-
-	if (w->domid < 0)
-		return domid_of(x, name);
-	memset(&dom, 0, sizeof(dom));
-	snprintf(id, sizeof(id), "%ld", w->domid);
-	if (x->hv->describe(x->hv_priv, id, &dom) == 0 && dom.name != NULL &&
-	    strcmp(dom.name, name) == 0)
-		found = w->domid;
-	reloc_domain_dispose(&dom);
-	return found;
-}
-
-/*
- * A source worker died before GO: run the domain again, or pause it again
- * if it was paused when the job was queued.
- */
+/* The journal's copy of j's record replaces ours: it is the truth. */
 static void
-recover_source(struct xrelocd *x, struct worker *w, char *msg, size_t len)
+job_reread(struct xrelocd *x, struct job *j)
 {
-	long	id = copy_here(x, w, w->domain);
+	struct reloc_record	r;
+	unsigned		number = j->rec.job;
 
-	if (w->mstate >= RELOC_MS_COMMITTING) {
-		snprintf(msg, len, "the migration worker died after GO may "
-		    "have been sent: %s may run on %s; the copy here stays "
-		    "suspended as %s%s; see xrelocd(8), THE UNKNOWN STATE",
-		    w->domain, w->peer, w->domain, RELOC_SUFFIX_AWAY);
+	if (j->rec.id[0] == '\0' || reloc_journal_get(x->state_dir,
+	    j->rec.id, j->rec.role, &r) < 0)
 		return;
-	}
-	if (w->mstate >= RELOC_MS_STREAMING && id >= 0) {
-		log_warnx("worker", "worker[%s] to %s died before GO: resuming "
-		    "%s (id %ld)", w->domain, w->peer, w->domain, id);
-		x->hv->resume(x->hv_priv, (uint32_t)id);
-		if (w->job->was_paused)
-			x->hv->pause(x->hv_priv, (uint32_t)id);
-	}
-	snprintf(msg, len, "the migration worker died while %s",
-	    reloc_mstate_name(w->mstate));
+	if (reloc_record_copy(&j->rec, &r) == 0)
+		j->rec.job = number;
+	reloc_record_dispose(&r);
 }
 
-/* A target worker died: destroy the copy, or finish the takeover. */
+/* Nobody works on j's unfinished record: a recovery worker will. */
 static void
-recover_target(struct xrelocd *x, struct worker *w)
+job_recover(struct xrelocd *x, struct job *j, const char *why)
 {
-	char	incoming[300];
-	long	id;
-
-	if (w->mstate < RELOC_MS_STREAMING || w->mstate >= RELOC_MS_DONE)
+	if (x->stopping)
 		return;
-	snprintf(incoming, sizeof(incoming), "%s%s", w->domain,
-	    RELOC_SUFFIX_INCOMING);
-	if ((id = copy_here(x, w, incoming)) < 0)
-		return;
-	if (w->mstate < RELOC_MS_OWNER) {
-		log_warnx("worker", "worker[%s] from %s died before GO: "
-		    "destroying %s", w->domain, w->peer, incoming);
-		x->hv->destroy(x->hv_priv, (uint32_t)id);
+	if (j->recoveries >= RECOVERIES_MAX) {
+		snprintf(j->rec.message, sizeof(j->rec.message), "recovery "
+		    "of migration %s failed %u times (see the log): %s is "
+		    "left as it is; 'xm recover %s' when the cause is fixed",
+		    j->rec.id, j->recoveries, j->rec.domain, j->rec.domain);
 		return;
 	}
-	log_warnx("worker", "worker[%s] from %s died after GO: %s is ours, "
-	    "finishing the takeover", w->domain, w->peer, incoming);
-	if (x->hv->rename(x->hv_priv, (uint32_t)id, w->domain) == 0 &&
-	    x->hv->unpause(x->hv_priv, (uint32_t)id) == 0)
-		return;
-	/*
-	 * It never ran here: destroy it, so that the admin who finds no
-	 * running copy here recovers the source's, and there is only one.
-	 */
-	if (x->hv->destroy(x->hv_priv, (uint32_t)id) < 0)
-		log_errx("worker", "cannot run %s nor destroy it: it is "
-		    "paused here (id %ld); destroy it by hand, then run 'xm "
-		    "recover %s' on %s", w->domain, id, w->domain, w->peer);
-	else
-		log_errx("worker", "cannot run %s: its copy here is destroyed; "
-		    "run 'xm recover %s' on %s", w->domain, w->domain,
-		    w->peer);
+	log_warnx("worker", "job %u (%s %s, migration %s): %s in state %s: "
+	    "recovering", j->rec.job, reloc_role_name(j->rec.role),
+	    j->rec.domain, j->rec.id, why, reloc_mstate_name(j->rec.state));
+	if (worker_start_recover(x, j) < 0)
+		log_warnx("worker", "job %u: cannot start recovery now; the "
+		    "journal keeps it for the next try", j->rec.job);
+}
+
+static void
+admin_ended(struct xrelocd *x, struct job *j, int status)
+{
+	j->admin.denied = WIFEXITED(status) &&
+	    WEXITSTATUS(status) == WORKER_EXIT_DENIED;
+	j->admin.asked = j->admin.running = false;
+	j->admin.ended = true;
+	job_changed(x, j);
+	j->admin.ended = false;
 }
 
 void
-worker_recover(struct xrelocd *x, struct worker *w, int status)
+worker_ended(struct xrelocd *x, struct worker *w, int status)
 {
-	char	msg[1024];
-	bool	crashed = !WIFEXITED(status) ||
-		    WEXITSTATUS(status) == WORKER_EXIT_SETUP;
+	struct job	*j = w->job;
+	bool		 crashed = !WIFEXITED(status) ||
+			    WEXITSTATUS(status) == WORKER_EXIT_SETUP;
 
-	if (crashed || !w->got_result)
-		log_warnx("worker", "worker[%s] pid %ld ended abnormally "
-		    "(%s %d) in state %s", w->domain, (long)w->pid,
+	if (crashed)
+		log_warnx("worker", "worker[%s] pid %ld ended abnormally (%s "
+		    "%d)", j != NULL ? j->rec.domain : w->peer, (long)w->pid,
 		    WIFSIGNALED(status) ? "signal" : "exit",
 		    WIFSIGNALED(status) ? WTERMSIG(status) :
-		    WEXITSTATUS(status), reloc_mstate_name(w->mstate));
-	if (w->kind == WORKER_TARGET) {
-		if (!w->got_result)
-			recover_target(x, w);
+		    WEXITSTATUS(status));
+	if (j == NULL)
+		return;
+	j->worker = NULL;
+	job_reread(x, j);
+	if (w->kind == WORKER_RECOVER)
+		j->recoveries = crashed ? j->recoveries + 1 : 0;
+	if (j->admin.running) {
+		admin_ended(x, j, status);
+		if (!reloc_record_final(&j->rec))
+			job_recover(x, j, "xm recover was refused");
 		return;
 	}
-	if (w->got_result || w->job == NULL)
+	if (j->admin.asked) {
+		/* The resolver stopped for xm recover: its turn now. */
+		j->admin.running = true;
+		if (worker_start_recover(x, j) < 0)
+			admin_ended(x, j, W_EXITCODE(WORKER_EXIT_SETUP, 0));
 		return;
-	recover_source(x, w, msg, sizeof(msg));
-	job_ended(x, w->job, w->mstate >= RELOC_MS_COMMITTING ?
-	    RELOC_OUT_UNKNOWN : RELOC_OUT_FAILED, msg);
+	}
+	if (!reloc_record_final(&j->rec))
+		job_recover(x, j, crashed ? "the worker died" :
+		    "the worker left it unfinished");
+	job_changed(x, j);
+}
+
+/* ---------------------------------------------------------------- adoption */
+
+struct adopted {
+	struct xrelocd	*x;
+	struct job	*j;
+};
+
+static void
+adopted_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct adopted	*a = arg;
+	struct xrelocd	*x = a->x;
+	struct job	*j = a->j;
+
+	(void)events;
+	free(a);
+	event_free(j->pidfd_ev);
+	j->pidfd_ev = NULL;
+	close(fd);
+	j->pidfd = -1;
+	log_info("worker", "job %u: the adopted worker pid %ld ended",
+	    j->rec.job, (long)j->adopted);
+	j->adopted = 0;
+	job_reread(x, j);
+	if (!reloc_record_final(&j->rec) || j->admin.asked) {
+		if (j->admin.asked) {
+			j->admin.running = true;
+			if (worker_start_recover(x, j) < 0)
+				admin_ended(x, j, W_EXITCODE(WORKER_EXIT_SETUP,
+				    0));
+			return;
+		}
+		job_recover(x, j, "the adopted worker ended");
+	}
+	job_changed(x, j);
+}
+
+/*
+ * A worker of a former daemon still holds j: watch it end (pidfd, Linux
+ * 5.3) and take its record from the journal then.  -1 if it is gone.
+ */
+static int
+adopt(struct xrelocd *x, struct job *j)
+{
+	struct adopted	*a;
+	int		 fd;
+
+	fd = (int)syscall(SYS_pidfd_open, (pid_t)j->rec.pid, 0);
+	if (fd == -1)
+		return -1;
+	/* The pid may have been reused before the pidfd was opened. */
+	if (!reloc_pid_alive((pid_t)j->rec.pid, j->rec.pid_start) ||
+	    (a = calloc(1, sizeof(*a))) == NULL) {
+		close(fd);
+		return -1;
+	}
+	a->x = x;
+	a->j = j;
+	j->pidfd_ev = event_new(x->base, fd, EV_READ, adopted_cb, a);
+	if (j->pidfd_ev == NULL || event_add(j->pidfd_ev, NULL) < 0) {
+		free(a);
+		close(fd);
+		return -1;
+	}
+	j->pidfd = fd;
+	j->adopted = (pid_t)j->rec.pid;
+	j->phase = JOB_RUNNING;
+	log_warnx("worker", "job %u (%s %s, migration %s): adopted the "
+	    "worker pid %ld of a former xrelocd, in state %s", j->rec.job,
+	    reloc_role_name(j->rec.role), j->rec.domain, j->rec.id,
+	    (long)j->adopted, reloc_mstate_name(j->rec.state));
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sweep */
+
+/* An unfinished record from the journal: adopt, recover, or leave. */
+static void
+sweep_one(struct xrelocd *x, const struct reloc_record *r)
+{
+	struct job	*j = job_by_record(x, r->id, r->role);
+	bool		 fresh = j == NULL;
+
+	if (j != NULL && j->worker != NULL)
+		return;
+	/* Our own worker, whose first record is still on its way. */
+	if (r->pid != 0 && worker_by_pid(x, (pid_t)r->pid) != NULL)
+		return;
+	if (j != NULL && j->pidfd >= 0) {
+		/* Adopted: show what its worker journaled. */
+		if (r->state != j->rec.state || r->queries != j->rec.queries) {
+			job_take_record(x, r);
+			job_changed(x, j);
+		}
+		return;
+	}
+	if (j != NULL && j->admin.asked)
+		return;
+	if ((j = job_take_record(x, r)) == NULL)
+		return;
+	if (r->pid != 0 && reloc_pid_alive((pid_t)r->pid, r->pid_start) &&
+	    adopt(x, j) == 0) {
+		job_changed(x, j);
+		return;
+	}
+	if (!fresh && j->recoveries >= RECOVERIES_MAX)
+		return;
+	j->phase = JOB_RUNNING;
+	job_recover(x, j, fresh ? "found unfinished in the journal" :
+	    "nobody works on it");
+	job_changed(x, j);
+}
+
+void
+journal_sweep(struct xrelocd *x, bool startup)
+{
+	struct reloc_record	*recs = NULL;
+	struct job		*j;
+	size_t			 n = 0, i;
+
+	if (startup)
+		(void)reloc_journal_trim(x->state_dir, JOURNAL_KEPT);
+	if (reloc_journal_list(x->state_dir, &recs, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!reloc_record_final(&recs[i]))
+			sweep_one(x, &recs[i]);
+		else if (startup && job_by_record(x, recs[i].id,
+		    recs[i].role) == NULL &&
+		    (j = job_take_record(x, &recs[i])) != NULL)
+			job_changed(x, j);
+		reloc_record_dispose(&recs[i]);
+	}
+	free(recs);
 }

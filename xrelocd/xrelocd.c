@@ -378,6 +378,8 @@ signal_cb(evutil_socket_t sig, short events, void *arg)
 		    "%u running", worker_count(x, WORKER_SOURCE) +
 		    worker_count(x, WORKER_TARGET));
 		x->stopping = true;
+		/* The journal keeps what they wait for: the next start. */
+		worker_stop_resolving(x);
 		/* xm may still follow the running jobs: keep control. */
 		listen_stop(x);
 		xrelocd_check_stop(x);
@@ -417,6 +419,34 @@ fault_notice(void)
 #endif
 }
 
+static const struct job_hooks hooks = {
+	.start = worker_start_source,
+	.changed = control_job_changed,
+};
+
+#define SWEEP_INTERVAL_S	2
+
+static void
+sweep_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	journal_sweep(arg, false);
+}
+
+/* The journal: checked before anything, read once the loop is up. */
+static void
+journal_start(struct xrelocd *x)
+{
+	struct timeval	tv = { SWEEP_INTERVAL_S, 0 };
+
+	x->job_hooks = &hooks;
+	journal_sweep(x, true);
+	x->sweep_ev = event_new(x->base, -1, EV_PERSIST, sweep_cb, x);
+	if (x->sweep_ev == NULL || event_add(x->sweep_ev, &tv) < 0)
+		fatalx("cannot start the journal sweep");
+}
+
 static void
 daemon_start(struct xrelocd *x)
 {
@@ -427,6 +457,12 @@ daemon_start(struct xrelocd *x)
 	if (x->hv == NULL)
 		fatalx("backend '%s' is not built in (xrelocd-backend in %s)",
 		    reloc_conf_str(x->conf, RELOC_CK_BACKEND), x->conf_path);
+	/* The reload keeps it: a copy that outlives the configuration. */
+	if ((x->state_dir = strdup(reloc_conf_str(x->conf,
+	    RELOC_CK_STATE_DIR))) == NULL)
+		fatalx("out of memory");
+	if (reloc_journal_check(x->state_dir, why.msg, sizeof(why.msg)) < 0)
+		fatalx("%s (xrelocd-state-dir in %s)", why.msg, x->conf_path);
 	/* A backend instance belongs to one process: open it after daemon. */
 	if (!x->foreground && daemon(0, 0) == -1)
 		fatal("daemon");
@@ -439,6 +475,7 @@ daemon_start(struct xrelocd *x)
 	if ((x->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	signals_start(x);
+	journal_start(x);
 	if (listen_open(x, x->conf, &x->reloc, &why) < 0)
 		fatalx("%s", why.msg);
 	listen_announce(x);
@@ -465,7 +502,10 @@ daemon_stop(struct xrelocd *x)
 	for (i = 0; i < 4; i++)
 		if (x->sig_ev[i] != NULL)
 			event_free(x->sig_ev[i]);
+	if (x->sweep_ev != NULL)
+		event_free(x->sweep_ev);
 	job_free_all(x);
+	free(x->state_dir);
 	if (*reloc_conf_str(x->conf, RELOC_CK_PID_FILE) != '\0')
 		unlink(reloc_conf_str(x->conf, RELOC_CK_PID_FILE));
 	x->hv->close(x->hv_priv);

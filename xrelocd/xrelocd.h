@@ -44,6 +44,17 @@
 struct worker;
 struct job;
 struct ctl_conn;
+struct xrelocd;
+
+/*
+ * How the job list reaches the rest of the daemon without calling it:
+ * start a worker for a job, and tell whoever follows jobs (the control
+ * socket) that one changed.  Set once at start-up; tests set their own.
+ */
+struct job_hooks {
+	int	(*start)(struct xrelocd *x, struct job *j);
+	void	(*changed)(struct xrelocd *x, struct job *j);
+};
 
 /* The relocation listeners of one configuration (none when it is off). */
 struct listen_set {
@@ -72,7 +83,10 @@ struct xrelocd {
 	struct event			*pause_ev;	/* EMFILE backoff */
 	TAILQ_HEAD(, worker)		 workers;
 	TAILQ_HEAD(, job)		 jobs;
+	const struct job_hooks		*job_hooks;
 	unsigned			 next_job;
+	char				*state_dir;	/* journal, as started */
+	struct event			*sweep_ev;
 	unsigned			 pending;	/* before HELLO */
 	bool				 stopping;
 };
@@ -82,6 +96,7 @@ struct xrelocd {
 #define WORKER_EXIT_FAILED	1	/* failed; the domain is where it was */
 #define WORKER_EXIT_SETUP	2	/* could not start (backend, fds) */
 #define WORKER_EXIT_UNKNOWN	3	/* handshake broke after GO */
+#define WORKER_EXIT_DENIED	4	/* xm recover refused */
 
 /* xrelocd.c */
 int	xrelocd_main(int argc, char *argv[]);
@@ -116,8 +131,11 @@ int	control_open(struct xrelocd *x, const char *path,
 /* Serve on LIS from now on; close the old socket, keep its clients. */
 void	control_swap(struct xrelocd *x, struct evconnlistener *lis);
 void	control_stop(struct xrelocd *x);
-/* A job a blocking xend.domain.migrate call waits for has ended. */
-void	control_job_ended(struct xrelocd *x, struct job *j);
+/*
+ * A job changed: answer the calls parked on it (a blocking migrate ends
+ * when the job ends, or says it is resolving).
+ */
+void	control_job_changed(struct xrelocd *x, struct job *j);
 
 /* control_methods.c */
 struct reloc_xv;
@@ -126,14 +144,17 @@ int	control_dispatch(struct xrelocd *x, struct ctl_conn *c,
 	    struct reloc_xv **result_r, int *fault_r, char **fault_msg_r);
 struct job *control_conn_job(struct ctl_conn *c);
 void	control_conn_wait(struct ctl_conn *c, struct job *j);
+/* Park c until xm recover's worker for j has ended. */
+void	control_conn_wait_recover(struct ctl_conn *c, struct job *j);
 
 /* jobs.c */
 enum job_phase {
 	JOB_QUEUED,
-	JOB_RUNNING,
+	JOB_RUNNING,	/* a worker, an adopted worker, or recovery */
 	JOB_ENDED,
 };
 
+/* What xm asked for, before it is a job. */
 struct job_opts {
 	char		*domain;	/* typed; its name once resolved */
 	char		 uuid[37];	/* set by job_resolve */
@@ -148,29 +169,49 @@ struct job_opts {
 	size_t		 nr_force;
 };
 
+/* xm recover on a job: asked, its worker runs, it ended (denied?). */
+struct job_admin {
+	bool		 asked;
+	bool		 force;
+	bool		 running;
+	bool		 ended;		/* while its waiters are answered */
+	bool		 denied;
+};
+
+/* A migration this host takes part in: its record and who works on it. */
 struct job {
 	TAILQ_ENTRY(job)	 entry;
-	unsigned		 id;
-	struct job_opts		 o;
+	struct reloc_record	 rec;		/* rec.job is the job number */
 	enum job_phase		 phase;
-	enum reloc_mstate	 mstate;
-	int			 exit;		/* -1 while running */
-	char			 message[1024];
-	struct reloc_verdict	 verdict;
-	struct reloc_progress	 progress;
-	struct reloc_summary	 summary;
-	bool			 has_summary;
-	bool			 was_paused;	/* and so after a failure */
-	struct worker		*worker;
+	struct worker		*worker;	/* ours, or NULL */
+	pid_t			 adopted;	/* a former daemon's worker */
+	int			 pidfd;		/* watching it, or -1 */
+	struct event		*pidfd_ev;
+	struct job_admin	 admin;		/* xm recover is waiting */
+	unsigned		 version;	/* bumped on every change */
+	unsigned		 recoveries;	/* recovery workers that died */
 	unsigned		 waiters;	/* blocked control calls */
 };
 
 int	job_resolve(struct xrelocd *x, struct job_opts *o);
+/* The unfinished job (either role) that holds the domain with this uuid. */
 struct job *job_holding(struct xrelocd *x, const char *uuid);
 int	job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r);
 struct job *job_find(struct xrelocd *x, unsigned id);
+/* The job of migration id in role, or NULL. */
+struct job *job_by_record(struct xrelocd *x, const char *id,
+	    enum reloc_role role);
+/*
+ * The job for r (found by id and role, else made; a job number is
+ * given when r has none), its record replaced by a copy of r.  NULL when
+ * out of memory.
+ */
+struct job *job_take_record(struct xrelocd *x, const struct reloc_record *r);
 void	job_schedule(struct xrelocd *x);
-void	job_ended(struct xrelocd *x, struct job *j, int exit_code,
+/* The record changed: a final one ends the job.  Tells the hooks. */
+void	job_changed(struct xrelocd *x, struct job *j);
+/* End a job that never reached a worker (or lost it) with this outcome. */
+void	job_ended(struct xrelocd *x, struct job *j, int outcome,
 	    const char *message);
 void	job_opts_dispose(struct job_opts *o);
 const char *job_state_name(const struct job *j);
@@ -180,6 +221,7 @@ void	job_free_all(struct xrelocd *x);
 enum worker_kind {
 	WORKER_SOURCE,
 	WORKER_TARGET,
+	WORKER_RECOVER,	/* carries a record to its end (recover.c) */
 };
 
 struct worker {
@@ -187,22 +229,24 @@ struct worker {
 	struct xrelocd		*x;
 	enum worker_kind	 kind;
 	pid_t			 pid;
-	struct bufferevent	*status;	/* messages from the child */
+	struct bufferevent	*status;	/* records from the child */
 	struct event		*hello_timer;
 	bool			 hello_done;
-	enum reloc_mstate	 mstate;
-	char			 domain[256];
-	long			 domid;		/* its copy here, or -1 */
-	char			 peer[128];
-	struct job		*job;		/* source workers */
-	bool			 got_result;
+	char			 peer[256];
+	struct job		*job;		/* once its record is known */
 };
 
 int	worker_start_source(struct xrelocd *x, struct job *j);
 int	worker_start_target(struct xrelocd *x, int fd, const char *peer,
 	    bool check_name);
+/* Recover j's record in a worker; admin: xm recover (j->admin). */
+int	worker_start_recover(struct xrelocd *x, struct job *j);
+struct worker *worker_by_pid(struct xrelocd *x, pid_t pid);
 void	worker_reap(struct xrelocd *x);
 void	worker_kill_all(struct xrelocd *x, int sig);
+/* Stopping: end the workers that only wait for a target to answer. */
+void	worker_stop_resolving(struct xrelocd *x);
+/* Source workers that take a slot of xrelocd-max-migrations. */
 unsigned worker_count(const struct xrelocd *x, enum worker_kind kind);
 /* A target worker finished HELLO: it no longer counts as pending. */
 void	worker_hello_done(struct xrelocd *x, struct worker *w);
@@ -212,9 +256,20 @@ void	worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	    __attribute__((noreturn));
 void	worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	    bool check_name, int statusfd) __attribute__((noreturn));
-/* worker_recover.c */
-void	worker_recover(struct xrelocd *x, struct worker *w, int status);
-int	worker_status_apply(struct xrelocd *x, struct worker *w,
-	    enum reloc_msg_type type, const struct reloc_sxp *body);
+void	worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
+	    __attribute__((noreturn));
+
+/* worker_recover.c: records from workers, ended workers, the journal */
+/* A record arrived from w. */
+void	worker_record(struct xrelocd *x, struct worker *w,
+	    const struct reloc_sxp *body);
+/* w exited with status: end its job from the journal, or recover it. */
+void	worker_ended(struct xrelocd *x, struct worker *w, int status);
+/*
+ * Read the journal: adopt the workers of unfinished records that still
+ * run, recover the others; at start-up, list recent ended ones too.
+ * Runs at start and then every few seconds.
+ */
+void	journal_sweep(struct xrelocd *x, bool startup);
 
 #endif /* XRELOCD_H */
