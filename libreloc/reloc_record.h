@@ -126,15 +126,34 @@ int reloc_record_to_sxp(const struct reloc_record *r,
     struct reloc_sxp **sxp_r);
 /*
  * Read a (migration ...) form into r (initialised here).  Unknown keys are
- * ignored (a newer writer); a missing id or role, a bad number or word is
- * RELOC_ERR_PROTO, logged (module "record") as "WHERE: KEY: what is
- * wrong"; WHERE names the source (a file, "worker").  r is disposed on
- * failure.
+ * ignored (a newer writer); a missing id or role, an id or uuid that is not
+ * a uuid, a bad number (not decimal, out of range) or word, a string too
+ * long for its array, a key given twice is RELOC_ERR_PROTO, logged (module
+ * "record") as "WHERE:LINE:COL: KEY: what is wrong" ("WHERE: KEY: ..." for
+ * a tree that was built, not read); WHERE names the source (a file,
+ * "worker").  r is disposed on failure.
  */
 int reloc_record_from_sxp(const char *where, const struct reloc_sxp *sxp,
     struct reloc_record *r);
-/* The XML-RPC struct, the same keys; the caller owns *xv_r. */
+/*
+ * The XML-RPC struct, the same keys in the same order, plus "status"
+ * (reloc_record_state_word).  Byte counts and times are i8, small counts
+ * int, booleans boolean, downtime-ms a double, force an array of strings,
+ * findings as reloc_verdict_to_xv.  Absent as in the S-expression: domid
+ * when RELOC_DOMID_NONE, summary without has_summary.  The caller owns
+ * *xv_r.  RELOC_ERR_NOMEM.
+ */
 int reloc_record_to_xv(const struct reloc_record *r, struct reloc_xv **xv_r);
+
+/* ---------------------------------------------------------------- verdict.c */
+
+/*
+ * The findings as XML-RPC: an array of structs (severity, check, code,
+ * message, fix: strings; forced: boolean), in order.  The caller owns
+ * *xv_r.  RELOC_ERR_NOMEM.
+ */
+int reloc_verdict_to_xv(const struct reloc_verdict *v,
+    struct reloc_xv **xv_r);
 
 /* ---------------------------------------------------------------- journal.c */
 
@@ -152,15 +171,25 @@ int reloc_record_to_xv(const struct reloc_record *r, struct reloc_xv **xv_r);
  * naming the path and the cause in why.
  */
 int reloc_journal_check(const char *dir, char *why, size_t len);
-/* Write r durably.  RELOC_ERR_IO, RELOC_ERR_NOSPC (disk full). */
+/*
+ * Write r durably.  RELOC_ERR_INVAL when r's id is not a uuid,
+ * RELOC_ERR_IO, RELOC_ERR_NOSPC (disk full: the old record stays).
+ * Blocks on the disk (two fsyncs).
+ */
 int reloc_journal_put(const char *dir, const struct reloc_record *r);
-/* Read the record ID.ROLE into r.  RELOC_ERR_NOENT, _PROTO (logged). */
+/*
+ * Read the record ID.ROLE into r (initialised here; disposed on failure).
+ * RELOC_ERR_NOENT, _INVAL (id not a uuid), _PROTO (logged, also when the
+ * file holds another record).
+ */
 int reloc_journal_get(const char *dir, const char *id, enum reloc_role role,
     struct reloc_record *r);
 /*
- * Every record in DIR, oldest first (started_s, then job), into a
- * malloc'ed array the caller disposes record by record then frees.  A file
- * that cannot be read is logged as "PATH:LINE:COL: what" and skipped.
+ * Every record in DIR, oldest first (started_s, then job, then id), into
+ * a malloc'ed array the caller disposes record by record then frees (NULL
+ * and 0 when there are none or DIR does not exist).  A file that cannot be
+ * read is logged as "PATH:LINE:COL: what" and skipped; ID.ROLE.tmp files
+ * (writes a crash cut short) are removed; other names are ignored.
  */
 int reloc_journal_list(const char *dir, struct reloc_record **recs_r,
     size_t *n_r);

@@ -15,8 +15,8 @@
  */
 
 /*
- * Precheck verdicts: the list of findings a target sends back, and its
- * S-expression form on the wire.
+ * Precheck verdicts: the list of findings a target sends back, its
+ * S-expression form on the wire and its XML-RPC form for xm.
  */
 
 #include <stdarg.h>
@@ -245,5 +245,47 @@ reloc_verdict_from_sxp(const struct reloc_sxp *sxp, struct reloc_verdict *v_r)
 		}
 	}
 	*v_r = v;
+	return 0;
+}
+
+static int
+finding_to_xv(const struct reloc_finding *f, struct reloc_xv **xv_r)
+{
+	struct reloc_xv	*st = NULL;
+	int		 rc;
+
+	if ((rc = reloc_xv_new_struct(&st)) < 0)
+		return rc;
+	if ((rc = reloc_xv_struct_set_string(st, "severity",
+	    reloc_severity_name(f->severity))) < 0 ||
+	    (rc = reloc_xv_struct_set_string(st, "check", f->check)) < 0 ||
+	    (rc = reloc_xv_struct_set_string(st, "code", f->code)) < 0 ||
+	    (rc = reloc_xv_struct_set_string(st, "message", f->message)) < 0 ||
+	    (rc = reloc_xv_struct_set_string(st, "fix", f->fix)) < 0 ||
+	    (rc = reloc_xv_struct_set_bool(st, "forced", f->forced)) < 0) {
+		reloc_xv_free(st);
+		return rc;
+	}
+	*xv_r = st;
+	return 0;
+}
+
+int
+reloc_verdict_to_xv(const struct reloc_verdict *v, struct reloc_xv **xv_r)
+{
+	struct reloc_xv	*arr = NULL, *f = NULL;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = reloc_xv_new_array(&arr)) < 0)
+		return rc;
+	for (i = 0; i < v->nr_findings; i++) {
+		if ((rc = finding_to_xv(&v->findings[i], &f)) < 0 ||
+		    (rc = reloc_xv_array_append(arr, f)) < 0) {
+			reloc_xv_free(arr);
+			return rc;
+		}
+	}
+	*xv_r = arr;
 	return 0;
 }
