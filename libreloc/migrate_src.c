@@ -394,9 +394,10 @@ src_unknown(struct src *s, const char *what)
 	m->res->outcome = RELOC_OUT_UNKNOWN;
 	reloc__mig_message(m, "the final handshake with %s broke after GO "
 	    "(%s): %s may now be running on %s. The copy here stays "
-	    "suspended as %s until %s says what became of it; see "
-	    "xrelocd(8), THE UNKNOWN STATE", m->peer, what, m->dom.name,
-	    s->o->host, s->away, s->o->host);
+	    "suspended as %s until %s says what became of it, or 'xm "
+	    "recover %s' if %s is gone for good; see xrelocd(8), THE "
+	    "UNKNOWN STATE", m->peer, what, m->dom.name, s->o->host, s->away,
+	    s->o->host, m->dom.name, s->o->host);
 	log_errx("migrate", "source %s: %s", m->label, m->res->message);
 }
 

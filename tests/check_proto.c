@@ -192,6 +192,33 @@ START_TEST(test_bad_magic)
 }
 END_TEST
 
+/*
+ * The worker channel and the wire share a framing but not a message: a
+ * worker's record is refused on the relocation port, and the reverse.
+ */
+START_TEST(test_worker_channel_apart)
+{
+	struct reloc_sxp	*body = body_new("migration"), *got = NULL;
+	enum reloc_wmsg_type	 wtype;
+	uint8_t			*buf, wire[64];
+	size_t			 len, used;
+
+	ck_assert_int_eq(reloc_wchan_encode(RELOC_WMSG_RECORD, body, &buf,
+	    &len), 0);
+	ck_assert_mem_eq(buf, "XRLW", 4);
+	ck_assert_int_eq(reloc_wchan_decode(buf, len, &wtype, &got, &used), 0);
+	ck_assert_int_eq(wtype, RELOC_WMSG_RECORD);
+	reloc_sxp_free(got);
+	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
+	ck_assert(capture_has("peer " PEER ": bad magic 0x58524c57"));
+	len = raw_msg(wire, RELOC_PROTO_MAGIC, PV, RELOC_MSG_GO, "(go)");
+	ck_assert_int_eq(reloc_wchan_decode(wire, len, &wtype, &got, &used),
+	    RELOC_ERR_PROTO);
+	free(buf);
+	reloc_sxp_free(body);
+}
+END_TEST
+
 START_TEST(test_bad_version)
 {
 	uint8_t	buf[64];
@@ -199,7 +226,7 @@ START_TEST(test_bad_version)
 
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
 	ck_assert(capture_has("warn: proto: peer " PEER
-	    ": protocol version 7, we speak 2"));
+	    ": protocol version 7, we speak 3"));
 }
 END_TEST
 
@@ -339,6 +366,7 @@ proto_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_bad_magic);
 	tcase_add_test(tc, test_bad_version);
+	tcase_add_test(tc, test_worker_channel_apart);
 	tcase_add_test(tc, test_bad_type);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_body_mismatch);

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "fakehv.h"
@@ -125,11 +126,24 @@ fk_list(void *priv, struct reloc_domain **doms_r, size_t *n_r)
 	return 0;
 }
 
+/* By name, numeric id or uuid, as the real backends take it. */
 static int
 fk_describe(void *priv, const char *name, struct reloc_domain *dom_r)
 {
-	struct fake_dom	*d = fake_find(priv, name);
+	struct fake	*f = priv;
+	struct fake_dom	*d = fake_find(f, name);
+	char		*end;
+	unsigned long	 id;
+	size_t		 i;
 
+	if (d == NULL && *name != '\0') {
+		id = strtoul(name, &end, 10);
+		if (*end == '\0' && id <= UINT32_MAX)
+			d = by_id(f, (uint32_t)id);
+	}
+	for (i = 0; d == NULL && i < 4; i++)
+		if (f->doms[i].used && strcasecmp(f->doms[i].uuid, name) == 0)
+			d = &f->doms[i];
 	return d == NULL ? RELOC_ERR_NOENT : fill(d, dom_r);
 }
 

@@ -153,6 +153,7 @@ start_host() {
 (xend-relocation-hosts-allow '${ALLOW:-127.0.0.1}')
 (xrelocd-backend sim)
 (xrelocd-sim-dir $dir/sim)
+(xrelocd-state-dir $dir/state)
 (xrelocd-control-socket $dir/ctl.sock)
 (xrelocd-pid-file $dir/pid)
 (xrelocd-io-timeout ${IO_TIMEOUT:-60})
