@@ -291,6 +291,25 @@ START_TEST(test_sxp_round_trip)
 }
 END_TEST
 
+/* The fuzz corpus's full record is make_record's, as a file would hold. */
+START_TEST(test_sxp_corpus_full)
+{
+	struct reloc_sxp	*root = NULL;
+	struct reloc_record	 a, b;
+
+	ck_assert_int_eq(reloc_sxp_read_file(TOP_SRCDIR
+	    "/tests/fuzz/corpus/record/full", &root), 0);
+	ck_assert_uint_eq(reloc_sxp_len(root), 1);
+	ck_assert_int_eq(reloc_record_from_sxp("full", reloc_sxp_nth(root, 0),
+	    &b), 0);
+	make_record(&a);
+	assert_record_eq(&a, &b);
+	reloc_record_dispose(&a);
+	reloc_record_dispose(&b);
+	reloc_sxp_free(root);
+}
+END_TEST
+
 /* Every key of the sxp form, nested ones too, is in the xv form. */
 static void
 assert_keys_in_xv(const struct reloc_sxp *list, const struct reloc_xv *st,
@@ -467,8 +486,8 @@ END_TEST
 
 START_TEST(test_sxp_unknown_keys)
 {
-	static const char	 text[] = "(migration (colour blue) (id " ID ") "
-				    "(role target) (progress (phase done) "
+	static const char	 text[] = "(migration (colour blue) (id " ID
+				    ") (role target) (progress (phase done) "
 				    "(wobble (1 2))) (summary (rounds 2)) x)";
 	struct reloc_sxp	*root = NULL;
 	struct reloc_record	 r;
@@ -868,6 +887,7 @@ record_suite(void)
 	tcase_add_test(tc, test_state_words);
 	tcase_add_test(tc, test_copy);
 	tcase_add_test(tc, test_sxp_round_trip);
+	tcase_add_test(tc, test_sxp_corpus_full);
 	tcase_add_test(tc, test_xv_same_keys);
 	tcase_add_test(tc, test_sxp_errors);
 	tcase_add_test(tc, test_sxp_unknown_keys);
