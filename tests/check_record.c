@@ -336,6 +336,25 @@ assert_keys_in_xv(const struct reloc_sxp *list, const struct reloc_xv *st,
 	}
 }
 
+/* Every member of the xv form but "status" is a key of the sxp form. */
+static void
+assert_keys_in_sxp(const struct reloc_xv *st, const struct reloc_sxp *list)
+{
+	const struct reloc_xv	*m;
+	const char		*name;
+	size_t			 i;
+
+	for (i = 0; i < reloc_xv_len(st); i++) {
+		m = reloc_xv_nth(st, i, &name);
+		if (strcmp(name, "status") == 0)
+			continue;
+		if (reloc_sxp_assoc(list, name) == NULL)
+			ck_abort_msg("member %s is not in the sxp form", name);
+		if (reloc_xv_type(m) == RELOC_XV_STRUCT)
+			assert_keys_in_sxp(m, reloc_sxp_assoc(list, name));
+	}
+}
+
 START_TEST(test_xv_same_keys)
 {
 	struct reloc_record	 r;
@@ -350,6 +369,7 @@ START_TEST(test_xv_same_keys)
 	ck_assert_int_eq(reloc_record_to_sxp(&r, &sxp), 0);
 	ck_assert_int_eq(reloc_record_to_xv(&r, &xv), 0);
 	assert_keys_in_xv(sxp, xv, &n);
+	assert_keys_in_sxp(xv, sxp);
 	ck_assert_uint_eq(n, 26 + 7 + 5);
 	/* The xv form has "status" besides, and nothing else. */
 	ck_assert_uint_eq(reloc_xv_len(xv), reloc_sxp_len(sxp) - 1 + 1);
@@ -573,6 +593,32 @@ START_TEST(test_journal_round_trip)
 	reloc_record_dispose(&a);
 	reloc_record_dispose(&b);
 	free(sub);
+}
+END_TEST
+
+START_TEST(test_journal_check_fails)
+{
+	struct reloc_record	 r;
+	char			 why[512], *file, *sub;
+
+	file = write_file(jdir, "plain", "not a directory\n");
+	ck_assert_int_ge(asprintf(&sub, "%s/journal", file), 0);
+	ck_assert_int_eq(reloc_journal_check(sub, why, sizeof(why)),
+	    RELOC_ERR_IO);
+	ck_assert(strstr(why, sub) != NULL);
+	ck_assert(strstr(why, "Not a directory") != NULL);
+	small_record(&r, ID, RELOC_ROLE_SOURCE, 1, 1);
+	capture_start();
+	ck_assert_int_eq(reloc_journal_put(sub, &r), RELOC_ERR_IO);
+	ck_assert(capture_has(sub));
+	capture_stop();
+	/* An id that is not a uuid names no file. */
+	memcpy(r.id, "../../etc/passwd", 17);
+	ck_assert_int_eq(reloc_journal_put(jdir, &r), RELOC_ERR_INVAL);
+	ck_assert_int_eq(reloc_journal_get(jdir, "../x", RELOC_ROLE_SOURCE,
+	    &r), RELOC_ERR_INVAL);
+	free(sub);
+	free(file);
 }
 END_TEST
 
@@ -896,6 +942,7 @@ record_suite(void)
 	tc = tcase_create("journal");
 	tcase_add_checked_fixture(tc, journal_setup, journal_teardown);
 	tcase_add_test(tc, test_journal_round_trip);
+	tcase_add_test(tc, test_journal_check_fails);
 	tcase_add_test(tc, test_journal_list_order);
 	tcase_add_test(tc, test_journal_leftovers);
 	tcase_add_test(tc, test_journal_corrupt);
