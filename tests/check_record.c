@@ -821,7 +821,7 @@ fill(const char *dir)
 START_TEST(test_journal_nospc)
 {
 	struct reloc_record	 r, back;
-	char			 path[4096];
+	char			 path[4096], why[512];
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "test_journal_nospc: skipped, needs root to "
@@ -846,6 +846,9 @@ START_TEST(test_journal_nospc)
 	ck_assert_int_eq(reloc_journal_put(mnt, &r), RELOC_ERR_NOSPC);
 	ck_assert(capture_has("No space left on device"));
 	capture_stop();
+	ck_assert_int_eq(reloc_journal_check(mnt, why, sizeof(why)),
+	    RELOC_ERR_NOSPC);
+	ck_assert(strstr(why, "No space left on device") != NULL);
 	/* The old record stands, whole, and no .tmp is left. */
 	ck_assert_int_eq(reloc_journal_get(mnt, ID, RELOC_ROLE_SOURCE, &back),
 	    0);
