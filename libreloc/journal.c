@@ -106,12 +106,15 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Write buf to path (0600) and sync it; on failure path is removed. */
+/*
+ * Write buf to path (0600) and sync it; on failure path is removed and
+ * errno says why.
+ */
 static int
 write_synced(const char *path, const char *buf, size_t len)
 {
 	const char	*what = "write";
-	int		 fd, rc;
+	int		 fd, rc, e;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
@@ -124,9 +127,11 @@ write_synced(const char *path, const char *buf, size_t len)
 		fd = -1;
 	}
 	rc = sys_fail(what, path);
+	e = errno;
 	if (fd != -1)
 		close(fd);
 	unlink(path);
+	errno = e;
 	return rc;
 }
 

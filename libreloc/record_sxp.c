@@ -34,6 +34,8 @@
 #define MOD		"record"
 #define HEAD		"migration"
 #define SHOW_MAX	64
+/* s made safe for a log line, in a char[SHOW_MAX]. */
+#define show(s, buf)	reloc__conf_show((s), strlen(s), (buf), SHOW_MAX)
 
 /* ---------------------------------------------------------------- write */
 
@@ -112,22 +114,12 @@ put_sub(struct reloc_sxp *list, const void *obj, const struct rec_field *f)
 }
 
 static int
-put_verdict(struct reloc_sxp *list, const struct reloc_verdict *v)
-{
-	struct reloc_sxp	*sub = NULL;
-	int			 rc;
-
-	if ((rc = reloc_verdict_to_sxp(v, &sub)) < 0)
-		return rc;
-	return reloc_sxp_append(list, sub);
-}
-
-static int
 put_field(struct reloc_sxp *list, const void *obj, const struct rec_field *f)
 {
-	const char	*s = NULL;
-	uint32_t	 domid;
-	int		 o;
+	struct reloc_sxp	*sub = NULL;
+	const char		*s = NULL;
+	uint32_t		 domid;
+	int			 o, rc;
 
 	switch (f->type) {
 	case R_STR:
@@ -179,8 +171,10 @@ put_field(struct reloc_sxp *list, const void *obj, const struct rec_field *f)
 	case R_SUB:
 		return put_sub(list, obj, f);
 	case R_VERDICT:
-		return put_verdict(list, REC_CAT(obj, f->off,
-		    struct reloc_verdict));
+		if ((rc = reloc_verdict_to_sxp(REC_CAT(obj, f->off,
+		    struct reloc_verdict), &sub)) < 0)
+			return rc;
+		return reloc_sxp_append(list, sub);
 	case R_STATUS:
 		return 0;
 	}
@@ -246,12 +240,6 @@ bad(const struct rd *rd, const struct reloc_sxp *n, const char *key,
 	else
 		log_errx(MOD, "%s: %s: %s", rd->where, key, msg);
 	return RELOC_ERR_PROTO;
-}
-
-static const char *
-show(const char *s, char buf[SHOW_MAX])
-{
-	return reloc__conf_show(s, strlen(s), buf, SHOW_MAX);
 }
 
 /* An atom that is a C string: no NUL inside. */

@@ -102,7 +102,10 @@ struct reloc_record {
 void reloc_record_init(struct reloc_record *r, enum reloc_role role);
 /* Free force and verdict; r is then as after reloc_record_init. */
 void reloc_record_dispose(struct reloc_record *r);
-/* Deep copy into dst (disposed first).  RELOC_ERR_NOMEM. */
+/*
+ * Deep copy into dst, an initialised record (disposed first).
+ * RELOC_ERR_NOMEM (dst is then disposed).
+ */
 int reloc_record_copy(struct reloc_record *dst, const struct reloc_record *src);
 /* A fresh random id (uuid v4, getrandom(2)).  RELOC_ERR_IO. */
 int reloc_record_new_id(char id[RELOC_RECORD_ID_LEN]);
