@@ -16,8 +16,10 @@
 
 /*
  * The control socket: a UNIX socket (mode 0600) where xm speaks XML-RPC
- * over HTTP, one request per connection, as xm spoke to xend.  A blocking
- * xend.domain.migrate call parks its connection until the job ends.
+ * over HTTP, one request per connection, as xm spoke to xend.  A call
+ * may park its connection on a job: a blocking xend.domain.migrate until
+ * the job ends, an xrelocd.job.wait until the job changes or its timer
+ * fires.
  */
 
 #include <sys/socket.h>
@@ -41,16 +43,30 @@ struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	struct xrelocd		*x;
 	struct bufferevent	*bev;
-	struct job		*waiting;
+	struct job		*waiting;	/* the job the call is parked on */
+	bool			 until_end;	/* answer only when it ends */
+	struct event		*timer;		/* a parked wait's timeout */
 };
 
 static TAILQ_HEAD(, ctl_conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 
+/* The call is no longer parked: its job may go, its timer goes. */
+static void
+conn_unpark(struct ctl_conn *c)
+{
+	if (c->timer != NULL) {
+		event_free(c->timer);
+		c->timer = NULL;
+	}
+	if (c->waiting != NULL && c->waiting->waiters > 0)
+		c->waiting->waiters--;
+	c->waiting = NULL;
+}
+
 static void
 conn_free(struct ctl_conn *c)
 {
-	if (c->waiting != NULL && c->waiting->waiters > 0)
-		c->waiting->waiters--;
+	conn_unpark(c);
 	TAILQ_REMOVE(&conns, c, entry);
 	bufferevent_free(c->bev);
 	free(c);
@@ -132,9 +148,15 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	const char	*body;
 	size_t		 len = evbuffer_get_length(in), blen, used;
-	char		*data = (char *)evbuffer_pullup(in, -1);
+	char		*data;
 	int		 rc;
 
+	/* A parked call reads only to notice its client going away. */
+	if (c->waiting != NULL) {
+		evbuffer_drain(in, len);
+		return;
+	}
+	data = (char *)evbuffer_pullup(in, -1);
 	rc = reloc_xmlrpc_http_request_parse("control", data, len, &body,
 	    &blen, &used);
 	if (rc == RELOC_ERR_AGAIN)
@@ -254,37 +276,61 @@ control_stop(struct xrelocd *x)
 		conn_free(c);
 }
 
-struct job *
-control_conn_job(struct ctl_conn *c)
+/* Answer the call parked on its job with the job as it is now. */
+static void
+conn_answer(struct ctl_conn *c)
 {
-	return c->waiting;
+	struct reloc_xv	*v = NULL;
+	struct job	*j = c->waiting;
+	bool		 until_end = c->until_end;
+	char		*msg = NULL;
+	int		 fault = 0;
+
+	conn_unpark(c);
+	control_parked_answer(j, until_end, &v, &fault, &msg);
+	conn_reply_value(c, v, fault, msg != NULL ? msg : "");
+	reloc_xv_free(v);
+	free(msg);
 }
 
-void
-control_conn_wait(struct ctl_conn *c, struct job *j)
+/* A parked xrelocd.job.wait saw no change in time. */
+static void
+conn_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
+	conn_answer(arg);
+}
+
+int
+control_conn_park(struct ctl_conn *c, struct job *j, bool until_end,
+    int timeout_s)
+{
+	struct timeval	tv = { timeout_s, 0 };
+
+	if (!until_end) {
+		c->timer = evtimer_new(c->x->base, conn_timeout_cb, c);
+		if (c->timer == NULL || evtimer_add(c->timer, &tv) == -1) {
+			conn_unpark(c);
+			return -1;
+		}
+	}
 	c->waiting = j;
+	c->until_end = until_end;
 	j->waiters++;
+	log_debug("control", "a call waits for job %u to %s", j->id,
+	    until_end ? "end" : "change");
+	return 0;
 }
 
 void
-control_job_ended(struct xrelocd *x, struct job *j)
+control_job_changed(struct xrelocd *x, struct job *j)
 {
 	struct ctl_conn	*c, *tmp;
-	struct reloc_xv	*v = NULL;
 
 	(void)x;
-	TAILQ_FOREACH_SAFE(c, &conns, entry, tmp) {
-		if (c->waiting != j)
-			continue;
-		c->waiting = NULL;
-		j->waiters--;
-		if (j->exit == 0 && reloc_xv_new_int(0, &v) == 0) {
-			conn_reply_value(c, v, 0, NULL);
-			reloc_xv_free(v);
-			v = NULL;
-		} else
-			conn_reply_value(c, NULL, j->exit == 0 ? 1 : j->exit,
-			    j->message);
-	}
+	TAILQ_FOREACH_SAFE(c, &conns, entry, tmp)
+		if (c->waiting == j && (!c->until_end ||
+		    j->phase == JOB_ENDED))
+			conn_answer(c);
 }

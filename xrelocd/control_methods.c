@@ -159,8 +159,15 @@ m_xend_migrate(struct call *k)
 		    (long long)port);
 	else if (opts_port(k->x, &o, port) < 0)
 		call_fault(k, FAULT_FAILED, "out of memory");
-	else if (check_options(k, &o, ssl, node) == 0 && submit(k, &o, &j) == 0)
-		control_conn_wait(k->c, j);
+	else if (check_options(k, &o, ssl, node) == 0 &&
+	    submit(k, &o, &j) == 0) {
+		/* A job whose worker could not start has ended already. */
+		if (j->phase == JOB_ENDED)
+			control_parked_answer(j, true, &k->result, &k->fault,
+			    &k->fault_msg);
+		else if (control_conn_park(k->c, j, true, 0) < 0)
+			call_fault(k, FAULT_FAILED, "out of memory");
+	}
 	job_opts_dispose(&o);
 	return k->fault != 0 ? -1 : 0;
 }
@@ -312,6 +319,13 @@ summary_xv(const struct reloc_summary *s, struct reloc_xv *st)
 	return reloc_xv_struct_set(st, "summary", sm);
 }
 
+/* The job's change counter as an XML-RPC int (i4): it wraps to 0. */
+static int64_t
+job_version(const struct job *j)
+{
+	return (int64_t)(j->version & INT32_MAX);
+}
+
 static int
 job_xv(const struct job *j, struct reloc_xv **st_r)
 {
@@ -325,6 +339,7 @@ job_xv(const struct job *j, struct reloc_xv **st_r)
 	    reloc_xv_struct_set_bool(st, "live", j->o.live) < 0 ||
 	    reloc_xv_struct_set_bool(st, "check", j->o.check) < 0 ||
 	    reloc_xv_struct_set_string(st, "state", job_state_name(j)) < 0 ||
+	    reloc_xv_struct_set_int(st, "version", job_version(j)) < 0 ||
 	    reloc_xv_struct_set_int(st, "exit", j->exit) < 0 ||
 	    reloc_xv_struct_set_string(st, "message", j->message) < 0 ||
 	    reloc_xv_struct_set_bool(st, "was_paused", j->was_paused) < 0 ||
@@ -354,6 +369,73 @@ m_job_status(struct call *k)
 	if (job_xv(j, &k->result) < 0)
 		return call_fault(k, FAULT_FAILED, "out of memory");
 	return 0;
+}
+
+/* xrelocd.job.wait's timeout: 1..300 seconds, 0 or none for 60. */
+static int
+wait_timeout(struct call *k, const struct reloc_xv *p, int *timeout_r)
+{
+	int64_t	t = 0;
+
+	if (p != NULL && reloc_xv_get_int(p, &t) < 0)
+		return call_fault(k, FAULT_REQUEST, "xrelocd.job.wait: timeout "
+		    "must be a number of seconds from 1 to 300");
+	if (t < 0 || t > 300)
+		return call_fault(k, FAULT_REQUEST, "xrelocd.job.wait: timeout "
+		    "%lld out of range: give 1 to 300 seconds (0 for 60)",
+		    (long long)t);
+	*timeout_r = t == 0 ? 60 : (int)t;
+	return 0;
+}
+
+/*
+ * xrelocd.job.wait(job, seen, timeout): the job's struct once its version
+ * differs from SEEN, at once if it has or if the job has ended, else when
+ * it changes or after TIMEOUT seconds (the same version then).
+ */
+static int
+m_job_wait(struct call *k)
+{
+	struct job	*j;
+	int64_t		 id, seen;
+	int		 timeout = 60;
+
+	if (reloc_xv_get_int(param(k, 0), &id) < 0 ||
+	    reloc_xv_get_int(param(k, 1), &seen) < 0)
+		return call_fault(k, FAULT_REQUEST, "xrelocd.job.wait takes "
+		    "(job, seen version, timeout in seconds)");
+	if (wait_timeout(k, param(k, 2), &timeout) < 0)
+		return -1;
+	if (id < 0 || id > UINT32_MAX || (j = job_find(k->x, (unsigned)id))
+	    == NULL)
+		return call_fault(k, FAULT_NOENT, "no job %lld", (long long)id);
+	if (j->phase != JOB_ENDED && seen == job_version(j)) {
+		if (control_conn_park(k->c, j, false, timeout) < 0)
+			return call_fault(k, FAULT_FAILED, "out of memory");
+		return 0;
+	}
+	if (job_xv(j, &k->result) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	return 0;
+}
+
+void
+control_parked_answer(const struct job *j, bool until_end,
+    struct reloc_xv **result_r, int *fault_r, char **fault_msg_r)
+{
+	*result_r = NULL;
+	*fault_r = 0;
+	*fault_msg_r = NULL;
+	if (until_end && j->exit != 0) {
+		*fault_r = j->exit == -1 ? FAULT_FAILED : j->exit;
+		*fault_msg_r = strdup(j->message);
+		return;
+	}
+	if ((until_end ? reloc_xv_new_int(0, result_r) :
+	    job_xv(j, result_r)) < 0) {
+		*fault_r = FAULT_FAILED;
+		*fault_msg_r = strdup("out of memory");
+	}
 }
 
 /* xrelocd.job.list() */
@@ -468,6 +550,7 @@ static const struct method {
 	{ "xrelocd.domain.recover",	m_domain_recover },
 	{ "xrelocd.job.list",		m_job_list },
 	{ "xrelocd.job.status",		m_job_status },
+	{ "xrelocd.job.wait",		m_job_wait },
 	{ "xrelocd.migrate",		m_migrate },
 };
 

@@ -205,6 +205,7 @@ job_schedule(struct xrelocd *x)
 	    (j = next_queued(x)) != NULL) {
 		j->phase = JOB_RUNNING;
 		j->mstate = RELOC_MS_CONNECTING;
+		job_changed(x, j);
 		if (worker_start_source(x, j) < 0)
 			job_ended(x, j, RELOC_OUT_FAILED, "cannot start a "
 			    "migration worker (see the daemon's log); the "
@@ -224,8 +225,15 @@ job_ended(struct xrelocd *x, struct job *j, int exit_code,
 	snprintf(j->message, sizeof(j->message), "%s", message);
 	log_info("jobs", "job %u: %s %s: %s", j->id, j->o.domain,
 	    job_state_name(j), j->message);
-	control_job_ended(x, j);
+	job_changed(x, j);
 	jobs_trim(x);
+}
+
+void
+job_changed(struct xrelocd *x, struct job *j)
+{
+	j->version++;
+	control_job_changed(x, j);
 }
 
 void

@@ -78,8 +78,10 @@ apply_state(struct xrelocd *x, struct worker *w, const struct reloc_sxp *msg)
 		w->domid = (long)u64(msg, "domid");
 	if (w->kind == WORKER_TARGET && w->mstate > RELOC_MS_HELLO)
 		worker_hello_done(x, w);
-	if (w->job != NULL)
+	if (w->job != NULL) {
 		w->job->mstate = w->mstate;
+		job_changed(x, w->job);
+	}
 }
 
 static void
@@ -124,12 +126,14 @@ worker_status_apply(struct xrelocd *x, struct worker *w,
 		return -1;
 	if (strcmp(kind, "state") == 0)
 		apply_state(x, w, body);
-	else if (w->job != NULL && strcmp(kind, "progress") == 0)
+	else if (w->job != NULL && strcmp(kind, "progress") == 0) {
 		apply_progress(w->job, body);
-	else if (w->job != NULL && strcmp(kind, "verdict") == 0 &&
+		job_changed(x, w->job);
+	} else if (w->job != NULL && strcmp(kind, "verdict") == 0 &&
 	    (f = reloc_sxp_assoc(body, "findings")) != NULL) {
 		reloc_verdict_dispose(&w->job->verdict);
 		reloc_verdict_from_sxp(f, &w->job->verdict);
+		job_changed(x, w->job);
 	}
 	return 0;
 }

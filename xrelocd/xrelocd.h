@@ -116,16 +116,27 @@ int	control_open(struct xrelocd *x, const char *path,
 /* Serve on LIS from now on; close the old socket, keep its clients. */
 void	control_swap(struct xrelocd *x, struct evconnlistener *lis);
 void	control_stop(struct xrelocd *x);
-/* A job a blocking xend.domain.migrate call waits for has ended. */
-void	control_job_ended(struct xrelocd *x, struct job *j);
+/* Something of J changed (job_changed): answer the calls parked on it. */
+void	control_job_changed(struct xrelocd *x, struct job *j);
+/*
+ * Park the call of C on J until J ends (UNTIL_END: xend.domain.migrate),
+ * or until J's next change or TIMEOUT_S seconds, whichever comes first
+ * (xrelocd.job.wait).  -1 if the timer cannot be made.
+ */
+int	control_conn_park(struct ctl_conn *c, struct job *j, bool until_end,
+	    int timeout_s);
 
 /* control_methods.c */
 struct reloc_xv;
 int	control_dispatch(struct xrelocd *x, struct ctl_conn *c,
 	    const char *method, const struct reloc_xv *params,
 	    struct reloc_xv **result_r, int *fault_r, char **fault_msg_r);
-struct job *control_conn_job(struct ctl_conn *c);
-void	control_conn_wait(struct ctl_conn *c, struct job *j);
+/*
+ * The answer to a call parked on J: 0 or J's fault for xend.domain.migrate
+ * (UNTIL_END), J's struct for xrelocd.job.wait.  The caller frees both.
+ */
+void	control_parked_answer(const struct job *j, bool until_end,
+	    struct reloc_xv **result_r, int *fault_r, char **fault_msg_r);
 
 /* jobs.c */
 enum job_phase {
@@ -163,6 +174,7 @@ struct job {
 	bool			 was_paused;	/* and so after a failure */
 	struct worker		*worker;
 	unsigned		 waiters;	/* blocked control calls */
+	unsigned		 version;	/* bumped by job_changed */
 };
 
 int	job_resolve(struct xrelocd *x, struct job_opts *o);
@@ -172,6 +184,8 @@ struct job *job_find(struct xrelocd *x, unsigned id);
 void	job_schedule(struct xrelocd *x);
 void	job_ended(struct xrelocd *x, struct job *j, int exit_code,
 	    const char *message);
+/* What xm sees of J changed: bump its version, wake its parked calls. */
+void	job_changed(struct xrelocd *x, struct job *j);
 void	job_opts_dispose(struct job_opts *o);
 const char *job_state_name(const struct job *j);
 void	job_free_all(struct xrelocd *x);
