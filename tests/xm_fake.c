@@ -140,8 +140,9 @@ canned_status(int64_t job, int step)
 		fake_add_finding(st, "warning", "media", "MEDIA_INSERTED",
 		    "a CD-ROM image is inserted", "eject it");
 		if (!first)
-			fake_add_finding(st, "error", "cpu", "CPU_FEATURES_MISSING",
-			    "hostB lacks avx2", "--force cpu");
+			fake_add_finding(st, "error", "cpu",
+			    "CPU_FEATURES_MISSING", "hostB lacks avx2",
+			    "--force cpu");
 	} else {		/* the handshake broke after GO */
 		st = fake_status("unknown", 3, "GO sent, no DONE: web01 may "
 		    "run on hostB; it is suspended here as "

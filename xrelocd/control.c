@@ -43,7 +43,7 @@ struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	struct xrelocd		*x;
 	struct bufferevent	*bev;
-	struct job		*waiting;	/* the job the call is parked on */
+	struct job		*waiting;	/* its call is parked on it */
 	bool			 until_end;	/* answer only when it ends */
 	struct event		*timer;		/* a parked wait's timeout */
 };
