@@ -279,7 +279,7 @@ server_setup(void)
 	log_silence();
 	tmpdir = test_tmpdir("xm");
 	snprintf(sockpath, sizeof(sockpath), "%s/xrelocd.sock", tmpdir);
-	server = fake_server_start(sockpath);
+	server = fake_server_start(sockpath, true);
 }
 
 static void
@@ -329,6 +329,55 @@ START_TEST(test_e2e_moved)
 	ck_assert_ptr_nonnull(strstr(out, "web01 moved to hostB: total 4.2 s, "
 	    "downtime 18 ms, 1.07 GiB sent in 4 rounds (1.05 x memory)\n"));
 	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+/* The calls of METHOD ("status" or "wait") the fake server got. */
+static int64_t
+fake_calls(const char *method)
+{
+	struct xm	 xm = { sockpath, stdout, stderr, false };
+	struct reloc_xv	*v = NULL;
+	int64_t		 n = -1;
+
+	ck_assert_int_eq(xm_rpc_call(&xm, "fake.calls", NULL, &v), 0);
+	ck_assert_int_eq(reloc_xv_member_int(v, method, &n), 0);
+	reloc_xv_free(v);
+	return n;
+}
+
+/* One xrelocd.job.wait per change of the job (2 for web01), no polls. */
+START_TEST(test_e2e_waits_per_change)
+{
+	char	out[4096], err[4096];
+
+	ck_assert_int_eq(run(xm_migrate, true, out, err, sizeof(out),
+	    "migrate", "-l", "web01", "hostB", NULL), XM_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(out, "web01 moved to hostB"));
+	ck_assert_int_ge(fake_calls("wait"), 1);
+	ck_assert_int_le(fake_calls("wait"), 2);
+	ck_assert_int_eq(fake_calls("status"), 0);
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+/* An xrelocd without xrelocd.job.wait is polled, with the same output. */
+START_TEST(test_e2e_old_daemon)
+{
+	char	out[4096], err[4096];
+
+	fake_server_stop(server);
+	unlink(sockpath);
+	server = fake_server_start(sockpath, false);
+	ck_assert_int_eq(run(xm_migrate, true, out, err, sizeof(out),
+	    "migrate", "-l", "web01", "hostB", NULL), XM_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(out, "\rweb01 -> hostB: precopy round 2"));
+	ck_assert_ptr_nonnull(strstr(out, "web01 moved to hostB: total 4.2 s, "
+	    "downtime 18 ms, 1.07 GiB sent in 4 rounds (1.05 x memory)\n"));
+	ck_assert_str_eq(err, "");
+	/* One try of the new method, then polls until the job ended. */
+	ck_assert_int_eq(fake_calls("wait"), 1);
+	ck_assert_int_eq(fake_calls("status"), 2);
 }
 END_TEST
 
@@ -446,6 +495,8 @@ xm_suite(void)
 	tc = tcase_create("client");
 	tcase_add_checked_fixture(tc, server_setup, server_teardown);
 	tcase_add_test(tc, test_e2e_moved);
+	tcase_add_test(tc, test_e2e_waits_per_change);
+	tcase_add_test(tc, test_e2e_old_daemon);
 	tcase_add_test(tc, test_e2e_failed);
 	tcase_add_test(tc, test_e2e_failed_json);
 	tcase_add_test(tc, test_e2e_unknown);

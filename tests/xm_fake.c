@@ -18,7 +18,9 @@
  * A fake xrelocd control server for check_xm: a forked child on a UNIX
  * socket answering canned XML-RPC.  Job 1 moves after one progress
  * report, job 2 fails its prechecks with findings, job 3 ends with the
- * owner unknown; domain "nosuch" is a fault.
+ * owner unknown; domain "nosuch" is a fault.  Each status of a job is one
+ * change (version 1, 2...): a status call shows the next one, a wait the
+ * one after the version seen.  fake.calls counts the calls made.
  */
 
 #include <sys/prctl.h>
@@ -27,6 +29,8 @@
 #include <sys/wait.h>
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +46,8 @@
 #define OK(e)	do { if ((e) != 0) abort(); } while (0)
 
 static int	status_calls;
+static int	wait_calls;
+static bool	has_wait;	/* false: an xrelocd older than job.wait */
 
 /* A job status as xrelocd sends it. */
 struct reloc_xv *
@@ -108,32 +114,76 @@ fake_add_finding(struct reloc_xv *st, const char *sev, const char *check,
 	OK(reloc_xv_array_append(reloc_xv_member(st, "findings"), f));
 }
 
+/* How many statuses (changes) job JOB goes through. */
+static int
+canned_changes(int64_t job)
+{
+	return job == 1 || job == 2 ? 2 : 1;
+}
+
+/* Status number STEP (0, 1...) of job JOB. */
 static struct reloc_xv *
-canned_status(int64_t job)
+canned_status(int64_t job, int step)
 {
 	struct reloc_xv	*st;
+	bool		 first = step == 0;
 
-	status_calls++;
 	if (job == 1) {		/* moves after one progress report */
-		st = fake_status(status_calls == 1 ? "streaming" : "done",
-		    status_calls == 1 ? -1 : 0, "");
+		st = fake_status(first ? "streaming" : "done", first ? -1 : 0,
+		    "");
 		fake_add_progress(st);
-		if (status_calls > 1)
+		if (!first)
 			fake_add_summary(st);
 	} else if (job == 2) {	/* refused by the prechecks */
-		st = fake_status(status_calls == 1 ? "precheck" : "failed",
-		    status_calls == 1 ? -1 : 1, "hostB refused: 1 precheck "
-		    "error");
+		st = fake_status(first ? "precheck" : "failed", first ? -1 : 1,
+		    "hostB refused: 1 precheck error");
 		fake_add_finding(st, "warning", "media", "MEDIA_INSERTED",
 		    "a CD-ROM image is inserted", "eject it");
-		if (status_calls > 1)
-			fake_add_finding(st, "error", "cpu", "CPU_FEATURES_MISSING",
-			    "hostB lacks avx2", "--force cpu");
+		if (!first)
+			fake_add_finding(st, "error", "cpu",
+			    "CPU_FEATURES_MISSING", "hostB lacks avx2",
+			    "--force cpu");
 	} else {		/* the handshake broke after GO */
 		st = fake_status("unknown", 3, "GO sent, no DONE: web01 may "
 		    "run on hostB; it is suspended here as "
 		    "web01--migratedaway");
 	}
+	/* An older xrelocd has no versions. */
+	if (has_wait)
+		OK(reloc_xv_struct_set_int(st, "version", step + 1));
+	return st;
+}
+
+/* xrelocd.job.status: each call sees the job's next change. */
+static struct reloc_xv *
+status_of(int64_t job)
+{
+	int	last = canned_changes(job) - 1;
+
+	status_calls++;
+	return canned_status(job, status_calls - 1 < last ?
+	    status_calls - 1 : last);
+}
+
+/* xrelocd.job.wait: the change after version SEEN (-1: the first). */
+static struct reloc_xv *
+wait_for_change(int64_t job, int64_t seen)
+{
+	int	last = canned_changes(job) - 1;
+
+	if (seen < 0)
+		seen = 0;
+	return canned_status(job, seen < last ? (int)seen : last);
+}
+
+static struct reloc_xv *
+canned_calls(void)
+{
+	struct reloc_xv	*st;
+
+	OK(reloc_xv_new_struct(&st));
+	OK(reloc_xv_struct_set_int(st, "status", status_calls));
+	OK(reloc_xv_struct_set_int(st, "wait", wait_calls));
 	return st;
 }
 
@@ -166,8 +216,8 @@ answer(const char *method, const struct reloc_xv *params, size_t *len_r)
 	const struct reloc_xv	*p0 = reloc_xv_nth(params, 0, NULL);
 	struct reloc_xv		*v = NULL;
 	const char		*dom;
-	char			*doc = NULL;
-	int64_t			 job = 0;
+	char			*doc = NULL, msg[256];
+	int64_t			 job = 0, seen = -1;
 
 	if (strcmp(method, "xrelocd.migrate") == 0) {
 		dom = reloc_xv_member_string(p0, "domain");
@@ -181,11 +231,22 @@ answer(const char *method, const struct reloc_xv *params, size_t *len_r)
 		    1 : strcmp(dom, "db01") == 0 ? 2 : 3);
 	} else if (strcmp(method, "xrelocd.job.status") == 0) {
 		reloc_xv_get_int(p0, &job);
-		v = canned_status(job);
+		v = status_of(job);
+	} else if (strcmp(method, "xrelocd.job.wait") == 0 && has_wait) {
+		wait_calls++;
+		reloc_xv_get_int(p0, &job);
+		reloc_xv_get_int(reloc_xv_nth(params, 1, NULL), &seen);
+		v = wait_for_change(job, seen);
 	} else if (strcmp(method, "xrelocd.domain.list") == 0)
 		v = canned_domains();
+	else if (strcmp(method, "fake.calls") == 0)
+		v = canned_calls();
 	else {
-		reloc_xmlrpc_fault_encode(2, "unknown method", &doc, len_r);
+		/* As xrelocd answers a method it lacks. */
+		wait_calls += strcmp(method, "xrelocd.job.wait") == 0;
+		snprintf(msg, sizeof(msg), "no such method %s: this xrelocd "
+		    "is older than the client", method);
+		reloc_xmlrpc_fault_encode(1, msg, &doc, len_r);
 		return doc;
 	}
 	reloc_xmlrpc_response_encode(v, &doc, len_r);
@@ -224,7 +285,7 @@ serve_one(int fd)
 
 
 pid_t
-fake_server_start(const char *path)
+fake_server_start(const char *path, bool with_wait)
 {
 	struct sockaddr_un	sun;
 	pid_t			pid;
@@ -237,6 +298,7 @@ fake_server_start(const char *path)
 	ck_assert_int_ge(lfd = socket(AF_UNIX, SOCK_STREAM, 0), 0);
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	ck_assert_int_eq(listen(lfd, 8), 0);
+	has_wait = with_wait;
 	/* No ck_* after fork() in the child: see OK() above. */
 	pid = fork();
 	if (pid == 0) {

@@ -23,6 +23,8 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
+
 #include "reloc.h"
 
 /* A job status of web01 to hostB as xrelocd sends it. */
@@ -34,8 +36,13 @@ void	fake_add_finding(struct reloc_xv *st, const char *sev,
 	    const char *check, const char *code, const char *msg,
 	    const char *fix);
 
-/* Serve canned answers on path from a child; stop kills it. */
-pid_t	fake_server_start(const char *path);
+/*
+ * Serve canned answers on path from a child; stop kills it.  Without
+ * with_wait it is an xrelocd older than xrelocd.job.wait.  Its method
+ * fake.calls answers {status, wait}: the job.status and job.wait calls
+ * it got.
+ */
+pid_t	fake_server_start(const char *path, bool with_wait);
 void	fake_server_stop(pid_t pid);
 
 #endif /* TESTS_XM_FAKE_H */

@@ -37,7 +37,8 @@
 #define XM_EXIT_UNKNOWN	3	/* the final handshake broke */
 
 #define XM_DEFAULT_SOCKET	RELOC_CONTROL_SOCKET
-#define XM_POLL_MS		150
+#define XM_POLL_MS		150	/* status polls of an old xrelocd */
+#define XM_WAIT_S		60	/* xrelocd.job.wait's timeout */
 
 /* Global state of one run (options before the subcommand). */
 struct xm {
@@ -60,6 +61,24 @@ void	xm_usage(FILE *f);
  */
 int	xm_rpc_call(struct xm *xm, const char *method,
 	    const struct reloc_xv *params, struct reloc_xv **result_r);
+
+/* One call whose fault the caller handles: see xm_rpc_invoke. */
+struct xm_call {
+	const char		*method;
+	const struct reloc_xv	*params;	/* an array, may be NULL */
+	int			 timeout_ms;	/* for the answer; -1: none */
+	struct reloc_xv		*result;	/* on 0; the caller frees it */
+	int			 fault;		/* the fault's code, or 0 */
+	char			*fault_msg;	/* the caller frees it */
+};
+
+/*
+ * Make the call k describes.  0 and k->result; a fault is not printed:
+ * its code and message go in k->fault and k->fault_msg and its exit code
+ * is returned, as xm_rpc_call would; not reaching the daemon or no answer
+ * in time prints why and returns 1 with k->fault 0.
+ */
+int	xm_rpc_invoke(struct xm *xm, struct xm_call *k);
 
 /* xm_migrate.c */
 struct xm_migrate_opts {

@@ -15,8 +15,9 @@
  */
 
 /*
- * xm migrate: xend's options, the request to xrelocd, then polling the
- * job until it ends, with a progress line on a terminal, findings as they
+ * xm migrate: xend's options, the request to xrelocd, then following the
+ * job until it ends (one xrelocd.job.wait per change; polling an xrelocd
+ * too old for it), with a progress line on a terminal, findings as they
  * appear and a summary (or the final status as JSON).
  */
 
@@ -235,6 +236,8 @@ struct watch {
 	bool		 json;
 	size_t		 findings_shown;
 	bool		 line_shown;	/* a \r progress line is on screen */
+	bool		 poll;		/* xrelocd lacks xrelocd.job.wait */
+	int64_t		 seen;		/* the version last shown, or -1 */
 };
 
 static void
@@ -276,45 +279,92 @@ show(struct watch *w, const struct reloc_xv *status)
 	fflush(w->xm->out);
 }
 
+/* PARAMS: an array of the ints in V, N of them. */
 static int
-job_status(struct xm *xm, int64_t job, struct reloc_xv **status_r)
+int_params(const int64_t *v, size_t n, struct reloc_xv **params_r)
 {
-	struct reloc_xv	*params = NULL, *id;
+	struct reloc_xv	*params = NULL, *e;
+	size_t		 i;
+
+	if (reloc_xv_new_array(&params) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (reloc_xv_new_int(v[i], &e) < 0 ||
+		    reloc_xv_array_append(params, e) < 0) {
+			reloc_xv_free(params);
+			return -1;
+		}
+	*params_r = params;
+	return 0;
+}
+
+/*
+ * The job's status once it differs from what was shown: one
+ * xrelocd.job.wait; an xrelocd without it turns w to polling with
+ * xrelocd.job.status.
+ */
+static int
+job_next(struct watch *w, int64_t job, struct reloc_xv **status_r)
+{
+	struct xm_call	 k = { NULL, NULL, (XM_WAIT_S + 30) * 1000, NULL, 0,
+			    NULL };
+	struct reloc_xv	*params = NULL;
+	int64_t		 args[3] = { job, w->seen, XM_WAIT_S };
 	int		 rc;
 
-	if (reloc_xv_new_array(&params) < 0 || reloc_xv_new_int(job, &id) < 0 ||
-	    reloc_xv_array_append(params, id) < 0) {
-		reloc_xv_free(params);
+	if (int_params(args, w->poll ? 1 : 3, &params) < 0)
 		return XM_EXIT_FAILED;
-	}
-	rc = xm_rpc_call(xm, "xrelocd.job.status", params, status_r);
+	k.method = w->poll ? "xrelocd.job.status" : "xrelocd.job.wait";
+	k.params = params;
+	rc = xm_rpc_invoke(w->xm, &k);
 	reloc_xv_free(params);
+	/* An older xrelocd: poll it, as xm did before. */
+	if (rc != 0 && !w->poll && k.fault_msg != NULL &&
+	    strncmp(k.fault_msg, "no such method", 14) == 0) {
+		free(k.fault_msg);
+		w->poll = true;
+		return job_next(w, job, status_r);
+	}
+	if (rc != 0 && k.fault_msg != NULL)
+		fprintf(w->xm->err, "Error: %s\n", k.fault_msg);
+	free(k.fault_msg);
+	if (rc == 0)
+		*status_r = k.result;
 	return rc;
 }
 
-/* Poll the job until it ends; its final status in *status_r. */
+/* Follow the job until it ends; its final status in *status_r. */
 static int
 watch_job(struct watch *w, int64_t job, struct reloc_xv **status_r)
 {
 	struct reloc_xv	*status;
-	int64_t		 code;
+	int64_t		 code, version;
 	int		 rc;
 
 	for (;;) {
-		if ((rc = job_status(w->xm, job, &status)) != 0) {
+		if ((rc = job_next(w, job, &status)) != 0) {
 			clear_line(w);
 			fprintf(w->xm->err, "xm migrate: lost track of job "
 			    "%lld; see 'xm jobs'\n", (long long)job);
 			return rc;
 		}
-		show(w, status);
 		if (reloc_xv_member_int(status, "exit", &code) == 0 &&
 		    code != -1) {
+			show(w, status);
 			*status_r = status;
 			return 0;
 		}
+		/* A wait that timed out brings the same version: not news. */
+		if (reloc_xv_member_int(status, "version", &version) < 0) {
+			w->poll = true;
+			version = -1;
+		}
+		if (w->poll || version != w->seen)
+			show(w, status);
+		w->seen = version;
 		reloc_xv_free(status);
-		sleep_ms(XM_POLL_MS);
+		if (w->poll)
+			sleep_ms(XM_POLL_MS);
 	}
 }
 
@@ -338,7 +388,7 @@ int
 xm_migrate(struct xm *xm, int argc, char **argv)
 {
 	struct xm_migrate_opts	 o;
-	struct watch		 w = { xm, false, 0, false };
+	struct watch		 w = { xm, false, 0, false, false, -1 };
 	struct reloc_xv		*params = NULL, *res = NULL, *status = NULL;
 	int64_t			 job;
 	int			 rc;

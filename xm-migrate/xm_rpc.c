@@ -138,17 +138,19 @@ fault_exit(int code)
 }
 
 int
-xm_rpc_call(struct xm *xm, const char *method, const struct reloc_xv *params,
-    struct reloc_xv **result_r)
+xm_rpc_invoke(struct xm *xm, struct xm_call *k)
 {
-	char		*doc = NULL, *req = NULL, *resp = NULL, *fstr = NULL;
+	char		*doc = NULL, *req = NULL, *resp = NULL;
 	const char	*body;
 	size_t		 dlen, rlen, blen;
-	int		 fd = -1, fcode = 0, rc, timeout;
+	int		 fd = -1, rc;
 
-	if (reloc_xmlrpc_call_encode(method, params, &doc, &dlen) < 0 ||
+	k->result = NULL;
+	k->fault = 0;
+	k->fault_msg = NULL;
+	if (reloc_xmlrpc_call_encode(k->method, k->params, &doc, &dlen) < 0 ||
 	    reloc_xmlrpc_http_request(doc, dlen, &req, &rlen) < 0) {
-		fprintf(xm->err, "xm: cannot encode %s\n", method);
+		fprintf(xm->err, "xm: cannot encode %s\n", k->method);
 		rc = XM_EXIT_FAILED;
 		goto out;
 	}
@@ -160,16 +162,14 @@ xm_rpc_call(struct xm *xm, const char *method, const struct reloc_xv *params,
 		    xm->socket, strerror(errno));
 		goto out;
 	}
-	timeout = strcmp(method, "xend.domain.migrate") == 0 ? -1 :
-	    RPC_TIMEOUT_MS;
-	if (recv_response(xm, fd, timeout, &resp, &rlen, &body, &blen) < 0)
+	if (recv_response(xm, fd, k->timeout_ms, &resp, &rlen, &body,
+	    &blen) < 0)
 		goto out;
-	rc = reloc_xmlrpc_response_decode("xrelocd", body, blen, result_r,
-	    &fcode, &fstr);
-	if (rc == RELOC_ERR_DENIED) {
-		fprintf(xm->err, "Error: %s\n", fstr);
-		rc = fault_exit(fcode);
-	} else if (rc < 0)
+	rc = reloc_xmlrpc_response_decode("xrelocd", body, blen, &k->result,
+	    &k->fault, &k->fault_msg);
+	if (rc == RELOC_ERR_DENIED)
+		rc = fault_exit(k->fault);
+	else if (rc < 0)
 		rc = XM_EXIT_FAILED;
 out:
 	if (fd != -1)
@@ -177,6 +177,24 @@ out:
 	free(doc);
 	free(req);
 	free(resp);
-	free(fstr);
+	return rc;
+}
+
+int
+xm_rpc_call(struct xm *xm, const char *method, const struct reloc_xv *params,
+    struct reloc_xv **result_r)
+{
+	struct xm_call	k = { method, params, RPC_TIMEOUT_MS, NULL, 0, NULL };
+	int		rc;
+
+	/* A call that moves a domain may take minutes: no deadline then. */
+	if (strcmp(method, "xend.domain.migrate") == 0)
+		k.timeout_ms = -1;
+	rc = xm_rpc_invoke(xm, &k);
+	if (rc == 0)
+		*result_r = k.result;
+	else if (k.fault_msg != NULL)
+		fprintf(xm->err, "Error: %s\n", k.fault_msg);
+	free(k.fault_msg);
 	return rc;
 }

@@ -16,8 +16,10 @@
 
 /*
  * The control socket: a UNIX socket (mode 0600) where xm speaks XML-RPC
- * over HTTP, one request per connection, as xm spoke to xend.  A blocking
- * xend.domain.migrate call parks its connection until the job ends.
+ * over HTTP, one request per connection, as xm spoke to xend.  A call
+ * may park its connection on a job: a blocking xend.domain.migrate until
+ * the job ends, an xrelocd.job.wait until the job changes or its timer
+ * fires.
  */
 
 #include <sys/socket.h>
@@ -37,34 +39,34 @@
 #include "xrelocd.h"
 #include "log.h"
 
-/* What a parked call waits for. */
-enum ctl_wait {
-	WAIT_END,	/* the migration's outcome (or that it resolves) */
-	WAIT_RECOVER,	/* xm recover's worker */
-};
-
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	struct xrelocd		*x;
 	struct bufferevent	*bev;
-	struct job		*waiting;
-	enum ctl_wait		 wait;
+	struct job		*waiting;	/* its call is parked on it */
+	enum ctl_wait		 wait;		/* what it waits for */
+	struct event		*timer;		/* a parked wait's timeout */
 };
 
-/*
- * A blocking migrate call whose job resolves after a broken handover is
- * answered (exit 3) after this many unanswered QUERY rounds; the job goes
- * on, xm jobs follows it.
- */
-#define RESOLVING_ANSWER_AFTER	3
-
 static TAILQ_HEAD(, ctl_conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
+
+/* The call is no longer parked: its job may go, its timer goes. */
+static void
+conn_unpark(struct ctl_conn *c)
+{
+	if (c->timer != NULL) {
+		event_free(c->timer);
+		c->timer = NULL;
+	}
+	if (c->waiting != NULL && c->waiting->waiters > 0)
+		c->waiting->waiters--;
+	c->waiting = NULL;
+}
 
 static void
 conn_free(struct ctl_conn *c)
 {
-	if (c->waiting != NULL && c->waiting->waiters > 0)
-		c->waiting->waiters--;
+	conn_unpark(c);
 	TAILQ_REMOVE(&conns, c, entry);
 	bufferevent_free(c->bev);
 	free(c);
@@ -146,9 +148,15 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	const char	*body;
 	size_t		 len = evbuffer_get_length(in), blen, used;
-	char		*data = (char *)evbuffer_pullup(in, -1);
+	char		*data;
 	int		 rc;
 
+	/* A parked call reads only to notice its client going away. */
+	if (c->waiting != NULL) {
+		evbuffer_drain(in, len);
+		return;
+	}
+	data = (char *)evbuffer_pullup(in, -1);
 	rc = reloc_xmlrpc_http_request_parse("control", data, len, &body,
 	    &blen, &used);
 	if (rc == RELOC_ERR_AGAIN)
@@ -268,79 +276,61 @@ control_stop(struct xrelocd *x)
 		conn_free(c);
 }
 
-struct job *
-control_conn_job(struct ctl_conn *c)
+/* Answer the call parked on its job with the job as it is now. */
+static void
+conn_answer(struct ctl_conn *c)
 {
-	return c->waiting;
+	struct reloc_xv	*v = NULL;
+	struct job	*j = c->waiting;
+	enum ctl_wait	 wait = c->wait;
+	char		*msg = NULL;
+	int		 fault = 0;
+
+	conn_unpark(c);
+	control_parked_answer(j, wait, &v, &fault, &msg);
+	conn_reply_value(c, v, fault, msg != NULL ? msg : "");
+	reloc_xv_free(v);
+	free(msg);
 }
 
-void
-control_conn_wait(struct ctl_conn *c, struct job *j)
+/* A parked xrelocd.job.wait saw no change in time. */
+static void
+conn_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
+	conn_answer(arg);
+}
+
+int
+control_conn_park(struct ctl_conn *c, struct job *j, enum ctl_wait wait,
+    int timeout_s)
+{
+	struct timeval	tv = { timeout_s, 0 };
+
+	if (wait == CTL_WAIT_CHANGE) {
+		c->timer = evtimer_new(c->x->base, conn_timeout_cb, c);
+		if (c->timer == NULL || evtimer_add(c->timer, &tv) == -1) {
+			conn_unpark(c);
+			return -1;
+		}
+	}
 	c->waiting = j;
-	c->wait = WAIT_END;
+	c->wait = wait;
 	j->waiters++;
-}
-
-void
-control_conn_wait_recover(struct ctl_conn *c, struct job *j)
-{
-	control_conn_wait(c, j);
-	c->wait = WAIT_RECOVER;
-}
-
-/* The call's answer, if it has one yet: 0 ok, else a fault code. */
-static bool
-wait_answer(const struct ctl_conn *c, const struct job *j, int *fault_r,
-    char *msg, size_t len)
-{
-	const struct reloc_record	*r = &j->rec;
-
-	if (c->wait == WAIT_RECOVER) {
-		if (!j->admin.ended)
-			return false;
-		*fault_r = 0;
-		if (j->admin.denied || !reloc_record_final(r) ||
-		    r->outcome != RELOC_OUT_FAILED)
-			*fault_r = 1;
-		snprintf(msg, len, "%s", r->message);
-		return true;
-	}
-	if (reloc_record_final(r)) {
-		*fault_r = r->outcome;
-		snprintf(msg, len, "%s", r->message);
-		return true;
-	}
-	if (r->state == RELOC_MS_RESOLVING &&
-	    r->queries >= RESOLVING_ANSWER_AFTER) {
-		*fault_r = RELOC_OUT_UNKNOWN;
-		snprintf(msg, len, "%s; xrelocd keeps asking: see 'xm jobs'",
-		    r->message);
-		return true;
-	}
-	return false;
+	log_debug("control", "a call waits for job %u to %s", j->rec.job,
+	    wait == CTL_WAIT_CHANGE ? "change" : wait == CTL_WAIT_END ?
+	    "end" : "be recovered");
+	return 0;
 }
 
 void
 control_job_changed(struct xrelocd *x, struct job *j)
 {
 	struct ctl_conn	*c, *tmp;
-	struct reloc_xv	*v = NULL;
-	char		 msg[1200];
-	int		 fault;
 
 	(void)x;
-	TAILQ_FOREACH_SAFE(c, &conns, entry, tmp) {
-		if (c->waiting != j || !wait_answer(c, j, &fault, msg,
-		    sizeof(msg)))
-			continue;
-		c->waiting = NULL;
-		j->waiters--;
-		if (fault == 0 && reloc_xv_new_int(0, &v) == 0) {
-			conn_reply_value(c, v, 0, NULL);
-			reloc_xv_free(v);
-			v = NULL;
-		} else
-			conn_reply_value(c, NULL, fault == 0 ? 1 : fault, msg);
-	}
+	TAILQ_FOREACH_SAFE(c, &conns, entry, tmp)
+		if (c->waiting == j && control_parked_ready(j, c->wait))
+			conn_answer(c);
 }

@@ -161,8 +161,15 @@ m_xend_migrate(struct call *k)
 		    (long long)port);
 	else if (opts_port(k->x, &o, port) < 0)
 		call_fault(k, FAULT_FAILED, "out of memory");
-	else if (check_options(k, &o, ssl, node) == 0 && submit(k, &o, &j) == 0)
-		control_conn_wait(k->c, j);
+	else if (check_options(k, &o, ssl, node) == 0 &&
+	    submit(k, &o, &j) == 0) {
+		/* A job whose worker could not start has ended already. */
+		if (control_parked_ready(j, CTL_WAIT_END))
+			control_parked_answer(j, CTL_WAIT_END, &k->result,
+			    &k->fault, &k->fault_msg);
+		else if (control_conn_park(k->c, j, CTL_WAIT_END, 0) < 0)
+			call_fault(k, FAULT_FAILED, "out of memory");
+	}
 	job_opts_dispose(&o);
 	return k->fault != 0 ? -1 : 0;
 }
@@ -245,13 +252,20 @@ m_migrate(struct call *k)
 	return 0;
 }
 
+/* The job's change counter as an XML-RPC int (i4): it wraps to 0. */
+static int64_t
+job_version(const struct job *j)
+{
+	return (int64_t)(j->version & INT32_MAX);
+}
+
 /* The job's record, the way xm and scripts read it, and its version. */
 static int
 job_xv(const struct job *j, struct reloc_xv **st_r)
 {
 	if (reloc_record_to_xv(&j->rec, st_r) < 0)
 		return -1;
-	if (reloc_xv_struct_set_int(*st_r, "version", j->version) < 0) {
+	if (reloc_xv_struct_set_int(*st_r, "version", job_version(j)) < 0) {
 		reloc_xv_free(*st_r);
 		*st_r = NULL;
 		return -1;
@@ -275,6 +289,108 @@ m_job_status(struct call *k)
 	if (job_xv(j, &k->result) < 0)
 		return call_fault(k, FAULT_FAILED, "out of memory");
 	return 0;
+}
+
+/* xrelocd.job.wait's timeout: 1..300 seconds, 0 or none for 60. */
+static int
+wait_timeout(struct call *k, const struct reloc_xv *p, int *timeout_r)
+{
+	int64_t	t = 0;
+
+	if (p != NULL && reloc_xv_get_int(p, &t) < 0)
+		return call_fault(k, FAULT_REQUEST, "xrelocd.job.wait: timeout "
+		    "must be a number of seconds from 1 to 300");
+	if (t < 0 || t > 300)
+		return call_fault(k, FAULT_REQUEST, "xrelocd.job.wait: timeout "
+		    "%lld out of range: give 1 to 300 seconds (0 for 60)",
+		    (long long)t);
+	*timeout_r = t == 0 ? 60 : (int)t;
+	return 0;
+}
+
+/*
+ * xrelocd.job.wait(job, seen, timeout): the job's struct once its version
+ * differs from SEEN, at once if it has or if the job has ended, else when
+ * it changes or after TIMEOUT seconds (the same version then).
+ */
+static int
+m_job_wait(struct call *k)
+{
+	struct job	*j;
+	int64_t		 id, seen;
+	int		 timeout = 60;
+
+	if (reloc_xv_get_int(param(k, 0), &id) < 0 ||
+	    reloc_xv_get_int(param(k, 1), &seen) < 0)
+		return call_fault(k, FAULT_REQUEST, "xrelocd.job.wait takes "
+		    "(job, seen version, timeout in seconds)");
+	if (wait_timeout(k, param(k, 2), &timeout) < 0)
+		return -1;
+	if (id < 0 || id > UINT32_MAX || (j = job_find(k->x, (unsigned)id))
+	    == NULL)
+		return call_fault(k, FAULT_NOENT, "no job %lld", (long long)id);
+	if (j->phase != JOB_ENDED && seen == job_version(j)) {
+		if (control_conn_park(k->c, j, CTL_WAIT_CHANGE, timeout) < 0)
+			return call_fault(k, FAULT_FAILED, "out of memory");
+		return 0;
+	}
+	if (job_xv(j, &k->result) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	return 0;
+}
+
+/*
+ * A blocking migrate call whose job resolves after a broken handover is
+ * answered (exit 3) after this many unanswered QUERY rounds; the job goes
+ * on, and xm jobs follows it.
+ */
+#define RESOLVING_ANSWER_AFTER	3
+
+bool
+control_parked_ready(const struct job *j, enum ctl_wait wait)
+{
+	switch (wait) {
+	case CTL_WAIT_CHANGE:
+		return true;
+	case CTL_WAIT_RECOVER:
+		return j->admin.ended;
+	case CTL_WAIT_END:
+		break;
+	}
+	return reloc_record_final(&j->rec) ||
+	    (j->rec.state == RELOC_MS_RESOLVING &&
+	    j->rec.queries >= RESOLVING_ANSWER_AFTER);
+}
+
+void
+control_parked_answer(const struct job *j, enum ctl_wait wait,
+    struct reloc_xv **result_r, int *fault_r, char **fault_msg_r)
+{
+	const struct reloc_record	*r = &j->rec;
+	int				 rc;
+
+	*result_r = NULL;
+	*fault_r = 0;
+	*fault_msg_r = NULL;
+	if (wait == CTL_WAIT_CHANGE)
+		rc = job_xv(j, result_r);
+	else if (wait == CTL_WAIT_RECOVER && (j->admin.denied ||
+	    !reloc_record_final(r) || r->outcome != RELOC_OUT_FAILED)) {
+		*fault_r = FAULT_FAILED;
+		rc = (*fault_msg_r = strdup(r->message)) == NULL ? -1 : 0;
+	} else if (wait == CTL_WAIT_END && !reloc_record_final(r)) {
+		*fault_r = FAULT_UNKNOWN;
+		rc = asprintf(fault_msg_r, "%s; xrelocd keeps asking: see 'xm "
+		    "jobs'", r->message);
+	} else if (wait == CTL_WAIT_END && r->outcome != RELOC_OUT_MOVED) {
+		*fault_r = r->outcome;
+		rc = (*fault_msg_r = strdup(r->message)) == NULL ? -1 : 0;
+	} else
+		rc = reloc_xv_new_int(0, result_r);
+	if (rc < 0) {
+		*fault_r = FAULT_FAILED;
+		*fault_msg_r = strdup("out of memory");
+	}
 }
 
 /* xrelocd.job.list() */
@@ -388,7 +504,8 @@ recover_by_record(struct call *k, struct job *j, bool force)
 			    "recovery worker; see the daemon's log");
 		}
 	}
-	control_conn_wait_recover(k->c, j);
+	if (control_conn_park(k->c, j, CTL_WAIT_RECOVER, 0) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
 	return 0;
 }
 
@@ -457,6 +574,7 @@ static const struct method {
 	{ "xrelocd.domain.recover",	m_domain_recover },
 	{ "xrelocd.job.list",		m_job_list },
 	{ "xrelocd.job.status",		m_job_status },
+	{ "xrelocd.job.wait",		m_job_wait },
 	{ "xrelocd.migrate",		m_migrate },
 };
 

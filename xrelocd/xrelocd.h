@@ -131,21 +131,36 @@ int	control_open(struct xrelocd *x, const char *path,
 /* Serve on LIS from now on; close the old socket, keep its clients. */
 void	control_swap(struct xrelocd *x, struct evconnlistener *lis);
 void	control_stop(struct xrelocd *x);
-/*
- * A job changed: answer the calls parked on it (a blocking migrate ends
- * when the job ends, or says it is resolving).
- */
+/* What a parked call waits for. */
+enum ctl_wait {
+	CTL_WAIT_CHANGE,	/* xrelocd.job.wait: any change, or a timer */
+	CTL_WAIT_END,		/* xend.domain.migrate: the outcome, or that
+				   it resolves after a broken handover */
+	CTL_WAIT_RECOVER,	/* xm recover: its worker's end */
+};
+/* Something of J changed (job_changed): answer the calls parked on it. */
 void	control_job_changed(struct xrelocd *x, struct job *j);
+/*
+ * Park the call of C on J until it is ready (control_parked_ready); a
+ * CTL_WAIT_CHANGE call also after TIMEOUT_S seconds.  -1 if the timer
+ * cannot be made.
+ */
+int	control_conn_park(struct ctl_conn *c, struct job *j,
+	    enum ctl_wait wait, int timeout_s);
 
 /* control_methods.c */
 struct reloc_xv;
 int	control_dispatch(struct xrelocd *x, struct ctl_conn *c,
 	    const char *method, const struct reloc_xv *params,
 	    struct reloc_xv **result_r, int *fault_r, char **fault_msg_r);
-struct job *control_conn_job(struct ctl_conn *c);
-void	control_conn_wait(struct ctl_conn *c, struct job *j);
-/* Park c until xm recover's worker for j has ended. */
-void	control_conn_wait_recover(struct ctl_conn *c, struct job *j);
+/* Whether a call parked on J that waits for WAIT has its answer. */
+bool	control_parked_ready(const struct job *j, enum ctl_wait wait);
+/*
+ * The answer to such a call: J's struct (CTL_WAIT_CHANGE), else 0 or a
+ * fault with J's message.  The caller frees both.
+ */
+void	control_parked_answer(const struct job *j, enum ctl_wait wait,
+	    struct reloc_xv **result_r, int *fault_r, char **fault_msg_r);
 
 /* jobs.c */
 enum job_phase {
@@ -208,7 +223,10 @@ struct job *job_by_record(struct xrelocd *x, const char *id,
  */
 struct job *job_take_record(struct xrelocd *x, const struct reloc_record *r);
 void	job_schedule(struct xrelocd *x);
-/* The record changed: a final one ends the job.  Tells the hooks. */
+/*
+ * What xm sees of J changed: bump its version, end it if its record is
+ * final, and tell the hooks (the control socket wakes its parked calls).
+ */
 void	job_changed(struct xrelocd *x, struct job *j);
 /* End a job that never reached a worker (or lost it) with this outcome. */
 void	job_ended(struct xrelocd *x, struct job *j, int outcome,
