@@ -98,6 +98,14 @@ struct reloc_record {
 	struct reloc_verdict verdict;	/* owned */
 };
 
+/*
+ * A record resolving after a broken handover (state resolving) has had
+ * this many QUERY rounds unanswered: whoever waits for its outcome (xm
+ * migrate, a blocking xend.domain.migrate) is told exit 3 then, while the
+ * daemon goes on asking.
+ */
+#define RELOC_RECORD_QUERIES_TOLD	3
+
 /* Zeroed, outcome -1, domid RELOC_DOMID_NONE, started_s now. */
 void reloc_record_init(struct reloc_record *r, enum reloc_role role);
 /* Free force and verdict; r is then as after reloc_record_init. */

@@ -217,7 +217,7 @@ START_TEST(test_fmt_summary)
 	reloc_xv_free(st);
 	/* A domain paused before the migration is paused after it. */
 	st = fake_status("failed", 1, "cannot connect");
-	ck_assert_int_eq(reloc_xv_struct_set_bool(st, "was_paused", true), 0);
+	ck_assert_int_eq(reloc_xv_struct_set_bool(st, "was-paused", true), 0);
 	xm_fmt_summary(st, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "web01 did not move to hostB: cannot connect; "
 	    "it is paused here as before");
@@ -233,8 +233,8 @@ START_TEST(test_fmt_progress)
 	fake_add_progress(st);
 	xm_fmt_progress(st, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "web01 -> hostB: precopy round 2, sent "
-	    "768.0/1024.0 MiB, 1234 pages left, 118.2 MB/s, dirtying 2500 "
-	    "pages/s");
+	    "768.0/1024.0 MiB, 4.8 MiB left, 118.2 MB/s, dirtying 10.2 "
+	    "MB/s");
 	reloc_xv_free(st);
 	st = fake_status("precheck", -1, "");
 	xm_fmt_progress(st, buf, sizeof(buf));
@@ -406,7 +406,7 @@ START_TEST(test_e2e_failed_json)
 	    "migrate", "--json", "db01", "hostB", NULL), XM_EXIT_FAILED);
 	ck_assert_int_eq(out[0], '{');
 	ck_assert_ptr_nonnull(strstr(out, "\"state\": \"failed\""));
-	ck_assert_ptr_nonnull(strstr(out, "\"exit\": 1,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"outcome\": 1,"));
 	ck_assert_ptr_nonnull(strstr(out,
 	    "\"code\": \"CPU_FEATURES_MISSING\""));
 	ck_assert_ptr_null(strchr(out, '\r'));

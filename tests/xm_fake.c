@@ -49,23 +49,50 @@ static int	status_calls;
 static int	wait_calls;
 static bool	has_wait;	/* false: an xrelocd older than job.wait */
 
-/* A job status as xrelocd sends it. */
+/* The state behind each word xm shows of a source job. */
+static enum reloc_mstate
+fake_mstate(const char *word)
+{
+	static const struct {
+		const char		*word;
+		enum reloc_mstate	 st;
+	} map[] = {
+		{ "queued", RELOC_MS_IDLE },
+		{ "connecting", RELOC_MS_CONNECTING },
+		{ "precheck", RELOC_MS_PRECHECK },
+		{ "streaming", RELOC_MS_STREAMING },
+		{ "committing", RELOC_MS_COMMITTING },
+		{ "resolving", RELOC_MS_RESOLVING },
+		{ "done", RELOC_MS_DONE },
+		{ "failed", RELOC_MS_FAILED },
+		{ "unknown", RELOC_MS_UNKNOWN },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].word, word) == 0)
+			return map[i].st;
+	abort();
+}
+
+/* A job status as xrelocd sends it: a record's XML-RPC form. */
 struct reloc_xv *
 fake_status(const char *state, int exit_code, const char *msg)
 {
-	struct reloc_xv	*st, *fs;
+	struct reloc_record	 r;
+	struct reloc_xv		*st;
 
-	OK(reloc_xv_new_struct(&st));
-	OK(reloc_xv_struct_set_int(st, "job", 1));
-	OK(reloc_xv_struct_set_string(st, "domain", "web01"));
-	OK(reloc_xv_struct_set_string(st, "host", "hostB"));
-	OK(reloc_xv_struct_set_bool(st, "live", true));
-	OK(reloc_xv_struct_set_bool(st, "check", false));
-	OK(reloc_xv_struct_set_string(st, "state", state));
-	OK(reloc_xv_struct_set_int(st, "exit", exit_code));
-	OK(reloc_xv_struct_set_string(st, "message", msg));
-	OK(reloc_xv_new_array(&fs));
-	OK(reloc_xv_struct_set(st, "findings", fs));
+	reloc_record_init(&r, RELOC_ROLE_SOURCE);
+	OK(reloc_record_new_id(r.id));
+	r.job = 1;
+	snprintf(r.domain, sizeof(r.domain), "web01");
+	snprintf(r.peer, sizeof(r.peer), "hostB");
+	snprintf(r.message, sizeof(r.message), "%s", msg);
+	r.live = true;
+	r.state = fake_mstate(state);
+	r.outcome = exit_code;
+	OK(reloc_record_to_xv(&r, &st));
+	reloc_record_dispose(&r);
 	return st;
 }
 
@@ -77,11 +104,11 @@ fake_add_progress(struct reloc_xv *st)
 	OK(reloc_xv_new_struct(&p));
 	OK(reloc_xv_struct_set_string(p, "phase", "precopy"));
 	OK(reloc_xv_struct_set_int(p, "round", 2));
-	OK(reloc_xv_struct_set_i8(p, "sent_bytes", 768 << 20));
-	OK(reloc_xv_struct_set_i8(p, "remaining_pages", 1234));
-	OK(reloc_xv_struct_set_i8(p, "total_pages", 262144));
-	OK(reloc_xv_struct_set_i8(p, "rate_bps", 118200000));
-	OK(reloc_xv_struct_set_i8(p, "dirty_pps", 2500));
+	OK(reloc_xv_struct_set_i8(p, "sent-bytes", 768 << 20));
+	OK(reloc_xv_struct_set_i8(p, "remaining-bytes", 1234 * 4096));
+	OK(reloc_xv_struct_set_i8(p, "total-bytes", 1024 << 20));
+	OK(reloc_xv_struct_set_i8(p, "rate-bytes-per-s", 118200000));
+	OK(reloc_xv_struct_set_i8(p, "dirty-bytes-per-s", 2500 * 4096));
 	OK(reloc_xv_struct_set(st, "progress", p));
 }
 
@@ -91,11 +118,11 @@ fake_add_summary(struct reloc_xv *st)
 	struct reloc_xv	*sm;
 
 	OK(reloc_xv_new_struct(&sm));
-	OK(reloc_xv_struct_set_i8(sm, "total_ms", 4200));
-	OK(reloc_xv_struct_set_double(sm, "downtime_ms", 18.2));
-	OK(reloc_xv_struct_set_i8(sm, "bytes", 1149239296LL));
+	OK(reloc_xv_struct_set_i8(sm, "total-ms", 4200));
+	OK(reloc_xv_struct_set_double(sm, "downtime-ms", 18.2));
+	OK(reloc_xv_struct_set_i8(sm, "stream-bytes", 1149239296LL));
 	OK(reloc_xv_struct_set_int(sm, "rounds", 4));
-	OK(reloc_xv_struct_set_i8(sm, "memory_bytes", 1094500000LL));
+	OK(reloc_xv_struct_set_i8(sm, "memory-bytes", 1094500000LL));
 	OK(reloc_xv_struct_set(st, "summary", sm));
 }
 

@@ -132,7 +132,14 @@ void	xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size);
 void	xm_fmt_finding(const struct reloc_xv *f, char *buf, size_t size);
 /* Write v as JSON (i8 and int as numbers, strings escaped), newline. */
 void	xm_json_write(FILE *f, const struct reloc_xv *v);
-/* The exit code of a final status: its "exit" member (1 if odd). */
+/*
+ * The exit code of a final status: its "outcome" member (1 if odd), or 3
+ * for a job still resolving after RELOC_RECORD_QUERIES_TOLD unanswered
+ * QUERY rounds (the daemon goes on asking; xm stops waiting, as it
+ * answers a blocking xend.domain.migrate call).
+ */
 int	xm_status_exit(const struct reloc_xv *status);
+/* True for such a resolving job. */
+bool	xm_status_resolving(const struct reloc_xv *status);
 
 #endif /* XM_H */

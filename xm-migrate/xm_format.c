@@ -26,7 +26,6 @@
 
 #include "xm.h"
 
-#define PAGE_SIZE_XEN	4096
 
 /* Three significant digits, like "1.07 GiB", "18.3 MiB", "512 KiB". */
 void
@@ -89,27 +88,29 @@ void
 xm_fmt_progress(const struct reloc_xv *status, char *buf, size_t size)
 {
 	const struct reloc_xv	*p = reloc_xv_member(status, "progress");
-	const char		*state = member_s(status, "state");
+	const char		*state = member_s(status, "status");
 	const char		*phase;
-	char			 rate[32];
-	double			 sent, total;
+	char			 rate[32], dirty[32];
+	double			 mib = 1024 * 1024, sent, total, left;
 
 	if (p == NULL || strcmp(state, "streaming") != 0) {
 		snprintf(buf, size, "%s -> %s: %s", member_s(status, "domain"),
-		    member_s(status, "host"), state);
+		    member_s(status, "peer"), state);
 		return;
 	}
 	phase = member_s(p, "phase");
-	sent = (double)member_i(p, "sent_bytes") / (1024 * 1024);
-	total = (double)member_i(p, "total_pages") * PAGE_SIZE_XEN /
-	    (1024 * 1024);
-	xm_fmt_rate((uint64_t)member_i(p, "rate_bps"), rate, sizeof(rate));
+	sent = (double)member_i(p, "sent-bytes") / mib;
+	total = (double)member_i(p, "total-bytes") / mib;
+	left = (double)member_i(p, "remaining-bytes") / mib;
+	xm_fmt_rate((uint64_t)member_i(p, "rate-bytes-per-s"), rate,
+	    sizeof(rate));
+	xm_fmt_rate((uint64_t)member_i(p, "dirty-bytes-per-s"), dirty,
+	    sizeof(dirty));
 	snprintf(buf, size, "%s -> %s: %s round %" PRId64 ", sent %.1f/%.1f "
-	    "MiB, %" PRId64 " pages left, %s, dirtying %" PRId64 " pages/s",
-	    member_s(status, "domain"), member_s(status, "host"),
+	    "MiB, %.1f MiB left, %s, dirtying %s",
+	    member_s(status, "domain"), member_s(status, "peer"),
 	    strcmp(phase, "suspended") == 0 ? "stop-and-copy" : phase,
-	    member_i(p, "round"), sent, total,
-	    member_i(p, "remaining_pages"), rate, member_i(p, "dirty_pps"));
+	    member_i(p, "round"), sent, total, left, rate, dirty);
 }
 
 void
@@ -133,18 +134,19 @@ fmt_moved(const struct reloc_xv *status, const struct reloc_xv *sm,
 {
 	char	total[32], down[32], bytes[32], ratio[48] = "";
 	double	dt = 0;
-	int64_t	mem = member_i(sm, "memory_bytes");
+	int64_t	mem = member_i(sm, "memory-bytes");
 
-	(void)reloc_xv_member_double(sm, "downtime_ms", &dt);
-	xm_fmt_ms((double)member_i(sm, "total_ms"), total, sizeof(total));
+	(void)reloc_xv_member_double(sm, "downtime-ms", &dt);
+	xm_fmt_ms((double)member_i(sm, "total-ms"), total, sizeof(total));
 	xm_fmt_ms(dt, down, sizeof(down));
-	xm_fmt_bytes((uint64_t)member_i(sm, "bytes"), bytes, sizeof(bytes));
+	xm_fmt_bytes((uint64_t)member_i(sm, "stream-bytes"), bytes,
+	    sizeof(bytes));
 	if (mem > 0)
 		snprintf(ratio, sizeof(ratio), " (%.2f x memory)",
-		    (double)member_i(sm, "bytes") / (double)mem);
+		    (double)member_i(sm, "stream-bytes") / (double)mem);
 	snprintf(buf, size, "%s moved to %s: total %s, downtime %s, %s sent "
 	    "in %" PRId64 " round%s%s", member_s(status, "domain"),
-	    member_s(status, "host"), total, down, bytes,
+	    member_s(status, "peer"), total, down, bytes,
 	    member_i(sm, "rounds"), member_i(sm, "rounds") == 1 ? "" : "s",
 	    ratio);
 }
@@ -154,12 +156,12 @@ xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size)
 {
 	const struct reloc_xv	*sm = reloc_xv_member(status, "summary");
 	const char		*dom = member_s(status, "domain");
-	const char		*host = member_s(status, "host");
+	const char		*host = member_s(status, "peer");
 	const char		*msg = member_s(status, "message");
 	bool			 check = false, paused = false;
 
 	(void)reloc_xv_member_bool(status, "check", &check);
-	(void)reloc_xv_member_bool(status, "was_paused", &paused);
+	(void)reloc_xv_member_bool(status, "was-paused", &paused);
 	switch (xm_status_exit(status)) {
 	case XM_EXIT_OK:
 		if (check)
@@ -182,12 +184,23 @@ xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size)
 	}
 }
 
+bool
+xm_status_resolving(const struct reloc_xv *status)
+{
+	const char	*word = reloc_xv_member_string(status, "status");
+
+	return word != NULL && strcmp(word, "resolving") == 0 &&
+	    member_i(status, "queries") >= RELOC_RECORD_QUERIES_TOLD;
+}
+
 int
 xm_status_exit(const struct reloc_xv *status)
 {
 	int64_t	code;
 
-	if (reloc_xv_member_int(status, "exit", &code) < 0)
+	if (xm_status_resolving(status))
+		return XM_EXIT_UNKNOWN;
+	if (reloc_xv_member_int(status, "outcome", &code) < 0)
 		return XM_EXIT_FAILED;
 	if (code == XM_EXIT_OK || code == XM_EXIT_UNKNOWN)
 		return (int)code;

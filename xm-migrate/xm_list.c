@@ -148,17 +148,18 @@ xm_jobs(struct xm *xm, int argc, char **argv)
 	}
 	if ((rc = xm_rpc_call(xm, "xrelocd.job.list", NULL, &jobs)) != 0)
 		return rc;
-	fprintf(xm->out, "%5s %-20s %-20s %-7s %-10s %4s  %s\n", "Job",
-	    "Domain", "Host", "Kind", "State", "Exit", "Message");
+	fprintf(xm->out, "%5s %-4s %-20s %-20s %-7s %-11s %4s  %s\n", "Job",
+	    "Dir", "Domain", "Peer", "Kind", "State", "Exit", "Message");
 	for (i = 0; i < reloc_xv_len(jobs); i++) {
 		st = reloc_xv_nth(jobs, i, NULL);
 		id = code = -1;
 		(void)reloc_xv_member_int(st, "job", &id);
-		(void)reloc_xv_member_int(st, "exit", &code);
+		(void)reloc_xv_member_int(st, "outcome", &code);
 		msg = reloc_xv_member_string(st, "message");
-		fprintf(xm->out, "%5" PRId64 " %-20s %-20s %-7s %-10s %4s  "
-		    "%s\n", id, str(st, "domain"), str(st, "host"),
-		    job_kind(st), str(st, "state"),
+		fprintf(xm->out, "%5" PRId64 " %-4s %-20s %-20s %-7s %-11s %4s  "
+		    "%s\n", id, strcmp(str(st, "role"), "target") == 0 ? "in" :
+		    "out", str(st, "domain"), str(st, "peer"),
+		    job_kind(st), str(st, "status"),
 		    code == -1 ? "-" : code == 0 ? "0" : code == 3 ? "3" : "1",
 		    msg != NULL ? msg : "");
 	}
@@ -172,20 +173,26 @@ xm_recover(struct xm *xm, int argc, char **argv)
 	struct reloc_xv	*params = NULL, *name, *res = NULL;
 	int		 rc;
 
-	if (argc != 2) {
-		fprintf(xm->err, "xm recover: expected DOMAIN\n");
+	bool		 force = argc == 3 && (strcmp(argv[1], "-f") == 0 ||
+			    strcmp(argv[1], "--force") == 0);
+	const char	*dom = argv[argc - 1];
+
+	if (argc != 2 && !force) {
+		fprintf(xm->err, "xm recover: expected [--force] DOMAIN\n");
 		xm_usage(xm->err);
 		return XM_EXIT_USAGE;
 	}
 	if (reloc_xv_new_array(&params) < 0 ||
-	    reloc_xv_new_string(argv[1], &name) < 0 ||
+	    reloc_xv_new_string(dom, &name) < 0 ||
+	    reloc_xv_array_append(params, name) < 0 ||
+	    reloc_xv_new_bool(force, &name) < 0 ||
 	    reloc_xv_array_append(params, name) < 0) {
 		reloc_xv_free(params);
 		return XM_EXIT_FAILED;
 	}
 	rc = xm_rpc_call(xm, "xrelocd.domain.recover", params, &res);
 	if (rc == 0)
-		fprintf(xm->out, "%s runs here again\n", argv[1]);
+		fprintf(xm->out, "%s runs here again\n", dom);
 	reloc_xv_free(params);
 	reloc_xv_free(res);
 	return rc;

@@ -348,8 +348,8 @@ watch_job(struct watch *w, int64_t job, struct reloc_xv **status_r)
 			    "%lld; see 'xm jobs'\n", (long long)job);
 			return rc;
 		}
-		if (reloc_xv_member_int(status, "exit", &code) == 0 &&
-		    code != -1) {
+		if ((reloc_xv_member_int(status, "outcome", &code) == 0 &&
+		    code != -1) || xm_status_resolving(status)) {
 			show(w, status);
 			*status_r = status;
 			return 0;

@@ -339,13 +339,6 @@ m_job_wait(struct call *k)
 	return 0;
 }
 
-/*
- * A blocking migrate call whose job resolves after a broken handover is
- * answered (exit 3) after this many unanswered QUERY rounds; the job goes
- * on, and xm jobs follows it.
- */
-#define RESOLVING_ANSWER_AFTER	3
-
 bool
 control_parked_ready(const struct job *j, enum ctl_wait wait)
 {
@@ -359,7 +352,7 @@ control_parked_ready(const struct job *j, enum ctl_wait wait)
 	}
 	return reloc_record_final(&j->rec) ||
 	    (j->rec.state == RELOC_MS_RESOLVING &&
-	    j->rec.queries >= RESOLVING_ANSWER_AFTER);
+	    j->rec.queries >= RELOC_RECORD_QUERIES_TOLD);
 }
 
 void

@@ -102,7 +102,7 @@ check "paused: its counter does not move" [ "$c1" = "$c2" ]
 
 # The job keeps the fact for scripts.
 to 127.0.0.1 "$port" -l --json
-check "paused: --json has was_paused true" says '"was_paused": true'
+check "paused: --json has was-paused true" says '"was-paused": true'
 sim_on A unpause web01 >/dev/null
 check "unpaused: web01 runs on A" runs A web01
 

@@ -46,7 +46,7 @@ def wait(path, job, seen, timeout):
     except xmlrpc.client.Fault as f:
         print("fault", f.faultCode, f.faultString)
         return 1
-    print(st["version"], st["state"], st["exit"])
+    print(st["version"], st["status"], st["outcome"])
     return 0
 
 
