@@ -123,6 +123,8 @@ reloc__recover_roll_back(const struct reloc_hv_ops *hv, void *priv,
 		    c->name, c->uuid, reloc_strerror(rc));
 		return rc;
 	}
+	log_info(RECOVER, "%s %s (id %u) as before the migration",
+	    touched ? "resuming" : "keeping", c->name, dom.domid);
 	if (strcmp(dom.name, c->name) != 0 &&
 	    (rc = hv->rename(priv, dom.domid, c->name)) < 0)
 		log_warnx(RECOVER, "cannot rename %s back to %s: %s", dom.name,

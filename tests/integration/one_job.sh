@@ -23,7 +23,7 @@ until_true() {
 
 job_state_is() {
 	xm_on A jobs | awk -v d="$1" -v s="$2" \
-	    '$2 == d && $5 == s { found = 1 } END { exit !found }'
+	    '$3 == d && $6 == s { found = 1 } END { exit !found }'
 }
 
 # In the background: web01 to B, slowly, so it is still moving.

@@ -108,7 +108,7 @@ quietly() { "$@" >/dev/null 2>&1; }
 eventually() { wait_for "$*" "$WAIT" quietly "$@"; }
 
 # A worker dies before GO: both workers run in the one daemon, which
-# resumes the copy the source worker reported by its id and destroys
+# resumes the copy the source worker journaled by its id and destroys
 # the incoming one.  Exactly the old copy runs afterwards.
 faults="src-stream@50:kill dst-stream@50:kill"
 [ "${XRELOCD_FAULT_INJECTION:-yes}" = yes ] || faults=""
@@ -124,7 +124,7 @@ for fault in $faults; do
 	check "$fault: the old copy, same id" [ "$(domid A web01)" = "$id0" ]
 	case $fault in
 	src-*) check "$fault: the daemon resumed the copy by its id" \
-	    grep -q "died before GO: resuming web01 (id $id0)" "$WORK/A/log" ;;
+	    grep -q "resuming web01 (id $id0) as before" "$WORK/A/log" ;;
 	esac
 done
 
