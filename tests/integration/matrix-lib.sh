@@ -55,7 +55,11 @@ mx_migrate_bg() {
 	MX_XM_PID=$!
 }
 
-mx_gone() { ! kill -0 "$1" 2>/dev/null; }
+# mx_gone PID: the process ended (a zombie no one reaped yet counts).
+mx_gone() {
+	! kill -0 "$1" 2>/dev/null ||
+	    [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
 
 # Reap the background xm (it may have lost its daemon) and show what it
 # said; its exit status is logged, not asserted.
@@ -135,7 +139,14 @@ mx_in_flight() {
 	    END { exit !f }'
 }
 
-mx_settled() { ! mx_in_flight A && ! mx_in_flight B; }
+# No job in flight on A or B, and every worker recorded before the kill
+# ended: a worker whose daemon died goes on without it.
+mx_settled() {
+	for mx_p in $MX_WORKERS; do
+		mx_gone "$mx_p" || return 1
+	done
+	! mx_in_flight A && ! mx_in_flight B
+}
 
 # mx_job_says HOST WORD: a job line of HOST names web01 and has WORD as a
 # word of its own (not a column position: B lists incoming migrations).
@@ -158,21 +169,28 @@ mx_no_renamed() {
 	return 0
 }
 
-# mx_where POINT: where web01 must run: A when the case was decided
-# before GO went out, B when the target took it; after GO was sent,
-# wherever the name web01 is (B when it has one).
+mx_named() { has_domain A web01 || has_domain B web01; }
+
+# mx_where POINT VICTIM: where web01 must run.  A when a worker died
+# before GO went out, B when the target took it; after GO was sent, or
+# when only daemons died before it (their workers go on, and may hand
+# the domain over once released), wherever the name web01 is: B when it
+# has one.
 mx_where() {
-	case $1 in
-	src-suspended | src-go) echo A ;;
-	src-go-sent) if has_domain B web01; then echo B; else echo A; fi ;;
+	case $1:$2 in
+	src-suspended:*-worker | src-go:*-worker) echo A ;;
+	src-*)
+		wait_for "a domain web01 on A or B" "$WAIT" mx_named >&2 || true
+		if has_domain B web01; then echo B; else echo A; fi ;;
 	*) echo B ;;
 	esac
 }
 
-# mx_assert WHAT POINT: the outcome, once settled.
+# mx_assert WHAT POINT VICTIM: the outcome, once settled.
 mx_assert() {
 	mx_what=$1
-	mx_to=$(mx_where "$2")
+	mx_to=$(mx_where "$2" "$3")
+	log "web01 is to run on $mx_to"
 	mx_w=failed mx_o="done"
 	[ "$mx_to" = B ] && mx_w="done" mx_o=failed
 	check "$mx_what: web01 runs exactly once, on $mx_to, as web01" \
@@ -256,7 +274,7 @@ mx_case() {
 		else
 			not_ok "$MX_WHAT: no migration in flight on A or B"
 		fi
-		mx_assert "$MX_WHAT" "$1"
+		mx_assert "$MX_WHAT" "$1" "$2"
 	fi
 	touch "$XRELOCD_FAULT_RELEASE"
 	mx_xm_reap
