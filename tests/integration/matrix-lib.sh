@@ -14,8 +14,10 @@
 needs_fault_injection
 
 MEM=64
-# How long a case may take to settle after the release: a daemon that
-# was killed recovers or asks its peer after it starts again.
+# How long a migration may take to reach its hold (64 MiB with a guest
+# dirtying pages, on a loaded machine), and a case to settle after the
+# release: a daemon that was killed recovers or asks its peer after it
+# starts again.
 MATRIX_WAIT=${MATRIX_WAIT:-90}
 MATRIX_POINTS=${MATRIX_POINTS:-src-suspended src-go src-go-sent dst-renamed \
 dst-done}
@@ -215,7 +217,8 @@ mx_assert() {
 # once the migration is over; any left is a failure, then killed.
 mx_reap_workers() {
 	for mx_p in $MX_WORKERS; do
-		if ! wait_for "worker $mx_p to end" "$WAIT" mx_gone "$mx_p"; then
+		if ! wait_for "worker $mx_p to end" "$WAIT" \
+		    mx_gone "$mx_p"; then
 			not_ok "$MX_WHAT: worker $mx_p ended"
 			kill -9 "$mx_p" 2>/dev/null || true
 		fi
@@ -259,8 +262,8 @@ mx_case() {
 	mx_fresh "$1"
 	mx_migrate_bg
 	mx_hh=$(mx_holder "$1")
-	if ! wait_for "$mx_hh to hold at $1" "$WAIT" mx_holds "$mx_hh" "$1"
-	then
+	if ! wait_for "$mx_hh to hold at $1" "$MATRIX_WAIT" \
+	    mx_holds "$mx_hh" "$1"; then
 		not_ok "$MX_WHAT: $mx_hh holds at $1"
 		touch "$XRELOCD_FAULT_RELEASE"
 		mx_xm_reap

@@ -34,7 +34,7 @@ mx_fresh dst-go
 sim_on A create ref01 --memory 16 --dirty-rate 1 >/dev/null
 mx_migrate_bg
 check "$MX_WHAT: B holds at dst-go" \
-    wait_for "B to hold at dst-go" "$WAIT" mx_holds B dst-go
+    wait_for "B to hold at dst-go" "$MATRIX_WAIT" mx_holds B dst-go
 MX_WORKERS=$(mx_workers B)
 log "workers: B: ${MX_WORKERS:-none}"
 mx_kill_daemon B
@@ -64,7 +64,7 @@ MX_WHAT="source restarted"
 mx_fresh dst-done
 mx_migrate_bg
 check "$MX_WHAT: B holds at dst-done" \
-    wait_for "B to hold at dst-done" "$WAIT" mx_holds B dst-done
+    wait_for "B to hold at dst-done" "$MATRIX_WAIT" mx_holds B dst-done
 MX_WORKERS="$(mx_workers A) $(mx_workers B)"
 log "workers: $MX_WORKERS"
 mx_kill_daemon A
