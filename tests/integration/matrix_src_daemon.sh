@@ -1,0 +1,9 @@
+#!/bin/sh
+# The fault matrix (see matrix-lib.sh), the victim killed with SIGKILL
+# at each point of the handover: the source's xrelocd (A's daemon,
+# not its workers).
+set -eu
+. "$(dirname "$0")/matrix-lib.sh"
+
+mx_run src-daemon
+finish
