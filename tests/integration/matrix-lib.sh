@@ -31,8 +31,8 @@ mx_holder() {
 	esac
 }
 
-# mx_fresh POINT [HOLDER]: new hosts A and B, each with its own state
-# directory, the wait armed at POINT on HOLDER (default: mx_holder), and
+# mx_fresh POINT [HOLDER]: new hosts A and B (lib.sh gives each its own
+# state directory), the wait armed at POINT on HOLDER (default: mx_holder), and
 # web01 running on A, dirtying pages.  Sets COUNT0.
 mx_fresh() {
 	teardown
@@ -42,8 +42,7 @@ mx_fresh() {
 		mkdir -p "$WORK/$mx_h/state"
 		mx_f=""
 		[ "$mx_h" = "$mx_hold" ] && mx_f="$1:wait"
-		FAULT=$mx_f start_host "$mx_h" \
-		    "(xrelocd-state-dir $WORK/$mx_h/state)"
+		FAULT=$mx_f start_host "$mx_h"
 	done
 	sim_on A create web01 --memory $MEM --dirty-rate 20 >/dev/null
 	COUNT0=$(counter A web01)
