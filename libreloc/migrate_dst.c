@@ -213,6 +213,7 @@ dst_precheck(struct dst *d)
 		goto out;
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);
+	reloc__mig_record(m);
 	if (reloc_verdict_blocks(&m->res->verdict)) {
 		reloc__mig_message(m, "prechecks refused %s", m->dom.name);
 		rc = RELOC_ERR_DENIED;
@@ -337,6 +338,7 @@ dst_recheck(struct dst *d)
 		    "not sent: %s", m->label, reloc_strerror(rc));
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);
+	reloc__mig_record(m);
 	reloc__mig_message(m, "the recheck before READY refused %s: this "
 	    "host changed while its memory streamed", m->dom.name);
 	rc = RELOC_ERR_DENIED;

@@ -43,6 +43,13 @@ rec_sync(struct reloc__mig *m)
 		    m->peer_host.host_uuid);
 	snprintf(r->message, sizeof(r->message), "%s", m->res->message);
 	reloc_record_set_progress(r, &m->last);
+	/* The findings only grow: copy them when there are new ones. */
+	if (r->verdict.nr_findings != m->res->verdict.nr_findings) {
+		reloc_verdict_dispose(&r->verdict);
+		if (reloc__verdict_append(&r->verdict, &m->res->verdict) < 0)
+			log_warnx("migrate", "%s %s: the findings are not in "
+			    "the record: out of memory", m->role, m->label);
+	}
 }
 
 void
@@ -83,10 +90,6 @@ reloc__mig_record_end(struct reloc__mig *m, bool final)
 
 	if (r == NULL)
 		return;
-	reloc_verdict_dispose(&r->verdict);
-	if (reloc__verdict_append(&r->verdict, &m->res->verdict) < 0)
-		log_warnx("migrate", "%s %s: the findings are not kept in the "
-		    "record: out of memory", m->role, m->label);
 	r->was_paused = r->role == RELOC_ROLE_SOURCE ? m->res->was_paused :
 	    false;
 	r->summary = m->res->summary;

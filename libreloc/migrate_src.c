@@ -231,6 +231,7 @@ src_precheck(struct src *s)
 	}
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);
+	reloc__mig_record(m);
 	src_log_forced(s);
 	if (reloc_verdict_blocks(&m->res->verdict)) {
 		reloc__mig_message(m, "prechecks on %s refused %s: see the "
@@ -320,6 +321,7 @@ src_rechecked(struct src *s, const struct reloc_sxp *msg)
 	reloc_verdict_dispose(&v);
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);
+	reloc__mig_record(m);
 	reloc__mig_message(m, "%s changed while %s's memory streamed and its "
 	    "recheck refused the takeover: see the findings", s->o->host,
 	    m->dom.name);
