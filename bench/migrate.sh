@@ -54,8 +54,8 @@ for mib in $SIZES; do
 	hot=$("$top_builddir/bench/tcpraw" hot "$mib")
 	raw=$("$top_builddir/bench/tcpraw" mem "$mib")
 	move hostA hostB "idle$mib"
-	ms=$(json summary total_ms)
-	bytes=$(json summary bytes)
+	ms=$(json summary total-ms)
+	bytes=$(json summary stream-bytes)
 	rounds=$(json summary rounds)
 	rate=$(python3 -c "print(round($bytes / ($ms / 1000.0) / 1e6))")
 	printf '%-10s %10s %10s %12s %9s%% %8s\n' "${mib} MiB" "$hot" "$raw" \
@@ -74,7 +74,7 @@ for r in $RATES; do
 	i=0
 	while [ $i -lt "$RUNS" ]; do
 		move $from $to "dirty$r"
-		echo "$(json summary downtime_ms) $(json summary rounds) $(json summary bytes) $(json summary memory_bytes)" >>"$WORK/down"
+		echo "$(json summary downtime-ms) $(json summary rounds) $(json summary stream-bytes) $(json summary memory-bytes)" >>"$WORK/down"
 		t=$from from=$to to=$t
 		i=$((i + 1))
 	done

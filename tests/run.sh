@@ -62,7 +62,9 @@ if [ "${XRELOCD_SKIP_SAN:-0}" != 1 ]; then
 	run "check (ASan+UBSan)" check_san "$san"
 fi
 if [ "${XRELOCD_SKIP_DISTCHECK:-0}" != 1 ]; then
-	run "distcheck" sh -c "make -C '$build' distcheck >'$build/distcheck.out' 2>&1 || { tail -n 40 '$build/distcheck.out'; exit 1; }"
+	# The tarball's own check: the fault matrix ran in both builds
+	# above already, and would add minutes of the same here.
+	run "distcheck" sh -c "XRELOCD_MATRIX_SKIP=1 make -C '$build' distcheck >'$build/distcheck.out' 2>&1 || { tail -n 40 '$build/distcheck.out'; exit 1; }"
 fi
 
 lab_once() {
