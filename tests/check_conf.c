@@ -148,6 +148,8 @@ START_TEST(test_defaults)
 	    "/run/xrelocd.pid");
 	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_SIM_DIR),
 	    "/var/lib/xrelocd/sim");
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_STATE_DIR),
+	    "/var/lib/xrelocd");
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_PENDING), 16);
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_HELLO_TIMEOUT), 10);
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_IO_TIMEOUT), 30);
@@ -355,6 +357,7 @@ START_TEST(test_full)
 	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_PID_FILE),
 	    "/tmp/xrelocd.pid");
 	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_SIM_DIR), "/tmp/sim");
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_STATE_DIR), "/tmp/state");
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_PENDING), 100);
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_HELLO_TIMEOUT), 5);
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_IO_TIMEOUT), 60);

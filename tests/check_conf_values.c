@@ -107,6 +107,8 @@ static const struct {
 	{ "xrelocd-pid-file", "run/x.pid", "'run/x.pid' is not an absolute "
 	    "path" },
 	{ "xrelocd-sim-dir", "''", "'' is not an absolute path" },
+	{ "xrelocd-state-dir", "var/lib/xrelocd", "'var/lib/xrelocd' is not "
+	    "an absolute path" },
 	{ "xrelocd-max-pending", "1025", "1025 out of range 1..1024" },
 	{ "xrelocd-max-pending", "0", "0 out of range 1..1024" },
 	{ "xrelocd-hello-timeout", "601", "601 out of range 1..600" },

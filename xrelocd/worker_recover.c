@@ -38,6 +38,7 @@
 
 #define RECOVERIES_MAX	5	/* recovery workers that died, in a row */
 #define JOURNAL_KEPT	256	/* ended records kept in the journal */
+#define JOURNAL_SLACK	32	/* more, and the sweep trims */
 
 void
 worker_record(struct xrelocd *x, struct worker *w,
@@ -280,6 +281,9 @@ journal_sweep(struct xrelocd *x, bool startup)
 		(void)reloc_journal_trim(x->state_dir, JOURNAL_KEPT);
 	if (reloc_journal_list(x->state_dir, &recs, &n) < 0)
 		return;
+	/* A long-lived daemon's ended records: keep the newest. */
+	if (n > JOURNAL_KEPT + JOURNAL_SLACK)
+		(void)reloc_journal_trim(x->state_dir, JOURNAL_KEPT);
 	for (i = 0; i < n; i++) {
 		if (!reloc_record_final(&recs[i]))
 			sweep_one(x, &recs[i]);

@@ -118,6 +118,21 @@ check "ssl-server yes: the daemon says it has no TLS listener" \
     logged C "has no TLS transport"
 stop_host C
 
+# A state directory it cannot write: the daemon refuses to start, and says
+# which key and which path (a file stands where the directory should be).
+mkdir -p "$WORK/D"
+: >"$WORK/D/notadir"
+sed "s|(xrelocd-state-dir [^)]*)|(xrelocd-state-dir $WORK/D/notadir/state)|" \
+    "$WORK/A/xend-config.sxp" >"$WORK/D/xend-config.sxp"
+set +e
+"$XRELOCD" -d -f "$WORK/D/xend-config.sxp" >"$WORK/D/log" 2>&1
+rc=$?
+set -e
+sed 's/^/    xrelocd: /' "$WORK/D/log"
+check "unwritable state dir: the daemon does not start" [ "$rc" -ne 0 ]
+check "unwritable state dir: it names the path and the key" \
+    grep -q "notadir/state.*xrelocd-state-dir" "$WORK/D/log"
+
 # xm with no daemon behind the socket.
 set +e
 XRELOCD_SOCKET=$WORK/none.sock "$XM" list >"$WORK/xm.out" 2>&1

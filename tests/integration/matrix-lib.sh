@@ -50,6 +50,24 @@ mx_fresh() {
 	done
 	sim_on A create web01 --memory $MEM --dirty-rate 20 >/dev/null
 	COUNT0=$(counter A web01)
+	MX_UUID=$(sim_on A info web01 | sed -n 's/.*(uuid \([^)]*\)).*/\1/p')
+}
+
+# After A's daemon started again, the migration its former daemon began
+# still holds web01 (its worker is adopted): a second one, asked by uuid
+# (the name may be web01--migratedaway by now), is refused.
+mx_no_second() {
+	mx_out=$WORK/second.out
+	set +e
+	xm_on A migrate -l -p "$(port_of B)" "$MX_UUID" 127.0.0.1 \
+	    >"$mx_out" 2>&1
+	mx_rc=$?
+	set -e
+	sed 's/^/    second xm: /' "$mx_out"
+	check "$MX_WHAT: a second migration after the restart is refused" \
+	    [ "$mx_rc" -eq 1 ]
+	check "$MX_WHAT: ... as already being migrated" \
+	    grep -q "is already being migrated" "$mx_out"
 }
 
 # Start xm migrate -l web01 from A to B in the background.
@@ -271,6 +289,9 @@ mx_case() {
 		return 0
 	fi
 	if mx_victim "$2"; then
+		case $2 in
+		src-daemon | both-daemons) mx_no_second ;;
+		esac
 		touch "$XRELOCD_FAULT_RELEASE"
 		if wait_for "no migration in flight on A or B" \
 		    "$MATRIX_WAIT" mx_settled; then
