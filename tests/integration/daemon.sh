@@ -91,6 +91,25 @@ check "garbage peer: protocol error logged with its address" \
     logged A "peer 127[.]0[.]0[.]1:[0-9]*: .*magic"
 check "garbage peer: web01 still runs on A" runs_only_on A web01
 
+# A worker's own message (the worker channel's record, magic XRLW) from a
+# peer: the relocation port knows nothing of it and refuses it before it
+# is read as anything.
+python3 - "$(port_of A)" <<'PY'
+import socket, struct, sys
+body = b"(migration (id 00000000-0000-4000-8000-000000000001) (role source))"
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(struct.pack(">IHHI", 0x58524C57, 1, 1, len(body)) + body)
+s.settimeout(3)
+try:
+    s.recv(100)
+except Exception:
+    pass
+PY
+check "worker message from a peer: refused as not the wire's" \
+    logged A "peer 127[.]0[.]0[.]1:[0-9]*: bad magic 0x58524c57"
+check "worker message from a peer: nothing journaled of it" \
+    sh -c "! ls $WORK/A/state | grep -q 00000000-0000-4000-8000-000000000001"
+
 # SIGTERM during a migration: the migration finishes, then the daemon
 # exits.  The rate cap makes the stream last 2.5 s at least, however fast
 # the machine: SIGTERM goes once the worker runs.
