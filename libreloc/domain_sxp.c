@@ -39,50 +39,6 @@ static int	put_fields(struct reloc_sxp *list, const void *obj,
 		    const struct dom_field *f);
 
 static int
-put_atom(struct reloc_sxp *list, const char *s, size_t len)
-{
-	struct reloc_sxp	*a;
-	int			 rc;
-
-	if ((rc = reloc_sxp_new_atom(s, len, &a)) < 0)
-		return rc;
-	return reloc_sxp_append(list, a);
-}
-
-/* A new list (name ...) appended to list, handed back borrowed. */
-static int
-put_list(struct reloc_sxp *list, const char *name, struct reloc_sxp **sub_r)
-{
-	struct reloc_sxp	*sub;
-	int			 rc;
-
-	if ((rc = reloc_sxp_new_list(&sub)) < 0)
-		return rc;
-	if ((rc = put_atom(sub, name, strlen(name))) < 0) {
-		reloc_sxp_free(sub);
-		return rc;
-	}
-	if ((rc = reloc_sxp_append(list, sub)) < 0)
-		return rc;
-	*sub_r = sub;
-	return 0;
-}
-
-static int
-put_strv(struct reloc_sxp *list, const char *name, char *const *v, size_t n)
-{
-	struct reloc_sxp	*sub;
-	size_t			 i;
-	int			 rc;
-
-	if ((rc = put_list(list, name, &sub)) < 0)
-		return rc;
-	for (i = 0; i < n && rc == 0; i++)
-		rc = put_atom(sub, v[i], strlen(v[i]));
-	return rc;
-}
-
-static int
 put_recs(struct reloc_sxp *list, const void *obj, const struct dom_field *f)
 {
 	const char		*arr = reloc__dom_get_ptr(obj, f->off);
@@ -90,10 +46,10 @@ put_recs(struct reloc_sxp *list, const void *obj, const struct dom_field *f)
 	struct reloc_sxp	*sub, *item;
 	int			 rc;
 
-	if ((rc = put_list(list, f->name, &sub)) < 0)
+	if ((rc = reloc__sxp_put_list(list, f->name, &sub)) < 0)
 		return rc;
 	for (i = 0; arr != NULL && i < n && rc == 0; i++) {
-		if ((rc = put_list(sub, f->rec->item, &item)) == 0)
+		if ((rc = reloc__sxp_put_list(sub, f->rec->item, &item)) == 0)
 			rc = put_fields(item, arr + i * f->rec->size,
 			    f->rec->fields);
 	}
@@ -136,14 +92,14 @@ put_field(struct reloc_sxp *list, const void *obj, const struct dom_field *f)
 		    enum reloc_dom_state));
 		break;
 	case F_STRV:
-		return put_strv(list, f->name, *CAT(obj, f->off, strv_t),
+		return reloc__sxp_put_strv(list, f->name, *CAT(obj, f->off, strv_t),
 		    *CAT(obj, f->aux, size_t));
 	case F_BLOB:
 		if ((s = *CAT(obj, f->off, str_t)) == NULL)
 			return 0;
-		if ((rc = put_list(list, f->name, &sub)) < 0)
+		if ((rc = reloc__sxp_put_list(list, f->name, &sub)) < 0)
 			return rc;
-		return put_atom(sub, s, *CAT(obj, f->aux, size_t));
+		return reloc__sxp_put_atom(sub, s, *CAT(obj, f->aux, size_t));
 	case F_RECS:
 		return put_recs(list, obj, f);
 	}
@@ -171,7 +127,7 @@ to_sxp(const char *head, const void *obj, const struct dom_field *f,
 		return RELOC_ERR_INVAL;
 	if ((rc = reloc_sxp_new_list(&list)) < 0)
 		return rc;
-	if ((rc = put_atom(list, head, strlen(head))) < 0 ||
+	if ((rc = reloc__sxp_put_atom(list, head, strlen(head))) < 0 ||
 	    (rc = put_fields(list, obj, f)) < 0) {
 		reloc_sxp_free(list);
 		return rc;
@@ -244,27 +200,23 @@ static int
 get_num(const struct reloc_sxp *v, const char *field, uint64_t max,
     uint64_t *n_r)
 {
-	const char	*s, *p;
+	const char	*s;
 	char		 sbuf[SHOW_MAX];
-	uint64_t	 n = 0, d;
 	int		 rc;
 
 	if ((rc = get_text(v, field, &s)) < 0)
 		return rc;
-	if (*s == '\0' || strspn(s, "0123456789") != strlen(s))
+	switch (reloc__dec_parse(s, max, n_r)) {
+	case RELOC__DEC_OK:
+		return 0;
+	case RELOC__DEC_NOT_DECIMAL:
 		return bad(v, field, "'%s' is not a decimal number",
 		    show(v, sbuf));
-	for (p = s; *p != '\0'; p++) {
-		d = (uint64_t)(*p - '0');
-		if (n > (UINT64_MAX - d) / 10)
-			return bad(v, field, "'%s' is too large",
-			    show(v, sbuf));
-		n = n * 10 + d;
-	}
-	if (n > max)
+	case RELOC__DEC_TOO_LARGE:
+		return bad(v, field, "'%s' is too large", show(v, sbuf));
+	default:
 		return bad(v, field, "%s out of range 0..%" PRIu64, s, max);
-	*n_r = n;
-	return 0;
+	}
 }
 
 static int
@@ -273,18 +225,14 @@ get_word(const struct reloc_sxp *v, const char *field,
 {
 	const char	*s;
 	char		 sbuf[SHOW_MAX];
-	unsigned	 i;
-	int		 rc;
+	int		 i, rc;
 
 	if ((rc = get_text(v, field, &s)) < 0)
 		return rc;
-	for (i = 0; i < nwords; i++) {
-		if (strcmp(s, words[i]) == 0) {
-			*i_r = i;
-			return 0;
-		}
-	}
-	return bad(v, field, "unknown value '%s'", show(v, sbuf));
+	if ((i = reloc__word_index(s, words, nwords)) < 0)
+		return bad(v, field, "unknown value '%s'", show(v, sbuf));
+	*i_r = (unsigned)i;
+	return 0;
 }
 
 static int
@@ -379,16 +327,6 @@ get_strv(void *obj, const struct reloc_sxp *c, const struct dom_field *f)
 	return 0;
 }
 
-static bool
-head_is(const struct reloc_sxp *n, const char *name)
-{
-	const char	*s;
-	size_t		 len;
-
-	s = reloc_sxp_atom(reloc_sxp_nth(n, 0), &len);
-	return s != NULL && len == strlen(name) && memcmp(s, name, len) == 0;
-}
-
 /* (vifs (vif ...) ...): elements of another kind come from newer peers. */
 static int
 get_recs(void *obj, const struct reloc_sxp *c, const struct dom_field *f)
@@ -400,14 +338,14 @@ get_recs(void *obj, const struct reloc_sxp *c, const struct dom_field *f)
 	int			 rc;
 
 	for (i = 1; i < len; i++)
-		n += head_is(reloc_sxp_nth(c, i), r->item);
+		n += reloc__sxp_head_is(reloc_sxp_nth(c, i), r->item);
 	if (n == 0)
 		return 0;
 	if ((arr = calloc(n, r->size)) == NULL)
 		return RELOC_ERR_NOMEM;
 	reloc__dom_set_ptr(obj, f->off, arr);
 	for (i = 1, n = 0; i < len; i++) {
-		if (!head_is((e = reloc_sxp_nth(c, i)), r->item))
+		if (!reloc__sxp_head_is((e = reloc_sxp_nth(c, i)), r->item))
 			continue;
 		*AT(obj, f->aux, size_t) = n + 1;
 		if ((rc = get_fields(arr + n++ * r->size, e, r->fields)) < 0)
@@ -437,7 +375,7 @@ find_field(const struct dom_field *f, const struct reloc_sxp *c,
 	if (reloc_sxp_type(c) != RELOC_SXP_LIST)
 		return NULL;
 	for (i = 0; f[i].name != NULL; i++) {
-		if (head_is(c, f[i].name)) {
+		if (reloc__sxp_head_is(c, f[i].name)) {
 			*idx_r = i;
 			return &f[i];
 		}
@@ -481,7 +419,7 @@ from_sxp(const struct reloc_sxp *sxp, const char *head, void *obj,
 
 	if (sxp == NULL)
 		return RELOC_ERR_INVAL;
-	if (reloc_sxp_type(sxp) != RELOC_SXP_LIST || !head_is(sxp, head))
+	if (reloc_sxp_type(sxp) != RELOC_SXP_LIST || !reloc__sxp_head_is(sxp, head))
 		return bad(sxp, head, "expected (%s ...)", head);
 	if ((rc = get_fields(obj, sxp, f)) < 0)
 		reloc__dom_free_fields(obj, f);

@@ -43,49 +43,9 @@ static int	put_fields(struct reloc_sxp *list, const void *obj,
 		    const struct rec_field *f);
 
 static int
-put_atom(struct reloc_sxp *list, const char *s)
-{
-	struct reloc_sxp	*a;
-	int			 rc;
-
-	if ((rc = reloc_sxp_new_atom(s, strlen(s), &a)) < 0)
-		return rc;
-	return reloc_sxp_append(list, a);
-}
-
-/* A new list (key ...) appended to list, handed back borrowed. */
-static int
-put_list(struct reloc_sxp *list, const char *key, struct reloc_sxp **sub_r)
-{
-	struct reloc_sxp	*sub;
-	int			 rc;
-
-	if ((rc = reloc_sxp_new_list(&sub)) < 0)
-		return rc;
-	if ((rc = put_atom(sub, key)) < 0) {
-		reloc_sxp_free(sub);
-		return rc;
-	}
-	if ((rc = reloc_sxp_append(list, sub)) < 0)
-		return rc;
-	*sub_r = sub;
-	return 0;
-}
-
-static int
 put_force(struct reloc_sxp *list, const char *key, char *const *v, size_t n)
 {
-	struct reloc_sxp	*sub;
-	size_t			 i;
-	int			 rc;
-
-	if (n == 0)
-		return 0;
-	if ((rc = put_list(list, key, &sub)) < 0)
-		return rc;
-	for (i = 0; i < n && rc == 0; i++)
-		rc = put_atom(sub, v[i]);
-	return rc;
+	return n == 0 ? 0 : reloc__sxp_put_strv(list, key, v, n);
 }
 
 /* The shortest text that reads back as the same double. */
@@ -108,7 +68,7 @@ put_sub(struct reloc_sxp *list, const void *obj, const struct rec_field *f)
 
 	if ((f->flags & RF_PRESENT) && !*REC_CAT(obj, f->aux, bool))
 		return 0;
-	if ((rc = put_list(list, f->key, &sub)) < 0)
+	if ((rc = reloc__sxp_put_list(list, f->key, &sub)) < 0)
 		return rc;
 	return put_fields(sub, REC_CAT(obj, f->off, char), f->sub);
 }
@@ -202,7 +162,7 @@ reloc_record_to_sxp(const struct reloc_record *r, struct reloc_sxp **sxp_r)
 		return RELOC_ERR_INVAL;
 	if ((rc = reloc_sxp_new_list(&list)) < 0)
 		return rc;
-	if ((rc = put_atom(list, HEAD)) < 0 ||
+	if ((rc = reloc__sxp_put_atom(list, HEAD, strlen(HEAD))) < 0 ||
 	    (rc = put_fields(list, r, reloc__record_fields)) < 0) {
 		reloc_sxp_free(list);
 		return rc;
@@ -262,27 +222,23 @@ static int
 get_num(const struct rd *rd, const struct reloc_sxp *v, const char *key,
     uint64_t max, uint64_t *n_r)
 {
-	const char	*s, *p;
+	const char	*s;
 	char		 sbuf[SHOW_MAX];
-	uint64_t	 n = 0, d;
 	int		 rc;
 
 	if ((rc = get_text(rd, v, key, &s)) < 0)
 		return rc;
-	if (*s == '\0' || strspn(s, "0123456789") != strlen(s))
+	switch (reloc__dec_parse(s, max, n_r)) {
+	case RELOC__DEC_OK:
+		return 0;
+	case RELOC__DEC_NOT_DECIMAL:
 		return bad(rd, v, key, "'%s' is not a decimal number",
 		    show(s, sbuf));
-	for (p = s; *p != '\0'; p++) {
-		d = (uint64_t)(*p - '0');
-		if (n > (UINT64_MAX - d) / 10)
-			return bad(rd, v, key, "'%s' is too large",
-			    show(s, sbuf));
-		n = n * 10 + d;
-	}
-	if (n > max)
+	case RELOC__DEC_TOO_LARGE:
+		return bad(rd, v, key, "'%s' is too large", show(s, sbuf));
+	default:
 		return bad(rd, v, key, "%s out of range 0..%" PRIu64, s, max);
-	*n_r = n;
-	return 0;
+	}
 }
 
 static int
@@ -291,18 +247,14 @@ get_word(const struct rd *rd, const struct reloc_sxp *v, const char *key,
 {
 	const char	*s;
 	char		 sbuf[SHOW_MAX];
-	unsigned	 i;
-	int		 rc;
+	int		 i, rc;
 
 	if ((rc = get_text(rd, v, key, &s)) < 0)
 		return rc;
-	for (i = 0; i < nwords; i++) {
-		if (words[i] != NULL && strcmp(s, words[i]) == 0) {
-			*i_r = i;
-			return 0;
-		}
-	}
-	return bad(rd, v, key, "unknown value '%s'", show(s, sbuf));
+	if ((i = reloc__word_index(s, words, nwords)) < 0)
+		return bad(rd, v, key, "unknown value '%s'", show(s, sbuf));
+	*i_r = (unsigned)i;
+	return 0;
 }
 
 /* A finite, non-negative decimal: no hex, no inf or nan. */
@@ -495,16 +447,6 @@ get_verdict(const struct rd *rd, struct reloc_verdict *v,
 	return rc;
 }
 
-static bool
-head_is(const struct reloc_sxp *n, const char *name)
-{
-	const char	*s;
-	size_t		 len;
-
-	s = reloc_sxp_atom(reloc_sxp_nth(n, 0), &len);
-	return s != NULL && len == strlen(name) && memcmp(s, name, len) == 0;
-}
-
 static int
 get_field(const struct rd *rd, void *obj, const struct reloc_sxp *c,
     const struct rec_field *f)
@@ -537,7 +479,7 @@ find_field(const struct rec_field *f, const struct reloc_sxp *c,
 	if (reloc_sxp_type(c) != RELOC_SXP_LIST)
 		return NULL;
 	for (i = 0; f[i].key != NULL; i++) {
-		if ((f[i].flags & RF_XV_ONLY) == 0 && head_is(c, f[i].key)) {
+		if ((f[i].flags & RF_XV_ONLY) == 0 && reloc__sxp_head_is(c, f[i].key)) {
 			*idx_r = i;
 			return &f[i];
 		}
@@ -587,7 +529,7 @@ reloc_record_from_sxp(const char *where, const struct reloc_sxp *sxp,
 	reloc_record_init(r, RELOC_ROLE_SOURCE);
 	if (sxp == NULL)
 		return RELOC_ERR_INVAL;
-	if (reloc_sxp_type(sxp) != RELOC_SXP_LIST || !head_is(sxp, HEAD))
+	if (reloc_sxp_type(sxp) != RELOC_SXP_LIST || !reloc__sxp_head_is(sxp, HEAD))
 		return bad(&rd, sxp, HEAD, "expected (%s ...)", HEAD);
 	if ((rc = get_fields(&rd, r, sxp, reloc__record_fields)) < 0)
 		goto out;

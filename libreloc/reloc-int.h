@@ -315,6 +315,28 @@ struct reloc_sxp *reloc__sxp_list_new(struct reloc__sxp_src *src,
 struct reloc_sxp *reloc__sxp_atom_new(const void *s, size_t len,
 	    struct reloc__sxp_src *src, unsigned line, unsigned col);
 
+/* sxp_form.c: shared by the table-driven forms (domain, record) */
+/* Append the atom s (len bytes) to list. */
+int	reloc__sxp_put_atom(struct reloc_sxp *list, const char *s, size_t len);
+/* Append a new list (key) to list; *sub_r is borrowed from it. */
+int	reloc__sxp_put_list(struct reloc_sxp *list, const char *key,
+	    struct reloc_sxp **sub_r);
+/* Append (key v[0] ... v[n-1]) to list. */
+int	reloc__sxp_put_strv(struct reloc_sxp *list, const char *key,
+	    char *const *v, size_t n);
+/* True when n is a list whose head is the atom name. */
+bool	reloc__sxp_head_is(const struct reloc_sxp *n, const char *name);
+/* A decimal number up to max, digits only (no sign, no base, no blank). */
+enum reloc__dec {
+	RELOC__DEC_OK,
+	RELOC__DEC_NOT_DECIMAL,
+	RELOC__DEC_TOO_LARGE,		/* over UINT64_MAX */
+	RELOC__DEC_OUT_OF_RANGE,	/* over max */
+};
+enum reloc__dec reloc__dec_parse(const char *s, uint64_t max, uint64_t *n_r);
+/* The index of s among words (NULL entries never match), or -1. */
+int	reloc__word_index(const char *s, const char *const *words, size_t n);
+
 /* conf_keys.c (used by conf.c) */
 /* A parsed value: b for RELOC_CT_BOOL, i for _INT, s (malloc'ed) for _STR. */
 struct reloc__conf_value {
