@@ -92,7 +92,8 @@ put_field(struct reloc_sxp *list, const void *obj, const struct dom_field *f)
 		    enum reloc_dom_state));
 		break;
 	case F_STRV:
-		return reloc__sxp_put_strv(list, f->name, *CAT(obj, f->off, strv_t),
+		return reloc__sxp_put_strv(list, f->name,
+		    *CAT(obj, f->off, strv_t),
 		    *CAT(obj, f->aux, size_t));
 	case F_BLOB:
 		if ((s = *CAT(obj, f->off, str_t)) == NULL)
@@ -419,7 +420,8 @@ from_sxp(const struct reloc_sxp *sxp, const char *head, void *obj,
 
 	if (sxp == NULL)
 		return RELOC_ERR_INVAL;
-	if (reloc_sxp_type(sxp) != RELOC_SXP_LIST || !reloc__sxp_head_is(sxp, head))
+	if (reloc_sxp_type(sxp) != RELOC_SXP_LIST ||
+	    !reloc__sxp_head_is(sxp, head))
 		return bad(sxp, head, "expected (%s ...)", head);
 	if ((rc = get_fields(obj, sxp, f)) < 0)
 		reloc__dom_free_fields(obj, f);

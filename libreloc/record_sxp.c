@@ -479,7 +479,8 @@ find_field(const struct rec_field *f, const struct reloc_sxp *c,
 	if (reloc_sxp_type(c) != RELOC_SXP_LIST)
 		return NULL;
 	for (i = 0; f[i].key != NULL; i++) {
-		if ((f[i].flags & RF_XV_ONLY) == 0 && reloc__sxp_head_is(c, f[i].key)) {
+		if ((f[i].flags & RF_XV_ONLY) == 0 &&
+		    reloc__sxp_head_is(c, f[i].key)) {
 			*idx_r = i;
 			return &f[i];
 		}
@@ -529,7 +530,8 @@ reloc_record_from_sxp(const char *where, const struct reloc_sxp *sxp,
 	reloc_record_init(r, RELOC_ROLE_SOURCE);
 	if (sxp == NULL)
 		return RELOC_ERR_INVAL;
-	if (reloc_sxp_type(sxp) != RELOC_SXP_LIST || !reloc__sxp_head_is(sxp, HEAD))
+	if (reloc_sxp_type(sxp) != RELOC_SXP_LIST ||
+	    !reloc__sxp_head_is(sxp, HEAD))
 		return bad(&rd, sxp, HEAD, "expected (%s ...)", HEAD);
 	if ((rc = get_fields(&rd, r, sxp, reloc__record_fields)) < 0)
 		goto out;
