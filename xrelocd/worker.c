@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -209,6 +210,17 @@ worker_release(struct xrelocd *x, struct job *j, pid_t pid, int fd)
 		    "%s (%s): its worker is stopped before it starts",
 		    j->rec.job, j->rec.id, x->state_dir, reloc_strerror(rc));
 		kill(pid, SIGKILL);
+		/* A migration that never began ends here; a recovery waits. */
+		if (j->rec.role == RELOC_ROLE_SOURCE &&
+		    j->rec.state <= RELOC_MS_CONNECTING) {
+			j->rec.outcome = RELOC_OUT_FAILED;
+			j->rec.state = RELOC_MS_FAILED;
+			snprintf(j->rec.message, sizeof(j->rec.message),
+			    "cannot journal the migration in %s (%s): "
+			    "xrelocd-state-dir must be writable; %s was not "
+			    "touched", x->state_dir, reloc_strerror(rc),
+			    j->rec.domain);
+		}
 		return -1;
 	}
 	return 0;
