@@ -134,6 +134,8 @@ static int
 rcv_take_over(struct rcv *v)
 {
 	struct reloc_record	*r = v->r;
+	struct reloc_domain	 dom;
+	bool			 found;
 	int			 rc, drc;
 
 	if ((rc = reloc__recover_run(v->o->hv, v->o->priv, &v->copy)) == 0) {
@@ -149,10 +151,14 @@ rcv_take_over(struct rcv *v)
 		    r->peer, reloc_strerror(rc), r->peer);
 		return rcv_end(v, RELOC_OUT_FAILED, RELOC_MS_FAILED);
 	}
+	/* The takeover may have renamed it before it failed. */
+	found = reloc__copy_find(v->o->hv, v->o->priv, &v->copy, &dom) == 0;
 	rcv_say(v, "%s from %s: cannot run it nor destroy it (%s): it is "
 	    "paused here as %s; destroy it by hand, then 'xm recover %s' on "
-	    "%s", r->domain, r->peer, reloc_strerror(drc), v->alias,
-	    r->domain, r->peer);
+	    "%s", r->domain, r->peer, reloc_strerror(drc), found ? dom.name :
+	    v->alias, r->domain, r->peer);
+	if (found)
+		reloc_domain_dispose(&dom);
 	return rcv_end(v, RELOC_OUT_UNKNOWN, RELOC_MS_UNKNOWN);
 }
 
