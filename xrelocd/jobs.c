@@ -212,6 +212,8 @@ job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r)
 	    "priority), migration %s", j->rec.job, o->check ? "check of " :
 	    "", o->live ? "live" : "offline", o->domain, o->uuid, o->host,
 	    o->high ? "high" : "standard", j->rec.id);
+	/* The record has it all now: o is spent, as the caller expects. */
+	job_opts_dispose(o);
 	*job_r = j;
 	job_schedule(x);
 	return 0;

@@ -211,6 +211,11 @@ struct job {
 int	job_resolve(struct xrelocd *x, struct job_opts *o);
 /* The unfinished job (either role) that holds the domain with this uuid. */
 struct job *job_holding(struct xrelocd *x, const char *uuid);
+/*
+ * Queue a source job for o (resolved: uuid set).  On success o's contents
+ * are in the job's record and o is disposed; on failure o is unchanged.
+ * RELOC_ERR_EXIST when a job holds the domain, _DENIED when stopping.
+ */
 int	job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r);
 struct job *job_find(struct xrelocd *x, unsigned id);
 /* The job of migration id in role, or NULL. */
