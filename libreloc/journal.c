@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reloc-int.h"
@@ -295,6 +296,21 @@ is_tmp(const char *name)
 	return len > strlen(TMP) && strcmp(name + len - strlen(TMP), TMP) == 0;
 }
 
+/*
+ * A .tmp this old is a write whose writer died: a write takes milliseconds
+ * (seconds on a slow disk), and the daemon lists the journal while its
+ * workers write theirs.
+ */
+#define TMP_STALE_S	60
+
+static bool
+tmp_stale(const char *path)
+{
+	struct stat	st;
+
+	return stat(path, &st) == 0 && time(NULL) - st.st_mtime > TMP_STALE_S;
+}
+
 static int
 by_age(const void *a, const void *b)
 {
@@ -335,8 +351,11 @@ list_entry(const char *dir, const char *name, struct rec_list *l)
 	    (int)sizeof(path))
 		return 0;
 	if (is_tmp(name)) {
-		/* A write that did not finish: the record before it stands. */
-		if (unlink(path) == 0)
+		/*
+		 * A write that did not finish: the record before it stands.
+		 * One younger than TMP_STALE_S may be under way in a worker.
+		 */
+		if (tmp_stale(path) && unlink(path) == 0)
 			log_info(MOD, "%s: removed, an unfinished write", path);
 		return 0;
 	}

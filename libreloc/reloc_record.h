@@ -200,7 +200,9 @@ int reloc_journal_get(const char *dir, const char *id, enum reloc_role role,
  * a malloc'ed array the caller disposes record by record then frees (NULL
  * and 0 when there are none or DIR does not exist).  A file that cannot be
  * read is logged as "PATH:LINE:COL: what" and skipped; ID.ROLE.tmp files
- * (writes a crash cut short) are removed; other names are ignored.
+ * older than a minute (writes a crash cut short) are removed, younger
+ * ones may be a worker's write under way and are left; other names are
+ * ignored.
  */
 int reloc_journal_list(const char *dir, struct reloc_record **recs_r,
     size_t *n_r);

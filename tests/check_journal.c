@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -198,6 +199,22 @@ exists(const char *dir, const char *name)
 	return access(path, F_OK) == 0;
 }
 
+#define ID3	"2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"
+
+/* Set a file's times seconds back. */
+static void
+age(const char *dir, const char *name, time_t seconds)
+{
+	struct timespec	ts[2];
+	char		path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= seconds;
+	ts[1] = ts[0];
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
 START_TEST(test_journal_leftovers)
 {
 	struct reloc_record	 r;
@@ -205,9 +222,13 @@ START_TEST(test_journal_leftovers)
 
 	small_record(&r, ID, RELOC_ROLE_SOURCE, 10, 1);
 	ck_assert_int_eq(reloc_journal_put(jdir, &r), 0);
-	/* A crash between write and rename: half a newer record. */
+	/* A crash between write and rename, minutes ago: half a record. */
 	free(write_file(jdir, ID ".source.tmp", "(migration (id " ID));
 	free(write_file(jdir, ID2 ".target.tmp", "(migr"));
+	age(jdir, ID ".source.tmp", 120);
+	age(jdir, ID2 ".target.tmp", 120);
+	/* A write under way in a worker right now: left alone. */
+	free(write_file(jdir, ID3 ".source.tmp", "(migration (id " ID3));
 	/* Names that are not ID.ROLE are not the journal's. */
 	free(write_file(jdir, "README", "(not a record"));
 	free(write_file(jdir, ID ".middle", "(migration)"));
@@ -216,6 +237,7 @@ START_TEST(test_journal_leftovers)
 	ck_assert_uint_eq(list_count(), 1);
 	ck_assert(!exists(jdir, ID ".source.tmp"));
 	ck_assert(!exists(jdir, ID2 ".target.tmp"));
+	ck_assert(exists(jdir, ID3 ".source.tmp"));
 	ck_assert(exists(jdir, "README"));
 	ck_assert(exists(jdir, ID ".middle"));
 	ck_assert(!capture_has("err:"));
