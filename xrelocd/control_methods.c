@@ -53,8 +53,7 @@ call_fault(struct call *k, int code, const char *fmt, ...)
 {
 	va_list	ap;
 
-	/* The last fault stands: one raised before it is dropped. */
-	free(k->fault_msg);
+	free(k->fault_msg);	/* the last fault stands */
 	va_start(ap, fmt);
 	if (vasprintf(&k->fault_msg, fmt, ap) == -1)
 		k->fault_msg = NULL;
