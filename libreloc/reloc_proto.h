@@ -172,8 +172,9 @@ int reloc_chan_expect(struct reloc_chan *chan, enum reloc_msg_type type,
 /*
  * XML-RPC as xm spoke it to xend, for the control socket.  A value is an
  * int (<i4>/<int>, 32 bits), an i8 (our <i8> extension, 64 bits, for byte
- * counts), a boolean, a string, a double, an array or a struct; there is
- * no nil.  Struct members keep their order.  Values are heap trees: every
+ * counts), a boolean, a string, a double, an array, a struct or nil
+ * (<nil/>, Python's None, which xend's clients send with allow_none).
+ * Struct members keep their order.  Values are heap trees: every
  * _new has reloc_xv_free, and containers own what is put in them.
  */
 struct reloc_xv;
@@ -186,6 +187,7 @@ enum reloc_xv_type {
 	RELOC_XV_DOUBLE,
 	RELOC_XV_ARRAY,
 	RELOC_XV_STRUCT,
+	RELOC_XV_NIL,
 };
 
 #define RELOC_XMLRPC_MAX_LEN	(1u << 20)	/* document bytes */
@@ -195,6 +197,7 @@ enum reloc_xv_type {
 int reloc_xv_new_int(int64_t v, struct reloc_xv **xv_r);
 int reloc_xv_new_i8(int64_t v, struct reloc_xv **xv_r);
 int reloc_xv_new_bool(bool v, struct reloc_xv **xv_r);
+int reloc_xv_new_nil(struct reloc_xv **xv_r);
 /* The string is copied.  NULL is the empty string. */
 int reloc_xv_new_string(const char *s, struct reloc_xv **xv_r);
 int reloc_xv_new_double(double v, struct reloc_xv **xv_r);
@@ -224,8 +227,8 @@ int reloc_xv_struct_set_double(struct reloc_xv *st, const char *name,
     double v);
 
 /*
- * Getters.  Wrong types are RELOC_ERR_INVAL; nothing is converted but
- * int <-> i8 and (for _double) an integer to a double.
+ * Getters.  Wrong types (nil among them) are RELOC_ERR_INVAL; nothing is
+ * converted but int <-> i8 and (for _double) an integer to a double.
  */
 enum reloc_xv_type reloc_xv_type(const struct reloc_xv *xv);
 const char *reloc_xv_type_name(enum reloc_xv_type type);

@@ -76,6 +76,12 @@ reloc_xv_new_i8(int64_t v, struct reloc_xv **xv_r)
 }
 
 int
+reloc_xv_new_nil(struct reloc_xv **xv_r)
+{
+	return xv_alloc(RELOC_XV_NIL, xv_r);
+}
+
+int
 reloc_xv_new_bool(bool v, struct reloc_xv **xv_r)
 {
 	int	rc;
@@ -345,6 +351,8 @@ reloc_xv_type_name(enum reloc_xv_type type)
 		return "array";
 	case RELOC_XV_STRUCT:
 		return "struct";
+	case RELOC_XV_NIL:
+		return "nil";
 	}
 	return "?";
 }

@@ -190,6 +190,11 @@ parse_scalar(struct dec *d, xmlNode *e, struct reloc_xv **xv_r)
 			rc = bad(d, e, "not 0 or 1: '%.40s'", t);
 		else
 			rc = reloc_xv_new_bool(*t == '1', xv_r);
+	} else if (strcmp(name, "nil") == 0) {
+		if (*t != '\0')
+			rc = bad(d, e, "takes no text: write <nil/>");
+		else
+			rc = reloc_xv_new_nil(xv_r);
 	} else {
 		errno = 0;
 		v = strtod(t, &end);
@@ -292,7 +297,7 @@ static bool
 is_scalar_tag(const xmlNode *e)
 {
 	static const char *const tags[] = {
-		"string", "int", "i4", "i8", "boolean", "double",
+		"string", "int", "i4", "i8", "boolean", "double", "nil",
 	};
 	size_t	i;
 

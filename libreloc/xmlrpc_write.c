@@ -185,8 +185,15 @@ ob_value(struct obuf *ob, const struct reloc_xv *xv, int depth)
 		ob->rc = RELOC_ERR_INVAL;
 		return;
 	}
+	/* Python's xmlrpc.client writes None so, and reads it back. */
+	if (type == RELOC_XV_NIL) {
+		ob_str(ob, "<value><nil/></value>\n");
+		return;
+	}
 	ob_printf(ob, "<value><%s>", tag);
 	switch (type) {
+	case RELOC_XV_NIL:
+		break;
 	case RELOC_XV_INT:
 	case RELOC_XV_I8:
 		(void)reloc_xv_get_int(xv, &i);

@@ -281,6 +281,70 @@ START_TEST(test_bare_string_and_python)
 }
 END_TEST
 
+/*
+ * What Python's xmlrpc.client (allow_none) sends for xm migrate -l in Xen
+ * 3.3 to 4.4: the flags as ints, ssl None as <nil/>.
+ */
+START_TEST(test_python_nil_and_int_flags)
+{
+	struct reloc_xv	*params, *got;
+	char		*name;
+	size_t		 len;
+	int64_t		 i;
+	bool		 b;
+	const char	*doc = "<?xml version='1.0'?>\n<methodCall>\n"
+	    "<methodName>xend.domain.migrate</methodName>\n<params>\n"
+	    "<param>\n<value><string>web01</string></value>\n</param>\n"
+	    "<param>\n<value><string>hostB</string></value>\n</param>\n"
+	    "<param>\n<value><int>1</int></value>\n</param>\n"
+	    "<param>\n<value><i4>0</i4></value>\n</param>\n"
+	    "<param>\n<value><int>-1</int></value>\n</param>\n"
+	    "<param>\n<value><nil/></value></param>\n"
+	    "<param>\n<value><nil> </nil></value></param>\n"
+	    "</params>\n</methodCall>\n";
+
+	ck_assert_int_eq(reloc_xmlrpc_call_decode(PEER, doc, strlen(doc),
+	    &name, &params), 0);
+	ck_assert_uint_eq(reloc_xv_len(params), 7);
+	ck_assert_int_eq(reloc_xv_get_int(reloc_xv_nth(params, 2, NULL), &i),
+	    0);
+	ck_assert_int_eq(i, 1);
+	ck_assert_int_eq(reloc_xv_type(reloc_xv_nth(params, 3, NULL)),
+	    RELOC_XV_INT);
+	ck_assert_int_eq(reloc_xv_type(reloc_xv_nth(params, 5, NULL)),
+	    RELOC_XV_NIL);
+	ck_assert_int_eq(reloc_xv_type(reloc_xv_nth(params, 6, NULL)),
+	    RELOC_XV_NIL);
+	/* nil is no value of any other type. */
+	ck_assert_int_eq(reloc_xv_get_bool(reloc_xv_nth(params, 5, NULL), &b),
+	    RELOC_ERR_INVAL);
+	ck_assert_int_eq(reloc_xv_get_int(reloc_xv_nth(params, 5, NULL), &i),
+	    RELOC_ERR_INVAL);
+	ck_assert_ptr_null(reloc_xv_get_string(reloc_xv_nth(params, 5,
+	    NULL)));
+	ck_assert_str_eq(reloc_xv_type_name(RELOC_XV_NIL), "nil");
+	free(name);
+	/* It goes back out as <nil/>, and copies. */
+	OK(reloc_xmlrpc_response_encode(reloc_xv_nth(params, 5, NULL), &name,
+	    &len));
+	ck_assert_ptr_nonnull(strstr(name, "<value><nil/></value>"));
+	free(name);
+	got = call_roundtrip("m", params);
+	ck_assert_int_eq(reloc_xv_type(reloc_xv_nth(got, 5, NULL)),
+	    RELOC_XV_NIL);
+	reloc_xv_free(got);
+	OK(reloc_xv_copy(params, &got));
+	ck_assert_int_eq(reloc_xv_type(reloc_xv_nth(got, 6, NULL)),
+	    RELOC_XV_NIL);
+	reloc_xv_free(got);
+	reloc_xv_free(params);
+	ck_assert_int_eq(response(RESP_HEAD "<value><nil/></value>" RESP_TAIL,
+	    &got), 0);
+	ck_assert_int_eq(reloc_xv_type(got), RELOC_XV_NIL);
+	reloc_xv_free(got);
+}
+END_TEST
+
 START_TEST(test_response_and_fault)
 {
 	struct reloc_xv	*v, *got = NULL;
@@ -317,7 +381,8 @@ static const char *const malformed[] = {
 	"",
 	"not xml at all",
 	"<methodResponse><params>",
-	RESP_HEAD "<value><nil/></value>" RESP_TAIL,
+	RESP_HEAD "<value><nil>x</nil></value>" RESP_TAIL,
+	RESP_HEAD "<value><nil><int>1</int></nil></value>" RESP_TAIL,
 	RESP_HEAD "<value><base64>AAAA</base64></value>" RESP_TAIL,
 	RESP_HEAD "<value><int>12x</int></value>" RESP_TAIL,
 	RESP_HEAD "<value><boolean>true</boolean></value>" RESP_TAIL,
@@ -502,6 +567,7 @@ xmlrpc_suite(void)
 	tcase_add_test(tc, test_escaping);
 	tcase_add_test(tc, test_unrepresentable);
 	tcase_add_test(tc, test_bare_string_and_python);
+	tcase_add_test(tc, test_python_nil_and_int_flags);
 	tcase_add_test(tc, test_response_and_fault);
 	suite_add_tcase(s, tc);
 

@@ -257,6 +257,9 @@ json_value(FILE *f, const struct reloc_xv *v, int indent)
 	case RELOC_XV_STRING:
 		json_string(f, reloc_xv_get_string(v));
 		return;
+	case RELOC_XV_NIL:
+		fputs("null", f);
+		return;
 	case RELOC_XV_ARRAY:
 	case RELOC_XV_STRUCT:
 		break;
