@@ -27,20 +27,18 @@
 
 #include <check.h>
 
+#include "check_control.h"
 #include "common.h"
 #include "xrelocd_fixture.h"
 
-#define FAULT_FAILED	1
-#define FAULT_REQUEST	2
-#define FAULT_NOENT	4
 
 /* The answer of the last call. */
-static struct reloc_xv	*res;
-static int		 fault;
-static char		*fault_msg;
+struct reloc_xv	*res;
+int		 fault;
+char		*fault_msg;
 
-static void
-setup(void)
+void
+control_setup(void)
 {
 	fx_setup();
 	res = NULL;
@@ -48,20 +46,15 @@ setup(void)
 	fault_msg = NULL;
 }
 
-static void
-teardown(void)
+void
+control_teardown(void)
 {
 	reloc_xv_free(res);
 	free(fault_msg);
 	fx_teardown();
 }
 
-/*
- * Call method with params described by fmt: s a string, i an int, b a
- * boolean, x a value (owned by the call).  The result in res, or the
- * fault in fault and fault_msg; returns fault.
- */
-static int
+int
 call(const char *method, const char *fmt, ...)
 {
 	struct reloc_xv	*params, *v = NULL;
@@ -79,6 +72,8 @@ call(const char *method, const char *fmt, ...)
 			rc = reloc_xv_new_int(va_arg(ap, int), &v);
 		else if (*fmt == 'b')
 			rc = reloc_xv_new_bool(va_arg(ap, int), &v);
+		else if (*fmt == 'n')
+			rc = reloc_xv_new_nil(&v);
 		else
 			rc = (v = va_arg(ap, struct reloc_xv *)) == NULL;
 		ck_assert_int_eq(rc, 0);
@@ -97,8 +92,7 @@ call(const char *method, const char *fmt, ...)
 	return fault;
 }
 
-/* xrelocd.migrate's options for domain to 127.0.0.1. */
-static struct reloc_xv *
+struct reloc_xv *
 opts(const char *domain)
 {
 	struct reloc_xv	*st;
@@ -236,8 +230,17 @@ START_TEST(test_recover_bad)
 	ck_assert_int_eq(call("xrelocd.domain.recover", "ss", "web01", "yes"),
 	    FAULT_REQUEST);
 	ck_assert_ptr_nonnull(strstr(fault_msg, "force must be a boolean"));
-	ck_assert_int_eq(call("xrelocd.domain.recover", "si", "web01", 1),
+	ck_assert_int_eq(call("xrelocd.domain.recover", "si", "web01", 2),
 	    FAULT_REQUEST);
+	ck_assert_ptr_nonnull(strstr(fault_msg, "force must be a boolean"));
+	/* The int 1 is true, as xend's clients send it; nil is false. */
+	ck_assert_int_eq(call("xrelocd.domain.recover", "si", "web01", 1),
+	    FAULT_NOENT);
+	ck_assert_int_eq(call("xrelocd.domain.recover", "sn", "web01"),
+	    FAULT_NOENT);
+	ck_assert_int_eq(call("xrelocd.domain.recover", "sbi", "web01", true,
+	    1), FAULT_REQUEST);
+	ck_assert_ptr_nonnull(strstr(fault_msg, "takes 2 arguments"));
 	ck_assert_int_eq(call("xrelocd.domain.recover", "sb", "web01", true),
 	    FAULT_NOENT);
 	ck_assert_ptr_nonnull(strstr(fault_msg, "no domain web01--migrated"
@@ -342,7 +345,7 @@ control_suite(void)
 	Suite	*s = suite_create("control");
 	TCase	*tc = tcase_create("methods");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, control_setup, control_teardown);
 	tcase_add_test(tc, test_no_such_method);
 	tcase_add_test(tc, test_status_and_list);
 	tcase_add_test(tc, test_status_bad);
@@ -354,6 +357,7 @@ control_suite(void)
 	tcase_add_test(tc, test_migrate_bad);
 	tcase_add_test(tc, test_xend_migrate_start_fails);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, control_args_tcase());
 	return s;
 }
 

@@ -17,9 +17,11 @@
 /*
  * The control socket's methods: xend's xend.domain.migrate, and ours to
  * start a migration with options, follow jobs, list and recover domains.
+ * Their arguments are decoded in control_args.c.
  */
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,48 +64,6 @@ call_fault(struct call *k, int code, const char *fmt, ...)
 	return -1;
 }
 
-static const struct reloc_xv *
-param(const struct call *k, size_t i)
-{
-	return reloc_xv_nth(k->params, i, NULL);
-}
-
-static int
-check_options(struct call *k, const struct job_opts *o, bool ssl, long node)
-{
-	const char *const	*names = reloc_precheck_names();
-	size_t			 i, n;
-
-	if (ssl)
-		return call_fault(k, FAULT_REQUEST, "TLS relocation (-s) is "
-		    "not available in this xrelocd: migrate without -s");
-	if (node != -1)
-		return call_fault(k, FAULT_REQUEST, "-n NODE (NUMA node on "
-		    "the target) is not supported: migrate without -n");
-	for (i = 0; i < o->nr_force; i++) {
-		for (n = 0; names[n] != NULL; n++)
-			if (strcmp(names[n], o->force[i]) == 0)
-				break;
-		if (names[n] == NULL)
-			return call_fault(k, FAULT_REQUEST, "--force %s: no "
-			    "such check (see xm(1), PRECHECKS)", o->force[i]);
-		if (!reloc_precheck_forcible(o->force[i]))
-			return call_fault(k, FAULT_REQUEST, "--force %s: this "
-			    "check cannot be overridden", o->force[i]);
-	}
-	return 0;
-}
-
-static int
-opts_port(struct xrelocd *x, struct job_opts *o, int64_t port)
-{
-	if (port <= 0)
-		port = reloc_conf_int(x->conf, RELOC_CK_RELOCATION_PORT);
-	if (port > 65535)
-		return -1;
-	return asprintf(&o->port, "%lld", (long long)port) < 0 ? -1 : 0;
-}
-
 /*
  * Queue the job for the domain the user named, by its uuid: whatever was
  * typed (name, domid, uuid), a domain a queued or running job holds is
@@ -135,35 +95,32 @@ submit(struct call *k, struct job_opts *o, struct job **job_r)
 	return 0;
 }
 
+/* The options of a migration method, decoded and checked whole. */
+static int
+migrate_opts(struct call *k, const char *method, struct job_opts *o)
+{
+	char	*why = NULL;
+	int	 rc;
+
+	rc = control_args_migrate(k->x, method, k->params, o, &why);
+	if (rc == RELOC_ERR_INVAL)
+		call_fault(k, FAULT_REQUEST, "%s", why);
+	else if (rc < 0)
+		call_fault(k, FAULT_FAILED, "out of memory");
+	free(why);
+	return rc < 0 ? -1 : 0;
+}
+
 /* xend.domain.migrate(dom, dst, live, port, node, ssl, chs): blocks. */
 static int
 m_xend_migrate(struct call *k)
 {
 	struct job_opts	 o;
 	struct job	*j;
-	const char	*dom = reloc_xv_get_string(param(k, 0));
-	const char	*dst = reloc_xv_get_string(param(k, 1));
-	int64_t		 port = 0, node = -1;
-	bool		 live = false, ssl = false;
 
-	if (dom == NULL || dst == NULL)
-		return call_fault(k, FAULT_REQUEST, "xend.domain.migrate "
-		    "takes (domain, destination, live, port, node, ssl, chs)");
-	reloc_xv_get_bool(param(k, 2), &live);
-	reloc_xv_get_int(param(k, 3), &port);
-	reloc_xv_get_int(param(k, 4), &node);
-	reloc_xv_get_bool(param(k, 5), &ssl);
-	memset(&o, 0, sizeof(o));
-	o.live = live;
-	if ((o.domain = strdup(dom)) == NULL || (o.host = strdup(dst)) == NULL)
-		call_fault(k, FAULT_FAILED, "out of memory");
-	else if (port > 65535)
-		call_fault(k, FAULT_REQUEST, "port %lld out of range",
-		    (long long)port);
-	else if (opts_port(k->x, &o, port) < 0)
-		call_fault(k, FAULT_FAILED, "out of memory");
-	else if (check_options(k, &o, ssl, node) == 0 &&
-	    submit(k, &o, &j) == 0) {
+	if (migrate_opts(k, "xend.domain.migrate", &o) < 0)
+		return -1;
+	if (submit(k, &o, &j) == 0) {
 		/* A job whose worker could not start has ended already. */
 		if (control_parked_ready(j, CTL_WAIT_END))
 			control_parked_answer(j, CTL_WAIT_END, &k->result,
@@ -175,75 +132,16 @@ m_xend_migrate(struct call *k)
 	return k->fault != 0 ? -1 : 0;
 }
 
-static int
-opts_force(struct job_opts *o, const struct reloc_xv *force)
-{
-	const char	*name;
-	size_t		 i, n = reloc_xv_len(force);
-
-	if (force == NULL || n == 0)
-		return 0;
-	if ((o->force = calloc(n, sizeof(*o->force))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((name = reloc_xv_get_string(reloc_xv_nth(force, i,
-		    NULL))) == NULL || (o->force[i] = strdup(name)) == NULL)
-			return -1;
-		o->nr_force++;
-	}
-	return 0;
-}
-
-static int
-opts_from_struct(struct call *k, const struct reloc_xv *st,
-    struct job_opts *o, bool *ssl_r, int64_t *node_r)
-{
-	const char	*dom = reloc_xv_member_string(st, "domain");
-	const char	*host = reloc_xv_member_string(st, "host");
-	const char	*prio = reloc_xv_member_string(st, "priority");
-	int64_t		 port = 0, rate = 0;
-
-	if (dom == NULL || host == NULL)
-		return call_fault(k, FAULT_REQUEST, "xrelocd.migrate needs "
-		    "domain and host");
-	reloc_xv_member_bool(st, "live", &o->live);
-	reloc_xv_member_bool(st, "check", &o->check);
-	reloc_xv_member_bool(st, "ssl", ssl_r);
-	reloc_xv_member_int(st, "node", node_r);
-	reloc_xv_member_int(st, "port", &port);
-	reloc_xv_member_int(st, "rate", &rate);
-	if (rate < 0 || rate > 1000000)
-		return call_fault(k, FAULT_REQUEST, "rate %lld MB/s out of "
-		    "range 0..1000000", (long long)rate);
-	o->rate_mbps = (unsigned)rate;
-	if (prio != NULL && strcmp(prio, "high") != 0 &&
-	    strcmp(prio, "standard") != 0)
-		return call_fault(k, FAULT_REQUEST, "priority '%s': use high "
-		    "or standard", prio);
-	o->high = prio != NULL && strcmp(prio, "high") == 0;
-	if (port > 65535)
-		return call_fault(k, FAULT_REQUEST, "port %lld out of range",
-		    (long long)port);
-	if ((o->domain = strdup(dom)) == NULL ||
-	    (o->host = strdup(host)) == NULL ||
-	    opts_force(o, reloc_xv_member(st, "force")) < 0 ||
-	    opts_port(k->x, o, port) < 0)
-		return call_fault(k, FAULT_FAILED, "out of memory");
-	return 0;
-}
-
 /* xrelocd.migrate(struct opts) -> {job} */
 static int
 m_migrate(struct call *k)
 {
 	struct job_opts	 o;
 	struct job	*j;
-	bool		 ssl = false;
-	int64_t		 node = -1;
 
-	memset(&o, 0, sizeof(o));
-	if (opts_from_struct(k, param(k, 0), &o, &ssl, &node) < 0 ||
-	    check_options(k, &o, ssl, node) < 0 || submit(k, &o, &j) < 0) {
+	if (migrate_opts(k, "xrelocd.migrate", &o) < 0)
+		return -1;
+	if (submit(k, &o, &j) < 0) {
 		job_opts_dispose(&o);
 		return -1;
 	}
@@ -274,38 +172,61 @@ job_xv(const struct job *j, struct reloc_xv **st_r)
 	return 0;
 }
 
+/* Positional arguments through the one typed path, else fault 2. */
+static int
+args(struct call *k, const char *method, const struct ctl_arg *spec,
+    size_t n, void *out)
+{
+	char	*why = NULL;
+
+	if (control_args_params(method, k->params, spec, n, out, NULL,
+	    &why) == 0)
+		return 0;
+	if (why == NULL)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	call_fault(k, FAULT_REQUEST, "%s", why);
+	free(why);
+	return -1;
+}
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct job_args {
+	int64_t	job;
+	int64_t	seen;
+	int64_t	timeout;
+};
+
+#define JOB_ARG(name, req, min, max, field)				\
+	{ name, CTL_ARG_INT, req, min, max, offsetof(struct job_args, field) }
+
+static const struct ctl_arg status_spec[] = {
+	JOB_ARG("job",		true,	INT64_MIN, INT64_MAX,	job),
+};
+
+/* xrelocd.job.wait's timeout: 1..300 seconds, 0 or none for 60. */
+static const struct ctl_arg wait_spec[] = {
+	JOB_ARG("job",		true,	INT64_MIN, INT64_MAX,	job),
+	JOB_ARG("seen",		true,	INT64_MIN, INT64_MAX,	seen),
+	JOB_ARG("timeout",	false,	0, 300,			timeout),
+};
+
 /* xrelocd.job.status(job) */
 static int
 m_job_status(struct call *k)
 {
+	struct job_args	 a = { 0, 0, 0 };
 	struct job	*j;
-	int64_t		 id;
 
-	if (reloc_xv_get_int(param(k, 0), &id) < 0)
-		return call_fault(k, FAULT_REQUEST, "xrelocd.job.status takes "
-		    "a job number");
-	if (id < 0 || id > UINT32_MAX || (j = job_find(k->x, (unsigned)id))
-	    == NULL)
-		return call_fault(k, FAULT_NOENT, "no job %lld", (long long)id);
+	if (args(k, "xrelocd.job.status", status_spec, NELEM(status_spec),
+	    &a) < 0)
+		return -1;
+	if (a.job < 0 || a.job > UINT32_MAX ||
+	    (j = job_find(k->x, (unsigned)a.job)) == NULL)
+		return call_fault(k, FAULT_NOENT, "no job %lld",
+		    (long long)a.job);
 	if (job_xv(j, &k->result) < 0)
 		return call_fault(k, FAULT_FAILED, "out of memory");
-	return 0;
-}
-
-/* xrelocd.job.wait's timeout: 1..300 seconds, 0 or none for 60. */
-static int
-wait_timeout(struct call *k, const struct reloc_xv *p, int *timeout_r)
-{
-	int64_t	t = 0;
-
-	if (p != NULL && reloc_xv_get_int(p, &t) < 0)
-		return call_fault(k, FAULT_REQUEST, "xrelocd.job.wait: timeout "
-		    "must be a number of seconds from 1 to 300");
-	if (t < 0 || t > 300)
-		return call_fault(k, FAULT_REQUEST, "xrelocd.job.wait: timeout "
-		    "%lld out of range: give 1 to 300 seconds (0 for 60)",
-		    (long long)t);
-	*timeout_r = t == 0 ? 60 : (int)t;
 	return 0;
 }
 
@@ -317,20 +238,18 @@ wait_timeout(struct call *k, const struct reloc_xv *p, int *timeout_r)
 static int
 m_job_wait(struct call *k)
 {
+	struct job_args	 a = { 0, 0, 0 };
 	struct job	*j;
-	int64_t		 id, seen;
-	int		 timeout = 60;
+	int		 timeout;
 
-	if (reloc_xv_get_int(param(k, 0), &id) < 0 ||
-	    reloc_xv_get_int(param(k, 1), &seen) < 0)
-		return call_fault(k, FAULT_REQUEST, "xrelocd.job.wait takes "
-		    "(job, seen version, timeout in seconds)");
-	if (wait_timeout(k, param(k, 2), &timeout) < 0)
+	if (args(k, "xrelocd.job.wait", wait_spec, NELEM(wait_spec), &a) < 0)
 		return -1;
-	if (id < 0 || id > UINT32_MAX || (j = job_find(k->x, (unsigned)id))
-	    == NULL)
-		return call_fault(k, FAULT_NOENT, "no job %lld", (long long)id);
-	if (j->phase != JOB_ENDED && seen == job_version(j)) {
+	timeout = a.timeout == 0 ? 60 : (int)a.timeout;
+	if (a.job < 0 || a.job > UINT32_MAX ||
+	    (j = job_find(k->x, (unsigned)a.job)) == NULL)
+		return call_fault(k, FAULT_NOENT, "no job %lld",
+		    (long long)a.job);
+	if (j->phase != JOB_ENDED && a.seen == job_version(j)) {
 		if (control_conn_park(k->c, j, CTL_WAIT_CHANGE, timeout) < 0)
 			return call_fault(k, FAULT_FAILED, "out of memory");
 		return 0;
@@ -541,22 +460,33 @@ recover_by_name(struct call *k, const char *name)
 	return reloc_xv_new_int(0, &k->result) < 0 ? -1 : 0;
 }
 
+struct recover_args {
+	const char	*name;
+	bool		 force;
+};
+
+static const struct ctl_arg recover_spec[] = {
+	{ "name", CTL_ARG_STRING, true, 0, 0,
+	    offsetof(struct recover_args, name) },
+	{ "force", CTL_ARG_BOOL, false, 0, 0,
+	    offsetof(struct recover_args, force) },
+};
+
 /* xrelocd.domain.recover(name[, force]) */
 static int
 m_domain_recover(struct call *k)
 {
-	struct job	*j;
-	const char	*name = reloc_xv_get_string(param(k, 0));
-	bool		 force = false;
+	struct recover_args	 a = { NULL, false };
+	struct job		*j;
 
-	if (name == NULL || *name == '\0')
+	if (args(k, "xrelocd.domain.recover", recover_spec,
+	    NELEM(recover_spec), &a) < 0)
+		return -1;
+	if (*a.name == '\0')
 		return call_fault(k, FAULT_REQUEST, "recover takes a name");
-	if (param(k, 1) != NULL && reloc_xv_get_bool(param(k, 1), &force) < 0)
-		return call_fault(k, FAULT_REQUEST, "recover: force must be "
-		    "a boolean");
-	if ((j = recover_job(k->x, name)) != NULL)
-		return recover_by_record(k, j, force);
-	return recover_by_name(k, name);
+	if ((j = recover_job(k->x, a.name)) != NULL)
+		return recover_by_record(k, j, a.force);
+	return recover_by_name(k, a.name);
 }
 
 static const struct method {

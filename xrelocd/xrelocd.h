@@ -17,8 +17,9 @@
 /*
  * The daemon's shared state and the prototypes of its files: startup and
  * signals (xrelocd.c), the relocation listener (listen.c), the control
- * socket (control.c, control_methods.c), SIGHUP (reload.c), jobs (jobs.c)
- * and migration workers (worker.c, worker_child.c).
+ * socket (control.c, control_methods.c, control_args.c), SIGHUP
+ * (reload.c), jobs (jobs.c) and migration workers (worker.c,
+ * worker_child.c).
  */
 
 #ifndef XRELOCD_H
@@ -161,6 +162,52 @@ bool	control_parked_ready(const struct job *j, enum ctl_wait wait);
  */
 void	control_parked_answer(const struct job *j, enum ctl_wait wait,
 	    struct reloc_xv **result_r, int *fault_r, char **fault_msg_r);
+
+/* control_args.c */
+/* The kinds of argument a control method takes, and their C fields. */
+enum ctl_arg_kind {
+	CTL_ARG_STRING,		/* const char *, borrowed from the call */
+	CTL_ARG_BOOL,		/* bool: a boolean, or the int 0 or 1 */
+	CTL_ARG_INT,		/* int64_t from min to max */
+	CTL_ARG_PORT,		/* int64_t: 1 to 65535, or 0 (the default) */
+	CTL_ARG_NAMES,		/* const struct reloc_xv *: strings, borrowed */
+};
+
+/* One positional argument or struct member: its field is at off. */
+struct ctl_arg {
+	const char		*name;
+	enum ctl_arg_kind	 kind;
+	bool			 required;
+	int64_t			 min;
+	int64_t			 max;
+	size_t			 off;
+};
+
+/*
+ * Decode the positional PARAMS (an array) of METHOD, or the members of
+ * its struct ST, into the fields of OUT that SPEC (N entries, at most 32)
+ * describes.  An absent or nil value leaves its field as it was (the
+ * default); each one given sets bit i of *given_r (may be NULL).  A value
+ * of another kind or out of range, a required one missing, more params
+ * than SPEC or a member it does not name: -1, and the fault's one line
+ * naming METHOD, the argument and what it must be in *why_r (malloc'ed;
+ * NULL when out of memory).  Never blocks.
+ */
+int	control_args_params(const char *method, const struct reloc_xv *params,
+	    const struct ctl_arg *spec, size_t n, void *out, uint32_t *given_r,
+	    char **why_r);
+int	control_args_struct(const char *method, const struct reloc_xv *st,
+	    const struct ctl_arg *spec, size_t n, void *out, uint32_t *given_r,
+	    char **why_r);
+struct job_opts;
+/*
+ * The options of METHOD (xend.domain.migrate's params, or xrelocd.migrate's
+ * one struct) checked whole into *o (the caller disposes it on success).
+ * RELOC_ERR_INVAL with the fault's text in *why_r (malloc'ed) when they
+ * are refused, _NOMEM; *o is then empty.
+ */
+int	control_args_migrate(struct xrelocd *x, const char *method,
+	    const struct reloc_xv *params, struct job_opts *o, char **why_r);
 
 /* jobs.c */
 enum job_phase {
