@@ -5,32 +5,14 @@
 #       prints "VERSION STATE EXIT", or "fault CODE MESSAGE" and exits 1
 #   job_wait.py SOCKET hangup JOB SEEN LOG
 #       parks a wait, and once LOG says it waits, closes the connection
-import http.client
 import socket
 import sys
 import time
 import xmlrpc.client
 
+from xmlrpc_unix import proxy
+
 PARKED = "a call waits for job %s to change"
-
-
-class Conn(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost")
-        self.unix = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(self.unix)
-
-
-class Unix(xmlrpc.client.Transport):
-    def __init__(self, path):
-        super().__init__()
-        self.unix = path
-
-    def make_connection(self, host):
-        return Conn(self.unix)
 
 
 def parked(log, job):
@@ -39,8 +21,7 @@ def parked(log, job):
 
 
 def wait(path, job, seen, timeout):
-    server = xmlrpc.client.ServerProxy("http://localhost/RPC2",
-                                       transport=Unix(path))
+    server = proxy(path)
     try:
         st = server.xrelocd.job.wait(job, seen, timeout)
     except xmlrpc.client.Fault as f:
