@@ -172,10 +172,12 @@ int reloc_chan_expect(struct reloc_chan *chan, enum reloc_msg_type type,
 /*
  * XML-RPC as xm spoke it to xend, for the control socket.  A value is an
  * int (<i4>/<int>, 32 bits), an i8 (our <i8> extension, 64 bits, for byte
- * counts), a boolean, a string, a double, an array, a struct or nil
- * (<nil/>, Python's None, which xend's clients send with allow_none).
- * Struct members keep their order.  Values are heap trees: every
- * _new has reloc_xv_free, and containers own what is put in them.
+ * counts), a boolean, a string, a double, an array, a struct, nil
+ * (<nil/>, Python's None, which xend's clients send with allow_none), or
+ * base64 or dateTime.iso8601 data, kept as their text: every type
+ * Python's xmlrpc.client sends.  Struct members keep their order.  Values
+ * are heap trees: every _new has reloc_xv_free, and containers own what is
+ * put in them.
  */
 struct reloc_xv;
 
@@ -188,6 +190,8 @@ enum reloc_xv_type {
 	RELOC_XV_ARRAY,
 	RELOC_XV_STRUCT,
 	RELOC_XV_NIL,
+	RELOC_XV_BASE64,
+	RELOC_XV_DATETIME,
 };
 
 #define RELOC_XMLRPC_MAX_LEN	(1u << 20)	/* document bytes */
@@ -201,6 +205,13 @@ int reloc_xv_new_nil(struct reloc_xv **xv_r);
 /* The string is copied.  NULL is the empty string. */
 int reloc_xv_new_string(const char *s, struct reloc_xv **xv_r);
 int reloc_xv_new_double(double v, struct reloc_xv **xv_r);
+/*
+ * base64 and dateTime.iso8601 values: the text is copied, not decoded.
+ * RELOC_ERR_INVAL unless it is made of base64 characters and blanks, or
+ * of digits and "T:-+.Z".
+ */
+int reloc_xv_new_base64(const char *text, struct reloc_xv **xv_r);
+int reloc_xv_new_datetime(const char *text, struct reloc_xv **xv_r);
 int reloc_xv_new_array(struct reloc_xv **xv_r);
 int reloc_xv_new_struct(struct reloc_xv **xv_r);
 /* Deep copy. */
@@ -237,6 +248,8 @@ int reloc_xv_get_bool(const struct reloc_xv *xv, bool *v_r);
 int reloc_xv_get_double(const struct reloc_xv *xv, double *v_r);
 /* A string's text (borrowed, lives as long as xv); NULL if not a string. */
 const char *reloc_xv_get_string(const struct reloc_xv *xv);
+/* The text of a string, base64 or dateTime.iso8601 value, else NULL. */
+const char *reloc_xv_get_text(const struct reloc_xv *xv);
 /* Elements of an array or members of a struct; 0 for scalars. */
 size_t reloc_xv_len(const struct reloc_xv *xv);
 /*

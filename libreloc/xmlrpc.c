@@ -91,13 +91,21 @@ reloc_xv_new_bool(bool v, struct reloc_xv **xv_r)
 	return rc;
 }
 
-int
-reloc_xv_new_string(const char *s, struct reloc_xv **xv_r)
+static bool
+is_text(const struct reloc_xv *xv)
+{
+	return xv->type == RELOC_XV_STRING || xv->type == RELOC_XV_BASE64 ||
+	    xv->type == RELOC_XV_DATETIME;
+}
+
+/* A value of a type held as its text, s copied. */
+static int
+new_text(enum reloc_xv_type type, const char *s, struct reloc_xv **xv_r)
 {
 	struct reloc_xv	*xv;
 	int		 rc;
 
-	if ((rc = xv_alloc(RELOC_XV_STRING, &xv)) < 0)
+	if ((rc = xv_alloc(type, &xv)) < 0)
 		return rc;
 	if ((xv->u.s = strdup(s != NULL ? s : "")) == NULL) {
 		free(xv);
@@ -105,6 +113,37 @@ reloc_xv_new_string(const char *s, struct reloc_xv **xv_r)
 	}
 	*xv_r = xv;
 	return 0;
+}
+
+int
+reloc_xv_new_string(const char *s, struct reloc_xv **xv_r)
+{
+	return new_text(RELOC_XV_STRING, s, xv_r);
+}
+
+/* Whether every byte of s is in set. */
+static bool
+only(const char *s, const char *set)
+{
+	return s[strspn(s, set)] == '\0';
+}
+
+int
+reloc_xv_new_base64(const char *text, struct reloc_xv **xv_r)
+{
+	/* Empty is Python's Binary(b""). */
+	if (text == NULL || !only(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/= \t\r\n"))
+		return RELOC_ERR_INVAL;
+	return new_text(RELOC_XV_BASE64, text, xv_r);
+}
+
+int
+reloc_xv_new_datetime(const char *text, struct reloc_xv **xv_r)
+{
+	if (text == NULL || *text == '\0' || !only(text, "0123456789T:-+.Z"))
+		return RELOC_ERR_INVAL;
+	return new_text(RELOC_XV_DATETIME, text, xv_r);
 }
 
 int
@@ -142,7 +181,7 @@ reloc_xv_free(struct reloc_xv *xv)
 
 	if (xv == NULL)
 		return;
-	if (xv->type == RELOC_XV_STRING)
+	if (is_text(xv))
 		free(xv->u.s);
 	else if (is_container(xv)) {
 		for (i = 0; i < xv->u.c.n; i++) {
@@ -300,8 +339,8 @@ reloc_xv_copy(const struct reloc_xv *src, struct reloc_xv **xv_r)
 	size_t		 i;
 	int		 rc;
 
-	if (src->type == RELOC_XV_STRING)
-		return reloc_xv_new_string(src->u.s, xv_r);
+	if (is_text(src))
+		return new_text(src->type, src->u.s, xv_r);
 	if ((rc = xv_alloc(src->type, &dst)) < 0)
 		return rc;
 	if (!is_container(src)) {
@@ -353,6 +392,10 @@ reloc_xv_type_name(enum reloc_xv_type type)
 		return "struct";
 	case RELOC_XV_NIL:
 		return "nil";
+	case RELOC_XV_BASE64:
+		return "base64";
+	case RELOC_XV_DATETIME:
+		return "dateTime.iso8601";
 	}
 	return "?";
 }
@@ -394,6 +437,14 @@ const char *
 reloc_xv_get_string(const struct reloc_xv *xv)
 {
 	if (xv == NULL || xv->type != RELOC_XV_STRING)
+		return NULL;
+	return xv->u.s;
+}
+
+const char *
+reloc_xv_get_text(const struct reloc_xv *xv)
+{
+	if (xv == NULL || !is_text(xv))
 		return NULL;
 	return xv->u.s;
 }

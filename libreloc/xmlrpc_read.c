@@ -190,6 +190,12 @@ parse_scalar(struct dec *d, xmlNode *e, struct reloc_xv **xv_r)
 			rc = bad(d, e, "not 0 or 1: '%.40s'", t);
 		else
 			rc = reloc_xv_new_bool(*t == '1', xv_r);
+	} else if (strcmp(name, "base64") == 0 ||
+	    strcmp(name, "dateTime.iso8601") == 0) {
+		rc = *name == 'b' ? reloc_xv_new_base64(t, xv_r) :
+		    reloc_xv_new_datetime(t, xv_r);
+		if (rc == RELOC_ERR_INVAL)
+			rc = bad(d, e, "not %s: '%.40s'", name, t);
 	} else if (strcmp(name, "nil") == 0) {
 		if (*t != '\0')
 			rc = bad(d, e, "takes no text: write <nil/>");
@@ -298,6 +304,7 @@ is_scalar_tag(const xmlNode *e)
 {
 	static const char *const tags[] = {
 		"string", "int", "i4", "i8", "boolean", "double", "nil",
+		"base64", "dateTime.iso8601",
 	};
 	size_t	i;
 

@@ -204,7 +204,9 @@ ob_value(struct obuf *ob, const struct reloc_xv *xv, int depth)
 		ob_str(ob, b ? "1" : "0");
 		break;
 	case RELOC_XV_STRING:
-		ob_text(ob, reloc_xv_get_string(xv));
+	case RELOC_XV_BASE64:
+	case RELOC_XV_DATETIME:
+		ob_text(ob, reloc_xv_get_text(xv));
 		break;
 	case RELOC_XV_DOUBLE:
 		(void)reloc_xv_get_double(xv, &d);

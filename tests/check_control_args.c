@@ -173,6 +173,11 @@ START_TEST(test_migrate_types)
 	    "not a string");
 	OK_XV(reloc_xv_new_string("8002", &v));
 	migrate_refused("port", v, "port must be a port number");
+	OK_XV(reloc_xv_new_base64("ODAwMg==", &v));
+	migrate_refused("port", v, "xend-relocation-port, not base64 data");
+	OK_XV(reloc_xv_new_datetime("20261130T01:02:03", &v));
+	migrate_refused("host", v, "host must be a string, not a "
+	    "dateTime.iso8601");
 	OK_XV(reloc_xv_new_int(-5, &v));
 	migrate_refused("port", v, "port -5 out of range");
 	OK_XV(reloc_xv_new_int(1, &v));

@@ -255,7 +255,9 @@ json_value(FILE *f, const struct reloc_xv *v, int indent)
 			fputs("null", f);
 		return;
 	case RELOC_XV_STRING:
-		json_string(f, reloc_xv_get_string(v));
+	case RELOC_XV_BASE64:
+	case RELOC_XV_DATETIME:
+		json_string(f, reloc_xv_get_text(v));
 		return;
 	case RELOC_XV_NIL:
 		fputs("null", f);

@@ -65,6 +65,10 @@ what_is(const struct reloc_xv *v, char *buf, size_t len)
 		return "an array";
 	case RELOC_XV_STRUCT:
 		return "a struct";
+	case RELOC_XV_BASE64:
+		return "base64 data";
+	case RELOC_XV_DATETIME:
+		return "a dateTime.iso8601";
 	case RELOC_XV_NIL:
 		break;
 	}

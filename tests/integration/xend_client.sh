@@ -72,6 +72,9 @@ check "live 2: fault 2" fault 2 "live must be a boolean"
 xc A migrate "'web01'" "'127.0.0.1'" 1 "'$PB'" -1 None 0
 check "port '$PB' (a string): fault 2, not the daemon's own port" \
     fault 2 "port must be a port number from 1 to 65535"
+xc A migrate "'web01'" "'127.0.0.1'" 1 "b'$PB'" -1 None 0
+check "port b'$PB' (Python bytes, base64): fault 2" \
+    fault 2 "xend-relocation-port, not base64 data"
 xc A migrate "'web01'" "'127.0.0.1'" 1 -5 -1 None 0
 check "port -5: fault 2" fault 2 "port -5 out of range"
 xc A migrate "'web01'" "'127.0.0.1'" 1 70000 -1 None 0
