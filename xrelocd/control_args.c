@@ -268,7 +268,7 @@ control_args_struct(const char *method, const struct reloc_xv *st,
 	names_of(spec, n, sig, sizeof(sig));
 	if (st == NULL || reloc_xv_type(st) != RELOC_XV_STRUCT)
 		return why(why_r, "%s takes a struct of options (%s), not %s",
-		    method, sig, st == NULL ? "nothing" :
+		    method, sig, st == NULL ? "none" :
 		    what_is(st, g, sizeof(g)));
 	for (i = 0; i < reloc_xv_len(st); i++) {
 		v = reloc_xv_nth(st, i, &name);
