@@ -109,6 +109,7 @@ lookup_end(struct lookup *l, bool answered)
 	struct xrelocd		 *x = l->x;
 	const struct reloc_allow *allow = reloc_conf_allow(x->conf);
 	int			  fd = l->fd;
+	bool			  ok;
 
 	close(event_get_fd(l->ev));
 	event_free(l->ev);
@@ -117,14 +118,15 @@ lookup_end(struct lookup *l, bool answered)
 	l->fd = -1;
 	x->nr_lookups--;
 	l->name[l->len] = '\0';
+	ok = answered && l->len > 0 && reloc_allow_match(allow,
+	    (struct sockaddr *)&l->ss, l->sslen, l->name);
 	name_clean(l->name);
 	if (!answered) {
 		kill(l->pid, SIGKILL);
 		ratelog_note(&x->refused, l->addr, l->peer, "its name was not "
 		    "found within %lds (xrelocd-hello-timeout)",
 		    reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT));
-	} else if (l->len > 0 && reloc_allow_match(allow,
-	    (struct sockaddr *)&l->ss, l->sslen, l->name)) {
+	} else if (ok) {
 		log_info("listen", "admitted %s as %s", l->peer, l->name);
 		listen_admit(x, fd, l->peer, l->addr);
 	} else

@@ -2,7 +2,8 @@
 # An allow-list pattern whose compile time glibc's regcomp does not bound
 # ((((()+)+)+)+ runs for minutes) is refused with its place, by
 # xrelocd -n and by a reload, which keeps the running configuration:
-# neither hangs, and the daemon goes on serving xm and migrations.
+# neither hangs, and the daemon goes on serving xm and migrations.  And
+# a pattern admits a peer by its confirmed name.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -38,5 +39,14 @@ check "xm still answers" list
 migrate A B web01 -l
 check "a migration to B still succeeds: xm exits 0" [ "$XM_RC" -eq 0 ]
 check "web01 runs only on B" runs_only_on B web01
+
+# A pattern alone admits a peer by its name, looked up in a child.
+ALLOW='^localhost(.localdomain)?$'
+start_host C
+migrate B C web01 -l
+check "admitted by name: xm exits 0" [ "$XM_RC" -eq 0 ]
+check "admitted by name: web01 runs only on C" runs_only_on C web01
+check "C logged the name it admitted" logged C \
+    "admitted 127\.0\.0\.1:[0-9]+ as localhost"
 
 finish
