@@ -38,7 +38,6 @@
 
 #define MOD		"allow"
 #define KEYNAME		"xend-relocation-hosts-allow"
-#define ALLOW_MAX_COPIES 65536	/* regcomp's copies: see regex_too_costly */
 
 /* An address in the form matching works on: IPv4-mapped is IPv4. */
 struct net {
@@ -196,78 +195,6 @@ parse_net_entry(const char *tok, const char *pfx, struct entry *e)
 	return 1;
 }
 
-/* Past a bracket expression starting at p ('['), or NULL if unclosed. */
-static const char *
-skip_bracket(const char *p)
-{
-	p++;
-	if (*p == '^')
-		p++;
-	if (*p == ']')
-		p++;
-	for (; *p != '\0' && *p != ']'; p++)
-		if (*p == '[' && p[1] != '\0' && strchr(":.=", p[1]) != NULL &&
-		    (p = strchr(p + 2, ']')) == NULL)
-			return NULL;
-	return *p == ']' ? p + 1 : NULL;
-}
-
-/* The number of copies a bound {m}, {m,} or {m,n} at p makes regcomp. */
-static unsigned long
-bound_copies(const char *p)
-{
-	unsigned long	m, n;
-	char		*end;
-
-	m = strtoul(p + 1, &end, 10);
-	n = m + 1;
-	if (*end == ',' && isdigit((unsigned char)end[1]))
-		n = strtoul(end + 1, &end, 10);
-	if (m > ALLOW_MAX_COPIES || n > ALLOW_MAX_COPIES)
-		return ALLOW_MAX_COPIES + 1;
-	return (m > n ? m : n) + 1;
-}
-
-/*
- * glibc's regcomp copies the operand of x+ and x{m,n}, so nested
- * repetitions cost the product of their counts in memory: a short
- * pattern can exhaust it.  Reject what can cost that much, counting every
- * repetition as nested, and stacked repetitions (a++), which POSIX leaves
- * undefined and which Python's re, and so xend, refused anyway.
- */
-static const char *
-regex_too_costly(const char *p)
-{
-	unsigned long	cost = 1, copies;
-	bool		prev_dup = false, dup;
-
-	while (p != NULL && *p != '\0') {
-		dup = *p == '*' || *p == '+' || *p == '?' ||
-		    (*p == '{' && isdigit((unsigned char)p[1]));
-		if (dup && prev_dup)
-			return "repetition of a repetition";
-		copies = 1;
-		if (*p == '+')
-			copies = 2;
-		else if (*p == '{' && dup)
-			copies = bound_copies(p);
-		if (copies > ALLOW_MAX_COPIES / cost)
-			return "too many nested repetitions";
-		cost *= copies;
-		prev_dup = dup;
-		if (*p == '\\' && p[1] != '\0')
-			p += 2;
-		else if (*p == '[')
-			p = skip_bracket(p);
-		else if (*p == '{' && strchr(p, '}') != NULL)
-			p = strchr(p, '}') + 1;
-		else
-			p++;
-	}
-	/* An open bracket is left for regcomp to report. */
-	return NULL;
-}
-
 /* Compile tok as ^(tok)$ so that it must match the whole string. */
 static int
 parse_regex_entry(const char *tok, const char *pfx, struct entry *e)
@@ -275,11 +202,13 @@ parse_regex_entry(const char *tok, const char *pfx, struct entry *e)
 	const char	*costly;
 	char		*wrapped = NULL;
 	char		 why[256];
+	size_t		 at;
 	int		 r, rc;
 
-	if ((costly = regex_too_costly(tok)) != NULL) {
-		log_errx(MOD, "%sbad regular expression in %s: '%s': %s",
-		    pfx, KEYNAME, tok, costly);
+	if ((costly = reloc__allow_regex_check(tok, &at)) != NULL) {
+		log_errx(MOD, "%sbad regular expression in %s: '%s': at "
+		    "character %zu: %s (see xend-config.sxp(5))", pfx, KEYNAME,
+		    tok, at + 1, costly);
 		return RELOC_ERR_CONFIG;
 	}
 	if (asprintf(&wrapped, "^(%s)$", tok) < 0) {

@@ -91,7 +91,10 @@ static const struct conf_key keys[] = {
 	I("xrelocd-io-timeout", RELOC_CK_IO_TIMEOUT, "30", 1, 3600),
 	S("xrelocd-log-level", RELOC_CK_LOG_LEVEL, "info", check_log_level),
 	I("xrelocd-max-migrations", RELOC_CK_MAX_MIGRATIONS, "4", 1, 64),
+	I("xrelocd-max-name-lookups", RELOC_CK_MAX_NAME_LOOKUPS, "8", 1, 64),
 	I("xrelocd-max-pending", RELOC_CK_MAX_PENDING, "16", 1, 1024),
+	I("xrelocd-max-pending-per-peer", RELOC_CK_MAX_PENDING_PER_PEER, "4",
+	    1, 1024),
 	/* libxc's own default number of live rounds. */
 	I("xrelocd-max-rounds", RELOC_CK_MAX_ROUNDS, "5", 1, 1000),
 	S("xrelocd-pid-file", RELOC_CK_PID_FILE, "/run/xrelocd.pid",

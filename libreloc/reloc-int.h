@@ -54,6 +54,14 @@ int	reloc__gai_to_err(int gai, int e);
 /* hv.c */
 bool	reloc__hv_sigchld_by_caller(void);
 
+/* allow_regex.c */
+/*
+ * NULL when regcomp may compile the allow-list pattern RE at a bounded
+ * cost; else why not (a static string), and the offset of the fault in
+ * RE (from 0) in *at_r.
+ */
+const char *reloc__allow_regex_check(const char *re, size_t *at_r);
+
 /* fault.c */
 /*
  * Fault injection for the failure-rule tests, driven by the environment:

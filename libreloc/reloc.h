@@ -274,6 +274,8 @@ enum reloc_conf_key {
 	RELOC_CK_TUNNEL_SCRIPT,		/* xrelocd-tunnel-script path */
 	RELOC_CK_MAX_ROUNDS,		/* xrelocd-max-rounds int */
 	RELOC_CK_STATE_DIR,		/* xrelocd-state-dir path */
+	RELOC_CK_MAX_PENDING_PER_PEER,	/* xrelocd-max-pending-per-peer int */
+	RELOC_CK_MAX_NAME_LOOKUPS,	/* xrelocd-max-name-lookups int */
 	RELOC_CK__COUNT
 };
 

@@ -17,7 +17,8 @@
 /*
  * Check suite for allow.c: the match table (addresses, prefixes, mapped
  * IPv4, whole-match regexes against xend's prefix match, names, empty and
- * open lists), compile errors and warnings, entries, and name lookup.
+ * open lists), compile errors and warnings, entries, name lookup, and
+ * the patterns whose compile cost has no bound (allow_regex.c).
  */
 
 #include <sys/types.h>
@@ -27,8 +28,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -341,6 +344,102 @@ START_TEST(test_confirmed_name)
 }
 END_TEST
 
+/*
+ * Patterns whose compile cost glibc's regcomp does not bound (nested or
+ * empty repetitions), and their cousins that stay cheap.  Each is either
+ * refused, naming where, or compiled and matched at once: the alarm
+ * fails the test only on a hang, never on a slow machine.
+ */
+static const struct cost_case {
+	const char	*re;
+	bool		 accepted;
+} cost_cases[] = {
+	{ "(((((()+)+)+)+)+)+", false },
+	{ "()+", false }, { "()*", false }, { "(){3}", false },
+	{ "(a|)+", false }, { "(|a)*", false }, { "(a?)+", false },
+	{ "(a*)*", false }, { "(a*b)*", false }, { "((a)+)+", false },
+	{ "(a+)+", false }, { "(^)*", false }, { "($)+", false },
+	{ "(\\b)+", false }, { "((ab)*c)+", false }, { "(a{2})+", false },
+	{ "(a|b+)*", false }, { "((a|b)(c|d)*){2}", false },
+	{ "a{65}", false }, { "a{1,100}", false }, { "x{,999}", false },
+	{ "a{2}{3}", false }, { "a**", false }, { "a+?", false },
+	{ "(a)\\1", false }, { "{1}", false }, { "*", false },
+	{ "a|*b", false }, { "(+a)", false }, { "a)", false },
+	{ "a{x}", false }, { "a{3,2}", false }, { "a{,}", false },
+	{ "(((((((((a)))))))))", false },
+	{ "(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)"
+	    "(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)", false },
+	{ "(abcdefghijklmnopqrstuvwxyz0123456789){64}", false },
+	{ "a{64}b{64}c{64}d{64}e{64}f{64}g{64}h{64}i{64}j{64}k{64}l{64}"
+	    "m{64}n{64}o{64}p{64}q{64}r{64}s{64}t{64}u{64}v{64}w{64}x{64}"
+	    "y{64}z{64}A{64}B{64}C{64}D{64}E{64}F{64}", false },
+	{ "(((a)))*", true }, { "(ab|cd)+", true }, { "a{64}", true },
+	{ "[0-9]{1,3}(\\.[0-9]{1,3}){3}", false },
+	{ "[0-9]{1,3}(\\.[0-9]){3}", true },
+	{ "(web|db)[0-9]{1,2}\\.example\\.org", true },
+	{ "host-(a|b|c)+", true }, { "(abcdefgh){60}", true },
+	{ "(abcdefgh){64}", false },
+	{ "((a|b)(c|d)){32}", true }, { "(.{0,64}){2}", false },
+	{ ".{0,64}x.{0,64}y.{0,64}", true }, { "a{,5}b{3,}", true },
+	{ "([a-z]|[0-9]|-)+(\\.([a-z]|[0-9]|-)+)*", false },
+	{ "[a-z0-9-]+(\\.[a-z0-9-]+)*", false },
+	{ "[a-z0-9-]+(\\.example|\\.org)*", true },
+	{ "(a|aa|aaa|aaaa)+b", true }, { "()", true }, { "(|a)", true },
+};
+
+START_TEST(test_compile_cost)
+{
+	const struct cost_case	*c = &cost_cases[_i];
+	struct reloc_allow	*a = NULL;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 name[254];
+	int			 rc;
+
+	memset(name, 'a', sizeof(name) - 2);
+	name[sizeof(name) - 2] = 'x';
+	name[sizeof(name) - 1] = '\0';
+	len = mkpeer("192.0.2.1", &ss);
+	capture_start();
+	alarm(5);
+	rc = reloc_allow_compile(c->re, "c.sxp:4:25", &a);
+	if (rc == 0)
+		reloc_allow_match(a, (struct sockaddr *)&ss, len, name);
+	alarm(0);
+	ck_assert_msg(rc == (c->accepted ? 0 : RELOC_ERR_CONFIG),
+	    "'%s': %d, %s", c->re, rc, capture_text());
+	if (!c->accepted)
+		ck_assert_msg(capture_has("err: allow: c.sxp:4:25: bad regular "
+		    "expression in xend-relocation-hosts-allow: '"),
+		    "'%s': %s", c->re, capture_text());
+	if (!c->accepted && strchr("(){}*+?", c->re[0]) != NULL)
+		ck_assert_msg(capture_has("at character "), "%s",
+		    capture_text());
+	reloc_allow_free(a);
+	capture_stop();
+}
+END_TEST
+
+START_TEST(test_compile_cost_message)
+{
+	struct reloc_allow	*a = NULL;
+
+	capture_start();
+	ck_assert_int_eq(reloc_allow_compile("(((((()+)+)+)+)+)+", "x:2:3",
+	    &a), RELOC_ERR_CONFIG);
+	ck_assert_msg(capture_has("err: allow: x:2:3: bad regular expression "
+	    "in xend-relocation-hosts-allow: '(((((()+)+)+)+)+)+': at "
+	    "character 8: a repetition of something that can match nothing"),
+	    "%s", capture_text());
+	capture_clear();
+	ck_assert_int_eq(reloc_allow_compile("ok (a+)+", "x:2:3", &a),
+	    RELOC_ERR_CONFIG);
+	ck_assert_msg(capture_has("'(a+)+': at character 5: a repetition of "
+	    "a group that holds a repetition"), "%s", capture_text());
+	capture_stop();
+}
+END_TEST
+
 static Suite *
 allow_suite(void)
 {
@@ -361,6 +460,12 @@ allow_suite(void)
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_host_bits_warn);
 	tcase_add_test(tc, test_entries);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cost");
+	tcase_add_loop_test(tc, test_compile_cost, 0,
+	    sizeof(cost_cases) / sizeof(cost_cases[0]));
+	tcase_add_test(tc, test_compile_cost_message);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");

@@ -111,6 +111,8 @@ static const struct {
 	    "an absolute path" },
 	{ "xrelocd-max-pending", "1025", "1025 out of range 1..1024" },
 	{ "xrelocd-max-pending", "0", "0 out of range 1..1024" },
+	{ "xrelocd-max-pending-per-peer", "0", "0 out of range 1..1024" },
+	{ "xrelocd-max-name-lookups", "65", "65 out of range 1..64" },
 	{ "xrelocd-hello-timeout", "601", "601 out of range 1..600" },
 	{ "xrelocd-io-timeout", "3601", "3601 out of range 1..3600" },
 	{ "xrelocd-io-timeout", "30s", "'30s' is not a decimal integer" },

@@ -17,7 +17,10 @@
 /*
  * The relocation listener: binds xend-relocation-address:port, decides
  * on accept from the allow-list before a byte is read, caps connections
- * that have not finished HELLO, and hands admitted ones to a worker.
+ * that have not finished HELLO (in all and per peer address), and hands
+ * admitted ones to a worker.  A peer that only a name pattern can admit
+ * waits for its name in listen_name.c, apart from those caps.  Refusals
+ * are logged once per peer and interval, then summed up.
  */
 
 #include <sys/socket.h>
@@ -38,6 +41,8 @@
 #include "xrelocd.h"
 #include "log.h"
 
+#define LISTEN_LOG_INTERVAL	10	/* seconds between summary lines */
+
 static void
 peer_string(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
@@ -52,6 +57,78 @@ peer_string(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 	    host, serv);
 }
 
+/* The address alone, what the per-peer caps count: "192.0.2.7". */
+static void
+addr_string(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
+	if (getnameinfo(sa, len, buf, size, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(buf, size, "?");
+}
+
+unsigned
+listen_unfinished(const struct xrelocd *x, const char *addr)
+{
+	const struct worker	*w;
+	unsigned		 n = listen_name_count(x, addr);
+
+	TAILQ_FOREACH(w, &x->workers, entry)
+		if (w->kind == WORKER_TARGET && !w->hello_done &&
+		    strcmp(w->addr, addr) == 0)
+			n++;
+	return n;
+}
+
+void
+listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr)
+{
+	unsigned long	max = (unsigned long)reloc_conf_int(x->conf,
+			    RELOC_CK_MAX_PENDING);
+	unsigned long	per = (unsigned long)reloc_conf_int(x->conf,
+			    RELOC_CK_MAX_PENDING_PER_PEER);
+	unsigned	n = listen_unfinished(x, addr);
+
+	if (n >= per) {
+		ratelog_note(&x->refused, addr, peer, "%u connections from it "
+		    "have not finished HELLO (xrelocd-max-pending-per-peer)",
+		    n);
+		return;
+	}
+	if (x->pending >= max) {
+		ratelog_note(&x->refused, addr, peer, "%u connections have "
+		    "not finished HELLO (xrelocd-max-pending)", x->pending);
+		return;
+	}
+	log_info("listen", "connection from %s", peer);
+	if (worker_start_target(x, fd, peer, addr) < 0)
+		log_warnx("listen", "cannot start a worker for %s", peer);
+}
+
+/* Only a name pattern may admit the peer: look its name up, bounded. */
+static void
+accept_by_name(struct xrelocd *x, int fd, const struct sockaddr *sa,
+    socklen_t salen, const char *peer, const char *addr)
+{
+	unsigned long	max = (unsigned long)reloc_conf_int(x->conf,
+			    RELOC_CK_MAX_NAME_LOOKUPS);
+	unsigned long	per = (unsigned long)reloc_conf_int(x->conf,
+			    RELOC_CK_MAX_PENDING_PER_PEER);
+	unsigned	n = listen_unfinished(x, addr);
+
+	if (n >= per) {
+		ratelog_note(&x->refused, addr, peer, "%u connections from it "
+		    "have not finished HELLO (xrelocd-max-pending-per-peer)",
+		    n);
+		return;
+	}
+	if (x->nr_lookups >= max) {
+		ratelog_note(&x->refused, addr, peer, "%u name lookups under "
+		    "way (xrelocd-max-name-lookups)", x->nr_lookups);
+		return;
+	}
+	if (listen_name_start(x, fd, sa, salen, peer, addr) < 0)
+		log_warnx("listen", "cannot look up the name of %s", peer);
+}
+
 /* Accepted: admit or refuse before reading anything. */
 static void
 accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
@@ -59,31 +136,21 @@ accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct xrelocd		 *x = arg;
 	const struct reloc_allow *allow = reloc_conf_allow(x->conf);
-	char			  peer[128];
-	bool			  by_addr, check_name = false;
+	char			  peer[128], addr[64];
 
 	(void)lis;
 	peer_string(sa, (socklen_t)salen, peer, sizeof(peer));
-	by_addr = reloc_allow_is_open(allow) ||
-	    reloc_allow_match(allow, sa, (socklen_t)salen, NULL);
-	if (!by_addr && !reloc_allow_needs_name(allow)) {
-		log_warnx("listen", "refused connection from %s: not in "
-		    "xend-relocation-hosts-allow", peer);
-		goto close;
-	}
-	check_name = !by_addr;
-	if (x->pending >= (unsigned long)reloc_conf_int(x->conf,
-	    RELOC_CK_MAX_PENDING)) {
-		log_warnx("listen", "refused connection from %s: %u "
-		    "connections have not finished HELLO (xrelocd-max-pending)",
-		    peer, x->pending);
-		goto close;
-	}
-	log_info("listen", "connection from %s", peer);
-	if (worker_start_target(x, fd, peer, check_name) < 0)
-		log_warnx("listen", "cannot start a worker for %s", peer);
-close:
-	/* The worker has its own copy of the socket. */
+	addr_string(sa, (socklen_t)salen, addr, sizeof(addr));
+	/* An address entry never waits on the name service. */
+	if (reloc_allow_is_open(allow) ||
+	    reloc_allow_match(allow, sa, (socklen_t)salen, NULL))
+		listen_admit(x, fd, peer, addr);
+	else if (reloc_allow_needs_name(allow))
+		accept_by_name(x, fd, sa, (socklen_t)salen, peer, addr);
+	else
+		ratelog_note(&x->refused, addr, peer, "not in "
+		    "xend-relocation-hosts-allow");
+	/* A worker or a lookup has its own copy of the socket. */
 	evutil_closesocket(fd);
 }
 
@@ -277,6 +344,13 @@ listen_open(struct xrelocd *x, const struct reloc_conf *conf,
 	memset(set, 0, sizeof(*set));
 	if (!reloc_conf_bool(conf, RELOC_CK_RELOCATION_SERVER))
 		return 0;
+	/* Once: refusals and closings are logged once per peer and interval. */
+	if (x->refused.ev == NULL)
+		ratelog_init(&x->refused, x->base, "listen", "refused",
+		    "connection", "connections", LISTEN_LOG_INTERVAL);
+	if (x->closed.ev == NULL)
+		ratelog_init(&x->closed, x->base, "listen", "closed",
+		    "connection", "connections", LISTEN_LOG_INTERVAL);
 	if (*addr != '\0' && if_nametoindex(addr) != 0)
 		rc = bind_interface(x, set, addr, port, why);
 	else
@@ -341,13 +415,27 @@ listen_announce(struct xrelocd *x)
 	}
 }
 
-/* Stop listening, and forget a pending EMFILE backoff. */
+/* Serve on SET from now on (a reload): lookups under way go on. */
 void
-listen_stop(struct xrelocd *x)
+listen_replace(struct xrelocd *x, const struct listen_set *set)
 {
 	listen_close(&x->reloc);
 	if (x->pause_ev != NULL) {
 		event_free(x->pause_ev);
 		x->pause_ev = NULL;
 	}
+	x->reloc = *set;
+}
+
+/* Stop listening: end the lookups, log what the rate limits counted. */
+void
+listen_stop(struct xrelocd *x)
+{
+	struct listen_set	none;
+
+	memset(&none, 0, sizeof(none));
+	listen_replace(x, &none);
+	listen_name_stop(x);
+	ratelog_dispose(&x->refused);
+	ratelog_dispose(&x->closed);
 }

@@ -20,6 +20,11 @@
  * listeners) is prepared while the running configuration still serves,
  * then swapped in at once.  If any step fails, what was opened is closed
  * and nothing changes.
+ *
+ * Parsing runs in the event loop, and so does regcomp of the allow-list:
+ * that stays short because allow_regex.c admits only patterns whose
+ * compile cost is bounded by their (bounded) size, so neither a reload
+ * nor xrelocd -n can hang on a pattern (xend-config.sxp(5), HOSTS ALLOW).
  */
 
 #include <errno.h>
@@ -158,10 +163,8 @@ reload_commit(struct xrelocd *x, struct reload *r)
 {
 	const char	*old_pid = reloc_conf_str(x->conf, RELOC_CK_PID_FILE);
 
-	if (r->new_reloc) {
-		listen_stop(x);
-		x->reloc = r->reloc;
-	}
+	if (r->new_reloc)
+		listen_replace(x, &r->reloc);
 	if (r->ctl_lis != NULL)
 		control_swap(x, r->ctl_lis);
 	if (str_changed(x->conf, r->conf, RELOC_CK_PID_FILE) &&

@@ -107,8 +107,10 @@ hello_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	if (w->hello_done)
 		return;
-	log_warnx("listen", "peer %s: no HELLO within %lds, closing",
-	    w->peer, reloc_conf_int(w->x->conf, RELOC_CK_HELLO_TIMEOUT));
+	ratelog_note(&w->x->closed, w->addr, w->peer, "no HELLO within %lds "
+	    "(xrelocd-hello-timeout)", reloc_conf_int(w->x->conf,
+	    RELOC_CK_HELLO_TIMEOUT));
+	w->hello_killed = true;
 	kill(w->pid, SIGKILL);
 }
 
@@ -142,8 +144,8 @@ worker_free(struct worker *w)
  * handlers before it has reset them.  The backend's postfork hook comes
  * first in the child: libxl allows nothing, SIGCHLD included, before it.
  */
-static pid_t
-fork_blocked(struct xrelocd *x, int sv[2])
+pid_t
+worker_fork(struct xrelocd *x, int sv[2])
 {
 	sigset_t	all, old;
 	pid_t		pid;
@@ -237,7 +239,7 @@ worker_start_job(struct xrelocd *x, struct job *j, enum worker_kind kind)
 		return -1;
 	w->job = j;
 	w->hello_done = true;
-	if ((pid = fork_blocked(x, sv)) == -1) {
+	if ((pid = worker_fork(x, sv)) == -1) {
 		worker_free(w);
 		return -1;
 	}
@@ -274,7 +276,7 @@ worker_start_recover(struct xrelocd *x, struct job *j)
 
 int
 worker_start_target(struct xrelocd *x, int fd, const char *peer,
-    bool check_name)
+    const char *addr)
 {
 	struct worker	*w;
 	struct timeval	 tv = { 0, 0 };
@@ -283,12 +285,13 @@ worker_start_target(struct xrelocd *x, int fd, const char *peer,
 
 	if ((w = worker_new(x, WORKER_TARGET, peer)) == NULL)
 		return -1;
-	if ((pid = fork_blocked(x, sv)) == -1) {
+	snprintf(w->addr, sizeof(w->addr), "%s", addr);
+	if ((pid = worker_fork(x, sv)) == -1) {
 		worker_free(w);
 		return -1;
 	}
 	if (pid == 0)
-		worker_child_target(x, fd, peer, check_name, sv[1]);
+		worker_child_target(x, fd, peer, sv[1]);
 	close(sv[1]);
 	tv.tv_sec = reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT);
 	w->hello_timer = evtimer_new(x->base, hello_timeout_cb, w);
@@ -317,9 +320,12 @@ worker_reap(struct xrelocd *x)
 		TAILQ_REMOVE(&x->workers, w, entry);
 		if (!w->hello_done && x->pending > 0)
 			x->pending--;
-		worker_ended(x, w, status);
+		/* Killed for want of HELLO: that is logged already. */
+		if (!w->hello_killed || w->job != NULL)
+			worker_ended(x, w, status);
 		worker_free(w);
 	}
+	listen_name_reap(x);
 	job_schedule(x);
 	xrelocd_check_stop(x);
 }

@@ -208,36 +208,9 @@ worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
 	    (enum reloc_outcome)r->outcome : RELOC_OUT_UNKNOWN));
 }
 
-/*
- * The address alone did not admit the peer but a name pattern may: look
- * the name up (blocking, so here and not in the daemon) before reading.
- */
-static void
-check_peer_name(struct xrelocd *x, const char *peer)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	char			*name = NULL;
-	bool			 ok;
-
-	if (getpeername(CONN_FD, (struct sockaddr *)&ss, &len) == -1)
-		_exit(WORKER_EXIT_FAILED);
-	reloc_allow_confirmed_name((struct sockaddr *)&ss, len, &name);
-	ok = name != NULL && reloc_allow_match(reloc_conf_allow(x->conf),
-	    (struct sockaddr *)&ss, len, name);
-	if (!ok) {
-		log_warnx("listen", "refused connection from %s%s%s%s: not in "
-		    "xend-relocation-hosts-allow", peer, name != NULL ? " (" :
-		    "", name != NULL ? name : "", name != NULL ? ")" : "");
-		_exit(WORKER_EXIT_FAILED);
-	}
-	log_info("listen", "admitted %s as %s", peer, name);
-	free(name);
-}
-
 void
 worker_child_target(struct xrelocd *x, int fd, const char *peer,
-    bool check_name, int statusfd)
+    int statusfd)
 {
 	struct reloc_migrate_result	 res;
 	struct reloc_target_opts	 o;
@@ -251,8 +224,6 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	snprintf(r.peer, sizeof(r.peer), "%s", peer);
 	hold_record(&r);
 	xrelocd_log_tag("worker[%s]", peer);
-	if (check_name)
-		check_peer_name(x, peer);
 	priv = child_backend(x);
 	memset(&o, 0, sizeof(o));
 	o.hello_timeout_ms =

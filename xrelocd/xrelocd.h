@@ -26,6 +26,7 @@
 #define XRELOCD_H
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <stdbool.h>
@@ -64,6 +65,31 @@ struct listen_set {
 	int			 family;	/* 0: any */
 };
 
+/*
+ * A warning that floods (refused connections) logged at most once per
+ * source and interval, then summed up (ratelog.c).
+ */
+#define RATELOG_KEYS	16
+struct ratelog_key {
+	char		 key[64];	/* the source: an address */
+	unsigned	 n;		/* events since its first line */
+	char		 why[200];	/* the last one's reason */
+};
+
+struct ratelog {
+	const char		*mod;
+	const char		*verb;		/* "refused" */
+	const char		*noun;		/* "connection" */
+	const char		*nouns;		/* "connections" */
+	int			 interval;	/* seconds */
+	struct event		*ev;		/* the interval's end */
+	struct ratelog_key	 keys[RATELOG_KEYS];
+	size_t			 nkeys;
+	unsigned		 others;	/* from sources not kept */
+};
+
+struct lookup;
+
 /* Why opening something failed: its errno and one line for the log. */
 struct xrelocd_why {
 	int	err;
@@ -89,6 +115,10 @@ struct xrelocd {
 	char				*state_dir;	/* journal, as started */
 	struct event			*sweep_ev;
 	unsigned			 pending;	/* before HELLO */
+	LIST_HEAD(, lookup)		 lookups;	/* peers' names */
+	unsigned			 nr_lookups;	/* still holding one */
+	struct ratelog			 refused;	/* connections */
+	struct ratelog			 closed;	/* no HELLO in time */
 	bool				 stopping;
 };
 
@@ -111,6 +141,17 @@ void	xrelocd_log_level(const struct xrelocd *x,
 	    const struct reloc_conf *conf);
 int	xrelocd_pidfile_write(const char *path, struct xrelocd_why *why);
 
+/* ratelog.c */
+/* Log as MOD: "VERB NOUN from PEER: why", "VERB n more NOUNS from KEY...". */
+int	ratelog_init(struct ratelog *rl, struct event_base *base,
+	    const char *mod, const char *verb, const char *noun,
+	    const char *nouns, int interval);
+/* One event from KEY (an address; PEER names it for the first line). */
+void	ratelog_note(struct ratelog *rl, const char *key, const char *peer,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Log what is counted, and stop: safe to call twice. */
+void	ratelog_dispose(struct ratelog *rl);
+
 /* reload.c */
 /* SIGHUP: apply the file whole, or change nothing and log why. */
 void	reload(struct xrelocd *x);
@@ -123,7 +164,29 @@ void	listen_close(struct listen_set *set);
 /* Both ask for the same listeners: a reload keeps the running ones. */
 bool	listen_same(const struct reloc_conf *a, const struct reloc_conf *b);
 void	listen_announce(struct xrelocd *x);
+/* Serve on SET from now on (a reload); the old listeners are closed. */
+void	listen_replace(struct xrelocd *x, const struct listen_set *set);
 void	listen_stop(struct xrelocd *x);
+/*
+ * Hand the connection FD from PEER (address ADDR) to a target worker if
+ * the caps on connections before HELLO allow it, else refuse it; the
+ * caller keeps FD and closes it.
+ */
+void	listen_admit(struct xrelocd *x, int fd, const char *peer,
+	    const char *addr);
+/* Connections from ADDR that have not finished HELLO, lookups included. */
+unsigned listen_unfinished(const struct xrelocd *x, const char *addr);
+
+/* listen_name.c: the peers that only a name pattern may admit */
+/* Look the peer's name up in a child; FD is duplicated, the caller's kept. */
+int	listen_name_start(struct xrelocd *x, int fd, const struct sockaddr *sa,
+	    socklen_t salen, const char *peer, const char *addr);
+/* Lookups from ADDR that still hold their connection. */
+unsigned listen_name_count(const struct xrelocd *x, const char *addr);
+/* SIGCHLD: reap the lookup children that ended. */
+void	listen_name_reap(struct xrelocd *x);
+/* Stopping: end every lookup and close its connection. */
+void	listen_name_stop(struct xrelocd *x);
 
 /* control.c */
 /* Bind the control socket PATH; the caller owns the listener. */
@@ -302,13 +365,17 @@ struct worker {
 	struct bufferevent	*status;	/* records from the child */
 	struct event		*hello_timer;
 	bool			 hello_done;
+	bool			 hello_killed;	/* by hello_timer: logged */
 	char			 peer[256];
+	char			 addr[64];	/* the peer's, without port */
 	struct job		*job;		/* once its record is known */
 };
 
 int	worker_start_source(struct xrelocd *x, struct job *j);
 int	worker_start_target(struct xrelocd *x, int fd, const char *peer,
-	    bool check_name);
+	    const char *addr);
+/* Fork with every signal blocked; sv[0] is the parent's end, sv[1] ours. */
+pid_t	worker_fork(struct xrelocd *x, int sv[2]);
 /* Recover j's record in a worker; admin: xm recover (j->admin). */
 int	worker_start_recover(struct xrelocd *x, struct job *j);
 struct worker *worker_by_pid(struct xrelocd *x, pid_t pid);
@@ -325,7 +392,7 @@ void	worker_hello_done(struct xrelocd *x, struct worker *w);
 void	worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	    __attribute__((noreturn));
 void	worker_child_target(struct xrelocd *x, int fd, const char *peer,
-	    bool check_name, int statusfd) __attribute__((noreturn));
+	    int statusfd) __attribute__((noreturn));
 void	worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
 	    __attribute__((noreturn));
 
