@@ -17,16 +17,17 @@
 /*
  * Which allow-list patterns regcomp may see.  glibc's regcomp copies the
  * operand of x+ and x{m,n}, and the work it does on a repetition of
- * something that holds a repetition, or of something that can match the
- * empty string, grows without a useful bound: `(((()+)+)+)+` alone runs
- * for minutes.  So a pattern is parsed here first, as POSIX extended
+ * something that can match the empty string grows with each level of
+ * nesting without a useful bound: `(((((()+)+)+)+)+)+` alone runs for
+ * minutes.  So a pattern is parsed here first, as POSIX extended
  * syntax, and accepted only with a structure whose compile cost is
  * bounded by its size:
  *   - at most ALLOW_RE_MAX_LEN bytes, ALLOW_RE_MAX_GROUPS groups nested
  *     at most ALLOW_RE_MAX_DEPTH deep;
  *   - a repetition (* + ? {m,n}) applies to a character, a bracket
- *     expression, '.', an escaped character, or a group that holds no
- *     repetition and cannot match the empty string (star height 1);
+ *     expression, '.', an escaped character, or a group that cannot
+ *     match the empty string and whose own repetitions do not nest
+ *     (star height at most 2: [a-z]+(\.[a-z]+)* is fine, ((a+)+)+ not);
  *   - no repetition of a repetition (a++), no back-reference (\1);
  *   - a bound {m,n} has m <= n <= ALLOW_RE_MAX_BOUND, and the pattern
  *     with every bound written out stays under ALLOW_RE_MAX_SIZE atoms.
@@ -46,11 +47,12 @@
 #define ALLOW_RE_MAX_DEPTH	8
 #define ALLOW_RE_MAX_BOUND	64
 #define ALLOW_RE_MAX_SIZE	512
+#define ALLOW_RE_MAX_HEIGHT	2
 
 /* What a sub-expression is: for the rules above. */
 struct re_info {
 	bool		nullable;	/* can match the empty string */
-	bool		repeated;	/* holds a repetition */
+	unsigned	height;		/* repetitions nested (star height) */
 	unsigned long	size;		/* atoms once bounds are written out */
 };
 
@@ -168,9 +170,9 @@ parse_quant(struct re_parse *rp, struct re_info *atom)
 	if (atom->nullable)
 		return refuse(rp, q, "a repetition of something that can "
 		    "match nothing (an empty group, an anchor, x? or x*)");
-	if (atom->repeated)
-		return refuse(rp, q, "a repetition of a group that holds a "
-		    "repetition: write it without nesting them");
+	if (atom->height >= ALLOW_RE_MAX_HEIGHT)
+		return refuse(rp, q, "repetitions nested more than 2 deep: "
+		    "write it with fewer levels");
 	if (*q == '{') {
 		if ((copies = parse_bound(rp, &nullable)) == 0)
 			return false;
@@ -183,7 +185,7 @@ parse_quant(struct re_parse *rp, struct re_info *atom)
 		return refuse(rp, rp->p, "a repetition of a repetition");
 	atom->size = atom->size * copies + 1;
 	atom->nullable = nullable;
-	atom->repeated = true;
+	atom->height++;
 	return true;
 }
 
@@ -262,14 +264,15 @@ parse_seq(struct re_parse *rp, struct re_info *seq)
 	struct re_info	atom;
 
 	seq->nullable = true;
-	seq->repeated = false;
+	seq->height = 0;
 	seq->size = 0;
 	while (*rp->p != '\0' && *rp->p != '|' &&
 	    !(*rp->p == ')' && rp->depth > 0)) {
 		if (!parse_atom(rp, &atom) || !parse_quant(rp, &atom))
 			return false;
 		seq->nullable = seq->nullable && atom.nullable;
-		seq->repeated = seq->repeated || atom.repeated;
+		if (atom.height > seq->height)
+			seq->height = atom.height;
 		seq->size += atom.size;
 		if (seq->size > ALLOW_RE_MAX_SIZE)
 			return refuse(rp, rp->p, "too large once its bounds "
@@ -290,7 +293,8 @@ parse_alt(struct re_parse *rp, struct re_info *alt)
 		if (!parse_seq(rp, &seq))
 			return false;
 		alt->nullable = alt->nullable || seq.nullable;
-		alt->repeated = alt->repeated || seq.repeated;
+		if (seq.height > alt->height)
+			alt->height = seq.height;
 		alt->size += seq.size + 1;
 		if (alt->size > ALLOW_RE_MAX_SIZE)
 			return refuse(rp, rp->p, "too large once its bounds "
