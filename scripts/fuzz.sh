@@ -68,13 +68,14 @@ run() {
 	    "$fuzz/corpus/$t" "$top/tests/fuzz/corpus/$t"
 }
 
-# merge TARGET: the committed corpus keeps its files and gains the
-# working corpus's new coverage, each input small.
+# merge TARGET: the committed corpus keeps its files and gains the inputs
+# of the working corpus that reach new edges (hit counts aside, so it
+# stays small); longer inputs are judged by their first 2 KiB.
 merge() {
 	t=$1
 	[ -d "$fuzz/corpus/$t" ] || { echo "fuzz.sh: nothing to merge" \
 	    "for $t: run it first" >&2; exit 1; }
-	"$fuzz/fuzz_$t" -merge=1 -max_len=2048 -timeout=10 \
+	"$fuzz/fuzz_$t" -merge=1 -use_counters=0 -max_len=2048 -timeout=10 \
 	    "$top/tests/fuzz/corpus/$t" "$fuzz/corpus/$t"
 }
 
