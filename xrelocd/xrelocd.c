@@ -21,6 +21,7 @@
 
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -75,11 +76,14 @@ static char	log_tag[300];
 void
 xrelocd_log_tag(const char *fmt, ...)
 {
+	char	raw[sizeof(log_tag)];
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(log_tag, sizeof(log_tag) - 2, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* A domain's name: one line in the log, whatever it holds. */
+	reloc_log_vis(log_tag, sizeof(log_tag) - 2, raw);
 	strcat(log_tag, ": ");
 }
 
@@ -419,6 +423,73 @@ fault_notice(void)
 #endif
 }
 
+/* Paused by xrelocd_accept_error: every listener accepts again. */
+static void
+accept_resume_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct xrelocd	*x = arg;
+	size_t		 i;
+
+	(void)fd;
+	(void)events;
+	for (i = 0; i < x->reloc.nr; i++)
+		evconnlistener_enable(x->reloc.lis[i]);
+	if (x->ctl_lis != NULL)
+		evconnlistener_enable(x->ctl_lis);
+}
+
+void
+xrelocd_accept_error(struct xrelocd *x, struct evconnlistener *lis,
+    const char *module)
+{
+	static struct reloc_log_rate	 rate;
+	struct timeval			 tv = { 1, 0 };
+	unsigned			 dropped;
+	size_t				 i;
+	int				 e = EVUTIL_SOCKET_ERROR();
+
+	if (reloc_log_rate_allow(&rate, 3, 60, &dropped))
+		log_warnx(module, "accept: %s%s (%u more such errors before)",
+		    evutil_socket_error_to_string(e), e == EMFILE ||
+		    e == ENFILE ? ", accepting again in a second" : "",
+		    dropped);
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM)
+		return;
+	/* Descriptors are the process's: every listener waits. */
+	evconnlistener_disable(lis);
+	for (i = 0; i < x->reloc.nr; i++)
+		evconnlistener_disable(x->reloc.lis[i]);
+	if (x->ctl_lis != NULL)
+		evconnlistener_disable(x->ctl_lis);
+	if (x->pause_ev == NULL)
+		x->pause_ev = evtimer_new(x->base, accept_resume_cb, x);
+	if (x->pause_ev != NULL)
+		evtimer_add(x->pause_ev, &tv);
+	else
+		accept_resume_cb(-1, 0, x);
+}
+
+/* Every idle xm and peer costs a descriptor: take all we may. */
+static void
+fd_limit_raise(void)
+{
+	struct rlimit	rl;
+	rlim_t		old;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	old = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("xrelocd", "cannot raise the open file limit from "
+		    "%llu to %llu", (unsigned long long)old,
+		    (unsigned long long)rl.rlim_max);
+		return;
+	}
+	log_info("xrelocd", "open file limit raised from %llu to %llu",
+	    (unsigned long long)old, (unsigned long long)rl.rlim_max);
+}
+
 static const struct job_hooks hooks = {
 	.start = worker_start_source,
 	.changed = control_job_changed,
@@ -474,8 +545,10 @@ daemon_start(struct xrelocd *x)
 		    reloc_strerror(rc));
 	if ((x->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	fd_limit_raise();
 	signals_start(x);
 	journal_start(x);
+	worker_watch_start(x);
 	if (listen_open(x, x->conf, &x->reloc, &why) < 0)
 		fatalx("%s", why.msg);
 	listen_announce(x);
@@ -504,6 +577,7 @@ daemon_stop(struct xrelocd *x)
 			event_free(x->sig_ev[i]);
 	if (x->sweep_ev != NULL)
 		event_free(x->sweep_ev);
+	worker_watch_stop(x);
 	job_free_all(x);
 	free(x->state_dir);
 	if (*reloc_conf_str(x->conf, RELOC_CK_PID_FILE) != '\0')

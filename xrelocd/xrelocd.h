@@ -87,6 +87,7 @@ struct xrelocd {
 	unsigned			 next_job;
 	char				*state_dir;	/* journal, as started */
 	struct event			*sweep_ev;
+	struct event			*watch_ev;	/* stuck workers */
 	unsigned			 pending;	/* before HELLO */
 	bool				 stopping;
 };
@@ -109,6 +110,13 @@ void	xrelocd_why_set(struct xrelocd_why *why, int err, const char *fmt, ...)
 void	xrelocd_log_level(const struct xrelocd *x,
 	    const struct reloc_conf *conf);
 int	xrelocd_pidfile_write(const char *path, struct xrelocd_why *why);
+/*
+ * A listener's accept failed (its error callback): log it, rate-limited,
+ * and when out of descriptors or memory pause every listener for a
+ * second instead of spinning.
+ */
+void	xrelocd_accept_error(struct xrelocd *x, struct evconnlistener *lis,
+	    const char *module);
 
 /* reload.c */
 /* SIGHUP: apply the file whole, or change nothing and log why. */
@@ -257,6 +265,8 @@ struct worker {
 	bool			 hello_done;
 	char			 peer[256];
 	struct job		*job;		/* once its record is known */
+	uint64_t		 progress;	/* worker_watch.c: I/O, CPU */
+	int64_t			 progress_s;	/* when it last moved */
 };
 
 int	worker_start_source(struct xrelocd *x, struct job *j);
@@ -273,6 +283,10 @@ void	worker_stop_resolving(struct xrelocd *x);
 unsigned worker_count(const struct xrelocd *x, enum worker_kind kind);
 /* A target worker finished HELLO: it no longer counts as pending. */
 void	worker_hello_done(struct xrelocd *x, struct worker *w);
+
+/* worker_watch.c: a worker that makes no progress for the I/O timeout */
+void	worker_watch_start(struct xrelocd *x);
+void	worker_watch_stop(struct xrelocd *x);
 
 /* worker_child.c */
 void	worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
