@@ -279,8 +279,8 @@ dst_stream(struct dst *d)
 	if ((rc = reloc__dst_restore(m, d->incoming, &d->domid)) < 0) {
 		reloc__mig_message(m, "restoring %s from %s failed: %s",
 		    m->dom.name, m->peer, reloc_strerror(rc));
-		reloc_chan_send_error(m->chan, rc, "restore failed on %s: %s",
-		    m->self.hostname, reloc_strerror(rc));
+		reloc_chan_send_error(m->chan, rc, "restore failed on the "
+		    "target %s: %s", m->self.hostname, reloc_strerror(rc));
 		return rc;
 	}
 	d->restored = true;

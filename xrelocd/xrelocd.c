@@ -21,7 +21,6 @@
 
 #include "config.h"
 
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -423,73 +422,6 @@ fault_notice(void)
 #endif
 }
 
-/* Paused by xrelocd_accept_error: every listener accepts again. */
-static void
-accept_resume_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct xrelocd	*x = arg;
-	size_t		 i;
-
-	(void)fd;
-	(void)events;
-	for (i = 0; i < x->reloc.nr; i++)
-		evconnlistener_enable(x->reloc.lis[i]);
-	if (x->ctl_lis != NULL)
-		evconnlistener_enable(x->ctl_lis);
-}
-
-void
-xrelocd_accept_error(struct xrelocd *x, struct evconnlistener *lis,
-    const char *module)
-{
-	static struct reloc_log_rate	 rate;
-	struct timeval			 tv = { 1, 0 };
-	unsigned			 dropped;
-	size_t				 i;
-	int				 e = EVUTIL_SOCKET_ERROR();
-
-	if (reloc_log_rate_allow(&rate, 3, 60, &dropped))
-		log_warnx(module, "accept: %s%s (%u more such errors before)",
-		    evutil_socket_error_to_string(e), e == EMFILE ||
-		    e == ENFILE ? ", accepting again in a second" : "",
-		    dropped);
-	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM)
-		return;
-	/* Descriptors are the process's: every listener waits. */
-	evconnlistener_disable(lis);
-	for (i = 0; i < x->reloc.nr; i++)
-		evconnlistener_disable(x->reloc.lis[i]);
-	if (x->ctl_lis != NULL)
-		evconnlistener_disable(x->ctl_lis);
-	if (x->pause_ev == NULL)
-		x->pause_ev = evtimer_new(x->base, accept_resume_cb, x);
-	if (x->pause_ev != NULL)
-		evtimer_add(x->pause_ev, &tv);
-	else
-		accept_resume_cb(-1, 0, x);
-}
-
-/* Every idle xm and peer costs a descriptor: take all we may. */
-static void
-fd_limit_raise(void)
-{
-	struct rlimit	rl;
-	rlim_t		old;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
-		return;
-	old = rl.rlim_cur;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
-		log_warn("xrelocd", "cannot raise the open file limit from "
-		    "%llu to %llu", (unsigned long long)old,
-		    (unsigned long long)rl.rlim_max);
-		return;
-	}
-	log_info("xrelocd", "open file limit raised from %llu to %llu",
-	    (unsigned long long)old, (unsigned long long)rl.rlim_max);
-}
-
 static const struct job_hooks hooks = {
 	.start = worker_start_source,
 	.changed = control_job_changed,
@@ -545,7 +477,7 @@ daemon_start(struct xrelocd *x)
 		    reloc_strerror(rc));
 	if ((x->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
-	fd_limit_raise();
+	xrelocd_fd_limit_raise();
 	signals_start(x);
 	journal_start(x);
 	worker_watch_start(x);

@@ -110,6 +110,8 @@ void	xrelocd_why_set(struct xrelocd_why *why, int err, const char *fmt, ...)
 void	xrelocd_log_level(const struct xrelocd *x,
 	    const struct reloc_conf *conf);
 int	xrelocd_pidfile_write(const char *path, struct xrelocd_why *why);
+
+/* limits.c */
 /*
  * A listener's accept failed (its error callback): log it, rate-limited,
  * and when out of descriptors or memory pause every listener for a
@@ -117,6 +119,8 @@ int	xrelocd_pidfile_write(const char *path, struct xrelocd_why *why);
  */
 void	xrelocd_accept_error(struct xrelocd *x, struct evconnlistener *lis,
 	    const char *module);
+/* Every idle xm and peer costs a descriptor: take all we may. */
+void	xrelocd_fd_limit_raise(void);
 
 /* reload.c */
 /* SIGHUP: apply the file whole, or change nothing and log why. */
