@@ -112,19 +112,22 @@ write_atomic(const char *path, const char *text, size_t len)
 {
 	char	 tmp[SIM_PATH_LEN + 8];
 	FILE	*f;
-	int	 ok;
+	int	 ok, rc;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((f = fopen(tmp, "we")) == NULL) {
 		log_warn("hv", "sim: create %s", tmp);
 		return reloc__errno_to_err(errno);
 	}
+	errno = 0;
 	ok = fwrite(text, 1, len, f) == len;
 	ok = fclose(f) == 0 && ok;
 	if (!ok || rename(tmp, path) == -1) {
+		/* A full disk stays a full disk (ENOSPC) for the peer. */
+		rc = reloc__errno_to_err(errno);
 		log_warn("hv", "sim: write %s", path);
 		unlink(tmp);
-		return RELOC_ERR_IO;
+		return rc < 0 ? rc : RELOC_ERR_IO;
 	}
 	return 0;
 }

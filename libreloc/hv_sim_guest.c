@@ -138,7 +138,11 @@ reloc__sim_mem_create(const struct sim *sim, uint32_t domid, uint64_t pages,
 		return rc;
 	if ((fd = create_file(path, 0)) == -1)
 		return reloc__errno_to_err(errno);
-	rc = write(fd, &vcpu, sizeof(vcpu)) == sizeof(vcpu) ? 0 : RELOC_ERR_IO;
+	errno = 0;
+	if (write(fd, &vcpu, sizeof(vcpu)) == sizeof(vcpu))
+		rc = 0;
+	else if ((rc = reloc__errno_to_err(errno)) == 0)
+		rc = RELOC_ERR_IO;
 	close(fd);
 	return rc;
 }

@@ -418,9 +418,11 @@ sim_host_uuid(const struct sim *sim, char uuid[37])
 	r = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
 	if (close(fd) == -1 || r == -1 || (link(tmp, path) == -1 &&
 	    errno != EEXIST)) {
+		/* A full disk stays a full disk (ENOSPC) for the peer. */
+		rc = reloc__errno_to_err(errno);
 		log_warn("hv", "sim: write %s", path);
 		unlink(tmp);
-		return RELOC_ERR_IO;
+		return rc < 0 ? rc : RELOC_ERR_IO;
 	}
 	unlink(tmp);
 	rc = reloc__hostid_read(path, uuid);

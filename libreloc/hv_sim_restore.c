@@ -137,6 +137,12 @@ read_iov(struct restorer *r, struct iovec *iov, int n)
 		got = readv(r->fd, iov, n);
 		if (got == -1 && errno == EINTR)
 			continue;
+		/* Only the memory file's mapping can fault: no room. */
+		if (got == -1 && errno == EFAULT) {
+			log_warnx("hv", "sim: restore %s: no space left for its "
+			    "memory file in xrelocd-sim-dir", r->name);
+			return RELOC_ERR_NOSPC;
+		}
 		if (got == -1) {
 			log_warn("hv", "sim: restore %s: read record %" PRIu64,
 			    r->name, r->nrec);

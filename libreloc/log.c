@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -105,11 +106,62 @@ reloc__log_enabled(enum reloc_log_level level)
 	return level <= max_level;
 }
 
+size_t
+reloc_log_vis(char *dst, size_t size, const char *src)
+{
+	const unsigned char	*p;
+	char			 e[8];
+	size_t			 n = 0, elen;
+
+	if (size == 0)
+		return 0;
+	for (p = (const unsigned char *)src; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != 0x7f) {
+			e[0] = (char)*p;
+			e[1] = '\0';
+		} else if (*p == '\n' || *p == '\r' || *p == '\t')
+			snprintf(e, sizeof(e), "\\%c", *p == '\n' ? 'n' :
+			    *p == '\r' ? 'r' : 't');
+		else
+			snprintf(e, sizeof(e), "\\x%02x", *p);
+		elen = strlen(e);
+		if (n + elen >= size)
+			break;
+		memcpy(dst + n, e, elen);
+		n += elen;
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+bool
+reloc_log_rate_allow(struct reloc_log_rate *lr, unsigned burst,
+    unsigned interval_s, unsigned *dropped_r)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (lr->start_s == 0 || now.tv_sec - lr->start_s >=
+	    (int64_t)interval_s) {
+		lr->start_s = now.tv_sec;
+		lr->logged = 0;
+	}
+	if (lr->logged >= burst) {
+		lr->dropped++;
+		return false;
+	}
+	lr->logged++;
+	*dropped_r = lr->dropped;
+	lr->dropped = 0;
+	return true;
+}
+
+/* One line, whatever the strings in it held: see reloc_log_vis(). */
 static void
 vlog(enum reloc_log_level level, const char *module, int errnum,
     const char *fmt, va_list ap)
 {
-	char	msg[1024];
+	char	msg[1024], vis[1024];
 	size_t	len;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -118,7 +170,8 @@ vlog(enum reloc_log_level level, const char *module, int errnum,
 		snprintf(msg + len, sizeof(msg) - len, ": %s",
 		    strerror(errnum));
 	}
-	sink(level, module, msg, sink_arg);
+	reloc_log_vis(vis, sizeof(vis), msg);
+	sink(level, module, vis, sink_arg);
 }
 
 #define LOG_BODY(errnum_expr) do {					\

@@ -105,6 +105,36 @@ void reloc_log(enum reloc_log_level level, const char *module,
 void reloc_log_errno(enum reloc_log_level level, const char *module,
     const char *fmt, ...) RELOC_PRINTF(3, 4);
 
+/*
+ * Copy SRC into DST (SIZE bytes, NUL-terminated, truncated to fit) with
+ * every control character written visibly, vis(3)-style: "\n", "\r",
+ * "\t", else "\xHH" (ESC is "\x1b"); other bytes are copied as they
+ * are.  A name or a string a peer gave then prints as one line and
+ * cannot forge another.  Every message reaching the sink went through
+ * it.  Returns the length written.  Does not block.
+ */
+size_t reloc_log_vis(char *dst, size_t size, const char *src);
+
+/*
+ * A budget of log lines per interval, for messages a peer can cause at
+ * will.  Zero-initialise it (or RELOC_LOG_RATE_INIT).
+ */
+struct reloc_log_rate {
+	int64_t		start_s;	/* CLOCK_MONOTONIC, this interval */
+	unsigned	logged;		/* lines let through in it */
+	unsigned	dropped;	/* lines held back since the last one */
+};
+#define RELOC_LOG_RATE_INIT	{ 0, 0, 0 }
+
+/*
+ * Whether one more line may be logged: at most BURST per INTERVAL_S
+ * seconds.  When it may, *DROPPED_R is the number of lines held back
+ * since the last one let through (the caller says so in its line), and
+ * the count restarts.  Does not block.
+ */
+bool reloc_log_rate_allow(struct reloc_log_rate *lr, unsigned burst,
+    unsigned interval_s, unsigned *dropped_r);
+
 /* ---------------------------------------------------------------- sxp.c */
 
 /*

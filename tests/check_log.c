@@ -52,6 +52,53 @@ START_TEST(test_errno_kept)
 }
 END_TEST
 
+START_TEST(test_vis)
+{
+	char	buf[64];
+
+	ck_assert_uint_eq(reloc_log_vis(buf, sizeof(buf), "web01"), 5);
+	ck_assert_str_eq(buf, "web01");
+	reloc_log_vis(buf, sizeof(buf), "a\nb\tc\rd\x1b[31m\x7f\x01");
+	ck_assert_str_eq(buf, "a\\nb\\tc\\rd\\x1b[31m\\x7f\\x01");
+	/* Bytes above 0x7f (UTF-8 names) are kept. */
+	reloc_log_vis(buf, sizeof(buf), "caf\xc3\xa9");
+	ck_assert_str_eq(buf, "caf\xc3\xa9");
+	/* Truncated whole: never half an escape. */
+	ck_assert_uint_eq(reloc_log_vis(buf, 6, "ab\x1b"), 2);
+	ck_assert_str_eq(buf, "ab");
+}
+END_TEST
+
+/* What reaches the sink is one line, whatever the arguments held. */
+START_TEST(test_sink_one_line)
+{
+	capture_start();
+	log_warnx("t", "domain %s gone", "evil\nwarn: forged");
+	ck_assert(capture_has("domain evil\\nwarn: forged gone"));
+	ck_assert_uint_eq(capture_count("forged"), 1);
+	ck_assert(strstr(capture_text(), "\nwarn: forged") == NULL);
+	capture_stop();
+}
+END_TEST
+
+START_TEST(test_rate)
+{
+	struct reloc_log_rate	lr = RELOC_LOG_RATE_INIT;
+	unsigned		dropped = 99, i, allowed = 0;
+
+	for (i = 0; i < 100; i++)
+		if (reloc_log_rate_allow(&lr, 3, 3600, &dropped))
+			allowed++;
+	ck_assert_uint_eq(allowed, 3);
+	ck_assert_uint_eq(dropped, 0);
+	ck_assert_uint_eq(lr.dropped, 97);
+	/* A new interval: the next line carries the count held back. */
+	lr.start_s -= 3600;
+	ck_assert(reloc_log_rate_allow(&lr, 3, 3600, &dropped));
+	ck_assert_uint_eq(dropped, 97);
+}
+END_TEST
+
 START_TEST(test_level_parse)
 {
 	enum reloc_log_level l;
@@ -118,6 +165,9 @@ log_suite(void)
 	tcase_add_test(tc, test_levels_filter);
 	tcase_add_test(tc, test_errno_kept);
 	tcase_add_test(tc, test_level_parse);
+	tcase_add_test(tc, test_vis);
+	tcase_add_test(tc, test_sink_one_line);
+	tcase_add_test(tc, test_rate);
 	tcase_add_test(tc, test_strerror_all);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("err");

@@ -118,6 +118,13 @@ const char *xm_state_flags(const char *state);
 
 /* xm_format.c: pure functions, tested in tests/check_xm.c */
 /* "512 B", "1.5 KiB", "1.07 GiB" */
+/*
+ * Escape BUF (SIZE bytes) in place: names and messages from the daemon
+ * or a peer print as one line (reloc_log_vis: "\n", "\x1b").
+ */
+void	xm_fmt_vis(char *buf, size_t size);
+/* "Error: MSG" on F, MSG escaped (a fault from the daemon). */
+void	xm_fault_print(FILE *f, const char *msg);
 void	xm_fmt_bytes(uint64_t bytes, char *buf, size_t size);
 /* Bytes per second as "118.2 MB/s" (decimal, like -r). */
 void	xm_fmt_rate(uint64_t bps, char *buf, size_t size);

@@ -26,6 +26,23 @@
 
 #include "xm.h"
 
+void
+xm_fmt_vis(char *buf, size_t size)
+{
+	char	raw[2048];
+
+	snprintf(raw, sizeof(raw), "%s", buf);
+	reloc_log_vis(buf, size, raw);
+}
+
+void
+xm_fault_print(FILE *f, const char *msg)
+{
+	char	line[2048];
+
+	reloc_log_vis(line, sizeof(line), msg);
+	fprintf(f, "Error: %s\n", line);
+}
 
 /* Three significant digits, like "1.07 GiB", "18.3 MiB", "512 KiB". */
 void
@@ -96,6 +113,7 @@ xm_fmt_progress(const struct reloc_xv *status, char *buf, size_t size)
 	if (p == NULL || strcmp(state, "streaming") != 0) {
 		snprintf(buf, size, "%s -> %s: %s", member_s(status, "domain"),
 		    member_s(status, "peer"), state);
+		xm_fmt_vis(buf, size);
 		return;
 	}
 	phase = member_s(p, "phase");
@@ -111,6 +129,7 @@ xm_fmt_progress(const struct reloc_xv *status, char *buf, size_t size)
 	    member_s(status, "domain"), member_s(status, "peer"),
 	    strcmp(phase, "suspended") == 0 ? "stop-and-copy" : phase,
 	    member_i(p, "round"), sent, total, left, rate, dirty);
+	xm_fmt_vis(buf, size);
 }
 
 void
@@ -118,13 +137,19 @@ xm_fmt_finding(const struct reloc_xv *f, char *buf, size_t size)
 {
 	const char	*fix = reloc_xv_member_string(f, "fix");
 	bool		 forced = false;
+	size_t		 len;
 
 	(void)reloc_xv_member_bool(f, "forced", &forced);
-	snprintf(buf, size, "%s%s: %s: %s [%s]%s%s",
+	snprintf(buf, size, "%s%s: %s: %s [%s]",
 	    member_s(f, "severity"), forced ? " (forced)" : "",
-	    member_s(f, "check"), member_s(f, "message"), member_s(f, "code"),
-	    fix != NULL && *fix != '\0' ? "\n    fix: " : "",
-	    fix != NULL ? fix : "");
+	    member_s(f, "check"), member_s(f, "message"), member_s(f, "code"));
+	xm_fmt_vis(buf, size);
+	if (fix == NULL || *fix == '\0')
+		return;
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "\n    fix: ");
+	len = strlen(buf);
+	reloc_log_vis(buf + len, size - len, fix);
 }
 
 /* "web01 moved to hostB: total 4.2 s, downtime 18 ms, 1.07 GiB ..." */
@@ -182,6 +207,7 @@ xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size)
 		    msg, paused ? "is paused" : "runs");
 		break;
 	}
+	xm_fmt_vis(buf, size);
 }
 
 bool

@@ -69,14 +69,17 @@ static void
 list_row(FILE *f, const struct reloc_xv *st)
 {
 	const char	*name = reloc_xv_member_string(st, "name");
+	char		 row[1024];
 	int64_t		 id = -1, mem = 0, vcpus = 0;
 
 	(void)reloc_xv_member_int(st, "domid", &id);
 	(void)reloc_xv_member_int(st, "memory_mb", &mem);
 	(void)reloc_xv_member_int(st, "vcpus", &vcpus);
-	fprintf(f, "%-40s %5" PRId64 " %5" PRId64 " %5" PRId64 " %10s %9.1f\n",
-	    name != NULL ? name : "?", id, mem, vcpus,
+	snprintf(row, sizeof(row), "%-40s %5" PRId64 " %5" PRId64 " %5" PRId64
+	    " %10s %9.1f", name != NULL ? name : "?", id, mem, vcpus,
 	    xm_state_flags(reloc_xv_member_string(st, "state")), 0.0);
+	xm_fmt_vis(row, sizeof(row));
+	fprintf(f, "%s\n", row);
 }
 
 int
@@ -136,6 +139,7 @@ xm_jobs(struct xm *xm, int argc, char **argv)
 {
 	struct reloc_xv	*jobs = NULL, *st;
 	const char	*msg;
+	char		 row[2048];
 	int64_t		 id, code;
 	size_t		 i;
 	int		 rc;
@@ -156,12 +160,15 @@ xm_jobs(struct xm *xm, int argc, char **argv)
 		(void)reloc_xv_member_int(st, "job", &id);
 		(void)reloc_xv_member_int(st, "outcome", &code);
 		msg = reloc_xv_member_string(st, "message");
-		fprintf(xm->out, "%5" PRId64 " %-4s %-20s %-20s %-7s %-11s %4s  "
-		    "%s\n", id, strcmp(str(st, "role"), "target") == 0 ? "in" :
-		    "out", str(st, "domain"), str(st, "peer"),
+		snprintf(row, sizeof(row), "%5" PRId64 " %-4s %-20s %-20s %-7s "
+		    "%-11s %4s  %s", id, strcmp(str(st, "role"), "target") ==
+		    0 ? "in" : "out", str(st, "domain"), str(st, "peer"),
 		    job_kind(st), str(st, "status"),
 		    code == -1 ? "-" : code == 0 ? "0" : code == 3 ? "3" : "1",
 		    msg != NULL ? msg : "");
+		/* One row per job, whatever its domain's name holds. */
+		xm_fmt_vis(row, sizeof(row));
+		fprintf(xm->out, "%s\n", row);
 	}
 	reloc_xv_free(jobs);
 	return 0;

@@ -326,7 +326,7 @@ job_next(struct watch *w, int64_t job, struct reloc_xv **status_r)
 		return job_next(w, job, status_r);
 	}
 	if (rc != 0 && k.fault_msg != NULL)
-		fprintf(w->xm->err, "Error: %s\n", k.fault_msg);
+		xm_fault_print(w->xm->err, k.fault_msg);
 	free(k.fault_msg);
 	if (rc == 0)
 		*status_r = k.result;

@@ -194,7 +194,7 @@ xm_rpc_call(struct xm *xm, const char *method, const struct reloc_xv *params,
 	if (rc == 0)
 		*result_r = k.result;
 	else if (k.fault_msg != NULL)
-		fprintf(xm->err, "Error: %s\n", k.fault_msg);
+		xm_fault_print(xm->err, k.fault_msg);
 	free(k.fault_msg);
 	return rc;
 }

@@ -19,7 +19,10 @@
  * over HTTP, one request per connection, as xm spoke to xend.  A call
  * may park its connection on a job: a blocking xend.domain.migrate until
  * the job ends, an xrelocd.job.wait until the job changes or its timer
- * fires.
+ * fires.  A connection that is not parked is closed after CTL_IDLE_S
+ * seconds without its request or its reply moving; at most CTL_MAX_CONNS
+ * are open, the oldest unparked one closed for a newcomer.  Out of
+ * descriptors, accepting pauses for a second (xrelocd_accept_error).
  */
 
 #include <sys/socket.h>
@@ -49,6 +52,20 @@ struct ctl_conn {
 };
 
 static TAILQ_HEAD(, ctl_conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
+static unsigned			nconns;
+static struct reloc_log_rate	refused_rate;
+
+/* A client has this long to send its request and read its reply. */
+#define CTL_IDLE_S		10
+#define CTL_MAX_CONNS		256
+
+static void
+conn_set_idle(struct ctl_conn *c, bool on)
+{
+	struct timeval	tv = { CTL_IDLE_S, 0 };
+
+	bufferevent_set_timeouts(c->bev, on ? &tv : NULL, on ? &tv : NULL);
+}
 
 /* The call is no longer parked: its job may go, its timer goes. */
 static void
@@ -60,6 +77,8 @@ conn_unpark(struct ctl_conn *c)
 	}
 	if (c->waiting != NULL && c->waiting->waiters > 0)
 		c->waiting->waiters--;
+	if (c->waiting != NULL)
+		conn_set_idle(c, true);
 	c->waiting = NULL;
 }
 
@@ -68,6 +87,7 @@ conn_free(struct ctl_conn *c)
 {
 	conn_unpark(c);
 	TAILQ_REMOVE(&conns, c, entry);
+	nconns--;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -172,8 +192,36 @@ static void
 conn_event_cb(struct bufferevent *bev, short events, void *arg)
 {
 	(void)bev;
-	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	/* A timeout: its client sent no request, or reads no reply. */
+	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		conn_free(arg);
+}
+
+/* Room for one more: close the oldest connection not parked on a job. */
+static bool
+conn_make_room(void)
+{
+	struct ctl_conn	*c;
+
+	if (nconns < CTL_MAX_CONNS)
+		return true;
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c->waiting == NULL) {
+			conn_free(c);
+			return true;
+		}
+	return false;
+}
+
+static void
+ctl_refuse(evutil_socket_t fd, const char *why)
+{
+	unsigned	dropped;
+
+	if (reloc_log_rate_allow(&refused_rate, 5, 10, &dropped))
+		log_warnx("control", "refused a control connection: %s "
+		    "(%u more refused before)", why, dropped);
+	evutil_closesocket(fd);
 }
 
 /* Only root or the daemon's own user may drive migrations. */
@@ -198,21 +246,34 @@ ctl_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 	(void)lis;
 	(void)sa;
 	(void)salen;
-	if (!peer_trusted(fd) || (c = calloc(1, sizeof(*c))) == NULL) {
-		log_warnx("control", "refused a control connection");
-		evutil_closesocket(fd);
+	if (!peer_trusted(fd)) {
+		ctl_refuse(fd, "its user is neither root nor xrelocd's");
+		return;
+	}
+	if (!conn_make_room()) {
+		ctl_refuse(fd, "every connection waits on a job");
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->bev = bufferevent_socket_new(x->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		ctl_refuse(fd, "out of memory");
 		return;
 	}
 	c->x = x;
-	c->bev = bufferevent_socket_new(x->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		evutil_closesocket(fd);
-		free(c);
-		return;
-	}
 	TAILQ_INSERT_TAIL(&conns, c, entry);
+	nconns++;
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
+	conn_set_idle(c, true);
 	bufferevent_enable(c->bev, EV_READ);
+}
+
+/* Out of descriptors: pause accepting, do not spin. */
+static void
+ctl_accept_error_cb(struct evconnlistener *lis, void *arg)
+{
+	xrelocd_accept_error(arg, lis, "control");
 }
 
 int
@@ -248,6 +309,7 @@ control_open(struct xrelocd *x, const char *path,
 		return -1;
 	}
 	chmod(path, 0600);
+	evconnlistener_set_error_cb(lis, ctl_accept_error_cb);
 	*lis_r = lis;
 	return 0;
 }
@@ -318,6 +380,8 @@ control_conn_park(struct ctl_conn *c, struct job *j, enum ctl_wait wait,
 	c->waiting = j;
 	c->wait = wait;
 	j->waiters++;
+	/* Parked on purpose: only its client going away closes it. */
+	conn_set_idle(c, false);
 	log_debug("control", "a call waits for job %u to %s", j->rec.job,
 	    wait == CTL_WAIT_CHANGE ? "change" : wait == CTL_WAIT_END ?
 	    "end" : "be recovered");

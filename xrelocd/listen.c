@@ -154,36 +154,11 @@ accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
 	evutil_closesocket(fd);
 }
 
-static void
-resume_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct xrelocd	*x = arg;
-	size_t		 i;
-
-	(void)fd;
-	(void)events;
-	for (i = 0; i < x->reloc.nr; i++)
-		evconnlistener_enable(x->reloc.lis[i]);
-}
-
 /* Out of descriptors: pause accepting for a second, do not spin. */
 static void
 accept_error_cb(struct evconnlistener *lis, void *arg)
 {
-	struct xrelocd	*x = arg;
-	struct timeval	 tv = { 1, 0 };
-	size_t		 i;
-	int		 e = EVUTIL_SOCKET_ERROR();
-
-	(void)lis;
-	log_warnx("listen", "accept: %s", evutil_socket_error_to_string(e));
-	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM)
-		return;
-	for (i = 0; i < x->reloc.nr; i++)
-		evconnlistener_disable(x->reloc.lis[i]);
-	if (x->pause_ev == NULL)
-		x->pause_ev = evtimer_new(x->base, resume_cb, x);
-	evtimer_add(x->pause_ev, &tv);
+	xrelocd_accept_error(arg, lis, "listen");
 }
 
 /* Where a listener binds, for the log: "127.0.0.1 port 8002". */

@@ -75,11 +75,14 @@ static char	log_tag[300];
 void
 xrelocd_log_tag(const char *fmt, ...)
 {
+	char	raw[sizeof(log_tag)];
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(log_tag, sizeof(log_tag) - 2, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* A domain's name: one line in the log, whatever it holds. */
+	reloc_log_vis(log_tag, sizeof(log_tag) - 2, raw);
 	strcat(log_tag, ": ");
 }
 
@@ -474,8 +477,10 @@ daemon_start(struct xrelocd *x)
 		    reloc_strerror(rc));
 	if ((x->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	xrelocd_fd_limit_raise();
 	signals_start(x);
 	journal_start(x);
+	worker_watch_start(x);
 	if (listen_open(x, x->conf, &x->reloc, &why) < 0)
 		fatalx("%s", why.msg);
 	listen_announce(x);
@@ -504,6 +509,7 @@ daemon_stop(struct xrelocd *x)
 			event_free(x->sig_ev[i]);
 	if (x->sweep_ev != NULL)
 		event_free(x->sweep_ev);
+	worker_watch_stop(x);
 	job_free_all(x);
 	free(x->state_dir);
 	if (*reloc_conf_str(x->conf, RELOC_CK_PID_FILE) != '\0')

@@ -114,6 +114,7 @@ struct xrelocd {
 	unsigned			 next_job;
 	char				*state_dir;	/* journal, as started */
 	struct event			*sweep_ev;
+	struct event			*watch_ev;	/* stuck workers */
 	unsigned			 pending;	/* before HELLO */
 	LIST_HEAD(, lookup)		 lookups;	/* peers' names */
 	unsigned			 nr_lookups;	/* still holding one */
@@ -151,6 +152,17 @@ void	ratelog_note(struct ratelog *rl, const char *key, const char *peer,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Log what is counted, and stop: safe to call twice. */
 void	ratelog_dispose(struct ratelog *rl);
+
+/* limits.c */
+/*
+ * A listener's accept failed (its error callback): log it, rate-limited,
+ * and when out of descriptors or memory pause every listener for a
+ * second instead of spinning.
+ */
+void	xrelocd_accept_error(struct xrelocd *x, struct evconnlistener *lis,
+	    const char *module);
+/* Every idle xm and peer costs a descriptor: take all we may. */
+void	xrelocd_fd_limit_raise(void);
 
 /* reload.c */
 /* SIGHUP: apply the file whole, or change nothing and log why. */
@@ -369,6 +381,8 @@ struct worker {
 	char			 peer[256];
 	char			 addr[64];	/* the peer's, without port */
 	struct job		*job;		/* once its record is known */
+	uint64_t		 progress;	/* worker_watch.c: I/O, CPU */
+	int64_t			 progress_s;	/* when it last moved */
 };
 
 int	worker_start_source(struct xrelocd *x, struct job *j);
@@ -387,6 +401,10 @@ void	worker_stop_resolving(struct xrelocd *x);
 unsigned worker_count(const struct xrelocd *x, enum worker_kind kind);
 /* A target worker finished HELLO: it no longer counts as pending. */
 void	worker_hello_done(struct xrelocd *x, struct worker *w);
+
+/* worker_watch.c: a worker that makes no progress for the I/O timeout */
+void	worker_watch_start(struct xrelocd *x);
+void	worker_watch_stop(struct xrelocd *x);
 
 /* worker_child.c */
 void	worker_child_source(struct xrelocd *x, struct job *j, int statusfd)

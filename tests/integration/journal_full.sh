@@ -1,8 +1,10 @@
 #!/bin/sh
 # A full disk under xrelocd-state-dir: a migration whose record cannot be
 # journaled does not begin; the domain is not touched and xm says why.
-# Once there is room again the same migration moves.  (A real full disk:
-# a small tmpfs filled to its last byte; needs root.)
+# Once there is room again the same migration moves.  The same on the
+# target: the source says there is no space left on the target's state
+# directory, and the domain runs on as before.  (A real full disk: a
+# small tmpfs filled to its last byte; needs root.)
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -16,6 +18,11 @@ trap 'unmount_full; cleanup' EXIT
 
 start_host A "(xrelocd-state-dir $FULL/state)"
 start_host B
+# C keeps its guests' memory on the full disk (xrelocd-sim-dir).
+mkdir -p "$FULL/csim" "$WORK/C"
+ln -s "$FULL/csim" "$WORK/C/sim"
+cat /proc/sys/kernel/random/uuid >"$FULL/csim/host-uuid"
+start_host C
 sim_on A create web01 --memory 32 --dirty-rate 5 >/dev/null
 count0=$(counter A web01)
 
@@ -38,5 +45,40 @@ rm -f "$FULL/filler" "$FULL/probe"
 migrate A B web01 -l
 check "room again: xm exits 0" [ "$XM_RC" -eq 0 ]
 check "room again: web01 runs only on B" runs_only_on B web01
+
+# The target's disk full: A cannot journal db01 coming from B.
+dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null || true
+sim_on B create db01 --memory 32 --dirty-rate 5 >/dev/null
+count1=$(counter B db01)
+migrate B A db01 -l
+check "target full: xm exits 1" [ "$XM_RC" -eq 1 ]
+check "target full: xm says no space left on the target's state directory" \
+    grep -q "no space left on A's $FULL/state" "$XM_OUT"
+check "target full: B's log says so too, A's no bad address" \
+    sh -c "grep -q \"no space left on A's\" $WORK/B/log &&
+    ! grep -q -i 'bad address' $WORK/A/log"
+check "target full: db01 runs only on B" runs_only_on B db01
+check "target full: its counter goes on" \
+    wait_for "db01's counter to move" "$WAIT" counter_past B db01 "$count1"
+check "target full: A keeps no incoming copy" \
+    wait_for "db01--incoming to go from A" "$WAIT" \
+    sh -c "! \"$SIM\" -d $WORK/A/sim info db01--incoming >/dev/null 2>&1"
+
+# Room for C's records of db01 but not for its memory: the restore
+# fails with no space left, not with a bad address.
+rm -f "$FULL/filler"
+dd if=/dev/zero of="$FULL/reserve" bs=4k count=16 2>/dev/null
+dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null || true
+rm -f "$FULL/reserve"
+migrate B C db01 -l
+check "target memory full: xm exits 1" [ "$XM_RC" -eq 1 ]
+check "target memory full: xm says C has no space left" \
+    grep -q "restore failed on the target C: not enough memory or space" "$XM_OUT"
+check "target memory full: C's log has no bad address" \
+    sh -c "! grep -i 'bad address' $WORK/C/log | grep -q -v 'allocate ahead'"
+check "target memory full: db01 runs only on B" runs_only_on B db01
+check "target memory full: C keeps no incoming copy" \
+    wait_for "db01--incoming to go from C" "$WAIT" \
+    sh -c "! \"$SIM\" -d $WORK/C/sim info db01--incoming >/dev/null 2>&1"
 
 finish
