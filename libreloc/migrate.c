@@ -36,6 +36,7 @@
 
 static const char *const state_names[] = {
 	[RELOC_MS_IDLE] = "idle",
+	[RELOC_MS_WAITING] = "waiting",
 	[RELOC_MS_CONNECTING] = "connecting",
 	[RELOC_MS_HELLO] = "hello",
 	[RELOC_MS_PRECHECK] = "precheck",
@@ -240,9 +241,13 @@ reloc__hello_recv(struct reloc__mig *m)
 	int			 rc;
 
 	rc = reloc_chan_expect(m->chan, RELOC_MSG_HELLO, &msg, &why);
-	if (rc < 0) {
+	if (rc == RELOC_ERR_BUSY)
+		reloc__mig_message(m, "%s busy: %s", m->peer,
+		    why != NULL ? why : reloc_strerror(rc));
+	else if (rc < 0)
 		reloc__mig_message(m, "%s: no HELLO: %s", m->peer,
 		    why != NULL ? why : reloc_strerror(rc));
+	if (rc < 0) {
 		free(why);
 		return rc;
 	}

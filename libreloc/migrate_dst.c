@@ -494,6 +494,27 @@ dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
 
 #define DST_QUERY	2	/* a QUERY, answered, in place of HELLO */
 
+/* Over a cap: the source hears "busy" before anything of the domain. */
+static int
+dst_admit(struct dst *d)
+{
+	struct reloc__mig	*m = &d->m;
+	char			 why[512];
+	int			 rc;
+
+	if (d->o->admit == NULL)
+		return 0;
+	why[0] = '\0';
+	if ((rc = d->o->admit(d->o->admit_arg, why, sizeof(why))) == 0)
+		return 0;
+	if (why[0] == '\0')
+		snprintf(why, sizeof(why), "%s cannot take a migration now: "
+		    "%s", m->self.hostname, reloc_strerror(rc));
+	reloc__mig_message(m, "%s told busy: %s", m->peer, why);
+	reloc_chan_send_error(m->chan, RELOC_ERR_BUSY, "%s", why);
+	return RELOC_ERR_BUSY;
+}
+
 static int
 dst_hello(struct dst *d)
 {
@@ -526,7 +547,7 @@ dst_hello(struct dst *d)
 		return rc;
 	}
 	if ((rc = reloc__hello_parse(m, msg)) < 0 ||
-	    (rc = reloc__mig_self(m)) < 0)
+	    (rc = reloc__mig_self(m)) < 0 || (rc = dst_admit(d)) < 0)
 		return rc;
 	return reloc__hello_send(m);
 }

@@ -123,6 +123,9 @@ bool reloc_precheck_forcible(const char *name);
  */
 enum reloc_mstate {
 	RELOC_MS_IDLE,
+	RELOC_MS_WAITING,	/* source: the target was busy (at its cap)
+				   before HELLO; nothing moved, queued to
+				   try again */
 	RELOC_MS_CONNECTING,
 	RELOC_MS_HELLO,
 	RELOC_MS_PRECHECK,
@@ -206,6 +209,11 @@ struct reloc_migrate_result {
 	char		 message[1024];	/* one line for the admin */
 	bool		 was_paused;	/* source: paused before, and so
 					   after a failure */
+	bool		 busy;		/* source: the target answered busy
+					   (RELOC_ERR_BUSY) in place of
+					   HELLO; outcome failed, nothing
+					   moved, the record is left
+					   unfinished in state waiting */
 	struct reloc_summary summary;
 	struct reloc_verdict verdict;
 };
@@ -234,6 +242,16 @@ struct reloc_target_opts {
 	 */
 	struct reloc_record *rec;
 	const char	*journal_dir;
+	/*
+	 * After the source's HELLO, before ours: may this migration run
+	 * now?  0 admits it; RELOC_ERR_BUSY (with a one-line reason in why,
+	 * naming the cap and its key) answers the source with an ERROR of
+	 * code RELOC_ERR_BUSY in place of HELLO, before anything of the
+	 * domain moved, and the call ends.  NULL admits every migration.
+	 * A QUERY is answered without asking.
+	 */
+	int		(*admit)(void *arg, char *why, size_t len);
+	void		*admit_arg;
 };
 
 /*
