@@ -208,9 +208,15 @@ dst_precheck(struct dst *d)
 	snprintf(m->label, sizeof(m->label), "%s from %s", m->dom.name,
 	    m->peer);
 	if ((rc = dst_run_checks(d, &m->res->verdict, false)) < 0 ||
-	    (rc = dst_auto_tunnel(d)) < 0 ||
-	    (rc = dst_send_verdict(d, &m->res->verdict)) < 0)
+	    (rc = dst_auto_tunnel(d)) < 0)
 		goto out;
+	if ((rc = dst_send_verdict(d, &m->res->verdict)) < 0) {
+		reloc__mig_message(m, "the prechecks' verdict on %s (%zu "
+		    "findings) could not be sent to %s: %s", m->dom.name,
+		    m->res->verdict.nr_findings, m->peer, reloc_strerror(rc));
+		reloc_chan_send_error(m->chan, rc, "%s", m->res->message);
+		goto out;
+	}
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);
 	reloc__mig_record(m);
@@ -593,6 +599,11 @@ fail_destroy_incoming:
 	dst_destroy_incoming(&d);
 	/* FALLTHROUGH */
 fail_nothing_here:
+	/* Every failure says why, whatever step forgot to. */
+	if (res->message[0] == '\0')
+		reloc__mig_message(&d.m, "%s failed in state %s: %s",
+		    d.m.label, reloc_mstate_name(res->last_state),
+		    reloc_strerror(rc));
 	reloc__mig_state(&d.m, RELOC_MS_FAILED);
 	log_warnx("migrate", "target %s: failed, nothing kept here: %s",
 	    d.m.label, res->message);

@@ -53,6 +53,14 @@ struct reloc_verdict {
 };
 
 void reloc_verdict_dispose(struct reloc_verdict *v);
+/*
+ * Add a finding (copied).  A verdict stays small whatever the domain:
+ * past RELOC_VERDICT_PER_KIND findings of one severity, check and code,
+ * the rest are counted in one more finding of that kind whose message
+ * reads "and N more like the above, not listed".
+ * RELOC_ERR_NOMEM on failure.
+ */
+#define RELOC_VERDICT_PER_KIND	5
 int reloc_verdict_add(struct reloc_verdict *v, enum reloc_severity sev,
     const char *check, const char *code, const char *fix,
     const char *fmt, ...) RELOC_PRINTF(6, 7);
