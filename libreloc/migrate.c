@@ -85,6 +85,14 @@ reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st)
 }
 
 void
+reloc__mig_fail_reason(struct reloc__mig *m, int rc)
+{
+	if (m->res->message[0] == '\0')
+		reloc__mig_message(m, "%s failed in state %s: %s", m->label,
+		    reloc_mstate_name(m->res->last_state), reloc_strerror(rc));
+}
+
+void
 reloc__mig_message(struct reloc__mig *m, const char *fmt, ...)
 {
 	va_list	ap;
@@ -231,6 +239,20 @@ peer_is_self(struct reloc__mig *m)
 		return false;
 	}
 	return true;
+}
+
+/* Over a cap: the source hears "busy" before anything of the domain. */
+int
+reloc__hello_admit(struct reloc__mig *m, int (*admit)(void *, char *, size_t),
+    void *arg)
+{
+	char	why[512] = "over a cap on incoming migrations";
+
+	if (admit == NULL || admit(arg, why, sizeof(why)) == 0)
+		return 0;
+	reloc__mig_message(m, "%s told busy: %s", m->peer, why);
+	reloc_chan_send_error(m->chan, RELOC_ERR_BUSY, "%s", why);
+	return RELOC_ERR_BUSY;
 }
 
 int

@@ -177,6 +177,12 @@ dst_send_verdict(struct dst *d, const struct reloc_verdict *verdict)
 	    (rc = reloc_sxp_append(msg, v)) == 0)
 		rc = reloc_chan_send(m->chan, RELOC_MSG_VERDICT, msg);
 	reloc_sxp_free(msg);
+	if (rc < 0) {
+		reloc__mig_message(m, "the verdict on %s (%zu findings) could "
+		    "not be sent to %s: %s", m->dom.name, verdict->nr_findings,
+		    m->peer, reloc_strerror(rc));
+		reloc_chan_send_error(m->chan, rc, "%s", m->res->message);
+	}
 	return rc;
 }
 
@@ -208,15 +214,9 @@ dst_precheck(struct dst *d)
 	snprintf(m->label, sizeof(m->label), "%s from %s", m->dom.name,
 	    m->peer);
 	if ((rc = dst_run_checks(d, &m->res->verdict, false)) < 0 ||
-	    (rc = dst_auto_tunnel(d)) < 0)
+	    (rc = dst_auto_tunnel(d)) < 0 ||
+	    (rc = dst_send_verdict(d, &m->res->verdict)) < 0)
 		goto out;
-	if ((rc = dst_send_verdict(d, &m->res->verdict)) < 0) {
-		reloc__mig_message(m, "the prechecks' verdict on %s (%zu "
-		    "findings) could not be sent to %s: %s", m->dom.name,
-		    m->res->verdict.nr_findings, m->peer, reloc_strerror(rc));
-		reloc_chan_send_error(m->chan, rc, "%s", m->res->message);
-		goto out;
-	}
 	if (m->ev != NULL && m->ev->verdict != NULL)
 		m->ev->verdict(&m->res->verdict, m->ev->arg);
 	reloc__mig_record(m);
@@ -500,27 +500,6 @@ dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
 
 #define DST_QUERY	2	/* a QUERY, answered, in place of HELLO */
 
-/* Over a cap: the source hears "busy" before anything of the domain. */
-static int
-dst_admit(struct dst *d)
-{
-	struct reloc__mig	*m = &d->m;
-	char			 why[512];
-	int			 rc;
-
-	if (d->o->admit == NULL)
-		return 0;
-	why[0] = '\0';
-	if ((rc = d->o->admit(d->o->admit_arg, why, sizeof(why))) == 0)
-		return 0;
-	if (why[0] == '\0')
-		snprintf(why, sizeof(why), "%s cannot take a migration now: "
-		    "%s", m->self.hostname, reloc_strerror(rc));
-	reloc__mig_message(m, "%s told busy: %s", m->peer, why);
-	reloc_chan_send_error(m->chan, RELOC_ERR_BUSY, "%s", why);
-	return RELOC_ERR_BUSY;
-}
-
 static int
 dst_hello(struct dst *d)
 {
@@ -553,7 +532,8 @@ dst_hello(struct dst *d)
 		return rc;
 	}
 	if ((rc = reloc__hello_parse(m, msg)) < 0 ||
-	    (rc = reloc__mig_self(m)) < 0 || (rc = dst_admit(d)) < 0)
+	    (rc = reloc__mig_self(m)) < 0 ||
+	    (rc = reloc__hello_admit(m, d->o->admit, d->o->admit_arg)) < 0)
 		return rc;
 	return reloc__hello_send(m);
 }
@@ -599,11 +579,7 @@ fail_destroy_incoming:
 	dst_destroy_incoming(&d);
 	/* FALLTHROUGH */
 fail_nothing_here:
-	/* Every failure says why, whatever step forgot to. */
-	if (res->message[0] == '\0')
-		reloc__mig_message(&d.m, "%s failed in state %s: %s",
-		    d.m.label, reloc_mstate_name(res->last_state),
-		    reloc_strerror(rc));
+	reloc__mig_fail_reason(&d.m, rc);
 	reloc__mig_state(&d.m, RELOC_MS_FAILED);
 	log_warnx("migrate", "target %s: failed, nothing kept here: %s",
 	    d.m.label, res->message);

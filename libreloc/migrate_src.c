@@ -582,10 +582,7 @@ fail_resume_source:
 	goto out;
 fail_untouched:
 	/* Nothing was suspended or renamed: the domain never stopped. */
-	if (res->message[0] == '\0')
-		reloc__mig_message(&s.m, "%s failed in state %s: %s",
-		    s.m.label, reloc_mstate_name(res->last_state),
-		    reloc_strerror(rc));
+	reloc__mig_fail_reason(&s.m, rc);
 	res->busy = rc == RELOC_ERR_BUSY;
 	reloc__mig_state(&s.m, res->busy ? RELOC_MS_WAITING :
 	    RELOC_MS_FAILED);

@@ -217,11 +217,12 @@ struct reloc_migrate_result {
 	char		 message[1024];	/* one line for the admin */
 	bool		 was_paused;	/* source: paused before, and so
 					   after a failure */
-	bool		 busy;		/* source: the target answered busy
-					   (RELOC_ERR_BUSY) in place of
-					   HELLO; outcome failed, nothing
-					   moved, the record is left
-					   unfinished in state waiting */
+	/*
+	 * Source: the target answered busy (RELOC_ERR_BUSY) in place of
+	 * HELLO; outcome failed, nothing moved, the record is left
+	 * unfinished in state waiting.
+	 */
+	bool		 busy;
 	struct reloc_summary summary;
 	struct reloc_verdict verdict;
 };

@@ -387,8 +387,8 @@ START_TEST(test_verdict_coalesced)
 	size_t			 len, i;
 
 	for (i = 0; i < 22000; i++)
-		ck_assert_int_eq(reloc_verdict_add(&vd, RELOC_SEV_WARNING, "net",
-		    "l2-bridge-missing", "create the bridge", "vif "
+		ck_assert_int_eq(reloc_verdict_add(&vd, RELOC_SEV_WARNING,
+		    "net", "l2-bridge-missing", "create the bridge", "vif "
 		    "00:16:3e:00:%02zx:%02zx uses bridge xenbr%zu, missing",
 		    i / 256, i % 256, i), 0);
 	ck_assert_int_eq(reloc_verdict_add(&vd, RELOC_SEV_ERROR, "mem",

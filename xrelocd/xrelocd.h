@@ -210,9 +210,9 @@ struct job {
 	unsigned		 recoveries;	/* recovery workers that died */
 	unsigned		 waiters;	/* blocked control calls */
 	struct xrelocd		*x;		/* for retry_ev */
-	struct event		*retry_ev;	/* JOB_WAITING: queue again */
+	struct event		*retry_ev;	/* JOB_WAITING: requeue */
 	unsigned		 busy_tries;	/* busy answers so far */
-	time_t			 busy_since;	/* the first (monotonic s) */
+	time_t			 busy_since;	/* the first, monotonic s */
 };
 
 int	job_resolve(struct xrelocd *x, struct job_opts *o);
@@ -268,8 +268,7 @@ struct worker {
 	struct bufferevent	*status;	/* records from the child */
 	struct event		*hello_timer;
 	bool			 hello_done;
-	bool			 admitted;	/* target: takes an incoming
-						   slot (worker_admit) */
+	bool			 admitted;	/* target: in a slot */
 	char			 peer[256];
 	struct job		*job;		/* once its record is known */
 };
