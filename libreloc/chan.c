@@ -542,6 +542,15 @@ error_message(const struct reloc_sxp *body)
 	return msg != NULL && *msg != '\0' ? msg : "no reason given";
 }
 
+/* The peer is at its cap: (code -18), RELOC_ERR_BUSY, and nothing moved. */
+static bool
+error_is_busy(const struct reloc_sxp *body)
+{
+	const char	*code = reloc_sxp_value(body, "code");
+
+	return code != NULL && strtol(code, NULL, 10) == RELOC_ERR_BUSY;
+}
+
 int
 reloc_chan_expect(struct reloc_chan *chan, enum reloc_msg_type type,
     struct reloc_sxp **body_r, char **why_r)
@@ -563,7 +572,7 @@ reloc_chan_expect(struct reloc_chan *chan, enum reloc_msg_type type,
 	if (got == RELOC_MSG_ERROR) {
 		log_warnx(CHAN, "peer %s: refused: %s", chan->peer,
 		    error_message(body));
-		rc = RELOC_ERR_DENIED;
+		rc = error_is_busy(body) ? RELOC_ERR_BUSY : RELOC_ERR_DENIED;
 		if (why_r != NULL) {
 			if ((why = strdup(error_message(body))) == NULL)
 				rc = RELOC_ERR_NOMEM;

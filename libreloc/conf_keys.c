@@ -85,11 +85,17 @@ static const struct conf_key keys[] = {
 	B("xend-relocation-ssl-server", RELOC_CK_SSL_SERVER, "no"),
 	B("xrelocd-auto-tunnel", RELOC_CK_AUTO_TUNNEL, "no"),
 	S("xrelocd-backend", RELOC_CK_BACKEND, "libxl", check_backend),
+	/* How long a source retries a busy target before it gives up. */
+	I("xrelocd-busy-wait", RELOC_CK_BUSY_WAIT, "600", 0, 86400),
 	S("xrelocd-control-socket", RELOC_CK_CONTROL_SOCKET,
 	    RELOC_CONTROL_SOCKET, check_socket),
 	I("xrelocd-hello-timeout", RELOC_CK_HELLO_TIMEOUT, "10", 1, 600),
 	I("xrelocd-io-timeout", RELOC_CK_IO_TIMEOUT, "30", 1, 3600),
 	S("xrelocd-log-level", RELOC_CK_LOG_LEVEL, "info", check_log_level),
+	/* Incoming migrations past HELLO, on this host and per source. */
+	I("xrelocd-max-incoming", RELOC_CK_MAX_INCOMING, "4", 1, 64),
+	I("xrelocd-max-incoming-per-peer", RELOC_CK_MAX_INCOMING_PER_PEER,
+	    "4", 1, 64),
 	I("xrelocd-max-migrations", RELOC_CK_MAX_MIGRATIONS, "4", 1, 64),
 	I("xrelocd-max-name-lookups", RELOC_CK_MAX_NAME_LOOKUPS, "8", 1, 64),
 	I("xrelocd-max-pending", RELOC_CK_MAX_PENDING, "16", 1, 1024),

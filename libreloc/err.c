@@ -65,6 +65,8 @@ reloc_strerror(int rc)
 		return "host or network unreachable";
 	case RELOC_ERR_NONAME:
 		return "host name not resolved";
+	case RELOC_ERR_BUSY:
+		return "busy, retry later";
 	}
 	return "unknown error";
 }

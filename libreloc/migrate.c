@@ -36,6 +36,7 @@
 
 static const char *const state_names[] = {
 	[RELOC_MS_IDLE] = "idle",
+	[RELOC_MS_WAITING] = "waiting",
 	[RELOC_MS_CONNECTING] = "connecting",
 	[RELOC_MS_HELLO] = "hello",
 	[RELOC_MS_PRECHECK] = "precheck",
@@ -81,6 +82,14 @@ reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st)
 	if (m->ev != NULL && m->ev->state != NULL)
 		m->ev->state(st, m->dom.name, m->local_domid, m->ev->arg);
 	reloc__mig_record(m);
+}
+
+void
+reloc__mig_fail_reason(struct reloc__mig *m, int rc)
+{
+	if (m->res->message[0] == '\0')
+		reloc__mig_message(m, "%s failed in state %s: %s", m->label,
+		    reloc_mstate_name(m->res->last_state), reloc_strerror(rc));
 }
 
 void
@@ -232,6 +241,20 @@ peer_is_self(struct reloc__mig *m)
 	return true;
 }
 
+/* Over a cap: the source hears "busy" before anything of the domain. */
+int
+reloc__hello_admit(struct reloc__mig *m, int (*admit)(void *, char *, size_t),
+    void *arg)
+{
+	char	why[512] = "over a cap on incoming migrations";
+
+	if (admit == NULL || admit(arg, why, sizeof(why)) == 0)
+		return 0;
+	reloc__mig_message(m, "%s told busy: %s", m->peer, why);
+	reloc_chan_send_error(m->chan, RELOC_ERR_BUSY, "%s", why);
+	return RELOC_ERR_BUSY;
+}
+
 int
 reloc__hello_recv(struct reloc__mig *m)
 {
@@ -240,9 +263,13 @@ reloc__hello_recv(struct reloc__mig *m)
 	int			 rc;
 
 	rc = reloc_chan_expect(m->chan, RELOC_MSG_HELLO, &msg, &why);
-	if (rc < 0) {
+	if (rc == RELOC_ERR_BUSY)
+		reloc__mig_message(m, "%s busy: %s", m->peer,
+		    why != NULL ? why : reloc_strerror(rc));
+	else if (rc < 0)
 		reloc__mig_message(m, "%s: no HELLO: %s", m->peer,
 		    why != NULL ? why : reloc_strerror(rc));
+	if (rc < 0) {
 		free(why);
 		return rc;
 	}

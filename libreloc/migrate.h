@@ -63,6 +63,14 @@ struct reloc__mig_setup {
 /* migrate.c */
 uint64_t	reloc__now_ns(clockid_t clk);
 void	reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st);
+/*
+ * Target, after the source's HELLO: admit (reloc_target_opts) or, over
+ * a cap, an ERROR of code RELOC_ERR_BUSY in place of our HELLO.
+ */
+int	reloc__hello_admit(struct reloc__mig *m,
+	    int (*admit)(void *, char *, size_t), void *arg);
+/* A failure no step explained still says where it stopped and why. */
+void	reloc__mig_fail_reason(struct reloc__mig *m, int rc);
 void	reloc__mig_message(struct reloc__mig *m, const char *fmt, ...)
 	    RELOC_PRINTF(2, 3);
 void	reloc__mig_progress(const struct reloc_progress *p, void *arg);

@@ -177,6 +177,12 @@ dst_send_verdict(struct dst *d, const struct reloc_verdict *verdict)
 	    (rc = reloc_sxp_append(msg, v)) == 0)
 		rc = reloc_chan_send(m->chan, RELOC_MSG_VERDICT, msg);
 	reloc_sxp_free(msg);
+	if (rc < 0) {
+		reloc__mig_message(m, "the verdict on %s (%zu findings) could "
+		    "not be sent to %s: %s", m->dom.name, verdict->nr_findings,
+		    m->peer, reloc_strerror(rc));
+		reloc_chan_send_error(m->chan, rc, "%s", m->res->message);
+	}
 	return rc;
 }
 
@@ -538,7 +544,8 @@ dst_hello(struct dst *d)
 		return rc;
 	}
 	if ((rc = reloc__hello_parse(m, msg)) < 0 ||
-	    (rc = reloc__mig_self(m)) < 0)
+	    (rc = reloc__mig_self(m)) < 0 ||
+	    (rc = reloc__hello_admit(m, d->o->admit, d->o->admit_arg)) < 0)
 		return rc;
 	return reloc__hello_send(m);
 }
@@ -584,6 +591,7 @@ fail_destroy_incoming:
 	dst_destroy_incoming(&d);
 	/* FALLTHROUGH */
 fail_nothing_here:
+	reloc__mig_fail_reason(&d.m, rc);
 	reloc__mig_state(&d.m, RELOC_MS_FAILED);
 	log_warnx("migrate", "target %s: failed, nothing kept here: %s",
 	    d.m.label, res->message);

@@ -582,11 +582,16 @@ fail_resume_source:
 	goto out;
 fail_untouched:
 	/* Nothing was suspended or renamed: the domain never stopped. */
-	reloc__mig_state(&s.m, RELOC_MS_FAILED);
+	reloc__mig_fail_reason(&s.m, rc);
+	res->busy = rc == RELOC_ERR_BUSY;
+	reloc__mig_state(&s.m, res->busy ? RELOC_MS_WAITING :
+	    RELOC_MS_FAILED);
 	res->outcome = RELOC_OUT_FAILED;
 	log_warnx("migrate", "source %s: %s", s.m.label, res->message);
 out:
-	reloc__mig_record_end(&s.m, res->outcome != RELOC_OUT_UNKNOWN);
+	/* Busy: whoever runs the record tries again, or ends it. */
+	reloc__mig_record_end(&s.m, res->outcome != RELOC_OUT_UNKNOWN &&
+	    !res->busy);
 	reloc_chan_free(s.m.chan);
 	reloc__mig_dispose(&s.m);
 	return 0;

@@ -49,6 +49,7 @@ static const char *const msg_names[RELOC_MSG__MAX] = {
 /* The worker channel: its own magic and names, never valid on the wire. */
 static const char *const wmsg_names[RELOC_WMSG__MAX] = {
 	[RELOC_WMSG_RECORD] = "migration",
+	[RELOC_WMSG_ADMIT] = "admit",
 };
 
 /* One framing, two message sets: the wire's and the worker channel's. */

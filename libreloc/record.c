@@ -245,6 +245,8 @@ running_word(const struct reloc_record *r)
 	switch (r->state) {
 	case RELOC_MS_IDLE:
 		return "queued";
+	case RELOC_MS_WAITING:
+		return "waiting";
 	case RELOC_MS_CONNECTING:
 	case RELOC_MS_HELLO:
 		return "connecting";

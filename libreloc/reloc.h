@@ -66,6 +66,8 @@ enum reloc_err {
 	RELOC_ERR_REFUSED = -15,	/* connect: nothing listens there */
 	RELOC_ERR_UNREACHABLE = -16,	/* connect: no route to host or net */
 	RELOC_ERR_NONAME = -17,		/* a host name did not resolve */
+	RELOC_ERR_BUSY = -18,		/* the peer is at a cap: nothing
+					   moved, retry later */
 };
 
 /* A static string describing rc (0 or a negative enum reloc_err). */
@@ -306,6 +308,9 @@ enum reloc_conf_key {
 	RELOC_CK_STATE_DIR,		/* xrelocd-state-dir path */
 	RELOC_CK_MAX_PENDING_PER_PEER,	/* xrelocd-max-pending-per-peer int */
 	RELOC_CK_MAX_NAME_LOOKUPS,	/* xrelocd-max-name-lookups int */
+	RELOC_CK_MAX_INCOMING,		/* xrelocd-max-incoming int */
+	RELOC_CK_MAX_INCOMING_PER_PEER,	/* xrelocd-max-incoming-per-peer */
+	RELOC_CK_BUSY_WAIT,		/* xrelocd-busy-wait seconds */
 	RELOC_CK__COUNT
 };
 

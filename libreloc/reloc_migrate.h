@@ -53,6 +53,14 @@ struct reloc_verdict {
 };
 
 void reloc_verdict_dispose(struct reloc_verdict *v);
+/*
+ * Add a finding (copied).  A verdict stays small whatever the domain:
+ * past RELOC_VERDICT_PER_KIND findings of one severity, check and code,
+ * the rest are counted in one more finding of that kind whose message
+ * reads "and N more like the above, not listed".
+ * RELOC_ERR_NOMEM on failure.
+ */
+#define RELOC_VERDICT_PER_KIND	5
 int reloc_verdict_add(struct reloc_verdict *v, enum reloc_severity sev,
     const char *check, const char *code, const char *fix,
     const char *fmt, ...) RELOC_PRINTF(6, 7);
@@ -123,6 +131,9 @@ bool reloc_precheck_forcible(const char *name);
  */
 enum reloc_mstate {
 	RELOC_MS_IDLE,
+	RELOC_MS_WAITING,	/* source: the target was busy (at its cap)
+				   before HELLO; nothing moved, queued to
+				   try again */
 	RELOC_MS_CONNECTING,
 	RELOC_MS_HELLO,
 	RELOC_MS_PRECHECK,
@@ -206,6 +217,12 @@ struct reloc_migrate_result {
 	char		 message[1024];	/* one line for the admin */
 	bool		 was_paused;	/* source: paused before, and so
 					   after a failure */
+	/*
+	 * Source: the target answered busy (RELOC_ERR_BUSY) in place of
+	 * HELLO; outcome failed, nothing moved, the record is left
+	 * unfinished in state waiting.
+	 */
+	bool		 busy;
 	struct reloc_summary summary;
 	struct reloc_verdict verdict;
 };
@@ -234,6 +251,16 @@ struct reloc_target_opts {
 	 */
 	struct reloc_record *rec;
 	const char	*journal_dir;
+	/*
+	 * After the source's HELLO, before ours: may this migration run
+	 * now?  0 admits it; RELOC_ERR_BUSY (with a one-line reason in why,
+	 * naming the cap and its key) answers the source with an ERROR of
+	 * code RELOC_ERR_BUSY in place of HELLO, before anything of the
+	 * domain moved, and the call ends.  NULL admits every migration.
+	 * A QUERY is answered without asking.
+	 */
+	int		(*admit)(void *arg, char *why, size_t len);
+	void		*admit_arg;
 };
 
 /*

@@ -52,7 +52,9 @@ enum reloc_msg_type {
 	RELOC_MSG_READY,	/* target -> source: restored, paused */
 	RELOC_MSG_GO,		/* source -> target: take ownership */
 	RELOC_MSG_DONE,		/* target -> source: running there */
-	RELOC_MSG_ERROR,	/* either way: abort, with a reason */
+	RELOC_MSG_ERROR,	/* either way: abort, with a reason;
+				   (code -18) in place of the target's
+				   HELLO: busy, retry later */
 	RELOC_MSG_QUERY,	/* source daemon -> target daemon, in place
 				   of HELLO: what became of migration ID? */
 	RELOC_MSG_ANSWER,	/* target -> source: from its journal */
@@ -75,6 +77,9 @@ const char *reloc_msg_name(enum reloc_msg_type type);
 
 enum reloc_wmsg_type {
 	RELOC_WMSG_RECORD = 1,	/* worker -> daemon: the record, whole */
+	RELOC_WMSG_ADMIT,	/* target worker -> daemon, after the
+				   source's HELLO: may it run?  Answered
+				   with one byte, see xrelocd's worker.c */
 	RELOC_WMSG__MAX
 };
 
@@ -162,7 +167,9 @@ int reloc_chan_recv(struct reloc_chan *chan, enum reloc_msg_type *type_r,
 /*
  * Receive a message of the given type.  A peer's ERROR is logged with its
  * reason and returned as RELOC_ERR_DENIED (its message in *why_r if not
- * NULL, malloc'ed); any other type is RELOC_ERR_PROTO.
+ * NULL, malloc'ed), or as RELOC_ERR_BUSY when its code is RELOC_ERR_BUSY
+ * (-18): the peer is at a cap and nothing was moved, retry later.  Any
+ * other type is RELOC_ERR_PROTO.
  */
 int reloc_chan_expect(struct reloc_chan *chan, enum reloc_msg_type type,
     struct reloc_sxp **body_r, char **why_r);

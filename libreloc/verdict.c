@@ -85,6 +85,73 @@ verdict_push(struct reloc_verdict *v, struct reloc_finding **f_r)
 	return 0;
 }
 
+/* A summary's message: "and N" then this. */
+#define MORE_TAIL	" more like the above, not listed"
+
+/* A finding of this kind: same severity, check and code. */
+static bool
+finding_is(const struct reloc_finding *f, enum reloc_severity sev,
+    const char *check, const char *code)
+{
+	return f->severity == sev && strcmp(f->check, check) == 0 &&
+	    strcmp(f->code, code) == 0;
+}
+
+static bool
+finding_is_summary(const struct reloc_finding *f)
+{
+	size_t	len = strlen(f->message), tail = strlen(MORE_TAIL);
+
+	return strncmp(f->message, "and ", 4) == 0 && len > tail &&
+	    strcmp(f->message + len - tail, MORE_TAIL) == 0;
+}
+
+/* Count one more finding into the summary s, whose count leads. */
+static int
+summary_bump(struct reloc_finding *s)
+{
+	unsigned long	 n = strtoul(s->message + 4, NULL, 10) + 1;
+	char		*msg;
+
+	if (asprintf(&msg, "and %lu" MORE_TAIL, n) == -1)
+		return RELOC_ERR_NOMEM;
+	free(s->message);
+	s->message = msg;
+	return 0;
+}
+
+/*
+ * A host with thousands of vifs must not make a verdict the wire cannot
+ * carry: past RELOC_VERDICT_PER_KIND findings of a kind, one summary
+ * finding counts the rest.  0: add the finding; COUNTED: it was counted
+ * in the summary; SUMMARY: add it as the summary.
+ */
+#define COUNTED		1
+#define SUMMARY		2
+
+static int
+verdict_coalesce(struct reloc_verdict *v, enum reloc_severity sev,
+    const char *check, const char *code)
+{
+	struct reloc_finding	*summary = NULL;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < v->nr_findings; i++) {
+		if (!finding_is(&v->findings[i], sev, check, code))
+			continue;
+		if (finding_is_summary(&v->findings[i]))
+			summary = &v->findings[i];
+		else
+			n++;
+	}
+	if (n < RELOC_VERDICT_PER_KIND)
+		return 0;
+	if (summary == NULL)
+		return SUMMARY;
+	return summary_bump(summary) < 0 ? RELOC_ERR_NOMEM :
+	    COUNTED;
+}
+
 int
 reloc_verdict_add(struct reloc_verdict *v, enum reloc_severity sev,
     const char *check, const char *code, const char *fix,
@@ -98,6 +165,12 @@ reloc_verdict_add(struct reloc_verdict *v, enum reloc_severity sev,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if ((rc = verdict_coalesce(v, sev, check, code)) < 0)
+		return rc;
+	if (rc == COUNTED)
+		return 0;
+	if (rc == SUMMARY)
+		snprintf(msg, sizeof(msg), "and 1" MORE_TAIL);
 	if ((rc = verdict_push(v, &f)) < 0)
 		return rc;
 	if ((rc = finding_fill(f, sev, check, code, fix, msg)) < 0)

@@ -117,6 +117,9 @@ static const struct {
 	{ "xrelocd-io-timeout", "3601", "3601 out of range 1..3600" },
 	{ "xrelocd-io-timeout", "30s", "'30s' is not a decimal integer" },
 	{ "xrelocd-max-migrations", "65", "65 out of range 1..64" },
+	{ "xrelocd-max-incoming", "0", "0 out of range 1..64" },
+	{ "xrelocd-max-incoming-per-peer", "65", "65 out of range 1..64" },
+	{ "xrelocd-busy-wait", "86401", "86401 out of range 0..86400" },
 	{ "xrelocd-auto-tunnel", "y", "'y' is not a boolean" },
 	{ "xrelocd-tunnel-script", "xrelocd-tunnel", "'xrelocd-tunnel' is not "
 	    "an absolute path" },

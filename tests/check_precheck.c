@@ -374,6 +374,40 @@ START_TEST(test_cpu_extra_debug_only)
 }
 END_TEST
 
+/*
+ * 22,000 vifs on a missing bridge make a verdict the wire still carries:
+ * RELOC_VERDICT_PER_KIND findings, then one that counts the rest; other
+ * kinds keep their own; the errors still block.
+ */
+START_TEST(test_verdict_coalesced)
+{
+	struct reloc_verdict	 vd = { NULL, 0 };
+	struct reloc_sxp	*sx = NULL;
+	uint8_t			*buf = NULL;
+	size_t			 len, i;
+
+	for (i = 0; i < 22000; i++)
+		ck_assert_int_eq(reloc_verdict_add(&vd, RELOC_SEV_WARNING,
+		    "net", "l2-bridge-missing", "create the bridge", "vif "
+		    "00:16:3e:00:%02zx:%02zx uses bridge xenbr%zu, missing",
+		    i / 256, i % 256, i), 0);
+	ck_assert_int_eq(reloc_verdict_add(&vd, RELOC_SEV_ERROR, "mem",
+	    "memory-short", NULL, "short by %d MiB", 12), 0);
+	ck_assert_uint_eq(vd.nr_findings, RELOC_VERDICT_PER_KIND + 2);
+	ck_assert_str_eq(vd.findings[RELOC_VERDICT_PER_KIND].message,
+	    "and 21995 more like the above, not listed");
+	ck_assert_str_eq(vd.findings[RELOC_VERDICT_PER_KIND].check, "net");
+	ck_assert_str_eq(vd.findings[RELOC_VERDICT_PER_KIND + 1].check, "mem");
+	ck_assert(reloc_verdict_blocks(&vd));
+	ck_assert_int_eq(reloc_verdict_to_sxp(&vd, &sx), 0);
+	ck_assert_int_eq(reloc_sxp_write(sx, (char **)&buf, &len), 0);
+	ck_assert_uint_lt(len, 4096);
+	free(buf);
+	reloc_sxp_free(sx);
+	reloc_verdict_dispose(&vd);
+}
+END_TEST
+
 static Suite *
 precheck_suite(void)
 {
@@ -410,6 +444,10 @@ precheck_suite(void)
 	tcase_add_test(tc, test_cpu_features_missing);
 	tcase_add_test(tc, test_cpu_features_unknown_last);
 	tcase_add_test(tc, test_cpu_extra_debug_only);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("verdict");
+	tcase_add_test(tc, test_verdict_coalesced);
 	suite_add_tcase(s, tc);
 
 	precheck_add_cases(s);

@@ -27,12 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "xrelocd.h"
 #include "log.h"
 
 #define JOBS_KEPT	64	/* ended jobs kept for status */
+#define BUSY_BACKOFF_MAX 30	/* seconds between tries, at most */
 
 void
 job_opts_dispose(struct job_opts *o)
@@ -51,6 +53,8 @@ job_opts_dispose(struct job_opts *o)
 static void
 job_free(struct job *j)
 {
+	if (j->retry_ev != NULL)
+		event_free(j->retry_ev);
 	if (j->pidfd_ev != NULL) {
 		free(event_get_callback_arg(j->pidfd_ev));
 		event_free(j->pidfd_ev);
@@ -292,6 +296,83 @@ job_schedule(struct xrelocd *x)
 			    "migration worker (see the daemon's log); the "
 			    "domain was not touched");
 	}
+}
+
+static time_t
+mono_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The backoff ran out: the job takes its turn in the queue again. */
+static void
+job_retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct job	*j = arg;
+
+	(void)fd;
+	(void)events;
+	if (j->phase != JOB_WAITING)
+		return;
+	j->phase = JOB_QUEUED;
+	log_info("jobs", "job %u: %s to %s: trying again (try %u)",
+	    j->rec.job, j->rec.domain, j->rec.peer, j->busy_tries + 1);
+	job_schedule(j->x);
+}
+
+/* The last busy answer ends the job: it names the cap and its key. */
+static void
+job_busy_give_up(struct xrelocd *x, struct job *j, time_t waited)
+{
+	char	msg[sizeof(j->rec.message)];
+
+	snprintf(msg, sizeof(msg), "%.64s stayed busy for %llds "
+	    "(xrelocd-busy-wait %ld here): %.500s; raise that cap on %.64s or "
+	    "migrate later; %.100s was not touched", j->rec.peer,
+	    (long long)waited, reloc_conf_int(x->conf, RELOC_CK_BUSY_WAIT),
+	    j->rec.message, j->rec.peer, j->rec.domain);
+	job_ended(x, j, RELOC_OUT_FAILED, msg);
+	/* The journal's record was left waiting by the worker. */
+	(void)reloc_journal_put(x->state_dir, &j->rec);
+}
+
+void
+job_busy(struct xrelocd *x, struct job *j)
+{
+	long		 wait = reloc_conf_int(x->conf, RELOC_CK_BUSY_WAIT);
+	time_t		 now = mono_s(), left;
+	struct timeval	 tv = { 1, 0 };
+	char		 why[sizeof(j->rec.message)];
+
+	j->x = x;
+	j->worker = NULL;
+	if (j->busy_tries++ == 0)
+		j->busy_since = now;
+	left = j->busy_since + wait - now;
+	if (x->stopping || left <= 0 || (j->retry_ev == NULL &&
+	    (j->retry_ev = evtimer_new(x->base, job_retry_cb, j)) == NULL)) {
+		job_busy_give_up(x, j, now - j->busy_since);
+		return;
+	}
+	/* 1 s, doubling, at most BUSY_BACKOFF_MAX, never past the bound. */
+	tv.tv_sec = j->busy_tries < 6 ? 1L << (j->busy_tries - 1) :
+	    BUSY_BACKOFF_MAX;
+	if (tv.tv_sec > BUSY_BACKOFF_MAX)
+		tv.tv_sec = BUSY_BACKOFF_MAX;
+	if (tv.tv_sec > left)
+		tv.tv_sec = left;
+	evtimer_add(j->retry_ev, &tv);
+	j->phase = JOB_WAITING;
+	snprintf(why, sizeof(why), "%s", j->rec.message);
+	snprintf(j->rec.message, sizeof(j->rec.message), "waiting: %.900s; "
+	    "trying again in %lds, for up to %llds more", why,
+	    (long)tv.tv_sec, (long long)left);
+	log_info("jobs", "job %u: %s to %s: %s", j->rec.job, j->rec.domain,
+	    j->rec.peer, j->rec.message);
+	job_changed(x, j);
 }
 
 void

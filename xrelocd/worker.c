@@ -80,6 +80,11 @@ status_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, used);
 		if (type == RELOC_WMSG_RECORD)
 			worker_record(w->x, w, body);
+		else if (type == RELOC_WMSG_ADMIT && w->kind == WORKER_TARGET) {
+			char c = worker_admit(w->x, w);
+
+			bufferevent_write(bev, &c, 1);
+		}
 		reloc_sxp_free(body);
 	}
 }
@@ -358,4 +363,45 @@ worker_hello_done(struct xrelocd *x, struct worker *w)
 	w->hello_done = true;
 	if (x->pending > 0)
 		x->pending--;
+}
+
+/* "addr:port" or "[addr]:port": the same address, whatever the port. */
+static bool
+same_peer_host(const char *a, const char *b)
+{
+	const char	*ca = strrchr(a, ':'), *cb = strrchr(b, ':');
+	size_t		 la = ca != NULL ? (size_t)(ca - a) : strlen(a);
+	size_t		 lb = cb != NULL ? (size_t)(cb - b) : strlen(b);
+
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+/*
+ * Past HELLO, before anything of the domain moves: the caps on incoming
+ * migrations.  A QUERY never asks, so recovery is never told busy.
+ */
+char
+worker_admit(struct xrelocd *x, struct worker *w)
+{
+	const struct worker	*o;
+	unsigned		 all = 0, peer = 0;
+
+	worker_hello_done(x, w);
+	if (w->admitted)
+		return WORKER_ADMIT_YES;
+	TAILQ_FOREACH(o, &x->workers, entry) {
+		if (o->kind != WORKER_TARGET || !o->admitted)
+			continue;
+		all++;
+		if (same_peer_host(o->peer, w->peer))
+			peer++;
+	}
+	if (all >= (unsigned long)reloc_conf_int(x->conf,
+	    RELOC_CK_MAX_INCOMING))
+		return WORKER_ADMIT_HOST;
+	if (peer >= (unsigned long)reloc_conf_int(x->conf,
+	    RELOC_CK_MAX_INCOMING_PER_PEER))
+		return WORKER_ADMIT_PEER;
+	w->admitted = true;
+	return WORKER_ADMIT_YES;
 }

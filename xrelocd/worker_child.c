@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -167,6 +169,11 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	o.journal_dir = x->state_dir;
 	if (reloc_migrate_source(x->hv, priv, &o, &res) < 0)
 		_exit(WORKER_EXIT_SETUP);
+	/* Nothing moved: the daemon queues the job to try again. */
+	if (res.busy) {
+		x->hv->close(priv);
+		_exit(WORKER_EXIT_BUSY);
+	}
 	/* The handover broke after GO: ask the target until it answers. */
 	if (!reloc_record_final(r)) {
 		recover_opts(x, priv, &ro);
@@ -208,6 +215,60 @@ worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
 	    (enum reloc_outcome)r->outcome : RELOC_OUT_UNKNOWN));
 }
 
+/* Ask the daemon for an incoming slot: its one-byte answer, or 0. */
+static char
+ask_admit(int timeout_ms)
+{
+	struct pollfd	 pfd = { STATUS_FD, POLLIN, 0 };
+	uint8_t		*buf = NULL;
+	size_t		 len, off = 0;
+	ssize_t		 n;
+	char		 c = 0;
+
+	if (reloc_wchan_encode(RELOC_WMSG_ADMIT, NULL, &buf, &len) < 0)
+		return 0;
+	while (off < len && (n = write(STATUS_FD, buf + off, len - off)) > 0)
+		off += (size_t)n;
+	free(buf);
+	if (off == len && poll(&pfd, 1, timeout_ms) == 1 &&
+	    read(STATUS_FD, &c, 1) != 1)
+		c = 0;
+	return c;
+}
+
+/* reloc_target_opts.admit: the daemon counts the incoming migrations. */
+static int
+child_admit(void *arg, char *why, size_t len)
+{
+	struct xrelocd	*x = arg;
+	char		 host[256];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "the target");
+	host[sizeof(host) - 1] = '\0';
+	switch (ask_admit((int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) *
+	    1000)) {
+	case WORKER_ADMIT_YES:
+		return 0;
+	case WORKER_ADMIT_HOST:
+		snprintf(why, len, "%s receives as many migrations as it "
+		    "takes at once (xrelocd-max-incoming %ld)", host,
+		    reloc_conf_int(x->conf, RELOC_CK_MAX_INCOMING));
+		break;
+	case WORKER_ADMIT_PEER:
+		snprintf(why, len, "%s receives as many migrations from this "
+		    "host as it takes at once (xrelocd-max-incoming-per-peer "
+		    "%ld)", host, reloc_conf_int(x->conf,
+		    RELOC_CK_MAX_INCOMING_PER_PEER));
+		break;
+	default:
+		snprintf(why, len, "%s's xrelocd did not count its incoming "
+		    "migrations in time (restarting?)", host);
+		break;
+	}
+	return RELOC_ERR_BUSY;
+}
+
 void
 worker_child_target(struct xrelocd *x, int fd, const char *peer,
     int statusfd)
@@ -233,6 +294,8 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	o.ev = &events;
 	o.rec = &r;
 	o.journal_dir = x->state_dir;
+	o.admit = child_admit;
+	o.admit_arg = x;
 	if (reloc_conf_bool(x->conf, RELOC_CK_AUTO_TUNNEL))
 		o.tunnel_script = reloc_conf_str(x->conf,
 		    RELOC_CK_TUNNEL_SCRIPT);

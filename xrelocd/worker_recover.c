@@ -136,6 +136,12 @@ worker_ended(struct xrelocd *x, struct worker *w, int status)
 		return;
 	j->worker = NULL;
 	job_reread(x, j);
+	if (w->kind == WORKER_SOURCE && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == WORKER_EXIT_BUSY &&
+	    j->rec.state == RELOC_MS_WAITING) {
+		job_busy(x, j);
+		return;
+	}
 	if (w->kind == WORKER_RECOVER)
 		j->recoveries = crashed ? j->recoveries + 1 : 0;
 	if (j->admin.running) {
@@ -240,7 +246,8 @@ sweep_one(struct xrelocd *x, const struct reloc_record *r)
 	struct job	*j = job_by_record(x, r->id, r->role);
 	bool		 fresh = j == NULL;
 
-	if (j != NULL && j->worker != NULL)
+	if (j != NULL && (j->worker != NULL || j->phase == JOB_WAITING ||
+	    j->phase == JOB_QUEUED))
 		return;
 	/* Our own worker, whose first record is still on its way. */
 	if (r->pid != 0 && worker_by_pid(x, (pid_t)r->pid) != NULL)

@@ -129,6 +129,8 @@ struct xrelocd {
 #define WORKER_EXIT_SETUP	2	/* could not start (backend, fds) */
 #define WORKER_EXIT_UNKNOWN	3	/* handshake broke after GO */
 #define WORKER_EXIT_DENIED	4	/* xm recover refused */
+#define WORKER_EXIT_BUSY	5	/* the target was busy before HELLO:
+					   nothing moved, try again */
 
 /* xrelocd.c */
 int	xrelocd_main(int argc, char *argv[]);
@@ -288,6 +290,7 @@ int	control_args_migrate(struct xrelocd *x, const char *method,
 enum job_phase {
 	JOB_QUEUED,
 	JOB_RUNNING,	/* a worker, an adopted worker, or recovery */
+	JOB_WAITING,	/* the target was busy: queued again on a timer */
 	JOB_ENDED,
 };
 
@@ -328,6 +331,10 @@ struct job {
 	unsigned		 version;	/* bumped on every change */
 	unsigned		 recoveries;	/* recovery workers that died */
 	unsigned		 waiters;	/* blocked control calls */
+	struct xrelocd		*x;		/* for retry_ev */
+	struct event		*retry_ev;	/* JOB_WAITING: requeue */
+	unsigned		 busy_tries;	/* busy answers so far */
+	time_t			 busy_since;	/* the first, monotonic s */
 };
 
 int	job_resolve(struct xrelocd *x, struct job_opts *o);
@@ -358,6 +365,12 @@ void	job_changed(struct xrelocd *x, struct job *j);
 /* End a job that never reached a worker (or lost it) with this outcome. */
 void	job_ended(struct xrelocd *x, struct job *j, int outcome,
 	    const char *message);
+/*
+ * J's worker found the target busy before HELLO (record state waiting,
+ * nothing moved): queue it again after a backoff, or end it once
+ * xrelocd-busy-wait has passed since the first busy answer.
+ */
+void	job_busy(struct xrelocd *x, struct job *j);
 void	job_opts_dispose(struct job_opts *o);
 const char *job_state_name(const struct job *j);
 void	job_free_all(struct xrelocd *x);
@@ -378,6 +391,7 @@ struct worker {
 	struct event		*hello_timer;
 	bool			 hello_done;
 	bool			 hello_killed;	/* by hello_timer: logged */
+	bool			 admitted;	/* target: in a slot */
 	char			 peer[256];
 	char			 addr[64];	/* the peer's, without port */
 	struct job		*job;		/* once its record is known */
@@ -401,6 +415,16 @@ void	worker_stop_resolving(struct xrelocd *x);
 unsigned worker_count(const struct xrelocd *x, enum worker_kind kind);
 /* A target worker finished HELLO: it no longer counts as pending. */
 void	worker_hello_done(struct xrelocd *x, struct worker *w);
+/*
+ * The answers to a target worker's RELOC_WMSG_ADMIT, one byte: admitted,
+ * or busy for the host's cap (xrelocd-max-incoming) or the peer's
+ * (xrelocd-max-incoming-per-peer).
+ */
+#define WORKER_ADMIT_YES	'y'
+#define WORKER_ADMIT_HOST	'h'
+#define WORKER_ADMIT_PEER	'p'
+/* Take an incoming slot for w if a cap allows: a WORKER_ADMIT_ byte. */
+char	worker_admit(struct xrelocd *x, struct worker *w);
 
 /* worker_watch.c: a worker that makes no progress for the I/O timeout */
 void	worker_watch_start(struct xrelocd *x);
