@@ -117,6 +117,8 @@ void	reloc__mig_record(struct reloc__mig *m);
  * failure the step must not be taken; the message says why.
  */
 int	reloc__mig_journal(struct reloc__mig *m);
+/* A target's journal failed (rc): tell the source, a full disk by name. */
+void	reloc__mig_journal_refused(struct reloc__mig *m, int rc);
 /* The end: outcome, message, summary, verdict into the record, journaled. */
 void	reloc__mig_record_end(struct reloc__mig *m, bool final);
 /* HELLO's migration id: the source's, the target's from it. */

@@ -233,20 +233,6 @@ out:
 #define DST_CHECK_ONLY	1	/* the source closed instead of STREAM */
 
 /* STREAM: the full description (with config), then the bytes. */
-/* Tell the source why the journal failed; a full disk by its name. */
-static void
-dst_journal_failed(struct reloc__mig *m, int rc)
-{
-	if (rc == RELOC_ERR_NOSPC)
-		reloc_chan_send_error(m->chan, rc, "no space left on %s's %s "
-		    "(xrelocd-state-dir): free some there", m->self.hostname,
-		    m->journal_dir);
-	else
-		reloc_chan_send_error(m->chan, rc, "%s cannot journal the "
-		    "migration in %s: %s", m->self.hostname, m->journal_dir,
-		    reloc_strerror(rc));
-}
-
 static int
 dst_stream(struct dst *d)
 {
@@ -279,7 +265,7 @@ dst_stream(struct dst *d)
 	    RELOC_SUFFIX_INCOMING);
 	/* A copy may exist here from now on: known by its name until ... */
 	if ((rc = reloc__mig_journal(m)) < 0) {
-		dst_journal_failed(m, rc);
+		reloc__mig_journal_refused(m, rc);
 		return rc;
 	}
 	if ((rc = reloc__dst_restore(m, d->incoming, &d->domid)) < 0) {
@@ -293,7 +279,7 @@ dst_stream(struct dst *d)
 	/* ... its id is journaled too. */
 	m->local_domid = d->domid;
 	if ((rc = reloc__mig_journal(m)) < 0)
-		dst_journal_failed(m, rc);
+		reloc__mig_journal_refused(m, rc);
 	return rc;
 }
 

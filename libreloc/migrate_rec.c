@@ -84,6 +84,19 @@ reloc__mig_journal(struct reloc__mig *m)
 }
 
 void
+reloc__mig_journal_refused(struct reloc__mig *m, int rc)
+{
+	if (rc == RELOC_ERR_NOSPC)
+		reloc_chan_send_error(m->chan, rc, "no space left on %s's %s "
+		    "(xrelocd-state-dir): free some there", m->self.hostname,
+		    m->journal_dir);
+	else
+		reloc_chan_send_error(m->chan, rc, "%s cannot journal the "
+		    "migration in %s: %s", m->self.hostname, m->journal_dir,
+		    reloc_strerror(rc));
+}
+
+void
 reloc__mig_record_end(struct reloc__mig *m, bool final)
 {
 	struct reloc_record	*r = m->rec;
