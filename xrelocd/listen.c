@@ -78,21 +78,29 @@ listen_unfinished(const struct xrelocd *x, const char *addr)
 	return n;
 }
 
+/* Has this address its xrelocd-max-pending-per-peer already?  Logged. */
+static bool
+peer_full(struct xrelocd *x, const char *peer, const char *addr)
+{
+	unsigned long	per = (unsigned long)reloc_conf_int(x->conf,
+			    RELOC_CK_MAX_PENDING_PER_PEER);
+	unsigned	n = listen_unfinished(x, addr);
+
+	if (n < per)
+		return false;
+	ratelog_note(&x->refused, addr, peer, "%u connections from it have "
+	    "not finished HELLO (xrelocd-max-pending-per-peer)", n);
+	return true;
+}
+
 void
 listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr)
 {
 	unsigned long	max = (unsigned long)reloc_conf_int(x->conf,
 			    RELOC_CK_MAX_PENDING);
-	unsigned long	per = (unsigned long)reloc_conf_int(x->conf,
-			    RELOC_CK_MAX_PENDING_PER_PEER);
-	unsigned	n = listen_unfinished(x, addr);
 
-	if (n >= per) {
-		ratelog_note(&x->refused, addr, peer, "%u connections from it "
-		    "have not finished HELLO (xrelocd-max-pending-per-peer)",
-		    n);
+	if (peer_full(x, peer, addr))
 		return;
-	}
 	if (x->pending >= max) {
 		ratelog_note(&x->refused, addr, peer, "%u connections have "
 		    "not finished HELLO (xrelocd-max-pending)", x->pending);
@@ -110,16 +118,9 @@ accept_by_name(struct xrelocd *x, int fd, const struct sockaddr *sa,
 {
 	unsigned long	max = (unsigned long)reloc_conf_int(x->conf,
 			    RELOC_CK_MAX_NAME_LOOKUPS);
-	unsigned long	per = (unsigned long)reloc_conf_int(x->conf,
-			    RELOC_CK_MAX_PENDING_PER_PEER);
-	unsigned	n = listen_unfinished(x, addr);
 
-	if (n >= per) {
-		ratelog_note(&x->refused, addr, peer, "%u connections from it "
-		    "have not finished HELLO (xrelocd-max-pending-per-peer)",
-		    n);
+	if (peer_full(x, peer, addr))
 		return;
-	}
 	if (x->nr_lookups >= max) {
 		ratelog_note(&x->refused, addr, peer, "%u name lookups under "
 		    "way (xrelocd-max-name-lookups)", x->nr_lookups);
