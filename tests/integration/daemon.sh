@@ -12,22 +12,10 @@ sim_on A create web01 --memory 32 --dirty-rate 5 >/dev/null
 
 # A script that spoke XML-RPC to xend keeps working.
 cat >"$WORK/xend.py" <<'PY'
-import http.client, socket, sys, xmlrpc.client
-class Conn(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost")
-        self.unix = path
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(self.unix)
-class Unix(xmlrpc.client.Transport):
-    def __init__(self, path):
-        super().__init__()
-        self.unix = path
-    def make_connection(self, host):
-        return Conn(self.unix)
-server = xmlrpc.client.ServerProxy("http://localhost/RPC2",
-                                   transport=Unix(sys.argv[1]))
+import sys, xmlrpc.client
+sys.path.insert(0, sys.argv[4])
+from xmlrpc_unix import proxy
+server = proxy(sys.argv[1])
 try:
     print(server.xend.domain.migrate(sys.argv[2], "127.0.0.1", True,
                                      int(sys.argv[3]), -1, False, False))
@@ -36,10 +24,12 @@ except xmlrpc.client.Fault as f:
     sys.exit(1)
 PY
 check "xend.domain.migrate over the control socket moves web01" \
-    python3 "$WORK/xend.py" "$WORK/A/ctl.sock" web01 "$(port_of B)"
+    python3 "$WORK/xend.py" "$WORK/A/ctl.sock" web01 "$(port_of B)" \
+    "$(dirname "$0")"
 check "xend.domain.migrate: web01 runs only on B" runs_only_on B web01
 check "xend.domain.migrate: a missing domain is a fault" \
-    sh -c "! python3 $WORK/xend.py $WORK/A/ctl.sock nosuch $(port_of B) >/dev/null"
+    sh -c "! python3 $WORK/xend.py $WORK/A/ctl.sock nosuch $(port_of B) \
+    $(dirname "$0") >/dev/null"
 check "control socket is mode 0600" \
     [ "$(stat -c %a "$WORK/A/ctl.sock")" = 600 ]
 check "pidfile names the daemon" \
