@@ -48,14 +48,10 @@ check "the message names B, the cap and the key to raise" grep -q \
     "$XM_OUT"
 check "web03 was not touched: it runs on C alone" runs_only_on C web03
 
-set +e
-wait "$job1"
-rc1=$?
-wait "$job2"
-rc2=$?
-set -e
-sed 's/^/    job 1: /' "$WORK/job1.out"
-sed 's/^/    job 2: /' "$WORK/job2.out"
+bg_wait "$job1" "job 1" "$WORK/job1.out"
+rc1=$BG_RC
+bg_wait "$job2" "job 2" "$WORK/job2.out"
+rc2=$BG_RC
 check "web01 moved (exit 0)" [ "$rc1" -eq 0 ]
 check "web02 moved after waiting (exit 0)" [ "$rc2" -eq 0 ]
 check "web01 runs exactly once, on B" runs_only_on B web01

@@ -104,6 +104,14 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# Wait for a background xm: show its output (OUT, prefixed LABEL) and
+# leave its exit status in $BG_RC.  Usage: bg_wait PID LABEL OUT
+bg_wait() {
+	BG_RC=0
+	wait "$1" || BG_RC=$?
+	sed "s/^/    $2: /" "$3"
+}
+
 # wait_for WHAT SECONDS COMMAND...: run COMMAND every 0.1 s until it
 # succeeds, for at most SECONDS of wall-clock time; on time out say what
 # was awaited and fail.  Tests wait for what they assert, never a fixed

@@ -62,14 +62,10 @@ job2=$!
 until_true "web02's job is queued" job_state_is web02 queued
 second "queued, by domid" "$(field web02 domid)" 2
 
-set +e
-wait "$job1"
-rc1=$?
-wait "$job2"
-rc2=$?
-set -e
-sed 's/^/    job 1: /' "$WORK/job1.out"
-sed 's/^/    job 2: /' "$WORK/job2.out"
+bg_wait "$job1" "job 1" "$WORK/job1.out"
+rc1=$BG_RC
+bg_wait "$job2" "job 2" "$WORK/job2.out"
+rc2=$BG_RC
 check "web01's own job moved it (exit 0)" [ "$rc1" -eq 0 ]
 check "web02's own job moved it (exit 0)" [ "$rc2" -eq 0 ]
 check "web01 runs exactly once, on B" runs_only_on B web01
