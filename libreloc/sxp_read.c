@@ -150,7 +150,8 @@ rd_emit(struct reader *r, const void *s, size_t len, unsigned line,
 	n->line = line;
 	n->col = col;
 	if (len <= RELOC__SXP_INLINE) {
-		memcpy(n->u.inl, s, len);
+		if (len > 0)
+			memcpy(n->u.inl, s, len);
 		return 0;
 	}
 	memcpy(r->t->text + r->tpos, s, len);
