@@ -264,33 +264,6 @@ reloc_wchan_encode(enum reloc_wmsg_type type, const struct reloc_sxp *body,
 	return encode(&worker, (unsigned)type, body, buf_r, len_r);
 }
 
-/* Deep copy of a read node, so the message can leave its reader's list. */
-static int
-sxp_copy(const struct reloc_sxp *src, struct reloc_sxp **dst_r)
-{
-	struct reloc_sxp	*dst = NULL, *child;
-	const char		*text;
-	size_t			 len, i, n;
-	int			 rc;
-
-	if (reloc_sxp_type(src) == RELOC_SXP_ATOM) {
-		text = reloc_sxp_atom(src, &len);
-		return reloc_sxp_new_atom(text, len, dst_r);
-	}
-	if ((rc = reloc_sxp_new_list(&dst)) < 0)
-		return rc;
-	n = reloc_sxp_len(src);
-	for (i = 0; i < n; i++) {
-		if ((rc = sxp_copy(reloc_sxp_nth(src, i), &child)) < 0 ||
-		    (rc = reloc_sxp_append(dst, child)) < 0) {
-			reloc_sxp_free(dst);
-			return rc;
-		}
-	}
-	*dst_r = dst;
-	return 0;
-}
-
 static int
 decode(const struct kind *k, const char *peer, const uint8_t *buf,
     size_t len, unsigned *type_r, struct reloc_sxp **body_r, size_t *used_r)
@@ -321,8 +294,9 @@ decode(const struct kind *k, const char *peer, const uint8_t *buf,
 		rc = RELOC_ERR_PROTO;
 		goto out;
 	}
-	if ((rc = sxp_copy(msg, body_r)) < 0)
-		goto out;
+	/* The message keeps the one allocation; the rest goes with it. */
+	*body_r = reloc__sxp_take(top, 0);
+	top = NULL;
 	*type_r = type;
 	*used_r = RELOC_PROTO_HDR_LEN + blen;
 out:

@@ -313,15 +313,52 @@ struct reloc__buf {
 int	reloc__buf_grow(struct reloc__buf *b, size_t more);
 int	reloc__buf_add(struct reloc__buf *b, const void *s, size_t n);
 int	reloc__buf_putc(struct reloc__buf *b, int c);
-/* The name read nodes share (refcounted; each node holds a reference). */
-struct reloc__sxp_src;
-struct reloc__sxp_src *reloc__sxp_src_new(const char *name);
-void	reloc__sxp_src_unref(struct reloc__sxp_src *src);
-/* Nodes that remember where they were read; src may be NULL. */
-struct reloc_sxp *reloc__sxp_list_new(struct reloc__sxp_src *src,
-	    unsigned line, unsigned col);
-struct reloc_sxp *reloc__sxp_atom_new(const void *s, size_t len,
-	    struct reloc__sxp_src *src, unsigned line, unsigned col);
+/*
+ * A node.  A read tree lives in one allocation, a struct reloc__sxp_tree:
+ * its nodes are an array where each list's children are contiguous, short
+ * atom text sits in the node and longer text in one block after the nodes,
+ * and the source name is stored once.  A built node (SXP_BUILT) is a
+ * struct reloc__sxp_built of its own.
+ */
+#define RELOC__SXP_LIST		0x1u
+#define RELOC__SXP_BUILT	0x2u
+#define RELOC__SXP_SHIFT	2	/* bits >> this: atom bytes or kids */
+#define RELOC__SXP_INLINE	3	/* read atoms this short stay inline */
+
+struct reloc_sxp {
+	uint32_t	 bits;
+	uint32_t	 line;
+	uint32_t	 col;
+	uint32_t	 slot;		/* read: index in its tree's node[] */
+	union {
+		uint32_t ref;		/* read: first kid or text offset */
+		char	 inl[RELOC__SXP_INLINE + 1];
+	} u;
+};
+
+struct reloc__sxp_built {
+	struct reloc_sxp  n;
+	char		 *text;
+	struct reloc_sxp **kids;
+	size_t		  cap;
+};
+
+struct reloc__sxp_tree {
+	struct reloc_sxp *root;		/* the node whose free frees it all */
+	size_t		 bytes;		/* allocated for the whole tree */
+	const char	*src;
+	char		*text;
+	struct reloc_sxp node[];
+};
+
+struct reloc__sxp_tree *reloc__sxp_tree_of(const struct reloc_sxp *n);
+/*
+ * Detach child i of list and return it as a root of its own: the rest of
+ * a read list is freed with it, a built list loses it.  NULL if no child.
+ */
+struct reloc_sxp *reloc__sxp_take(struct reloc_sxp *list, size_t i);
+/* Bytes of memory a tree (from its root) holds, its nodes and text. */
+size_t	reloc__sxp_bytes(const struct reloc_sxp *root);
 
 /* sxp_form.c: shared by the table-driven forms (domain, record) */
 /* Append the atom s (len bytes) to list. */

@@ -149,10 +149,15 @@ struct reloc_sxp;
 /*
  * Limits that keep hostile input from exhausting the stack or memory:
  * lists nest at most RELOC_SXP_MAX_DEPTH deep, and an input (or a
- * written node) is at most RELOC_SXP_MAX_INPUT bytes.
+ * written node) is at most RELOC_SXP_MAX_INPUT bytes.  A tree read from
+ * len bytes holds at most RELOC_SXP_BUDGET(len) bytes of memory (plus its
+ * source name), all in one allocation; a read that would need more fails.
  */
 #define RELOC_SXP_MAX_DEPTH	64
 #define RELOC_SXP_MAX_INPUT	(16u << 20)
+#define RELOC_SXP_BYTES_PER_BYTE 14u
+#define RELOC_SXP_BUDGET(len)	\
+	((size_t)(len) * RELOC_SXP_BYTES_PER_BYTE + 256)
 
 enum reloc_sxp_type {
 	RELOC_SXP_ATOM,
@@ -169,7 +174,10 @@ enum reloc_sxp_type {
 int reloc_sxp_read_file(const char *path, struct reloc_sxp **sxp_r);
 int reloc_sxp_read_mem(const char *name, const char *buf, size_t len,
     struct reloc_sxp **sxp_r);
-/* Free a node and its children.  NULL is a no-op. */
+/*
+ * Free a node and its children.  NULL is a no-op.  A read tree is freed
+ * from its root only: freeing any other node of it is a no-op.
+ */
 void reloc_sxp_free(struct reloc_sxp *sxp);
 
 enum reloc_sxp_type reloc_sxp_type(const struct reloc_sxp *sxp);
@@ -194,7 +202,10 @@ struct reloc_sxp *reloc_sxp_assoc(const struct reloc_sxp *list,
     const char *key);
 const char *reloc_sxp_value(const struct reloc_sxp *list, const char *key);
 
-/* Building.  _append takes ownership of child, even on failure. */
+/*
+ * Building.  _append takes ownership of child, even on failure; list must
+ * be a built list (a read tree is never changed: RELOC_ERR_INVAL).
+ */
 int reloc_sxp_new_list(struct reloc_sxp **sxp_r);
 int reloc_sxp_new_atom(const char *s, size_t len, struct reloc_sxp **sxp_r);
 int reloc_sxp_append(struct reloc_sxp *list, struct reloc_sxp *child);

@@ -21,29 +21,15 @@
  */
 
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reloc-int.h"
 
-/* The name nodes were read from, shared by all of them. */
-struct reloc__sxp_src {
-	unsigned	 refs;
-	char		 name[];
-};
-
-struct reloc_sxp {
-	enum reloc_sxp_type type;
-	unsigned	 line;
-	unsigned	 col;
-	struct reloc__sxp_src *src;
-	char		*text;		/* atom: len bytes and a NUL */
-	size_t		 len;
-	struct reloc_sxp **kids;	/* list: nkids elements */
-	size_t		 nkids;
-	size_t		 cap;
-};
+#define BUILT(n)	((struct reloc__sxp_built *)(n))
 
 /* ---------------------------------------------------------------- buffers */
 
@@ -89,103 +75,146 @@ reloc__buf_putc(struct reloc__buf *b, int c)
 
 /* ---------------------------------------------------------------- nodes */
 
+static bool
+is_built(const struct reloc_sxp *n)
+{
+	return (n->bits & RELOC__SXP_BUILT) != 0;
+}
+
+static bool
+is_list(const struct reloc_sxp *n)
+{
+	return (n->bits & RELOC__SXP_LIST) != 0;
+}
+
+static size_t
+n_len(const struct reloc_sxp *n)
+{
+	return n->bits >> RELOC__SXP_SHIFT;
+}
+
+struct reloc__sxp_tree *
+reloc__sxp_tree_of(const struct reloc_sxp *n)
+{
+	const struct reloc_sxp	*first = n - n->slot;
+
+	return (struct reloc__sxp_tree *)(void *)((char *)(uintptr_t)first -
+	    offsetof(struct reloc__sxp_tree, node));
+}
+
+static const char *
+n_text(const struct reloc_sxp *n)
+{
+	if (is_built(n))
+		return BUILT(n)->text;
+	if (n_len(n) <= RELOC__SXP_INLINE)
+		return n->u.inl;
+	return reloc__sxp_tree_of(n)->text + n->u.ref;
+}
+
 static struct reloc_sxp *
-node_new(enum reloc_sxp_type type, struct reloc__sxp_src *src, unsigned line,
-    unsigned col)
+n_kid(const struct reloc_sxp *n, size_t i)
 {
-	struct reloc_sxp	*n;
-
-	if ((n = calloc(1, sizeof(*n))) == NULL)
-		return NULL;
-	n->type = type;
-	n->line = line;
-	n->col = col;
-	if ((n->src = src) != NULL)
-		src->refs++;
-	return n;
+	if (is_built(n))
+		return BUILT(n)->kids[i];
+	return &reloc__sxp_tree_of(n)->node[n->u.ref + i];
 }
 
-struct reloc_sxp *
-reloc__sxp_atom_new(const void *s, size_t len, struct reloc__sxp_src *src,
-    unsigned line, unsigned col)
+static struct reloc_sxp *
+node_new(uint32_t list)
 {
-	struct reloc_sxp	*n;
+	struct reloc__sxp_built	*b;
 
-	if ((n = node_new(RELOC_SXP_ATOM, src, line, col)) == NULL)
+	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return NULL;
-	if ((n->text = malloc(len + 1)) == NULL) {
-		reloc_sxp_free(n);
-		return NULL;
-	}
-	if (len > 0)
-		memcpy(n->text, s, len);
-	n->text[len] = '\0';
-	n->len = len;
-	return n;
-}
-
-struct reloc__sxp_src *
-reloc__sxp_src_new(const char *name)
-{
-	struct reloc__sxp_src	*src;
-	size_t			 len = strlen(name);
-
-	if ((src = malloc(sizeof(*src) + len + 1)) == NULL)
-		return NULL;
-	src->refs = 1;
-	memcpy(src->name, name, len + 1);
-	return src;
-}
-
-void
-reloc__sxp_src_unref(struct reloc__sxp_src *src)
-{
-	if (src != NULL && --src->refs == 0)
-		free(src);
-}
-
-struct reloc_sxp *
-reloc__sxp_list_new(struct reloc__sxp_src *src, unsigned line, unsigned col)
-{
-	return node_new(RELOC_SXP_LIST, src, line, col);
+	b->n.bits = RELOC__SXP_BUILT | list;
+	return &b->n;
 }
 
 void
 reloc_sxp_free(struct reloc_sxp *sxp)
 {
-	size_t	i;
+	struct reloc__sxp_tree	*t;
+	size_t			 i;
 
 	if (sxp == NULL)
 		return;
-	for (i = 0; i < sxp->nkids; i++)
-		reloc_sxp_free(sxp->kids[i]);
-	free(sxp->kids);
-	free(sxp->text);
-	reloc__sxp_src_unref(sxp->src);
+	if (!is_built(sxp)) {
+		/* A read node other than its tree's root is the root's. */
+		if ((t = reloc__sxp_tree_of(sxp))->root == sxp)
+			free(t);
+		return;
+	}
+	if (is_list(sxp))
+		for (i = 0; i < n_len(sxp); i++)
+			reloc_sxp_free(BUILT(sxp)->kids[i]);
+	free(BUILT(sxp)->kids);
+	free(BUILT(sxp)->text);
 	free(sxp);
+}
+
+struct reloc_sxp *
+reloc__sxp_take(struct reloc_sxp *list, size_t i)
+{
+	struct reloc__sxp_built	*b = BUILT(list);
+	struct reloc_sxp	*kid;
+	size_t			 n;
+
+	if ((kid = reloc_sxp_nth(list, i)) == NULL)
+		return NULL;
+	if (!is_built(list)) {
+		reloc__sxp_tree_of(list)->root = kid;
+		return kid;
+	}
+	n = n_len(list) - 1;
+	memmove(b->kids + i, b->kids + i + 1, (n - i) * sizeof(*b->kids));
+	list->bits = RELOC__SXP_BUILT | RELOC__SXP_LIST |
+	    (uint32_t)(n << RELOC__SXP_SHIFT);
+	return kid;
+}
+
+size_t
+reloc__sxp_bytes(const struct reloc_sxp *root)
+{
+	size_t	i, sum;
+
+	if (root == NULL)
+		return 0;
+	if (!is_built(root))
+		return reloc__sxp_tree_of(root)->bytes;
+	sum = sizeof(struct reloc__sxp_built);
+	if (!is_list(root))
+		return sum + n_len(root) + 1;
+	sum += BUILT(root)->cap * sizeof(struct reloc_sxp *);
+	for (i = 0; i < n_len(root); i++)
+		sum += reloc__sxp_bytes(BUILT(root)->kids[i]);
+	return sum;
 }
 
 int
 reloc_sxp_append(struct reloc_sxp *list, struct reloc_sxp *child)
 {
+	struct reloc__sxp_built	 *b = BUILT(list);
 	struct reloc_sxp	**kids;
-	size_t			  cap;
+	size_t			  cap, n;
 
-	if (list == NULL || list->type != RELOC_SXP_LIST || child == NULL) {
+	if (list == NULL || !is_list(list) || !is_built(list) ||
+	    child == NULL || n_len(list) >= RELOC_SXP_MAX_INPUT) {
 		reloc_sxp_free(child);
 		return RELOC_ERR_INVAL;
 	}
-	if (list->nkids == list->cap) {
-		cap = list->cap != 0 ? list->cap * 2 : 4;
-		kids = reallocarray(list->kids, cap, sizeof(*kids));
+	if ((n = n_len(list)) == b->cap) {
+		cap = b->cap != 0 ? b->cap * 2 : 4;
+		kids = reallocarray(b->kids, cap, sizeof(*kids));
 		if (kids == NULL) {
 			reloc_sxp_free(child);
 			return RELOC_ERR_NOMEM;
 		}
-		list->kids = kids;
-		list->cap = cap;
+		b->kids = kids;
+		b->cap = cap;
 	}
-	list->kids[list->nkids++] = child;
+	b->kids[n] = child;
+	list->bits += 1u << RELOC__SXP_SHIFT;
 	return 0;
 }
 
@@ -194,34 +223,34 @@ reloc_sxp_append(struct reloc_sxp *list, struct reloc_sxp *child)
 enum reloc_sxp_type
 reloc_sxp_type(const struct reloc_sxp *sxp)
 {
-	return sxp->type;
+	return is_list(sxp) ? RELOC_SXP_LIST : RELOC_SXP_ATOM;
 }
 
 const char *
 reloc_sxp_atom(const struct reloc_sxp *sxp, size_t *len_r)
 {
-	if (sxp == NULL || sxp->type != RELOC_SXP_ATOM) {
+	if (sxp == NULL || is_list(sxp)) {
 		if (len_r != NULL)
 			*len_r = 0;
 		return NULL;
 	}
 	if (len_r != NULL)
-		*len_r = sxp->len;
-	return sxp->text;
+		*len_r = n_len(sxp);
+	return n_text(sxp);
 }
 
 size_t
 reloc_sxp_len(const struct reloc_sxp *sxp)
 {
-	return sxp != NULL ? sxp->nkids : 0;
+	return sxp != NULL && is_list(sxp) ? n_len(sxp) : 0;
 }
 
 struct reloc_sxp *
 reloc_sxp_nth(const struct reloc_sxp *sxp, size_t i)
 {
-	if (sxp == NULL || i >= sxp->nkids)
+	if (i >= reloc_sxp_len(sxp))
 		return NULL;
-	return sxp->kids[i];
+	return n_kid(sxp, i);
 }
 
 unsigned
@@ -239,27 +268,26 @@ reloc_sxp_col(const struct reloc_sxp *sxp)
 const char *
 reloc_sxp_source(const struct reloc_sxp *sxp)
 {
-	return sxp->src != NULL ? sxp->src->name : "";
+	return is_built(sxp) ? "" : reloc__sxp_tree_of(sxp)->src;
 }
 
 static bool
 atom_is(const struct reloc_sxp *n, const char *s, size_t len)
 {
-	return n->type == RELOC_SXP_ATOM && n->len == len &&
-	    memcmp(n->text, s, len) == 0;
+	return !is_list(n) && n_len(n) == len &&
+	    memcmp(n_text(n), s, len) == 0;
 }
 
 struct reloc_sxp *
 reloc_sxp_assoc(const struct reloc_sxp *list, const char *key)
 {
 	struct reloc_sxp	*k;
-	size_t			 i, klen = strlen(key);
+	size_t			 i, n, klen = strlen(key);
 
-	if (list == NULL)
-		return NULL;
-	for (i = 0; i < list->nkids; i++) {
-		k = list->kids[i];
-		if (k->nkids > 0 && atom_is(k->kids[0], key, klen))
+	n = reloc_sxp_len(list);
+	for (i = 0; i < n; i++) {
+		k = n_kid(list, i);
+		if (reloc_sxp_len(k) > 0 && atom_is(n_kid(k, 0), key, klen))
 			return k;
 	}
 	return NULL;
@@ -270,9 +298,9 @@ reloc_sxp_value(const struct reloc_sxp *list, const char *key)
 {
 	struct reloc_sxp	*k = reloc_sxp_assoc(list, key);
 
-	if (k == NULL || k->nkids < 2 || k->kids[1]->type != RELOC_SXP_ATOM)
+	if (reloc_sxp_len(k) < 2 || is_list(n_kid(k, 1)))
 		return NULL;
-	return k->kids[1]->text;
+	return n_text(n_kid(k, 1));
 }
 
 bool
@@ -282,14 +310,14 @@ reloc_sxp_equal(const struct reloc_sxp *a, const struct reloc_sxp *b)
 
 	if (a == NULL || b == NULL)
 		return a == b;
-	if (a->type != b->type)
+	if (is_list(a) != is_list(b))
 		return false;
-	if (a->type == RELOC_SXP_ATOM)
-		return atom_is(a, b->text, b->len);
-	if (a->nkids != b->nkids)
+	if (!is_list(a))
+		return atom_is(a, n_text(b), n_len(b));
+	if (n_len(a) != n_len(b))
 		return false;
-	for (i = 0; i < a->nkids; i++)
-		if (!reloc_sxp_equal(a->kids[i], b->kids[i]))
+	for (i = 0; i < n_len(a); i++)
+		if (!reloc_sxp_equal(n_kid(a, i), n_kid(b, i)))
 			return false;
 	return true;
 }
@@ -301,7 +329,7 @@ reloc_sxp_new_list(struct reloc_sxp **sxp_r)
 {
 	struct reloc_sxp	*n;
 
-	if ((n = node_new(RELOC_SXP_LIST, NULL, 0, 0)) == NULL)
+	if ((n = node_new(RELOC__SXP_LIST)) == NULL)
 		return RELOC_ERR_NOMEM;
 	*sxp_r = n;
 	return 0;
@@ -314,8 +342,18 @@ reloc_sxp_new_atom(const char *s, size_t len, struct reloc_sxp **sxp_r)
 
 	if (s == NULL && len > 0)
 		return RELOC_ERR_INVAL;
-	if ((n = reloc__sxp_atom_new(s, len, NULL, 0, 0)) == NULL)
+	if (len >= RELOC_SXP_MAX_INPUT)
+		return RELOC_ERR_INVAL;
+	if ((n = node_new(0)) == NULL)
 		return RELOC_ERR_NOMEM;
+	if ((BUILT(n)->text = malloc(len + 1)) == NULL) {
+		free(n);
+		return RELOC_ERR_NOMEM;
+	}
+	if (len > 0)
+		memcpy(BUILT(n)->text, s, len);
+	BUILT(n)->text[len] = '\0';
+	n->bits |= (uint32_t)(len << RELOC__SXP_SHIFT);
 	*sxp_r = n;
 	return 0;
 }
@@ -364,13 +402,14 @@ reloc_sxp_add_u64(struct reloc_sxp *list, const char *key, uint64_t value)
 static bool
 needs_quotes(const struct reloc_sxp *a)
 {
-	size_t		i;
-	unsigned char	c;
+	const char	*t = n_text(a);
+	size_t		 i;
+	unsigned char	 c;
 
-	if (a->len == 0)
+	if (n_len(a) == 0)
 		return true;
-	for (i = 0; i < a->len; i++) {
-		c = (unsigned char)a->text[i];
+	for (i = 0; i < n_len(a); i++) {
+		c = (unsigned char)t[i];
 		if (c <= 0x20 || c == 0x7f || strchr("()'\"#\\", c) != NULL)
 			return true;
 	}
@@ -380,15 +419,16 @@ needs_quotes(const struct reloc_sxp *a)
 static int
 write_quoted(struct reloc__buf *b, const struct reloc_sxp *a)
 {
-	char		esc[8];
-	size_t		i;
-	unsigned char	c;
-	int		rc = 0;
+	const char	*t = n_text(a);
+	char		 esc[8];
+	size_t		 i;
+	unsigned char	 c;
+	int		 rc = 0;
 
 	if ((rc = reloc__buf_putc(b, '"')) < 0)
 		return rc;
-	for (i = 0; i < a->len && rc == 0; i++) {
-		c = (unsigned char)a->text[i];
+	for (i = 0; i < n_len(a) && rc == 0; i++) {
+		c = (unsigned char)t[i];
 		if (c == '"' || c == '\\')
 			snprintf(esc, sizeof(esc), "\\%c", c);
 		else if (c == '\n')
@@ -413,17 +453,17 @@ write_node(struct reloc__buf *b, const struct reloc_sxp *n, unsigned depth)
 	size_t	i;
 	int	rc;
 
-	if (n->type == RELOC_SXP_ATOM)
+	if (!is_list(n))
 		return needs_quotes(n) ? write_quoted(b, n) :
-		    reloc__buf_add(b, n->text, n->len);
+		    reloc__buf_add(b, n_text(n), n_len(n));
 	if (depth >= RELOC_SXP_MAX_DEPTH)
 		return RELOC_ERR_INVAL;
 	if ((rc = reloc__buf_putc(b, '(')) < 0)
 		return rc;
-	for (i = 0; i < n->nkids; i++) {
+	for (i = 0; i < n_len(n); i++) {
 		if (i > 0 && (rc = reloc__buf_putc(b, ' ')) < 0)
 			return rc;
-		if ((rc = write_node(b, n->kids[i], depth + 1)) < 0)
+		if ((rc = write_node(b, n_kid(n, i), depth + 1)) < 0)
 			return rc;
 	}
 	return reloc__buf_putc(b, ')');

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +34,22 @@
 /* Enough for any real file; bounds the log flood from garbage input. */
 #define SXP_MAX_ERRORS	50
 
+/*
+ * The reader runs twice over its input: first it only counts nodes and
+ * text (and reports every error), then it fills one allocation of exactly
+ * that size.  While filling, finished nodes wait on a stack growing down
+ * from the end of node[]; when a list closes, its children move to the
+ * front of node[], contiguous and in order, so nothing else is allocated.
+ */
+struct open_list {
+	unsigned	 line;
+	unsigned	 col;
+	uint32_t	 pend;		/* r->pend when the list opened */
+};
+
 struct reader {
 	const char	*name;
-	struct reloc__sxp_src *src;
+	const unsigned char *buf;
 	const unsigned char *p;
 	const unsigned char *end;
 	unsigned	 line;
@@ -43,8 +57,14 @@ struct reader {
 	unsigned	 nerr;
 	bool		 stop;		/* too many errors */
 	bool		 eof_in_string;
-	/* stack[0] is the root; stack[depth] receives the next node. */
-	struct reloc_sxp *stack[RELOC_SXP_MAX_DEPTH + 1];
+	struct reloc__sxp_tree *t;	/* NULL while counting */
+	size_t		 nnodes;	/* counted, the root aside */
+	size_t		 ntext;
+	uint32_t	 front;		/* next free slot at the front */
+	uint32_t	 pend;		/* lowest slot of the waiting nodes */
+	uint32_t	 tpos;
+	/* open[0] is the root; open[depth] receives the next node. */
+	struct open_list open[RELOC_SXP_MAX_DEPTH + 1];
 	size_t		 depth;
 	size_t		 skip;		/* open parens past the depth limit */
 	struct reloc__buf tok;
@@ -109,7 +129,7 @@ is_delim(int c)
 	return is_space(c) || c == '(' || c == ')' || c == '\'' || c == '"';
 }
 
-/* Attach a finished atom to the innermost open list. */
+/* Count a finished atom, or put it on the stack of waiting nodes. */
 static int
 rd_emit(struct reader *r, const void *s, size_t len, unsigned line,
     unsigned col)
@@ -118,9 +138,53 @@ rd_emit(struct reader *r, const void *s, size_t len, unsigned line,
 
 	if (r->skip > 0)
 		return 0;
-	if ((n = reloc__sxp_atom_new(s, len, r->src, line, col)) == NULL)
-		return RELOC_ERR_NOMEM;
-	return reloc_sxp_append(r->stack[r->depth], n);
+	if (r->t == NULL) {
+		r->nnodes++;
+		if (len > RELOC__SXP_INLINE)
+			r->ntext += len + 1;
+		return 0;
+	}
+	n = &r->t->node[--r->pend];
+	memset(n, 0, sizeof(*n));
+	n->bits = (uint32_t)(len << RELOC__SXP_SHIFT);
+	n->line = line;
+	n->col = col;
+	if (len <= RELOC__SXP_INLINE) {
+		if (len > 0)
+			memcpy(n->u.inl, s, len);
+		return 0;
+	}
+	memcpy(r->t->text + r->tpos, s, len);
+	r->t->text[r->tpos + len] = '\0';
+	n->u.ref = r->tpos;
+	r->tpos += (uint32_t)len + 1;
+	return 0;
+}
+
+/* Move the children of a closing list to the front, then the list. */
+static void
+rd_place(struct reader *r, struct reloc_sxp *list, const struct open_list *o)
+{
+	struct reloc_sxp	*node = r->t->node, tmp;
+	uint32_t		 k = o->pend - r->pend, f = r->front, i;
+
+	memmove(node + f, node + r->pend, k * sizeof(*node));
+	for (i = 0; i < k / 2; i++) {
+		tmp = node[f + i];
+		node[f + i] = node[f + k - 1 - i];
+		node[f + k - 1 - i] = tmp;
+	}
+	for (i = 0; i < k; i++)
+		node[f + i].slot = f + i;
+	r->front += k;
+	r->pend = o->pend;
+	if (list == NULL)
+		list = &node[--r->pend];
+	memset(list, 0, sizeof(*list));
+	list->bits = RELOC__SXP_LIST | (uint32_t)(k << RELOC__SXP_SHIFT);
+	list->line = o->line;
+	list->col = o->col;
+	list->u.ref = f;
 }
 
 static void
@@ -133,9 +197,7 @@ rd_comment(struct reader *r)
 static int
 rd_open(struct reader *r)
 {
-	struct reloc_sxp	*n;
-	unsigned		 line = r->line, col = r->col;
-	int			 rc;
+	unsigned	line = r->line, col = r->col;
 
 	rd_next(r);
 	/* Past the limit, count parens only, to resume where it closes. */
@@ -145,11 +207,12 @@ rd_open(struct reader *r)
 			    RELOC_SXP_MAX_DEPTH);
 		return 0;
 	}
-	if ((n = reloc__sxp_list_new(r->src, line, col)) == NULL)
-		return RELOC_ERR_NOMEM;
-	if ((rc = reloc_sxp_append(r->stack[r->depth], n)) < 0)
-		return rc;
-	r->stack[++r->depth] = n;
+	if (r->t == NULL)
+		r->nnodes++;
+	r->depth++;
+	r->open[r->depth].line = line;
+	r->open[r->depth].col = col;
+	r->open[r->depth].pend = r->pend;
 	return 0;
 }
 
@@ -163,8 +226,11 @@ rd_close(struct reader *r)
 		r->skip--;
 	else if (r->depth == 0)
 		rd_error(r, line, col, "unexpected ')'");
-	else
+	else {
+		if (r->t != NULL)
+			rd_place(r, NULL, &r->open[r->depth]);
 		r->depth--;
+	}
 }
 
 static int
@@ -301,8 +367,44 @@ rd_run(struct reader *r)
 	}
 	/* After an unterminated string the open lists are no news. */
 	for (i = 1; i <= r->depth && !r->eof_in_string; i++)
-		rd_error(r, reloc_sxp_line(r->stack[i]),
-		    reloc_sxp_col(r->stack[i]), "unclosed '('");
+		rd_error(r, r->open[i].line, r->open[i].col, "unclosed '('");
+	return 0;
+}
+
+/* Start (again) at the beginning of the input. */
+static void
+rd_rewind(struct reader *r)
+{
+	r->p = r->buf;
+	r->line = r->col = 1;
+	r->depth = r->skip = 0;
+	r->open[0].line = r->open[0].col = 1;
+	r->open[0].pend = r->pend;
+}
+
+/* One allocation for the counted tree, within its budget. */
+static int
+rd_alloc(struct reader *r, size_t len)
+{
+	size_t	nlen = strlen(r->name) + 1, size;
+
+	size = sizeof(*r->t) + (r->nnodes + 1) * sizeof(struct reloc_sxp) +
+	    r->ntext + nlen;
+	if (size > RELOC_SXP_BUDGET(len) + nlen) {
+		log_errx("sxp", "%s: %zu bytes would take %zu bytes to read, "
+		    "over the limit of %u per byte", r->name, len, size,
+		    RELOC_SXP_BYTES_PER_BYTE);
+		return RELOC_ERR_CONFIG;
+	}
+	if ((r->t = malloc(size)) == NULL)
+		return RELOC_ERR_NOMEM;
+	r->t->root = &r->t->node[0];
+	r->t->bytes = size;
+	r->t->text = (char *)&r->t->node[r->nnodes + 1];
+	r->t->src = memcpy(r->t->text + r->ntext, r->name, nlen);
+	r->t->node[0].slot = 0;
+	r->front = 1;
+	r->pend = (uint32_t)r->nnodes + 1;
 	return 0;
 }
 
@@ -327,25 +429,23 @@ reloc_sxp_read_mem(const char *name, const char *buf, size_t len,
 	}
 	memset(&r, 0, sizeof(r));
 	r.name = name;
-	r.p = (const unsigned char *)buf;
-	r.end = r.p + len;
-	r.line = r.col = 1;
-	rc = RELOC_ERR_NOMEM;
-	if ((r.src = reloc__sxp_src_new(name)) == NULL)
-		goto out;
-	if ((r.stack[0] = reloc__sxp_list_new(r.src, 1, 1)) == NULL)
-		goto out;
+	r.buf = (const unsigned char *)buf;
+	r.end = r.buf + len;
+	rd_rewind(&r);
 	if ((rc = rd_run(&r)) == 0 && r.nerr > 0)
 		rc = RELOC_ERR_CONFIG;
-	if (rc == 0) {
-		*sxp_r = r.stack[0];
-		r.stack[0] = NULL;
-	}
+	if (rc < 0 || (rc = rd_alloc(&r, len)) < 0)
+		goto out;
+	rd_rewind(&r);
+	if ((rc = rd_run(&r)) < 0)
+		goto out;
+	rd_place(&r, &r.t->node[0], &r.open[0]);
+	*sxp_r = &r.t->node[0];
+	r.t = NULL;
 out:
 	if (rc == RELOC_ERR_NOMEM)
 		log_errx("sxp", "%s: out of memory", name);
-	reloc_sxp_free(r.stack[0]);
-	reloc__sxp_src_unref(r.src);
+	free(r.t);
 	free(r.tok.p);
 	return rc;
 }

@@ -482,6 +482,7 @@ sxp_suite(void)
 	suite_add_tcase(s, tc);
 
 	suite_add_tcase(s, sxp_limits_tcase());
+	suite_add_tcase(s, sxp_mem_tcase());
 	return s;
 }
 

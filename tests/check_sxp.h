@@ -37,5 +37,7 @@ void	sxp_assert_atom(const struct reloc_sxp *n, const char *s, size_t len);
 void	sxp_assert_round_trip(const struct reloc_sxp *n);
 /* check_sxp_limits.c */
 TCase	*sxp_limits_tcase(void);
+/* check_sxp_mem.c */
+TCase	*sxp_mem_tcase(void);
 
 #endif /* TESTS_CHECK_SXP_H */
