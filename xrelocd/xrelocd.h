@@ -71,9 +71,9 @@ struct listen_set {
  */
 #define RATELOG_KEYS	16
 struct ratelog_key {
-	char		 key[64];	/* the source: an address */
-	unsigned	 n;		/* events since its first line */
-	char		 why[200];	/* the last one's reason */
+	char			key[64];	/* the source: an address */
+	struct reloc_log_rate	rate;		/* 1 line, then counted */
+	char			why[200];	/* the last one's reason */
 };
 
 struct ratelog {
