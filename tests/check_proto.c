@@ -16,9 +16,11 @@
 
 /*
  * Check suite for proto.c: round trips of every message type, each header
- * error, truncated input, bodies that do not match their header, and the
- * length limit.
+ * error, truncated input, bodies that do not match their header, the
+ * length limit, and the busy answer of a target at its caps.
  */
+
+#include <sys/socket.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,68 @@ START_TEST(test_roundtrip_all)
 		reloc_sxp_free(body);
 		free(buf);
 	}
+}
+END_TEST
+
+#define BUSY_WHY	"127.0.0.1 has 1 incoming migration from 127.0.0.2 " \
+			"(xrelocd-max-incoming-per-peer 1): busy, retry later"
+
+/* An over-cap target's ERROR: (error (code -18) (message "...")). */
+START_TEST(test_busy_roundtrip)
+{
+	struct reloc_sxp	*body, *head, *got;
+	enum reloc_msg_type	 type;
+	uint8_t			*buf;
+	size_t			 len, used;
+
+	/* The code is on the wire: its value never changes. */
+	ck_assert_int_eq(RELOC_ERR_BUSY, -18);
+	ck_assert_str_eq(reloc_strerror(RELOC_ERR_BUSY), "busy, retry later");
+	ck_assert_int_eq(reloc_sxp_new_list(&body), 0);
+	ck_assert_int_eq(reloc_sxp_new_atom("error", 5, &head), 0);
+	ck_assert_int_eq(reloc_sxp_append(body, head), 0);
+	ck_assert_int_eq(reloc_sxp_add_str(body, "code", "-18"), 0);
+	ck_assert_int_eq(reloc_sxp_add_str(body, "message", BUSY_WHY), 0);
+	ck_assert_int_eq(reloc_proto_encode(RELOC_MSG_ERROR, body, &buf,
+	    &len), 0);
+	ck_assert_int_eq(reloc_proto_decode(PEER, buf, len, &type, &got,
+	    &used), 0);
+	ck_assert_int_eq(type, RELOC_MSG_ERROR);
+	ck_assert_uint_eq(used, len);
+	ck_assert_int_eq(atoi(reloc_sxp_value(got, "code")), RELOC_ERR_BUSY);
+	ck_assert_str_eq(reloc_sxp_value(got, "message"), BUSY_WHY);
+	reloc_sxp_free(got);
+	reloc_sxp_free(body);
+	free(buf);
+}
+END_TEST
+
+/* The source's side: expecting READY, told busy: RELOC_ERR_BUSY, why. */
+START_TEST(test_busy_expect)
+{
+	struct reloc_chan	*a = NULL, *b = NULL;
+	struct reloc_sxp	*got = NULL;
+	char			*why = NULL;
+	int			 sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(reloc_chan_new(sv[0], "target", 2000, &a), 0);
+	ck_assert_int_eq(reloc_chan_new(sv[1], "source", 2000, &b), 0);
+	ck_assert_int_eq(reloc_chan_send_error(a, RELOC_ERR_BUSY, "%s",
+	    BUSY_WHY), 0);
+	ck_assert_int_eq(reloc_chan_expect(b, RELOC_MSG_READY, &got, &why),
+	    RELOC_ERR_BUSY);
+	ck_assert_ptr_null(got);
+	ck_assert_str_eq(why, BUSY_WHY);
+	ck_assert(capture_has("peer source: refused: 127.0.0.1 has 1 "
+	    "incoming migration"));
+	free(why);
+	/* Any other code is a refusal, not busy. */
+	ck_assert_int_eq(reloc_chan_send_error(a, RELOC_ERR_DENIED, "no"), 0);
+	ck_assert_int_eq(reloc_chan_expect(b, RELOC_MSG_READY, NULL, NULL),
+	    RELOC_ERR_DENIED);
+	reloc_chan_free(a);
+	reloc_chan_free(b);
 }
 END_TEST
 
@@ -358,6 +422,8 @@ proto_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_roundtrip_all);
+	tcase_add_test(tc, test_busy_roundtrip);
+	tcase_add_test(tc, test_busy_expect);
 	tcase_add_test(tc, test_null_body);
 	tcase_add_test(tc, test_two_in_a_row);
 	suite_add_tcase(s, tc);

@@ -19,9 +19,11 @@
  * over HTTP, one request per connection, as xm spoke to xend.  A call
  * may park its connection on a job: a blocking xend.domain.migrate until
  * the job ends, an xrelocd.job.wait until the job changes or its timer
- * fires.  A connection that is not parked is closed after CTL_IDLE_S
- * seconds without its request or its reply moving; at most CTL_MAX_CONNS
- * are open, the oldest unparked one closed for a newcomer.  Out of
+ * fires.  A connection that is not parked has CTL_IDLE_S seconds from
+ * its connect for its whole request, and as long again to read the whole
+ * reply: a deadline, not an idle timer, so a client that dribbles a byte
+ * now and then is closed all the same.  At most CTL_MAX_CONNS are open,
+ * the oldest unparked one closed for a newcomer.  Out of
  * descriptors, accepting pauses for a second (xrelocd_accept_error).
  */
 
@@ -49,22 +51,27 @@ struct ctl_conn {
 	struct job		*waiting;	/* its call is parked on it */
 	enum ctl_wait		 wait;		/* what it waits for */
 	struct event		*timer;		/* a parked wait's timeout */
+	struct event		*deadline;	/* request or reply, whole */
 };
 
 static TAILQ_HEAD(, ctl_conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static unsigned			nconns;
 static struct reloc_log_rate	refused_rate;
 
-/* A client has this long to send its request and read its reply. */
+/* A client has this long to send its request, and to read its reply. */
 #define CTL_IDLE_S		10
 #define CTL_MAX_CONNS		256
 
+/* From now, CTL_IDLE_S seconds for what is left (on), or none (parked). */
 static void
-conn_set_idle(struct ctl_conn *c, bool on)
+conn_deadline(struct ctl_conn *c, bool on)
 {
 	struct timeval	tv = { CTL_IDLE_S, 0 };
 
-	bufferevent_set_timeouts(c->bev, on ? &tv : NULL, on ? &tv : NULL);
+	if (on)
+		evtimer_add(c->deadline, &tv);
+	else
+		evtimer_del(c->deadline);
 }
 
 /* The call is no longer parked: its job may go, its timer goes. */
@@ -78,7 +85,7 @@ conn_unpark(struct ctl_conn *c)
 	if (c->waiting != NULL && c->waiting->waiters > 0)
 		c->waiting->waiters--;
 	if (c->waiting != NULL)
-		conn_set_idle(c, true);
+		conn_deadline(c, true);
 	c->waiting = NULL;
 }
 
@@ -88,6 +95,7 @@ conn_free(struct ctl_conn *c)
 	conn_unpark(c);
 	TAILQ_REMOVE(&conns, c, entry);
 	nconns--;
+	event_free(c->deadline);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -102,6 +110,8 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		conn_free(c);
 }
 
+static void conn_event_cb(struct bufferevent *, short, void *);
+
 static void
 conn_reply(struct ctl_conn *c, int status, const char *body, size_t len)
 {
@@ -113,7 +123,9 @@ conn_reply(struct ctl_conn *c, int status, const char *body, size_t len)
 		conn_free(c);
 		return;
 	}
-	bufferevent_setcb(c->bev, NULL, conn_write_cb, NULL, c);
+	bufferevent_setcb(c->bev, NULL, conn_write_cb, conn_event_cb, c);
+	/* The whole reply read within CTL_IDLE_S, however slowly. */
+	conn_deadline(c, true);
 	bufferevent_write(c->bev, http, hlen);
 	bufferevent_enable(c->bev, EV_WRITE);
 	free(http);
@@ -192,9 +204,19 @@ static void
 conn_event_cb(struct bufferevent *bev, short events, void *arg)
 {
 	(void)bev;
-	/* A timeout: its client sent no request, or reads no reply. */
-	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		conn_free(arg);
+}
+
+/* Its client sent no whole request in time, or read no whole reply. */
+static void
+conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	log_debug("control", "closed a control connection: no whole request "
+	    "or reply in %d s", CTL_IDLE_S);
+	conn_free(arg);
 }
 
 /* Room for one more: close the oldest connection not parked on a job. */
@@ -255,8 +277,11 @@ ctl_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->bev = bufferevent_socket_new(x->base, fd,
+	    (c->deadline = evtimer_new(x->base, conn_deadline_cb, c)) ==
+	    NULL || (c->bev = bufferevent_socket_new(x->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (c != NULL && c->deadline != NULL)
+			event_free(c->deadline);
 		free(c);
 		ctl_refuse(fd, "out of memory");
 		return;
@@ -265,7 +290,7 @@ ctl_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	nconns++;
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-	conn_set_idle(c, true);
+	conn_deadline(c, true);
 	bufferevent_enable(c->bev, EV_READ);
 }
 
@@ -381,7 +406,7 @@ control_conn_park(struct ctl_conn *c, struct job *j, enum ctl_wait wait,
 	c->wait = wait;
 	j->waiters++;
 	/* Parked on purpose: only its client going away closes it. */
-	conn_set_idle(c, false);
+	conn_deadline(c, false);
 	log_debug("control", "a call waits for job %u to %s", j->rec.job,
 	    wait == CTL_WAIT_CHANGE ? "change" : wait == CTL_WAIT_END ?
 	    "end" : "be recovered");

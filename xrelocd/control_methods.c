@@ -411,6 +411,8 @@ recover_by_record(struct call *k, struct job *j, bool force)
 		kill(w != NULL ? w->pid : j->adopted, SIGTERM);
 	} else {
 		j->admin.running = true;
+		/* Asked for: no waiting out a journal's backoff. */
+		j->recover_rc = 0;
 		if (worker_start_recover(k->x, j) < 0) {
 			j->admin.asked = j->admin.running = false;
 			return call_fault(k, FAULT_FAILED, "cannot start the "

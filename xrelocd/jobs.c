@@ -55,6 +55,8 @@ job_free(struct job *j)
 {
 	if (j->retry_ev != NULL)
 		event_free(j->retry_ev);
+	if (j->recover_ev != NULL)
+		event_free(j->recover_ev);
 	if (j->pidfd_ev != NULL) {
 		free(event_get_callback_arg(j->pidfd_ev));
 		event_free(j->pidfd_ev);

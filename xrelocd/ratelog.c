@@ -20,7 +20,9 @@
  * are counted and summed up in one line when the interval ends:
  *   refused connection from 127.0.0.2:40112: ...
  *   refused 3791 more connections from 127.0.0.2 in the last 10 s: ...
- * Sources past RATELOG_KEYS in one interval share one line.
+ * Sources past RATELOG_KEYS in one interval share one line.  Each
+ * source's budget is a reloc_log_rate of one line per interval: the
+ * same limiter as libreloc's, keyed here by address.
  */
 
 #include <stdarg.h>
@@ -33,19 +35,24 @@
 #include "xrelocd.h"
 #include "log.h"
 
+/* "refused 3791 more connections from KEY in the last 10 s: why" */
+static void
+ratelog_summary(struct ratelog *rl, const struct ratelog_key *k,
+    unsigned n)
+{
+	if (n > 0)
+		log_warnx(rl->mod, "%s %u more %s from %s in the last %d s: "
+		    "%s", rl->verb, n, rl->nouns, k->key, rl->interval,
+		    k->why);
+}
+
 static void
 ratelog_flush(struct ratelog *rl)
 {
-	struct ratelog_key	*k;
-	size_t			 i;
+	size_t	i;
 
-	for (i = 0; i < rl->nkeys; i++) {
-		k = &rl->keys[i];
-		if (k->n > 0)
-			log_warnx(rl->mod, "%s %u more %s from %s in the last "
-			    "%d s: %s", rl->verb, k->n, rl->nouns, k->key,
-			    rl->interval, k->why);
-	}
+	for (i = 0; i < rl->nkeys; i++)
+		ratelog_summary(rl, &rl->keys[i], rl->keys[i].rate.dropped);
 	if (rl->others > 0)
 		log_warnx(rl->mod, "%s %u %s from other addresses in the "
 		    "last %d s", rl->verb, rl->others, rl->nouns,
@@ -89,12 +96,11 @@ ratelog_dispose(struct ratelog *rl)
 }
 
 static struct ratelog_key *
-ratelog_key(struct ratelog *rl, const char *key, bool *new_r)
+ratelog_key(struct ratelog *rl, const char *key)
 {
 	struct ratelog_key	*k;
 	size_t			 i;
 
-	*new_r = false;
 	for (i = 0; i < rl->nkeys; i++)
 		if (strcmp(rl->keys[i].key, key) == 0)
 			return &rl->keys[i];
@@ -102,8 +108,7 @@ ratelog_key(struct ratelog *rl, const char *key, bool *new_r)
 		return NULL;
 	k = &rl->keys[rl->nkeys++];
 	snprintf(k->key, sizeof(k->key), "%s", key);
-	k->n = 0;
-	*new_r = true;
+	memset(&k->rate, 0, sizeof(k->rate));
 	return k;
 }
 
@@ -115,7 +120,7 @@ ratelog_note(struct ratelog *rl, const char *key, const char *peer,
 	struct timeval		 tv = { rl->interval, 0 };
 	va_list			 ap;
 	char			 why[sizeof(k->why)];
-	bool			 new;
+	unsigned		 dropped;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
@@ -127,15 +132,17 @@ ratelog_note(struct ratelog *rl, const char *key, const char *peer,
 	}
 	if (!evtimer_pending(rl->ev, NULL))
 		evtimer_add(rl->ev, &tv);
-	if ((k = ratelog_key(rl, key, &new)) == NULL) {
+	if ((k = ratelog_key(rl, key)) == NULL) {
 		rl->others++;
 		return;
 	}
-	if (new) {
+	if (reloc_log_rate_allow(&k->rate, 1, (unsigned)rl->interval,
+	    &dropped)) {
+		/* Its interval ran out before the timer: sum up first. */
+		ratelog_summary(rl, k, dropped);
 		log_warnx(rl->mod, "%s %s from %s: %s", rl->verb, rl->noun,
 		    peer, why);
 		return;
 	}
-	k->n++;
 	snprintf(k->why, sizeof(k->why), "%s", why);
 }

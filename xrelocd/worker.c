@@ -227,7 +227,8 @@ worker_release(struct xrelocd *x, struct job *j, pid_t pid, int fd)
 			    "xrelocd-state-dir must be writable; %s was not "
 			    "touched", x->state_dir, reloc_strerror(rc),
 			    j->rec.domain);
-		}
+		} else
+			j->recover_rc = rc < 0 ? rc : RELOC_ERR_IO;
 		return -1;
 	}
 	return 0;

@@ -39,6 +39,7 @@
 #define RECOVERIES_MAX	5	/* recovery workers that died, in a row */
 #define JOURNAL_KEPT	256	/* ended records kept in the journal */
 #define JOURNAL_SLACK	32	/* more, and the sweep trims */
+#define RECOVER_DELAY_MAX 60	/* s between tries the journal refused */
 
 void
 worker_record(struct xrelocd *x, struct worker *w,
@@ -87,11 +88,67 @@ job_reread(struct xrelocd *x, struct job *j)
 	reloc_record_dispose(&r);
 }
 
+static void job_recover(struct xrelocd *, struct job *, const char *);
+
+/* The backoff ended: try the recovery again, unless one runs already. */
+static void
+recover_retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct job	*j = arg;
+
+	(void)fd;
+	(void)events;
+	if (j->worker != NULL || j->adopted != 0 ||
+	    reloc_record_final(&j->rec))
+		return;
+	j->recover_rc = 0;
+	job_recover(j->x, j, "its journal refused it before");
+}
+
+/*
+ * j's recovery could not be journaled (a full, read-only or failing
+ * state directory): that lasts, so the next try waits 1 s, then twice as
+ * long each time up to RECOVER_DELAY_MAX.  xm recover may go sooner.
+ */
+static void
+recover_later(struct xrelocd *x, struct job *j)
+{
+	struct timeval	tv = { 0, 0 };
+
+	j->recover_delay = j->recover_delay == 0 ? 1 :
+	    j->recover_delay * 2 > RECOVER_DELAY_MAX ? RECOVER_DELAY_MAX :
+	    j->recover_delay * 2;
+	tv.tv_sec = j->recover_delay;
+	j->x = x;
+	if (j->recover_ev == NULL &&
+	    (j->recover_ev = evtimer_new(x->base, recover_retry_cb, j)) ==
+	    NULL)
+		return;
+	evtimer_add(j->recover_ev, &tv);
+	log_warnx("worker", "job %u (%s %s, migration %s): cannot journal "
+	    "its recovery in %s (%s): next try in %d s; free space on %s "
+	    "(or make it writable), then 'xm recover %s'", j->rec.job,
+	    reloc_role_name(j->rec.role), j->rec.domain, j->rec.id,
+	    x->state_dir, reloc_strerror(j->recover_rc), j->recover_delay,
+	    x->state_dir, j->rec.domain);
+	snprintf(j->rec.message, sizeof(j->rec.message), "recovery of "
+	    "migration %s waits: cannot journal in %s (%s); free space "
+	    "there, then 'xm recover %s'", j->rec.id, x->state_dir,
+	    reloc_strerror(j->recover_rc), j->rec.domain);
+}
+
 /* Nobody works on j's unfinished record: a recovery worker will. */
 static void
 job_recover(struct xrelocd *x, struct job *j, const char *why)
 {
 	if (x->stopping)
+		return;
+	if (j->recover_rc < 0) {
+		recover_later(x, j);
+		return;
+	}
+	/* A try is due later already. */
+	if (j->recover_ev != NULL && evtimer_pending(j->recover_ev, NULL))
 		return;
 	if (j->recoveries >= RECOVERIES_MAX) {
 		snprintf(j->rec.message, sizeof(j->rec.message), "recovery "
@@ -142,8 +199,11 @@ worker_ended(struct xrelocd *x, struct worker *w, int status)
 		job_busy(x, j);
 		return;
 	}
-	if (w->kind == WORKER_RECOVER)
+	/* Refused by the journal is not a recovery that died. */
+	if (w->kind == WORKER_RECOVER && j->recover_rc == 0) {
 		j->recoveries = crashed ? j->recoveries + 1 : 0;
+		j->recover_delay = 0;
+	}
 	if (j->admin.running) {
 		admin_ended(x, j, status);
 		if (!reloc_record_final(&j->rec))

@@ -71,9 +71,9 @@ struct listen_set {
  */
 #define RATELOG_KEYS	16
 struct ratelog_key {
-	char		 key[64];	/* the source: an address */
-	unsigned	 n;		/* events since its first line */
-	char		 why[200];	/* the last one's reason */
+	char			key[64];	/* the source: an address */
+	struct reloc_log_rate	rate;		/* 1 line, then counted */
+	char			why[200];	/* the last one's reason */
 };
 
 struct ratelog {
@@ -330,6 +330,9 @@ struct job {
 	struct job_admin	 admin;		/* xm recover is waiting */
 	unsigned		 version;	/* bumped on every change */
 	unsigned		 recoveries;	/* recovery workers that died */
+	int			 recover_rc;	/* its journal refused, or 0 */
+	int			 recover_delay;	/* s before the next try */
+	struct event		*recover_ev;	/* that try */
 	unsigned		 waiters;	/* blocked control calls */
 	struct xrelocd		*x;		/* for retry_ev */
 	struct event		*retry_ev;	/* JOB_WAITING: requeue */

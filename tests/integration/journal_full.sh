@@ -3,7 +3,10 @@
 # journaled does not begin; the domain is not touched and xm says why.
 # Once there is room again the same migration moves.  The same on the
 # target: the source says there is no space left on the target's state
-# directory, and the domain runs on as before.  (A real full disk: a
+# directory, and the domain runs on as before; the target cannot journal
+# the recovery of its failed incoming job either, so it tries again
+# after 1 s, 2, 4... not in a loop, and once there is room the job ends,
+# one copy running.  (A real full disk: a
 # small tmpfs filled to its last byte; needs root.)
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +66,41 @@ check "target full: its counter goes on" \
 check "target full: A keeps no incoming copy" \
     wait_for "db01--incoming to go from A" "$WAIT" \
     sh -c "! \"$SIM\" -d $WORK/A/sim info db01--incoming >/dev/null 2>&1"
+
+# A cannot journal the recovery of its failed incoming job either: it
+# backs off (1 s, doubling) instead of starting recovery workers in a
+# row.  Tries are due at 0, 1, 3, 7, 15... s after the first: however
+# slow the machine, no more of them than that in the time that passed.
+t0=$(awk '/target db01.*: recovering$/ { print $1; exit }' "$WORK/A/log")
+check "target full: A tried to recover db01's incoming job" [ -n "$t0" ]
+check "target full: A says it waits, and the fix" logged A \
+    "cannot journal its recovery in $FULL/state .*next try in 1 s; free space on $FULL/state"
+sleep 10
+tries=$(grep -c 'target db01.*: recovering$' "$WORK/A/log" || true)
+secs=$(awk -v t0="$t0" 'function s(t, a) { split(t, a, ":");
+    return a[1] * 3600 + a[2] * 60 + a[3] }
+    /target db01.*: recovering$/ { last = $1 }
+    END { d = s(last) - s(t0); if (d < 0) d += 86400; printf "%d\n", d + 1 }' \
+    "$WORK/A/log")
+bound=$(awk -v T="$secs" 'BEGIN { n = 0; t = 0; d = 1
+    while (t <= T) { n++; t += d; d *= 2 } print n }')
+log "A tried $tries times in about $secs s (backoff allows $bound)"
+check "target full: recovery tries back off" [ "$tries" -le "$bound" ]
+check "target full: a handful of tries, not a loop" [ "$tries" -le 5 ]
+check "target full: meanwhile db01 runs only on B" runs_only_on B db01
+check "target full: meanwhile A has no copy of db01" \
+    sh -c "! \"$SIM\" -d $WORK/A/sim info db01--incoming >/dev/null 2>&1 &&
+    ! \"$SIM\" -d $WORK/A/sim info db01 >/dev/null 2>&1"
+
+# Room again: the next try journals and ends the job; one copy runs.
+rm -f "$FULL/filler"
+check "room again: A's recovery of db01 ends" \
+    wait_for "A to recover db01's job" 90 \
+    grep -q "recover\\[db01\\]: recover: .*db01 from .*not taken over, nothing kept here" "$WORK/A/log"
+check "room again: db01 runs only on B" runs_only_on B db01
+xm_on A jobs >"$WORK/jobs.A" 2>&1 || true
+check "room again: A's job of db01 is final, failed" \
+    sh -c "grep db01 $WORK/jobs.A | grep -q failed"
 
 # Room for C's records of db01 but not for its memory: the restore
 # fails with no space left, not with a bad address.

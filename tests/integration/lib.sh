@@ -220,6 +220,57 @@ host_facts() {
 
 port_of() { cat "$WORK/$1/port"; }
 xm_on() { h=$1; shift; XRELOCD_SOCKET=$WORK/$h/ctl.sock "$XM" "$@"; }
+
+# job_state_is HOST DOMAIN STATE: xm jobs on HOST shows DOMAIN's job in STATE.
+job_state_is() {
+	xm_on "$1" jobs | awk -v d="$2" -v s="$3" \
+	    '$3 == d && $6 == s { found = 1 } END { exit !found }'
+}
+
+# until_true DESC CMD...: check DESC, waiting for CMD to succeed.
+until_true() {
+	ut_desc=$1
+	shift
+	check "$ut_desc" wait_for "$ut_desc" "$WAIT" "$@"
+}
+
+# caps_a_waits CAP: web01 and web02 on A, web03 on C.  web01 streams to
+# B under a rate cap (so it holds B's slot a while); web02, sent next,
+# is told busy naming "CAP 1" and waits on A, untouched.  The xm jobs in
+# the background are CAPS_JOB1 and CAPS_JOB2.
+caps_a_waits() {
+	sim_on A create web01 --memory 64 --dirty-rate 1 >/dev/null
+	sim_on A create web02 --memory 16 --dirty-rate 1 >/dev/null
+	sim_on C create web03 --memory 16 --dirty-rate 1 >/dev/null
+	xm_on A migrate -l -r 4 -p "$(port_of B)" web01 127.0.0.1 \
+	    >"$WORK/job1.out" 2>&1 &
+	CAPS_JOB1=$!
+	until_true "web01's job is streaming" job_state_is A web01 streaming
+	xm_on A migrate -l -p "$(port_of B)" web02 127.0.0.1 \
+	    >"$WORK/job2.out" 2>&1 &
+	CAPS_JOB2=$!
+	until_true "web02's job waits: B is busy" \
+	    job_state_is A web02 waiting
+	check "xm jobs names the cap and its key" sh -c \
+	    "XRELOCD_SOCKET=$WORK/A/ctl.sock $XM jobs | grep web02 |
+	    grep -q 'busy: .*$1 1'"
+	check "B logged the busy answer" logged B "told busy: .*$1"
+	check "web02 still runs on A, untouched" runs_only_on A web02
+}
+
+# caps_a_moves: both of caps_a_waits' jobs end, both domains moved once.
+caps_a_moves() {
+	bg_wait "$CAPS_JOB1" "job 1" "$WORK/job1.out"
+	cm_rc1=$BG_RC
+	bg_wait "$CAPS_JOB2" "job 2" "$WORK/job2.out"
+	cm_rc2=$BG_RC
+	check "web01 moved (exit 0)" [ "$cm_rc1" -eq 0 ]
+	check "web02 moved after waiting (exit 0)" [ "$cm_rc2" -eq 0 ]
+	check "web01 runs exactly once, on B" runs_only_on B web01
+	check "web02 runs exactly once, on B" runs_only_on B web02
+	check "A's log says web02 tried again" \
+	    logged A "web02 to 127.0.0.1: trying again"
+}
 sim_on() { h=$1; shift; "$SIM" -d "$WORK/$h/sim" "$@"; }
 
 # migrate FROM TO DOMAIN [xm options...]: sets XM_RC and XM_OUT.

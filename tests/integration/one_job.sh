@@ -15,22 +15,11 @@ sim_on A create web02 --memory 32 --dirty-rate 5 >/dev/null
 field() { sim_on A info "$1" | sed -n "s/.*($2 \([^)]*\)).*/\1/p"; }
 
 # until_true DESC CMD...: CMD comes to hold (lib.sh's wait_for), as a check.
-until_true() {
-	ut_desc=$1
-	shift
-	check "$ut_desc" wait_for "$ut_desc" "$WAIT" "$@"
-}
-
-job_state_is() {
-	xm_on A jobs | awk -v d="$1" -v s="$2" \
-	    '$3 == d && $6 == s { found = 1 } END { exit !found }'
-}
-
 # In the background: web01 to B, slowly, so it is still moving.
 xm_on A migrate -l -r 5 -p "$(port_of B)" web01 127.0.0.1 \
     >"$WORK/job1.out" 2>&1 &
 job1=$!
-until_true "web01's job is streaming" job_state_is web01 streaming
+until_true "web01's job is streaming" job_state_is A web01 streaming
 
 # second WHAT DOMAIN: a second migration of DOMAIN to C is refused.
 second() {
@@ -59,7 +48,7 @@ check "the refusal names web01 and its uuid" \
 xm_on A migrate -l -p "$(port_of B)" web02 127.0.0.1 \
     >"$WORK/job2.out" 2>&1 &
 job2=$!
-until_true "web02's job is queued" job_state_is web02 queued
+until_true "web02's job is queued" job_state_is A web02 queued
 second "queued, by domid" "$(field web02 domid)" 2
 
 bg_wait "$job1" "job 1" "$WORK/job1.out"
