@@ -309,6 +309,15 @@ mono_s(void)
 	return ts.tv_sec;
 }
 
+/* The wait before try number tries (from 1): 1 s, doubling, at most max. */
+long
+job_backoff_s(unsigned tries, long max)
+{
+	long	s = tries <= 1 ? 1 : tries < 32 ? 1L << (tries - 1) : max;
+
+	return s < max ? s : max;
+}
+
 /* The backoff ran out: the job takes its turn in the queue again. */
 static void
 job_retry_cb(evutil_socket_t fd, short events, void *arg)
@@ -360,10 +369,7 @@ job_busy(struct xrelocd *x, struct job *j)
 		return;
 	}
 	/* 1 s, doubling, at most BUSY_BACKOFF_MAX, never past the bound. */
-	tv.tv_sec = j->busy_tries < 6 ? 1L << (j->busy_tries - 1) :
-	    BUSY_BACKOFF_MAX;
-	if (tv.tv_sec > BUSY_BACKOFF_MAX)
-		tv.tv_sec = BUSY_BACKOFF_MAX;
+	tv.tv_sec = job_backoff_s(j->busy_tries, BUSY_BACKOFF_MAX);
 	if (tv.tv_sec > left)
 		tv.tv_sec = left;
 	evtimer_add(j->retry_ev, &tv);

@@ -115,10 +115,7 @@ recover_later(struct xrelocd *x, struct job *j)
 {
 	struct timeval	tv = { 0, 0 };
 
-	j->recover_delay = j->recover_delay == 0 ? 1 :
-	    j->recover_delay * 2 > RECOVER_DELAY_MAX ? RECOVER_DELAY_MAX :
-	    j->recover_delay * 2;
-	tv.tv_sec = j->recover_delay;
+	tv.tv_sec = job_backoff_s(++j->recover_tries, RECOVER_DELAY_MAX);
 	j->x = x;
 	if (j->recover_ev == NULL &&
 	    (j->recover_ev = evtimer_new(x->base, recover_retry_cb, j)) ==
@@ -129,7 +126,7 @@ recover_later(struct xrelocd *x, struct job *j)
 	    "its recovery in %s (%s): next try in %d s; free space on %s "
 	    "(or make it writable), then 'xm recover %s'", j->rec.job,
 	    reloc_role_name(j->rec.role), j->rec.domain, j->rec.id,
-	    x->state_dir, reloc_strerror(j->recover_rc), j->recover_delay,
+	    x->state_dir, reloc_strerror(j->recover_rc), (int)tv.tv_sec,
 	    x->state_dir, j->rec.domain);
 	snprintf(j->rec.message, sizeof(j->rec.message), "recovery of "
 	    "migration %s waits: cannot journal in %s (%s); free space "
@@ -202,7 +199,7 @@ worker_ended(struct xrelocd *x, struct worker *w, int status)
 	/* Refused by the journal is not a recovery that died. */
 	if (w->kind == WORKER_RECOVER && j->recover_rc == 0) {
 		j->recoveries = crashed ? j->recoveries + 1 : 0;
-		j->recover_delay = 0;
+		j->recover_tries = 0;
 	}
 	if (j->admin.running) {
 		admin_ended(x, j, status);

@@ -331,7 +331,7 @@ struct job {
 	unsigned		 version;	/* bumped on every change */
 	unsigned		 recoveries;	/* recovery workers that died */
 	int			 recover_rc;	/* its journal refused, or 0 */
-	int			 recover_delay;	/* s before the next try */
+	unsigned		 recover_tries;	/* refused by the journal */
 	struct event		*recover_ev;	/* that try */
 	unsigned		 waiters;	/* blocked control calls */
 	struct xrelocd		*x;		/* for retry_ev */
@@ -373,6 +373,7 @@ void	job_ended(struct xrelocd *x, struct job *j, int outcome,
  * nothing moved): queue it again after a backoff, or end it once
  * xrelocd-busy-wait has passed since the first busy answer.
  */
+long	job_backoff_s(unsigned tries, long max);
 void	job_busy(struct xrelocd *x, struct job *j);
 void	job_opts_dispose(struct job_opts *o);
 const char *job_state_name(const struct job *j);
