@@ -303,8 +303,8 @@ load_crl(SSL_CTX *ssl, const char *path)
 	}
 	fclose(f);
 	if (n == 0) {
-		log_errx(MOD, "%s %s: no pem crl in it (%s): give the ca's crl, "
-		    "or leave the key out", CRL_KEY, path, ssl_err());
+		log_errx(MOD, "%s %s: no pem crl in it (%s): give the ca's "
+		    "crl, or leave the key out", CRL_KEY, path, ssl_err());
 		return RELOC_ERR_CONFIG;
 	}
 	ERR_clear_error();
@@ -374,14 +374,14 @@ reloc_tls_ctx_new(const struct reloc_conf *conf, struct reloc_tls_ctx **ctx_r)
 		rc = RELOC_ERR_NOMEM;
 		goto out;
 	}
-	if ((rc = load_own(ctx->ssl, reloc_conf_str(conf,
-	    RELOC_CK_SSL_CERT_FILE), reloc_conf_str(conf,
-	    RELOC_CK_SSL_KEY_FILE))) < 0 ||
-	    (rc = load_ca(ctx->ssl, reloc_conf_str(conf, RELOC_CK_SSL_CA))) < 0 ||
-	    (rc = load_crl(ctx->ssl, reloc_conf_str(conf,
-	    RELOC_CK_SSL_CRL))) < 0 ||
-	    (rc = load_pins(ctx, reloc_conf_str(conf, RELOC_CK_SSL_PIN))) < 0)
+#define STR(k)	reloc_conf_str(conf, (k))
+	if ((rc = load_own(ctx->ssl, STR(RELOC_CK_SSL_CERT_FILE),
+	    STR(RELOC_CK_SSL_KEY_FILE))) < 0 ||
+	    (rc = load_ca(ctx->ssl, STR(RELOC_CK_SSL_CA))) < 0 ||
+	    (rc = load_crl(ctx->ssl, STR(RELOC_CK_SSL_CRL))) < 0 ||
+	    (rc = load_pins(ctx, STR(RELOC_CK_SSL_PIN))) < 0)
 		goto out;
+#undef STR
 	rc = 0;
 out:
 	if (rc == 0)

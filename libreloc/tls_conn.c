@@ -309,12 +309,10 @@ reloc_tls_cipher(const struct reloc_tls *tls)
 
 /* ---------------------------------------------------------------- data */
 
-/* After an I/O call that made no progress. */
+/* After an I/O call that made no progress: e from SSL_get_error(). */
 static int
-io_result(struct reloc_tls *t, const char *what, int r, short *events_r)
+io_result(struct reloc_tls *t, const char *what, int e, short *events_r)
 {
-	int	e = SSL_get_error(t->ssl, r);
-
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 		*events_r = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
 		ERR_clear_error();
@@ -326,6 +324,28 @@ io_result(struct reloc_tls *t, const char *what, int r, short *events_r)
 		return RELOC_ERR_CLOSED;
 	}
 	return failure(t, what, e);
+}
+
+/*
+ * A peer that refused us sent an alert before it closed; a write that
+ * then fails on the closed socket left it unread.  True when reading
+ * it gave an SSL error, now on the queue for failure().
+ */
+static bool
+peer_alert(struct reloc_tls *t)
+{
+	char	c;
+	size_t	n;
+	int	r, saved = errno;
+
+	ERR_clear_error();
+	if ((r = SSL_peek_ex(t->ssl, &c, 1, &n)) != 1 &&
+	    SSL_get_error(t->ssl, r) == SSL_ERROR_SSL &&
+	    ERR_GET_REASON(ERR_peek_last_error()) > SSL_AD_REASON_OFFSET)
+		return true;
+	ERR_clear_error();
+	errno = saved;
+	return false;
 }
 
 int
@@ -343,7 +363,7 @@ reloc_tls_read(struct reloc_tls *tls, void *buf, size_t len, size_t *n_r,
 		*n_r = n;
 		return 0;
 	}
-	return io_result(tls, "read", r, events_r);
+	return io_result(tls, "read", SSL_get_error(tls->ssl, r), events_r);
 }
 
 int
@@ -351,7 +371,7 @@ reloc_tls_write(struct reloc_tls *tls, const void *buf, size_t len,
     size_t *n_r, short *events_r)
 {
 	size_t	n = 0;
-	int	r;
+	int	r, e;
 
 	if (tls == NULL || buf == NULL || n_r == NULL || events_r == NULL)
 		return RELOC_ERR_INVAL;
@@ -361,7 +381,10 @@ reloc_tls_write(struct reloc_tls *tls, const void *buf, size_t len,
 		*n_r = n;
 		return 0;
 	}
-	return io_result(tls, "write", r, events_r);
+	if ((e = SSL_get_error(tls->ssl, r)) == SSL_ERROR_SYSCALL &&
+	    peer_alert(tls))
+		return failure(tls, "write", SSL_ERROR_SSL);
+	return io_result(tls, "write", e, events_r);
 }
 
 int
@@ -378,7 +401,8 @@ reloc_tls_shutdown(struct reloc_tls *tls, short *events_r)
 	/* 0: ours is sent, the peer's not awaited; both are fine here. */
 	if ((r = SSL_shutdown(tls->ssl)) >= 0)
 		return 0;
-	return io_result(tls, "shutdown", r, events_r);
+	return io_result(tls, "shutdown", SSL_get_error(tls->ssl, r),
+	    events_r);
 }
 
 void

@@ -74,9 +74,9 @@ chain_fix(int err)
 static const char *
 subject(X509 *cert, char *buf, size_t size)
 {
-	X509_NAME	*name = cert != NULL ? X509_get_subject_name(cert) : NULL;
+	X509_NAME	*name;
 
-	if (name == NULL)
+	if (cert == NULL || (name = X509_get_subject_name(cert)) == NULL)
 		return "?";
 	if (X509_NAME_get_text_by_NID(name, NID_commonName, buf,
 	    (int)size) > 0)
@@ -181,7 +181,8 @@ admit(struct reloc_tls *t, X509 *cert)
 	reloc__tls_pin_hex(pin, hex);
 	if (pinned(t->ctx, pin)) {
 		log_info(MOD, "peer %s: certificate '%s' admitted by its pin "
-		    "sha256 %s", t->peerstr, subject(cert, cn, sizeof(cn)), hex);
+		    "sha256 %s", t->peerstr, subject(cert, cn, sizeof(cn)),
+		    hex);
 		return true;
 	}
 	sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
