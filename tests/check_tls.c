@@ -62,6 +62,8 @@ struct side {
 /* What the other process did: its rc and reason. */
 struct result {
 	int	rc;
+	bool	ktls_send;	/* the kernel took the records over */
+	bool	ktls_recv;
 	char	reason[512];
 };
 
@@ -160,6 +162,7 @@ run_side(const struct side *s, int fd, struct result *res)
 	if ((rc = reloc_tls_handshake(t, s->timeout_ms > 0 ? s->timeout_ms :
 	    DEADLINE_MS)) < 0)
 		goto out;
+	reloc_tls_ktls(t, &res->ktls_send, &res->ktls_recv);
 	if (client && (rc = xfer(t, fd, true, (char []){ "ping" }, 4)) < 0)
 		goto out;
 	if ((rc = xfer(t, fd, false, buf, 4)) < 0)
@@ -168,7 +171,7 @@ run_side(const struct side *s, int fd, struct result *res)
 	if (rc == 0 && !client)
 		rc = xfer(t, fd, true, (char []){ "pong" }, 4);
 out:
-	res->rc = rc;
+	res->rc = rc;	/* the rest of res was zeroed by the caller */
 	snprintf(res->reason, sizeof(res->reason), "%s", reloc_tls_reason(t));
 	reloc_tls_free(t);
 	reloc_tls_ctx_free(ctx);
@@ -204,15 +207,37 @@ run_other(enum other_kind kind, const struct side *s, int fd, int pipe_w)
 	_exit(0);
 }
 
+/* A connected pair over TCP on 127.0.0.1, where kernel TLS may exist. */
+static void
+tcp_pair(int sv[2])
+{
+	struct sockaddr_in	sin = { .sin_family = AF_INET };
+	socklen_t		len = sizeof(sin);
+	int			lfd;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(lfd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sin, len), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	ck_assert_int_ge(sv[1] = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(connect(sv[1], (struct sockaddr *)&sin, len), 0);
+	ck_assert_int_ge(sv[0] = accept(lfd, NULL, NULL), 0);
+	close(lfd);
+}
+
 /* me in this process, the other end in a child; the child's result too. */
 static int
-pair(const struct side *me, const struct side *other, enum other_kind kind,
-    struct result *mine, struct result *theirs)
+pair_on(bool tcp, const struct side *me, const struct side *other,
+    enum other_kind kind, struct result *mine, struct result *theirs)
 {
 	int	sv[2], p[2], status;
 	pid_t	pid;
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if (tcp)
+		tcp_pair(sv);
+	else
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_eq(pipe(p), 0);
 	if ((pid = fork()) == 0) {
 		close(sv[0]);
@@ -222,6 +247,7 @@ pair(const struct side *me, const struct side *other, enum other_kind kind,
 	ck_assert_int_gt(pid, 0);
 	close(sv[1]);
 	close(p[1]);
+	memset(mine, 0, sizeof(*mine));
 	run_side(me, sv[0], mine);
 	close(sv[0]);
 	memset(theirs, 0, sizeof(*theirs));
@@ -231,6 +257,13 @@ pair(const struct side *me, const struct side *other, enum other_kind kind,
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	return mine->rc;
+}
+
+static int
+pair(const struct side *me, const struct side *other, enum other_kind kind,
+    struct result *mine, struct result *theirs)
+{
+	return pair_on(false, me, other, kind, mine, theirs);
 }
 
 #define SERVER(c, ip)	{ .cert = (c), .role = RELOC_TLS_SERVER, \
@@ -299,6 +332,24 @@ START_TEST(test_version_and_ktls_fallback)
 	ck_assert_int_eq(read(p[0], &res, sizeof(res)), (ssize_t)sizeof(res));
 	ck_assert_int_eq(res.rc, 0);
 	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/*
+ * Kernel TLS asked on both ends of a TCP connection: the data flows
+ * whether this kernel takes the records over or OpenSSL keeps them.
+ */
+START_TEST(test_ktls_tcp)
+{
+	struct side	a = CLIENT("hostA.lab", "192.0.2.2", "hostB.lab");
+	struct side	b = SERVER("hostB.lab", "192.0.2.1");
+	struct result	mine, theirs;
+
+	a.flags = b.flags = RELOC_TLS_KTLS;
+	ck_assert_int_eq(pair_on(true, &a, &b, OTHER_TLS, &mine, &theirs), 0);
+	ck_assert_int_eq(theirs.rc, 0);
+	printf("check_tls: kernel tls here: send %s, receive %s\n",
+	    mine.ktls_send ? "yes" : "no", mine.ktls_recv ? "yes" : "no");
 }
 END_TEST
 
@@ -552,6 +603,7 @@ tls_suite(void)
 	tcase_add_unchecked_fixture(tc, make_certs, remove_certs);
 	tcase_add_test(tc, test_good_pair);
 	tcase_add_test(tc, test_version_and_ktls_fallback);
+	tcase_add_test(tc, test_ktls_tcp);
 	tcase_add_test(tc, test_dns_name);
 	tcase_add_loop_test(tc, test_chain_refused_by_server, 0, nchain);
 	tcase_add_loop_test(tc, test_chain_refused_by_client, 0, nchain);
