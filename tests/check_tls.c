@@ -30,7 +30,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,82 +37,12 @@
 
 #include <check.h>
 
+#include "check_tls.h"
 #include "common.h"
 #include "reloc.h"
 
 #define DEADLINE_MS	30000	/* a handshake that should finish */
 #define STALL_MS	300	/* the stalled handshake's deadline */
-#define ALLOW		"'192.0.2.0/24 ^host[a-c]\\\\.lab$'"
-
-static char	*dir;		/* the lab CA's files */
-
-/* One end of a connection. */
-struct side {
-	const char		*cert;	/* base name in dir: hostA.lab */
-	const char		*key;	/* NULL: same as cert */
-	const char		*conf;	/* more config forms, or NULL */
-	enum reloc_tls_role	 role;
-	const char		*peer_ip;	/* as this side sees it */
-	const char		*peer_name;
-	int			 timeout_ms;
-	unsigned		 flags;
-};
-
-/* What the other process did: its rc and reason. */
-struct result {
-	int	rc;
-	bool	ktls_send;	/* the kernel took the records over */
-	bool	ktls_recv;
-	char	reason[512];
-};
-
-/* ---------------------------------------------------------------- fixture */
-
-static void
-make_certs(void)
-{
-	char	*cmd;
-
-	signal(SIGPIPE, SIG_IGN);
-	dir = test_tmpdir("tls");
-	if (asprintf(&cmd, "sh %s/scripts/lab-ca.sh -d %s testset",
-	    TOP_SRCDIR, dir) < 0)
-		abort();
-	if (system(cmd) != 0) {
-		fprintf(stderr, "%s failed\n", cmd);
-		abort();
-	}
-	free(cmd);
-}
-
-static void
-remove_certs(void)
-{
-	rm_rf(dir);
-	free(dir);
-	dir = NULL;
-}
-
-static struct reloc_conf *
-conf_of(const struct side *s)
-{
-	struct reloc_conf	*conf = NULL;
-	char			*text;
-	int			 n;
-
-	n = asprintf(&text, "(xend-relocation-server-ssl-cert-file %s/%s.pem)\n"
-	    "(xend-relocation-server-ssl-key-file %s/%s.key)\n"
-	    "(xrelocd-relocation-ssl-ca %s/ca.pem)\n"
-	    "(xrelocd-relocation-ssl-crl %s/crl.pem)\n"
-	    "(xend-relocation-hosts-allow %s)\n%s", dir, s->cert, dir,
-	    s->key != NULL ? s->key : s->cert, dir, dir, ALLOW,
-	    s->conf != NULL ? s->conf : "");
-	ck_assert_int_ge(n, 0);
-	ck_assert_int_eq(reloc_conf_load_mem("t.sxp", text, strlen(text),
-	    &conf), 0);
-	free(text);
-	return conf;
-}
 
 /* ---------------------------------------------------------------- one end */
 
@@ -145,7 +74,7 @@ xfer(struct reloc_tls *t, int fd, bool out, char *buf, size_t len)
 static int
 run_side(const struct side *s, int fd, struct result *res)
 {
-	struct reloc_conf	*conf = conf_of(s);
+	struct reloc_conf	*conf = tls_conf_of(s);
 	struct reloc_tls_ctx	*ctx = NULL;
 	struct reloc_tls	*t = NULL;
 	struct sockaddr_in	 sin = { .sin_family = AF_INET };
@@ -299,7 +228,7 @@ START_TEST(test_version_and_ktls_fallback)
 	struct reloc_tls	*t = NULL;
 	struct side		 a = CLIENT("hostA.lab", "192.0.2.2", NULL);
 	struct side		 b = SERVER("hostB.lab", "192.0.2.1");
-	struct reloc_conf	*conf = conf_of(&a);
+	struct reloc_conf	*conf = tls_conf_of(&a);
 	struct sockaddr_in	 sin = { .sin_family = AF_INET };
 	struct reloc_tls_peer	 peer = { (struct sockaddr *)&sin,
 				    sizeof(sin), NULL };
@@ -432,7 +361,7 @@ START_TEST(test_wrong_host)
 	char		want[512], hex[2 * RELOC_TLS_PIN_LEN + 1], *path;
 	size_t		i;
 
-	ck_assert_int_eq(asprintf(&path, "%s/hostC.lab.pem", dir) > 0, 1);
+	ck_assert_int_eq(asprintf(&path, "%s/hostC.lab.pem", tls_dir) > 0, 1);
 	ck_assert_int_eq(reloc_tls_pin_of_file(path, pin), 0);
 	free(path);
 	for (i = 0; i < RELOC_TLS_PIN_LEN; i++)
@@ -474,7 +403,7 @@ START_TEST(test_pin_match)
 
 	/* The pin as the lab script prints it, which the man page shows. */
 	snprintf(cmd, sizeof(cmd), "sh %s/scripts/lab-ca.sh pin "
-	    "%s/hostC.lab.pem", TOP_SRCDIR, dir);
+	    "%s/hostC.lab.pem", TOP_SRCDIR, tls_dir);
 	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
 	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
 	ck_assert_int_eq(pclose(f), 0);
@@ -535,63 +464,6 @@ START_TEST(test_stalled_handshake)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- load */
-
-/* The expected message, each @ standing for the CA's directory. */
-static void
-load_bad(const char *cert, const char *key, const char *extra,
-    const char *want_at)
-{
-	struct side		 s = { .cert = cert, .key = key,
-				    .conf = extra };
-	struct reloc_conf	*conf = conf_of(&s);
-	struct reloc_tls_ctx	*ctx = NULL;
-	char			 want[512];
-	size_t			 n = 0;
-
-	for (; *want_at != '\0' && n < sizeof(want) - 256; want_at++)
-		if (*want_at == '@')
-			n += (size_t)snprintf(want + n, sizeof(want) - n, "%s",
-			    dir);
-		else
-			want[n++] = *want_at;
-	want[n] = '\0';
-	capture_start();
-	ck_assert_int_eq(reloc_tls_ctx_new(conf, &ctx), RELOC_ERR_CONFIG);
-	ck_assert_ptr_null(ctx);
-	if (!capture_has(want))
-		ck_abort_msg("want \"%s\" in:\n%s", want, capture_text());
-	capture_stop();
-	reloc_conf_free(conf);
-}
-
-START_TEST(test_wrong_key_file)
-{
-	load_bad("hostA.lab", "hostB.lab", NULL, "err: tls: "
-	    "xend-relocation-server-ssl-key-file @/hostB.lab.key: the key "
-	    "does not match the certificate in @/hostA.lab.pem");
-	load_bad("hostA.lab", "nokey", NULL, "err: tls: "
-	    "xend-relocation-server-ssl-key-file @/nokey.key: cannot read "
-	    "it: No such file or directory");
-	load_bad("hostA.lab", "../hostA.lab.pem", NULL, "err: tls: "
-	    "xend-relocation-server-ssl-key-file @/../hostA.lab.pem.key: "
-	    "cannot read it");
-	load_bad("ca.key", "ca", NULL, "err: tls: "
-	    "xend-relocation-server-ssl-cert-file @/ca.key.pem: cannot read "
-	    "it");
-}
-END_TEST
-
-START_TEST(test_bad_ca_crl)
-{
-	load_bad("hostA.lab", NULL, "(xrelocd-relocation-ssl-ca '')",
-	    "err: tls: xrelocd-relocation-ssl-ca is not set: tls needs it");
-	load_bad("hostA.lab", NULL, "(xrelocd-relocation-ssl-crl "
-	    "/nonexistent/crl.pem)", "err: tls: xrelocd-relocation-ssl-crl "
-	    "/nonexistent/crl.pem: cannot read it");
-}
-END_TEST
-
 static Suite *
 tls_suite(void)
 {
@@ -600,7 +472,7 @@ tls_suite(void)
 	int	 nchain = (int)(sizeof(chain_cases) / sizeof(chain_cases[0]));
 
 	tc = tcase_create("handshake");
-	tcase_add_unchecked_fixture(tc, make_certs, remove_certs);
+	tcase_add_unchecked_fixture(tc, tls_make_certs, tls_remove_certs);
 	tcase_add_test(tc, test_good_pair);
 	tcase_add_test(tc, test_version_and_ktls_fallback);
 	tcase_add_test(tc, test_ktls_tcp);
@@ -614,11 +486,7 @@ tls_suite(void)
 	tcase_add_test(tc, test_plain_client);
 	tcase_add_test(tc, test_stalled_handshake);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("load");
-	tcase_add_unchecked_fixture(tc, make_certs, remove_certs);
-	tcase_add_test(tc, test_wrong_key_file);
-	tcase_add_test(tc, test_bad_ca_crl);
-	suite_add_tcase(s, tc);
+	suite_add_tcase(s, tls_load_tcase());
 	return s;
 }
 
