@@ -135,7 +135,11 @@ void reloc_tls_free(struct reloc_tls *tls);
  * us or by the peer), RELOC_ERR_PROTO (not TLS, or a TLS error),
  * RELOC_ERR_TIMEOUT, RELOC_ERR_CLOSED or RELOC_ERR_IO; then
  * reloc_tls_reason() says why in one line naming the name or
- * fingerprint that failed.  Blocks in poll() up to the deadline.
+ * fingerprint that failed; the caller logs it.  Under TLS 1.3 the
+ * client's handshake ends before the server has checked it, so a
+ * server's refusal reaches the client as RELOC_ERR_DENIED from its
+ * first reloc_tls_read() or reloc_tls_write() instead.  Blocks in
+ * poll() up to the deadline.
  */
 int reloc_tls_handshake(struct reloc_tls *tls, int timeout_ms);
 
