@@ -372,10 +372,10 @@ int reloc_conf_format(const struct reloc_conf *conf, enum reloc_conf_key key,
 
 /* The rest of the API, by concern. */
 #include "reloc_hv.h"
+#include "reloc_tls.h"
 #include "reloc_proto.h"
 #include "reloc_migrate.h"
 #include "reloc_record.h"
-#include "reloc_tls.h"
 
 #ifdef __cplusplus
 }

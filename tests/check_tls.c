@@ -136,9 +136,8 @@ run_other(enum other_kind kind, const struct side *s, int fd, int pipe_w)
 	_exit(0);
 }
 
-/* A connected pair over TCP on 127.0.0.1, where kernel TLS may exist. */
-static void
-tcp_pair(int sv[2])
+void
+tls_tcp_pair(int sv[2])
 {
 	struct sockaddr_in	sin = { .sin_family = AF_INET };
 	socklen_t		len = sizeof(sin);
@@ -164,7 +163,7 @@ pair_on(bool tcp, const struct side *me, const struct side *other,
 	pid_t	pid;
 
 	if (tcp)
-		tcp_pair(sv);
+		tls_tcp_pair(sv);
 	else
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_eq(pipe(p), 0);
@@ -487,6 +486,7 @@ tls_suite(void)
 	tcase_add_test(tc, test_stalled_handshake);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tls_load_tcase());
+	suite_add_tcase(s, tls_chan_tcase());
 	return s;
 }
 

@@ -53,6 +53,10 @@ struct result {
 /* The config of one end: its pair, the lab CA and CRL, then s->conf. */
 struct reloc_conf *tls_conf_of(const struct side *s);
 
+/* A connected pair over TCP on 127.0.0.1, where kernel TLS may exist. */
+void		 tls_tcp_pair(int sv[2]);
+
 TCase		*tls_load_tcase(void);
+TCase		*tls_chan_tcase(void);
 
 #endif /* CHECK_TLS_H */
