@@ -100,6 +100,7 @@ struct xrelocd {
 	struct event_base		*base;
 	struct reloc_conf		*conf;
 	const char			*conf_path;
+	struct reloc_tls_ctx		*tls_ctx;	/* or NULL: no TLS */
 	bool				 foreground;
 	bool				 verbose;	/* -v */
 	const struct reloc_hv_ops	*hv;
@@ -169,6 +170,16 @@ void	xrelocd_fd_limit_raise(void);
 /* reload.c */
 /* SIGHUP: apply the file whole, or change nothing and log why. */
 void	reload(struct xrelocd *x);
+
+/* The configured xrelocd-relocation-ssl-mode. */
+enum reloc_tls_mode tlsctx_mode(const struct reloc_conf *conf);
+/* Whether conf asks for a TLS context (a mode other than disabled and
+   a TLS server, a TLS default for xm, or the required mode). */
+bool	tlsctx_wanted(const struct reloc_conf *conf);
+/* Build it into *ctx_r (NULL when not wanted); -1 with why on failure,
+   each bad file already logged by name.  path names the config. */
+int	tlsctx_build(const struct reloc_conf *conf, const char *path,
+	    struct reloc_tls_ctx **ctx_r, struct xrelocd_why *why);
 
 /* listen.c */
 /* Open the listeners CONF asks for into SET; on failure SET is empty. */
