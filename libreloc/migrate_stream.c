@@ -16,7 +16,9 @@
 
 /*
  * Moving the backend's stream: straight between the backend and the
- * socket, or through the pump when a rate cap or a stream fault is asked.
+ * socket, or through the pump when a rate cap, a stream fault or TLS is
+ * asked.  Kernel TLS is not asked for yet: with TLS the stream always
+ * goes through the pump and OpenSSL.
  */
 
 #include <sys/socket.h>
@@ -44,6 +46,9 @@ stream_fd(struct reloc__mig *m)
 		.tv_usec = (m->timeout_ms % 1000) * 1000,
 	};
 
+	/* The pump reads and writes through TLS, non-blocking. */
+	if (reloc_chan_tls(m->chan) != NULL)
+		return fd;
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
@@ -67,6 +72,8 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		.point = "src-stream",
 		.total = m->dom.memory_kb * 1024ull,
 		.rate_mbps = o->rate_mbps,
+		.tls_to = reloc_chan_tls(m->chan),
+		.timeout_ms = m->timeout_ms,
 	};
 	struct reloc__pump	*pump = NULL;
 	int			 fd = stream_fd(m);
@@ -74,7 +81,8 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (o->rate_mbps == 0 && !reloc__fault_stream_armed(po.point))
+	if (o->rate_mbps == 0 && po.tls_to == NULL &&
+	    !reloc__fault_stream_armed(po.point))
 		return m->hv->save(m->priv, m->dom.domid, fd, &p);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("migrate", "socketpair");
@@ -106,6 +114,8 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 		.point = "dst-stream",
 		.total = m->dom.memory_kb * 1024ull,
 		.end_to = true,
+		.tls_from = reloc_chan_tls(m->chan),
+		.timeout_ms = m->timeout_ms,
 	};
 	struct reloc__pump	*pump = NULL;
 	int			 fd = stream_fd(m);
@@ -113,7 +123,7 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (!reloc__fault_stream_armed(po.point))
+	if (po.tls_from == NULL && !reloc__fault_stream_armed(po.point))
 		return m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("migrate", "socketpair");
