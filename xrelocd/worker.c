@@ -282,7 +282,7 @@ worker_start_recover(struct xrelocd *x, struct job *j)
 
 int
 worker_start_target(struct xrelocd *x, int fd, const char *peer,
-    const char *addr)
+    const char *addr, bool tls, const char *name)
 {
 	struct worker	*w;
 	struct timeval	 tv = { 0, 0 };
@@ -297,7 +297,7 @@ worker_start_target(struct xrelocd *x, int fd, const char *peer,
 		return -1;
 	}
 	if (pid == 0)
-		worker_child_target(x, fd, peer, sv[1]);
+		worker_child_target(x, fd, peer, sv[1], tls, name);
 	close(sv[1]);
 	tv.tv_sec = reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT);
 	w->hello_timer = evtimer_new(x->base, hello_timeout_cb, w);

@@ -62,6 +62,8 @@ struct job_hooks {
 struct listen_set {
 	struct evconnlistener	*lis[8];
 	size_t			 nr;
+	size_t			 tls_from;	/* lis[tls_from..]: the TLS
+						   port's */
 	int			 family;	/* 0: any */
 };
 
@@ -197,15 +199,16 @@ void	listen_stop(struct xrelocd *x);
  * the caps on connections before HELLO allow it, else refuse it; the
  * caller keeps FD and closes it.
  */
+/* tls: it came in on the TLS port; name: its confirmed name, or NULL. */
 void	listen_admit(struct xrelocd *x, int fd, const char *peer,
-	    const char *addr);
+	    const char *addr, bool tls, const char *name);
 /* Connections from ADDR that have not finished HELLO, lookups included. */
 unsigned listen_unfinished(const struct xrelocd *x, const char *addr);
 
 /* listen_name.c: the peers that only a name pattern may admit */
 /* Look the peer's name up in a child; FD is duplicated, the caller's kept. */
 int	listen_name_start(struct xrelocd *x, int fd, const struct sockaddr *sa,
-	    socklen_t salen, const char *peer, const char *addr);
+	    socklen_t salen, const char *peer, const char *addr, bool tls);
 /* Lookups from ADDR that still hold their connection. */
 unsigned listen_name_count(const struct xrelocd *x, const char *addr);
 /* SIGCHLD: reap the lookup children that ended. */
@@ -318,6 +321,7 @@ struct job_opts {
 	unsigned	 rate_mbps;
 	char		**force;
 	size_t		 nr_force;
+	bool		 ssl;		/* over TLS (xm migrate -s) */
 };
 
 /* xm recover on a job: asked, its worker runs, it ended (denied?). */
@@ -347,6 +351,7 @@ struct job {
 	unsigned		 waiters;	/* blocked control calls */
 	struct xrelocd		*x;		/* for retry_ev */
 	struct event		*retry_ev;	/* JOB_WAITING: requeue */
+	bool			 ssl;		/* source: over TLS */
 	unsigned		 busy_tries;	/* busy answers so far */
 	time_t			 busy_since;	/* the first, monotonic s */
 };
@@ -416,7 +421,7 @@ struct worker {
 
 int	worker_start_source(struct xrelocd *x, struct job *j);
 int	worker_start_target(struct xrelocd *x, int fd, const char *peer,
-	    const char *addr);
+	    const char *addr, bool tls, const char *name);
 /* Fork with every signal blocked; sv[0] is the parent's end, sv[1] ours. */
 pid_t	worker_fork(struct xrelocd *x, int sv[2]);
 /* Recover j's record in a worker; admin: xm recover (j->admin). */
@@ -449,7 +454,8 @@ void	worker_watch_stop(struct xrelocd *x);
 void	worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	    __attribute__((noreturn));
 void	worker_child_target(struct xrelocd *x, int fd, const char *peer,
-	    int statusfd) __attribute__((noreturn));
+	    int statusfd, bool tls, const char *name)
+	    __attribute__((noreturn));
 void	worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
 	    __attribute__((noreturn));
 

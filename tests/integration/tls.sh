@@ -2,25 +2,36 @@
 # Mutual TLS between two sim daemons, with certificates from the lab CA
 # (scripts/lab-ca.sh): a configuration that asks for TLS builds its
 # context at start, and xrelocd -n checks the same; a key file that is
-# not the certificate's stops both, naming the file.
+# not the certificate's stops both, naming the file.  xm migrate -l -s
+# moves a live domain over TLS; a source whose certificate the target
+# refuses (unknown CA, expired, another host's), a plain client on the
+# TLS port and a plain source to a target in the required mode move
+# nothing: the domain runs once, on the source, and the target never
+# gets to HELLO with that peer.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 CA=$WORK/ca
 sh "$top_srcdir/scripts/lab-ca.sh" -d "$CA" ca >/dev/null 2>&1
-for h in hostA hostB; do
-	sh "$top_srcdir/scripts/lab-ca.sh" -d "$CA" host "$h.lab" 127.0.0.1 \
-	    >/dev/null 2>&1
-done
+lab() { sh "$top_srcdir/scripts/lab-ca.sh" -d "$CA" "$@" >/dev/null 2>&1; }
+lab host hostA.lab 127.0.0.1
+lab host hostB.lab 127.0.0.1
+# Another host's certificate: valid, but not for 127.0.0.1.
+lab host hostC.lab 192.0.2.3
+lab -o expired -s 20200101000000Z -e 20210101000000Z host hostA.lab 127.0.0.1
+lab -d "$CA/other" ca
+lab -d "$CA/other" -o unknown host hostA.lab 127.0.0.1
+cp "$CA/other/unknown.pem" "$CA/other/unknown.key" "$CA/"
 
-# tls_conf HOST [KEY]: the TLS lines of HOST's configuration.
+# tls_conf CERT [KEY]: the TLS lines of a configuration, CERT.pem and
+# KEY (CERT.key) in $CA.
 tls_conf() {
 	cat <<CONF
 (xend-relocation-ssl-server yes)
 (xend-relocation-ssl-port ${SSL_PORT:-$(free_port)})
-(xend-relocation-server-ssl-cert-file $CA/$1.lab.pem)
-(xend-relocation-server-ssl-key-file ${2:-$CA/$1.lab.key})
+(xend-relocation-server-ssl-cert-file $CA/$1.pem)
+(xend-relocation-server-ssl-key-file ${2:-$CA/$1.key})
 (xrelocd-relocation-ssl-ca $CA/ca.pem)
 CONF
 }
@@ -35,7 +46,7 @@ cat >"$WORK/bad/xend-config.sxp" <<CONF
 (xrelocd-sim-dir $WORK/bad/sim)
 (xrelocd-state-dir $WORK/bad/state)
 (xrelocd-control-socket $WORK/bad/ctl.sock)
-$(tls_conf hostA "$CA/hostB.lab.key")
+$(tls_conf hostA.lab "$CA/hostB.lab.key")
 CONF
 set +e
 timeout 60 "$XRELOCD" -n -f "$WORK/bad/xend-config.sxp" >"$WORK/n.out" 2>&1
@@ -56,8 +67,78 @@ check "and names the key file" grep -q -F "$CA/hostB.lab.key" "$WORK/d.out"
 # The good pair: -n accepts it.
 mkdir -p "$WORK/good"
 sed "/ssl/d" "$WORK/bad/xend-config.sxp" >"$WORK/good/xend-config.sxp"
-tls_conf hostA >>"$WORK/good/xend-config.sxp"
+tls_conf hostA.lab >>"$WORK/good/xend-config.sxp"
 check "xrelocd -n accepts the certificate and its key" \
     "$XRELOCD" -n -f "$WORK/good/xend-config.sxp"
+
+# Two daemons with certificates for 127.0.0.1; B's TLS port is known.
+BSSL=$(free_port)
+start_host A "$(tls_conf hostA.lab)"
+start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)"
+check "B listens on its tls port" logged B "listening on 127.0.0.1 port $BSSL \(tls\)"
+sim_on A create web01 --memory 32 --dirty-rate 20 >/dev/null
+check "web01 runs on A" runs A web01
+
+# migrate_tls FROM TO DOMAIN PORT [XM-OPTIONS]: xm migrate -s to PORT.
+migrate_tls() {
+	XM_OUT=$WORK/xm.out
+	set +e
+	xm_on "$1" migrate -s -p "$4" ${5:-} "$3" 127.0.0.1 >"$XM_OUT" 2>&1
+	XM_RC=$?
+	set -e
+	sed 's/^/    xm: /' "$XM_OUT"
+}
+
+migrate_tls A B web01 "$BSSL" -l
+check "xm migrate -l -s: exit 0" [ "$XM_RC" -eq 0 ]
+check "web01 runs only on B" runs_only_on B web01
+check "its memory at B equals A's at pause" memory_equal A B web01
+check "the target's worker ran tls" logged B "tls: peer 127\\.0\\.0\\.1: TLSv1\\.[23] "
+
+# refused_from CERT WHAT ERE: A restarted with CERT migrates web02 to B
+# over TLS; B refuses it before HELLO, logging ERE.
+refused_from() {
+	stop_host A
+	: >"$WORK/A/log"
+	start_host A "$(tls_conf "$1")"
+	migrate_tls A B web02 "$BSSL" -l
+	check "$2: xm fails" [ "$XM_RC" -ne 0 ]
+	check "$2: B refuses it, saying why" logged B "$3"
+	check "$2: web02 runs once, on A" runs_only_on A web02
+	check "$2: B has no web02" sh -c "! $SIM -d $WORK/B/sim info web02--incoming >/dev/null 2>&1 && ! $SIM -d $WORK/B/sim info web02 >/dev/null 2>&1"
+}
+sim_on A create web02 --memory 16 >/dev/null
+refused_from unknown "unknown ca" "tls refused: .*unable to get local issuer"
+refused_from expired "expired certificate" "tls refused: .*certificate has expired"
+refused_from hostC.lab "another host's certificate" \
+    "tls refused: .*'hostC.lab' names hostC.lab, 192.0.2.3"
+hellos=$(grep -c "migrate: target .*-> precheck" "$WORK/B/log" || true)
+check "no refused peer got past HELLO on B (one did: web01's)" \
+    [ "$hellos" -eq 1 ]
+
+# A plain source on the TLS port: B hears no TLS and starts nothing.
+XM_OUT=$WORK/xm.out
+set +e
+xm_on A migrate -l -p "$BSSL" web02 127.0.0.1 >"$XM_OUT" 2>&1
+XM_RC=$?
+set -e
+sed 's/^/    xm: /' "$XM_OUT"
+check "plain on the tls port: xm fails" [ "$XM_RC" -ne 0 ]
+check "plain on the tls port: B says the peer does not speak tls" \
+    logged B "does not speak tls"
+check "plain on the tls port: web02 runs once, on A" runs_only_on A web02
+
+# B in the required mode: a plain migration to its plain port is refused
+# before HELLO is answered, and xm says to use -s.
+stop_host B
+: >"$WORK/B/log"
+start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)
+(xrelocd-relocation-ssl-mode required)"
+migrate A B web02 -l
+check "required: a plain migration fails" [ "$XM_RC" -ne 0 ]
+check "required: xm says to use -s" grep -q "use xm migrate -s" "$XM_OUT"
+check "required: B logs the refusal and the fix" \
+    logged B "refused a plain migration: .*use xm migrate -s"
+check "required: web02 runs once, on A" runs_only_on A web02
 
 finish
