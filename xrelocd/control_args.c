@@ -382,11 +382,16 @@ check_ssl(const struct xrelocd *x, struct mig_args *a, bool ssl_given,
 		    "here: migrate without -s, or set the mode to "
 		    "opportunistic", ssl_given ? "TLS relocation (-s)" :
 		    "xend-relocation-ssl yes");
-	if (x->tls_ctx == NULL)
+	if (x->tls_ctx == NULL && ssl_given)
 		return why(why_r, "TLS relocation (-s) needs this host's "
 		    "certificate: set xend-relocation-server-ssl-cert-file, "
 		    "-key-file and xrelocd-relocation-ssl-ca, or migrate "
 		    "without -s");
+	if (x->tls_ctx == NULL)
+		return why(why_r, "xend-relocation-ssl is yes but this host "
+		    "has no certificate: set xend-relocation-server-ssl-cert-"
+		    "file, -key-file and xrelocd-relocation-ssl-ca, or set "
+		    "xend-relocation-ssl no, or ask for ssl false");
 	return 0;
 }
 
