@@ -179,6 +179,7 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	/* The handover broke after GO: ask the target until it answers. */
 	if (!reloc_record_final(r)) {
 		recover_opts(x, priv, &ro);
+		ro.tls_ctx = j->ssl ? x->tls_ctx : NULL;
 		(void)reloc_recover(&ro, r);
 	}
 	x->hv->close(priv);
@@ -204,6 +205,9 @@ worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
 	hold_record(r);
 	priv = child_backend(x);
 	recover_opts(x, priv, &ro);
+	/* After a restart the journal does not say: the mode does. */
+	if (j->ssl || tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED)
+		ro.tls_ctx = x->tls_ctx;
 	ro.admin = j->admin.asked;
 	ro.force = j->admin.force;
 	ro.max_queries = j->admin.asked ? 1 : 0;

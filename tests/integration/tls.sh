@@ -141,4 +141,21 @@ check "required: B logs the refusal and the fix" \
     logged B "refused a plain migration: .*use xm migrate -s"
 check "required: web02 runs once, on A" runs_only_on A web02
 
+# DONE lost over TLS: the source asks the target over TLS too, and acts
+# on its answer (taken): one copy, on B.
+if [ "${XRELOCD_FAULT_INJECTION:-yes}" = yes ]; then
+	stop_host A
+	stop_host B
+	: >"$WORK/B/log"
+	start_host A "$(tls_conf hostA.lab)"
+	FAULT=dst-done:cut start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)"
+	migrate_tls A B web02 "$BSSL" -l
+	check "DONE lost over tls: xm exits 0" [ "$XM_RC" -eq 0 ]
+	check "DONE lost over tls: web02 runs only on B" runs_only_on B web02
+	check "DONE lost over tls: B answered the query, taken" \
+	    logged B "asked about migration .*: taken"
+	check "DONE lost over tls: both connections to B ran tls" sh -c \
+	    "[ \$(grep -c 'tls: peer 127.0.0.1: TLSv1' $WORK/B/log) -ge 2 ]"
+fi
+
 finish
