@@ -7,7 +7,9 @@
 # refuses (unknown CA, expired, another host's), a plain client on the
 # TLS port and a plain source to a target in the required mode move
 # nothing: the domain runs once, on the source, and the target never
-# gets to HELLO with that peer.
+# gets past HELLO with that peer.  A lost DONE is resolved by a QUERY
+# over TLS; a stalled handshake holds a pending slot of its peer until
+# the HELLO timeout drops it.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -157,5 +159,31 @@ if [ "${XRELOCD_FAULT_INJECTION:-yes}" = yes ]; then
 	check "DONE lost over tls: both connections to B ran tls" sh -c \
 	    "[ \$(grep -c 'tls: peer 127.0.0.1: TLSv1' $WORK/B/log) -ge 2 ]"
 fi
+
+# A handshake that stalls: it holds one of the peer's slots for
+# connections that have not finished HELLO, so a second connection from
+# it is refused at once, and it is dropped after the HELLO timeout.
+stop_host B
+: >"$WORK/B/log"
+HELLO_TIMEOUT=3 start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)
+(xrelocd-max-pending-per-peer 1)"
+python3 -c '
+import socket, sys, time
+a = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+time.sleep(float(sys.argv[2]))
+' "$BSSL" 600 &
+stall=$!
+check "stalled handshake: B gave it a worker" logged B "tls connection from"
+python3 -c '
+import socket, sys
+b = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+b.recv(1)
+' "$BSSL" || true
+check "stalled handshake: a second connection is refused by the cap" \
+    logged B "not finished HELLO \\(xrelocd-max-pending-per-peer\\)"
+check "stalled handshake: dropped after the HELLO timeout" \
+    logged B "no HELLO within 3s|no tls handshake within 3000 ms"
+kill "$stall" 2>/dev/null || true
+wait "$stall" 2>/dev/null || true
 
 finish
