@@ -118,7 +118,8 @@ tls_write_all(struct reloc__pump *p, const uint8_t *buf, size_t len)
 			continue;
 		}
 		if (rc < 0) {
-			log_warnx("stream", "%s", reloc_tls_reason(p->o.tls_to));
+			log_warnx("stream", "%s",
+			    reloc_tls_reason(p->o.tls_to));
 			return rc;
 		}
 		buf += n;

@@ -470,8 +470,8 @@ control_args_migrate(struct xrelocd *x, const char *method,
 		rc = control_args_struct(method, reloc_xv_nth(params, 0, NULL),
 		    opts_spec, NELEM(opts_spec), &a, &given, why_r);
 	if (rc == 0)
-		rc = check_args(x, &a, (given & UINT32_C(1) << (xend ? XEND_SSL :
-		    OPTS_SSL)) != 0, why_r);
+		rc = check_args(x, &a, (given & UINT32_C(1) <<
+		    (xend ? XEND_SSL : OPTS_SSL)) != 0, why_r);
 	if (rc < 0)
 		return *why_r == NULL ? RELOC_ERR_NOMEM : RELOC_ERR_INVAL;
 	memset(o, 0, sizeof(*o));

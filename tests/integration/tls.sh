@@ -5,9 +5,9 @@
 # not the certificate's stops both, naming the file.  xm migrate -l -s
 # moves a live domain over TLS; a source whose certificate the target
 # refuses (unknown CA, expired, another host's), a plain client on the
-# TLS port and a plain source to a target in the required mode move
-# nothing: the domain runs once, on the source, and the target never
-# gets past HELLO with that peer.  A lost DONE is resolved by a QUERY
+# TLS port, a TLS client on the plain port and a plain source to a target
+# in the required mode move nothing: the domain runs once, on the source,
+# and the target never gets past HELLO with that peer.  A lost DONE is resolved by a QUERY
 # over TLS; a stalled handshake holds a pending slot of its peer until
 # the HELLO timeout drops it.
 set -eu
@@ -129,6 +129,14 @@ check "plain on the tls port: xm fails" [ "$XM_RC" -ne 0 ]
 check "plain on the tls port: B says the peer does not speak tls" \
     logged B "does not speak tls"
 check "plain on the tls port: web02 runs once, on A" runs_only_on A web02
+
+# A TLS source on the plain port: no TLS there, nothing moves.
+migrate_tls A B web02 "$(port_of B)" -l
+check "tls on the plain port: xm fails" [ "$XM_RC" -ne 0 ]
+check "tls on the plain port: web02 runs once, on A" runs_only_on A web02
+precheck=$(grep -c "migrate: target .*-> precheck" "$WORK/B/log" || true)
+check "tls on the plain port: B got no further than before" \
+    [ "$precheck" -eq 1 ]
 
 # B in the required mode: a plain migration to its plain port is refused
 # before HELLO is answered, and xm says to use -s.
