@@ -43,9 +43,11 @@ tlsctx_wanted(const struct reloc_conf *conf)
 
 	if (mode == RELOC_TLS_DISABLED)
 		return false;
+	/* A certificate alone: xm migrate -s may use it. */
 	return mode == RELOC_TLS_REQUIRED ||
 	    reloc_conf_bool(conf, RELOC_CK_SSL_SERVER) ||
-	    reloc_conf_bool(conf, RELOC_CK_SSL);
+	    reloc_conf_bool(conf, RELOC_CK_SSL) ||
+	    *reloc_conf_str(conf, RELOC_CK_SSL_CERT_FILE) != '\0';
 }
 
 int
@@ -58,9 +60,9 @@ tlsctx_build(const struct reloc_conf *conf, const char *path,
 	if (reloc_tls_ctx_new(conf, ctx_r) == 0)
 		return 0;
 	xrelocd_why_set(why, 0, "%s asks for tls (xend-relocation-ssl-server, "
-	    "xend-relocation-ssl or xrelocd-relocation-ssl-mode required) but "
-	    "its certificate, key or ca cannot be used (the file is named "
-	    "above): fix that file, or set xrelocd-relocation-ssl-mode "
-	    "disabled", path);
+	    "xend-relocation-ssl, a certificate file or "
+	    "xrelocd-relocation-ssl-mode required) but its certificate, key "
+	    "or ca cannot be used (the file is named above): fix that file, "
+	    "or set xrelocd-relocation-ssl-mode disabled", path);
 	return -1;
 }

@@ -176,7 +176,8 @@ void	reload(struct xrelocd *x);
 /* The configured xrelocd-relocation-ssl-mode. */
 enum reloc_tls_mode tlsctx_mode(const struct reloc_conf *conf);
 /* Whether conf asks for a TLS context (a mode other than disabled and
-   a TLS server, a TLS default for xm, or the required mode). */
+   a TLS server, a TLS default for xm, a certificate file, or the
+   required mode). */
 bool	tlsctx_wanted(const struct reloc_conf *conf);
 /* Build it into *ctx_r (NULL when not wanted); -1 with why on failure,
    each bad file already logged by name.  path names the config. */

@@ -68,6 +68,16 @@ check "the daemon does not start with it" \
     sh -c "[ $drc -ne 0 ] && [ $drc -ne 124 ] && [ ! -S $WORK/bad/ctl.sock ]"
 check "and names the key file" grep -q -F "$CA/hostB.lab.key" "$WORK/d.out"
 
+# A certificate file alone (for xm migrate -s) is loaded and checked too.
+grep -v "ssl-server\|ssl-port" "$WORK/bad/xend-config.sxp" >"$WORK/bad/cert.sxp"
+set +e
+timeout 60 "$XRELOCD" -n -f "$WORK/bad/cert.sxp" >"$WORK/n.out" 2>&1
+rc=$?
+set -e
+check "a certificate file alone: -n checks its key too" \
+    sh -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] &&
+    grep -q -F '$CA/hostB.lab.key' '$WORK/n.out'"
+
 # The good pair: -n accepts it.
 mkdir -p "$WORK/good"
 sed "/ssl/d" "$WORK/bad/xend-config.sxp" >"$WORK/good/xend-config.sxp"
