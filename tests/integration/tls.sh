@@ -98,6 +98,7 @@ check "web01 runs on A" runs A web01
 migrate_tls() {
 	XM_OUT=$WORK/xm.out
 	set +e
+	# shellcheck disable=SC2086 # no option: no word at all
 	xm_on "$1" migrate -s -p "$4" ${5:-} "$3" 127.0.0.1 >"$XM_OUT" 2>&1
 	XM_RC=$?
 	set -e
