@@ -41,6 +41,8 @@ rec_sync(struct reloc__mig *m)
 	if (m->peer_host.host_uuid[0] != '\0')
 		snprintf(r->peer_uuid, sizeof(r->peer_uuid), "%s",
 		    m->peer_host.host_uuid);
+	if (m->chan != NULL && reloc_chan_tls(m->chan) != NULL)
+		r->ssl = true;
 	snprintf(r->message, sizeof(r->message), "%s", m->res->message);
 	reloc_record_set_progress(r, &m->last);
 	/* The findings only grow: copy them when there are new ones. */

@@ -75,6 +75,8 @@ struct reloc_record {
 	bool		 live;
 	bool		 check;		/* prechecks only */
 	bool		 high;		/* priority high */
+	bool		 ssl;		/* over TLS (xm migrate -s): the
+					   recovery's QUERY is too */
 	unsigned	 rate_mbps;	/* stream cap, MB/s; 0: none */
 	char		**force;	/* owned: check names overridden */
 	size_t		 nr_force;

@@ -183,6 +183,7 @@ job_record_opts(struct reloc_record *r, const struct job_opts *o)
 	r->live = o->live;
 	r->check = o->check;
 	r->high = o->high;
+	r->ssl = o->ssl;
 	r->rate_mbps = o->rate_mbps;
 	r->was_paused = o->was_paused;
 	r->state = RELOC_MS_IDLE;
@@ -212,7 +213,6 @@ job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r)
 		return rc;
 	}
 	j->rec.job = x->next_job++;
-	j->ssl = o->ssl;
 	j->phase = JOB_QUEUED;
 	TAILQ_INSERT_TAIL(&x->jobs, j, entry);
 	log_info("jobs", "job %u: %s%s %s (uuid %s) to %s%s queued (%s "

@@ -167,7 +167,7 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	o.ev = &events;
 	o.rec = r;
 	o.journal_dir = x->state_dir;
-	o.ssl = j->ssl;
+	o.ssl = r->ssl;
 	o.tls_ctx = x->tls_ctx;
 	if (reloc_migrate_source(x->hv, priv, &o, &res) < 0)
 		_exit(WORKER_EXIT_SETUP);
@@ -179,7 +179,7 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	/* The handover broke after GO: ask the target until it answers. */
 	if (!reloc_record_final(r)) {
 		recover_opts(x, priv, &ro);
-		ro.tls_ctx = j->ssl ? x->tls_ctx : NULL;
+		ro.tls_ctx = r->ssl ? x->tls_ctx : NULL;
 		(void)reloc_recover(&ro, r);
 	}
 	x->hv->close(priv);
@@ -205,8 +205,8 @@ worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
 	hold_record(r);
 	priv = child_backend(x);
 	recover_opts(x, priv, &ro);
-	/* After a restart the journal does not say: the mode does. */
-	if (j->ssl || tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED)
+	/* The journal says (a record from before it did: the mode). */
+	if (r->ssl || tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED)
 		ro.tls_ctx = x->tls_ctx;
 	ro.admin = j->admin.asked;
 	ro.force = j->admin.force;

@@ -352,7 +352,6 @@ struct job {
 	unsigned		 waiters;	/* blocked control calls */
 	struct xrelocd		*x;		/* for retry_ev */
 	struct event		*retry_ev;	/* JOB_WAITING: requeue */
-	bool			 ssl;		/* source: over TLS */
 	unsigned		 busy_tries;	/* busy answers so far */
 	time_t			 busy_since;	/* the first, monotonic s */
 };
