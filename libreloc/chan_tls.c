@@ -146,7 +146,7 @@ reloc_chan_start_tls(struct reloc_chan *chan, struct reloc_tls_ctx *ctx,
 	peer.sa = (const struct sockaddr *)&chan->remote;
 	peer.salen = chan->remote_len;
 	peer.name = name;
-	if ((rc = reloc_tls_new(ctx, chan->fd, role, &peer, 0,
+	if ((rc = reloc_tls_new(ctx, chan->fd, role, &peer, RELOC_TLS_KTLS,
 	    &chan->tls)) < 0)
 		return rc;
 	if ((rc = reloc_tls_handshake(chan->tls, timeout_ms)) == 0)

@@ -180,4 +180,11 @@ int reloc_tls_shutdown(struct reloc_tls *tls, short *events_r);
  */
 void reloc_tls_ktls(const struct reloc_tls *tls, bool *send_r, bool *recv_r);
 
+/*
+ * Whether OpenSSL holds received application data not yet read
+ * (SSL_has_pending): with kernel TLS for receiving, the socket can be
+ * read directly only when it holds none.  Does not block.
+ */
+bool reloc_tls_pending(const struct reloc_tls *tls);
+
 #endif /* RELOC_TLS_H */

@@ -423,3 +423,9 @@ reloc_tls_ktls(const struct reloc_tls *tls, bool *send_r, bool *recv_r)
 	if (recv_r != NULL)
 		*recv_r = rcv;
 }
+
+bool
+reloc_tls_pending(const struct reloc_tls *tls)
+{
+	return tls != NULL && tls->ssl != NULL && SSL_has_pending(tls->ssl);
+}
