@@ -69,7 +69,8 @@ unsigned
 listen_unfinished(const struct xrelocd *x, const char *addr)
 {
 	const struct worker	*w;
-	unsigned		 n = listen_name_count(x, addr);
+	unsigned		 n = listen_name_count(x, addr) +
+				    listen_tls_count(x, addr);
 
 	TAILQ_FOREACH(w, &x->workers, entry)
 		if (w->kind == WORKER_TARGET && !w->hello_done &&
@@ -108,7 +109,12 @@ listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr,
 		return;
 	}
 	log_info("listen", "%sconnection from %s", tls ? "tls " : "", peer);
-	if (worker_start_target(x, fd, peer, addr, tls, name) < 0)
+	if (tls) {
+		if (listen_tls_start(x, fd, peer, addr, name) < 0)
+			log_warnx("listen", "cannot start a tls handshake "
+			    "with %s", peer);
+	} else if (worker_start_target(x, fd, peer, addr, NULL,
+	    (int)reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT) * 1000) < 0)
 		log_warnx("listen", "cannot start a worker for %s", peer);
 }
 
@@ -452,6 +458,7 @@ listen_stop(struct xrelocd *x)
 	memset(&none, 0, sizeof(none));
 	listen_replace(x, &none);
 	listen_name_stop(x);
+	listen_tls_stop(x);
 	ratelog_dispose(&x->refused);
 	ratelog_dispose(&x->closed);
 }

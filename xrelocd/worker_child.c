@@ -22,6 +22,7 @@
 
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -275,24 +276,46 @@ child_admit(void *arg, char *why, size_t len)
 	return RELOC_ERR_BUSY;
 }
 
+/* How long a refused plain source gets to read why before the close. */
+#define REFUSE_DRAIN_MS	500
+
 /*
- * Before HELLO and before the backend: TLS on a connection from the TLS
- * port within the HELLO timeout, the refusal logged by the channel with
- * the peer and why; on the plain port in the required mode, the source
- * reads why in answer to its HELLO.  Returns only to go on.
+ * After the refusal: end of file, then what the source still sends is
+ * read and dropped until it closes or REFUSE_DRAIN_MS pass, so that our
+ * close is no reset that discards the refusal before the source read it.
  */
 static void
-target_gate(struct xrelocd *x, struct reloc_chan *chan, bool tls,
-    const char *name, int hello_ms)
+refuse_drain(int fd)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	char		buf[512];
+	ssize_t		n;
+
+	(void)shutdown(fd, SHUT_WR);
+	while (poll(&pfd, 1, REFUSE_DRAIN_MS) > 0) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN))
+			break;
+	}
+}
+
+/*
+ * Before HELLO and before the backend: go on over the TLS session the
+ * daemon's event loop started and checked (listen_tls.c), or, on the
+ * plain port in the required mode, answer the source's HELLO with why
+ * it is refused.  Returns only to go on.
+ */
+static void
+target_gate(struct xrelocd *x, struct reloc_chan *chan,
+    struct reloc_tls *tls, int hello_ms)
 {
 	struct reloc_sxp	*body = NULL;
 	enum reloc_msg_type	 type;
 	char			 host[256];
 
-	if (tls) {
-		if (reloc_chan_start_tls(chan, x->tls_ctx, RELOC_TLS_SERVER,
-		    name, hello_ms) < 0)
-			_exit(WORKER_EXIT_FAILED);
+	if (tls != NULL) {
+		if (reloc_chan_adopt_tls(chan, tls) < 0)
+			_exit(WORKER_EXIT_SETUP);
 		return;
 	}
 	if (tlsctx_mode(x->conf) != RELOC_TLS_REQUIRED)
@@ -310,12 +333,13 @@ target_gate(struct xrelocd *x, struct reloc_chan *chan, bool tls,
 	(void)reloc_chan_send_error(chan, RELOC_ERR_DENIED, "%s takes "
 	    "migrations only over tls (xrelocd-relocation-ssl-mode "
 	    "required): use xm migrate -s", host);
+	refuse_drain(CONN_FD);
 	_exit(WORKER_EXIT_FAILED);
 }
 
 void
 worker_child_target(struct xrelocd *x, int fd, const char *peer,
-    int statusfd, bool tls, const char *name)
+    int statusfd, struct reloc_tls *tls)
 {
 	struct reloc_migrate_result	 res;
 	struct reloc_target_opts	 o;
@@ -335,7 +359,7 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
 	if ((rc = reloc_chan_new(CONN_FD, peer, o.timeout_ms, &chan)) < 0)
 		_exit(WORKER_EXIT_SETUP);
-	target_gate(x, chan, tls, name, o.hello_timeout_ms);
+	target_gate(x, chan, tls, o.hello_timeout_ms);
 	priv = child_backend(x);
 	o.local_family = x->reloc.family;
 	o.ev = &events;
