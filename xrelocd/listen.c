@@ -18,9 +18,11 @@
  * The relocation listener: binds xend-relocation-address:port, decides
  * on accept from the allow-list before a byte is read, caps connections
  * that have not finished HELLO (in all and per peer address), and hands
- * admitted ones to a worker.  A peer that only a name pattern can admit
- * waits for its name in listen_name.c, apart from those caps.  Refusals
- * are logged once per peer and interval, then summed up.
+ * admitted ones to a worker; one on the TLS port first passes the TLS
+ * handshake and the certificate check in listen_tls.c, within those
+ * caps.  A peer that only a name pattern can admit waits for its name in
+ * listen_name.c, apart from those caps.  Refusals are logged once per
+ * peer and interval, then summed up.
  */
 
 #include <sys/socket.h>

@@ -199,8 +199,9 @@ void	listen_replace(struct xrelocd *x, const struct listen_set *set);
 void	listen_stop(struct xrelocd *x);
 /*
  * Hand the connection FD from PEER (address ADDR) to a target worker if
- * the caps on connections before HELLO allow it, else refuse it; the
- * caller keeps FD and closes it.
+ * the caps on connections before HELLO allow it, else refuse it; on the
+ * TLS port, to its handshake first (listen_tls.c).  The caller keeps FD
+ * and closes it.
  */
 /* tls: it came in on the TLS port; name: its confirmed name, or NULL. */
 void	listen_admit(struct xrelocd *x, int fd, const char *peer,

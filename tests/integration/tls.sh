@@ -113,7 +113,7 @@ migrate_tls A B web01 "$BSSL" -l
 check "xm migrate -l -s: exit 0" [ "$XM_RC" -eq 0 ]
 check "web01 runs only on B" runs_only_on B web01
 check "its memory at B equals A's at pause" memory_equal A B web01
-check "the target's worker ran tls" \
+check "B ran tls with it" \
     logged B "tls: peer 127\\.0\\.0\\.1: TLSv1\\.[23] "
 
 # forks H: how many target workers the daemon of H has forked so far.
