@@ -115,6 +115,9 @@ listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr,
 		if (listen_tls_start(x, fd, peer, addr, name) < 0)
 			log_warnx("listen", "cannot start a tls handshake "
 			    "with %s", peer);
+	} else if (tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED) {
+		if (listen_tls_refuse_plain(x, fd, peer, addr) < 0)
+			log_warnx("listen", "cannot refuse %s", peer);
 	} else if (worker_start_target(x, fd, peer, addr, NULL,
 	    (int)reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT) * 1000) < 0)
 		log_warnx("listen", "cannot start a worker for %s", peer);

@@ -23,7 +23,9 @@
  * address's xrelocd-max-pending-per-peer) until xrelocd-hello-timeout
  * drops it.  Only a peer that passed gets a target worker, which
  * inherits the TLS session across fork(); the daemon frees its copy
- * without sending anything.
+ * without sending anything.  In the required mode a plain connection is
+ * answered here too: the source reads why in answer to its HELLO, and
+ * no worker is forked for it.
  */
 
 #include <sys/types.h>
@@ -132,7 +134,7 @@ drain_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
- * Refused: the alert is queued on the socket already.  close_notify if
+ * Refused: the alert (or the plain ERROR) is queued on the socket.  close_notify if
  * OpenSSL can still send one, then end of file, then a short drain, so
  * that the close is no reset that discards the alert unread.
  */
@@ -141,7 +143,8 @@ gate_refuse(struct gate *g)
 {
 	short	events;
 
-	(void)reloc_tls_shutdown(g->tls, &events);
+	if (g->tls != NULL)
+		(void)reloc_tls_shutdown(g->tls, &events);
 	reloc_tls_free(g->tls);
 	g->tls = NULL;
 	(void)shutdown(g->fd, SHUT_WR);
@@ -195,6 +198,29 @@ gate_cb(evutil_socket_t fd, short events, void *arg)
 		gate_refuse(g);
 }
 
+/* A gate for the connection fd (duplicated): it holds a pending slot. */
+static struct gate *
+gate_new(struct xrelocd *x, int fd, const char *peer, const char *addr)
+{
+	struct gate	*g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	g->x = x;
+	snprintf(g->peer, sizeof(g->peer), "%s", peer);
+	snprintf(g->addr, sizeof(g->addr), "%s", addr);
+	if ((g->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		log_warn("listen", "peer %s: dup", peer);
+		free(g);
+		return NULL;
+	}
+	LIST_INSERT_HEAD(&x->gates, g, entry);
+	x->pending++;
+	g->deadline = now_ms() + reloc_conf_int(x->conf,
+	    RELOC_CK_HELLO_TIMEOUT) * 1000;
+	return g;
+}
+
 int
 listen_tls_start(struct xrelocd *x, int fd, const char *peer,
     const char *addr, const char *name)
@@ -205,17 +231,11 @@ listen_tls_start(struct xrelocd *x, int fd, const char *peer,
 	struct gate		*g;
 	int			 rc;
 
-	if (x->tls_ctx == NULL || (g = calloc(1, sizeof(*g))) == NULL)
+	if (x->tls_ctx == NULL || (g = gate_new(x, fd, peer, addr)) == NULL)
 		return -1;
-	g->x = x;
-	snprintf(g->peer, sizeof(g->peer), "%s", peer);
-	snprintf(g->addr, sizeof(g->addr), "%s", addr);
-	if ((g->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1 ||
-	    getpeername(g->fd, (struct sockaddr *)&ss, &sslen) == -1) {
-		log_warn("listen", "peer %s", peer);
-		if (g->fd != -1)
-			close(g->fd);
-		free(g);
+	if (getpeername(g->fd, (struct sockaddr *)&ss, &sslen) == -1) {
+		log_warn("listen", "peer %s: getpeername", peer);
+		gate_free(g);
 		return -1;
 	}
 	tp.sa = (struct sockaddr *)&ss;
@@ -224,16 +244,57 @@ listen_tls_start(struct xrelocd *x, int fd, const char *peer,
 	if ((rc = reloc_tls_new(x->tls_ctx, g->fd, RELOC_TLS_SERVER, &tp, 0,
 	    &g->tls)) < 0) {
 		log_warnx("listen", "peer %s: %s", peer, reloc_strerror(rc));
-		close(g->fd);
-		free(g);
+		gate_free(g);
 		return -1;
 	}
-	LIST_INSERT_HEAD(&x->gates, g, entry);
-	x->pending++;
-	g->deadline = now_ms() + reloc_conf_int(x->conf,
-	    RELOC_CK_HELLO_TIMEOUT) * 1000;
 	/* The client speaks first. */
 	gate_wait(g, EV_READ, gate_cb);
+	return 0;
+}
+
+/* The plain source sent (its HELLO): tell it why, then drain and close. */
+static void
+plain_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct gate		*g = arg;
+	struct reloc_chan	*chan = NULL;
+	char			 host[256];
+	int			 cfd;
+
+	(void)fd;
+	if (events & EV_TIMEOUT) {
+		ratelog_note(&g->x->closed, g->addr, g->peer, "no HELLO "
+		    "within %lds (xrelocd-hello-timeout)",
+		    reloc_conf_int(g->x->conf, RELOC_CK_HELLO_TIMEOUT));
+		gate_free(g);
+		return;
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "the target");
+	host[sizeof(host) - 1] = '\0';
+	/* One short message into an empty socket buffer: no wait. */
+	if ((cfd = fcntl(g->fd, F_DUPFD_CLOEXEC, 0)) != -1 &&
+	    reloc_chan_new(cfd, g->peer, GATE_DRAIN_MS, &chan) == 0)
+		(void)reloc_chan_send_error(chan, RELOC_ERR_DENIED, "%s takes "
+		    "migrations only over tls (xrelocd-relocation-ssl-mode "
+		    "required): use xm migrate -s", host);
+	reloc_chan_free(chan);
+	gate_refuse(g);
+}
+
+int
+listen_tls_refuse_plain(struct xrelocd *x, int fd, const char *peer,
+    const char *addr)
+{
+	struct gate	*g;
+
+	if ((g = gate_new(x, fd, peer, addr)) == NULL)
+		return -1;
+	log_warnx("listen", "peer %s: refused a plain migration: "
+	    "xrelocd-relocation-ssl-mode is required here; the source must "
+	    "use xm migrate -s (port %ld; no worker started)", peer,
+	    reloc_conf_int(x->conf, RELOC_CK_SSL_PORT));
+	gate_wait(g, EV_READ, plain_cb);
 	return 0;
 }
 

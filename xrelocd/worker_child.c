@@ -22,7 +22,6 @@
 
 #include <sys/socket.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -276,65 +275,17 @@ child_admit(void *arg, char *why, size_t len)
 	return RELOC_ERR_BUSY;
 }
 
-/* How long a refused plain source gets to read why before the close. */
-#define REFUSE_DRAIN_MS	500
-
-/*
- * After the refusal: end of file, then what the source still sends is
- * read and dropped until it closes or REFUSE_DRAIN_MS pass, so that our
- * close is no reset that discards the refusal before the source read it.
- */
-static void
-refuse_drain(int fd)
-{
-	struct pollfd	pfd = { fd, POLLIN, 0 };
-	char		buf[512];
-	ssize_t		n;
-
-	(void)shutdown(fd, SHUT_WR);
-	while (poll(&pfd, 1, REFUSE_DRAIN_MS) > 0) {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN))
-			break;
-	}
-}
-
 /*
  * Before HELLO and before the backend: go on over the TLS session the
- * daemon's event loop started and checked (listen_tls.c), or, on the
- * plain port in the required mode, answer the source's HELLO with why
- * it is refused.  Returns only to go on.
+ * daemon's event loop started and checked (listen_tls.c).  A plain
+ * connection in the required mode never gets here: the daemon refused
+ * it.  Returns only to go on.
  */
 static void
-target_gate(struct xrelocd *x, struct reloc_chan *chan,
-    struct reloc_tls *tls, int hello_ms)
+target_gate(struct reloc_chan *chan, struct reloc_tls *tls)
 {
-	struct reloc_sxp	*body = NULL;
-	enum reloc_msg_type	 type;
-	char			 host[256];
-
-	if (tls != NULL) {
-		if (reloc_chan_adopt_tls(chan, tls) < 0)
-			_exit(WORKER_EXIT_SETUP);
-		return;
-	}
-	if (tlsctx_mode(x->conf) != RELOC_TLS_REQUIRED)
-		return;
-	log_warnx("worker", "peer %s: refused a plain migration: "
-	    "xrelocd-relocation-ssl-mode is required here; the source must "
-	    "use xm migrate -s (port %ld)", reloc_chan_peer(chan),
-	    reloc_conf_int(x->conf, RELOC_CK_SSL_PORT));
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "the target");
-	host[sizeof(host) - 1] = '\0';
-	reloc_chan_set_timeout(chan, hello_ms);
-	if (reloc_chan_recv(chan, &type, &body) == 0)
-		reloc_sxp_free(body);
-	(void)reloc_chan_send_error(chan, RELOC_ERR_DENIED, "%s takes "
-	    "migrations only over tls (xrelocd-relocation-ssl-mode "
-	    "required): use xm migrate -s", host);
-	refuse_drain(CONN_FD);
-	_exit(WORKER_EXIT_FAILED);
+	if (tls != NULL && reloc_chan_adopt_tls(chan, tls) < 0)
+		_exit(WORKER_EXIT_SETUP);
 }
 
 void
@@ -359,7 +310,7 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
 	if ((rc = reloc_chan_new(CONN_FD, peer, o.timeout_ms, &chan)) < 0)
 		_exit(WORKER_EXIT_SETUP);
-	target_gate(x, chan, tls, o.hello_timeout_ms);
+	target_gate(chan, tls);
 	priv = child_backend(x);
 	o.local_family = x->reloc.family;
 	o.ev = &events;

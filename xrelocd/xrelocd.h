@@ -230,7 +230,15 @@ void	listen_name_stop(struct xrelocd *x);
  */
 int	listen_tls_start(struct xrelocd *x, int fd, const char *peer,
 	    const char *addr, const char *name);
-/* Handshakes from ADDR under way. */
+/*
+ * In the required mode, the plain connection FD from PEER: logged, held
+ * as a pending slot until it sends (its HELLO) or xrelocd-hello-timeout,
+ * answered with an ERROR that says to use xm migrate -s, and closed
+ * after a short drain; no worker.  -1 (logged) when it cannot start.
+ */
+int	listen_tls_refuse_plain(struct xrelocd *x, int fd, const char *peer,
+	    const char *addr);
+/* Handshakes from ADDR under way (and plain refusals). */
 unsigned listen_tls_count(const struct xrelocd *x, const char *addr);
 /* Stopping or reloading: close every handshake under way. */
 void	listen_tls_stop(struct xrelocd *x);

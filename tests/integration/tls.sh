@@ -9,8 +9,8 @@
 # a TLS client on the plain port and a plain source to a target in the
 # required mode move nothing: the domain runs once, on the source, and
 # the target never gets past HELLO with that peer; a peer refused on
-# the TLS port costs the target no worker (no fork), its daemon refuses
-# it.  A source certificate that names another host is admitted by its
+# the TLS port, or a plain one in the required mode, costs the target
+# no worker (no fork): its daemon refuses it.  A source certificate that names another host is admitted by its
 # SPKI pin, and refused, naming its fingerprint, under another pin.  A
 # lost DONE is resolved by a QUERY over TLS; a stalled handshake holds
 # a pending slot of its peer, without a worker, until the HELLO timeout
@@ -182,10 +182,12 @@ start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)
 (xrelocd-relocation-ssl-mode required)"
 migrate A B web02 -l
 check "required: a plain migration fails" [ "$XM_RC" -ne 0 ]
-check "required: xm says to use -s" grep -q "use xm migrate -s" "$XM_OUT"
+check "required: xm reads the refusal and says to use -s" \
+    grep -q "use xm migrate -s" "$XM_OUT"
 check "required: B logs the refusal and the fix" \
     logged B "refused a plain migration: .*use xm migrate -s"
 check "required: web02 runs once, on A" runs_only_on A web02
+check "required: B forked no worker for it" [ "$(forks B)" -eq 0 ]
 
 # Mutual: the source refuses a target whose certificate names another
 # host, before HELLO, and says which names it saw.
