@@ -134,9 +134,9 @@ drain_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
- * Refused: the alert (or the plain ERROR) is queued on the socket.  close_notify if
- * OpenSSL can still send one, then end of file, then a short drain, so
- * that the close is no reset that discards the alert unread.
+ * Refused: the alert (or the plain ERROR) is queued on the socket.
+ * close_notify if OpenSSL can still send one, then end of file, then a
+ * short drain, so that the close is no reset that discards it unread.
  */
 static void
 gate_refuse(struct gate *g)

@@ -10,11 +10,11 @@
 # required mode move nothing: the domain runs once, on the source, and
 # the target never gets past HELLO with that peer; a peer refused on
 # the TLS port, or a plain one in the required mode, costs the target
-# no worker (no fork): its daemon refuses it.  A source certificate that names another host is admitted by its
-# SPKI pin, and refused, naming its fingerprint, under another pin.  A
-# lost DONE is resolved by a QUERY over TLS; a stalled handshake holds
-# a pending slot of its peer, without a worker, until the HELLO timeout
-# drops it.
+# no worker (no fork): its daemon refuses it.  A source certificate
+# that names another host is admitted by its SPKI pin, and refused,
+# naming its fingerprint, under another pin.  A lost DONE is resolved
+# by a QUERY over TLS; a stalled handshake holds a pending slot of its
+# peer, without a worker, until the HELLO timeout drops it.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
