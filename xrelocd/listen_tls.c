@@ -108,8 +108,8 @@ gate_wait(struct gate *g, short events, event_callback_fn cb)
 		event_free(g->ev);
 	g->ev = event_new(g->x->base, g->fd, events, cb, g);
 	if (g->ev == NULL || event_add(g->ev, &tv) == -1) {
-		log_warnx("listen", "peer %s: cannot wait for its tls "
-		    "handshake: connection closed", g->peer);
+		log_warnx("listen", "peer %s: no memory to wait for it: "
+		    "connection closed", g->peer);
 		gate_free(g);
 	}
 }
