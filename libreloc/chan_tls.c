@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,18 @@ reloc__chan_tls_read(struct reloc_chan *chan, uint8_t *buf, size_t len,
 	return 0;
 }
 
+/* The socket under TLS never blocks: OpenSSL says what to wait for. */
+static int
+set_nonblock(int fd)
+{
+	int	fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return RELOC_ERR_IO;
+	return 0;
+}
+
 /* How long a refused peer gets to read our alert before the close. */
 #define DRAIN_MS	500
 
@@ -157,6 +170,21 @@ reloc_chan_start_tls(struct reloc_chan *chan, struct reloc_tls_ctx *ctx,
 	if (rc != RELOC_ERR_TIMEOUT)
 		refuse_close(chan);
 	return rc;
+}
+
+int
+reloc_chan_adopt_tls(struct reloc_chan *chan, struct reloc_tls *tls)
+{
+	int	rc;
+
+	if (chan == NULL || tls == NULL || chan->tls != NULL)
+		return RELOC_ERR_INVAL;
+	if ((rc = reloc_tls_set_fd(tls, chan->fd)) < 0)
+		return rc;
+	if ((rc = set_nonblock(chan->fd)) < 0)
+		return rc;
+	chan->tls = tls;
+	return 0;
 }
 
 const char *

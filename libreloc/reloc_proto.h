@@ -171,6 +171,16 @@ const struct sockaddr *reloc_chan_remote_addr(const struct reloc_chan *chan,
  */
 int reloc_chan_start_tls(struct reloc_chan *chan, struct reloc_tls_ctx *ctx,
     enum reloc_tls_role role, const char *name, int timeout_ms);
+/*
+ * Go on over tls, whose handshake and peer check are done already
+ * (reloc_tls_handshake_step() in the daemon's event loop, before it
+ * forked the worker that holds chan): chan owns tls from now on and
+ * frees it, and tls reads and writes chan's socket, made non-blocking,
+ * whatever fd it was made on.  Errors: RELOC_ERR_INVAL (no tls, or TLS
+ * already started; tls stays the caller's), RELOC_ERR_IO,
+ * RELOC_ERR_NOMEM.  Does not block.
+ */
+int reloc_chan_adopt_tls(struct reloc_chan *chan, struct reloc_tls *tls);
 /* The TLS connection of chan (borrowed), or NULL when chan is plain. */
 struct reloc_tls *reloc_chan_tls(const struct reloc_chan *chan);
 /* Why the last TLS step of chan failed: one line, "" when none; borrowed. */

@@ -121,7 +121,11 @@ struct reloc_tls_peer {
 int reloc_tls_new(struct reloc_tls_ctx *ctx, int fd, enum reloc_tls_role role,
     const struct reloc_tls_peer *peer, unsigned flags,
     struct reloc_tls **tls_r);
-/* Free without a close_notify (see reloc_tls_shutdown()).  NULL: no-op. */
+/*
+ * Free without sending anything, not even a close_notify (see
+ * reloc_tls_shutdown()): a process that forked a child which goes on
+ * with the connection frees its copy so.  NULL: no-op.
+ */
 void reloc_tls_free(struct reloc_tls *tls);
 
 /*
@@ -142,6 +146,24 @@ void reloc_tls_free(struct reloc_tls *tls);
  * poll() up to the deadline.
  */
 int reloc_tls_handshake(struct reloc_tls *tls, int timeout_ms);
+
+/*
+ * One step of the handshake and the peer check of reloc_tls_handshake()
+ * that never blocks, for an event loop: 0 when done (the peer checked),
+ * RELOC_ERR_AGAIN when the socket must first become readable
+ * (*events_r POLLIN) or writable (POLLOUT), else an error of
+ * reloc_tls_handshake() with its reason.  The deadline is the caller's.
+ * A refusal has queued the alert on the socket already.
+ */
+int reloc_tls_handshake_step(struct reloc_tls *tls, short *events_r);
+
+/*
+ * Read and write through fd from now on: the same socket under another
+ * number (the connection passed to a worker process, which inherited
+ * tls across fork() and dup()ed the socket).  The caller keeps owning
+ * fd.  0, RELOC_ERR_INVAL or RELOC_ERR_NOMEM.  Does not block.
+ */
+int reloc_tls_set_fd(struct reloc_tls *tls, int fd);
 
 /*
  * The last failure's reason: one line, lower case, never NULL ("" when

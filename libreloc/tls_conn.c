@@ -263,24 +263,40 @@ wait_fd(struct reloc_tls *t, short events, int64_t deadline)
 }
 
 int
-reloc_tls_handshake(struct reloc_tls *tls, int timeout_ms)
+reloc_tls_handshake_step(struct reloc_tls *tls, short *events_r)
 {
-	int64_t	deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
-	int	r, e, rc;
+	int	r, e;
 
-	if (tls == NULL)
+	if (tls == NULL || events_r == NULL)
 		return RELOC_ERR_INVAL;
 	tls->reason[0] = '\0';
-	for (;;) {
-		ERR_clear_error();
-		errno = 0;
-		if ((r = SSL_do_handshake(tls->ssl)) == 1)
-			break;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_do_handshake(tls->ssl)) != 1) {
 		e = SSL_get_error(tls->ssl, r);
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
 			return failure(tls, "handshake", e);
-		rc = wait_fd(tls, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
-		    deadline);
+		*events_r = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		ERR_clear_error();
+		return RELOC_ERR_AGAIN;
+	}
+	log_info(MOD, "peer %s: %s %s", tls->peerstr,
+	    SSL_get_version(tls->ssl), SSL_get_cipher_name(tls->ssl));
+	return 0;
+}
+
+int
+reloc_tls_handshake(struct reloc_tls *tls, int timeout_ms)
+{
+	int64_t	deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+	short	events;
+	int	rc;
+
+	if (tls == NULL)
+		return RELOC_ERR_INVAL;
+	while ((rc = reloc_tls_handshake_step(tls, &events)) ==
+	    RELOC_ERR_AGAIN) {
+		rc = wait_fd(tls, events, deadline);
 		if (rc == RELOC_ERR_TIMEOUT)
 			reloc__tls_why(tls, "peer %s: no tls handshake within "
 			    "%d ms (xrelocd-hello-timeout)", tls->peerstr,
@@ -288,8 +304,22 @@ reloc_tls_handshake(struct reloc_tls *tls, int timeout_ms)
 		if (rc < 0)
 			return rc;
 	}
-	log_info(MOD, "peer %s: %s %s", tls->peerstr,
-	    SSL_get_version(tls->ssl), SSL_get_cipher_name(tls->ssl));
+	return rc;
+}
+
+int
+reloc_tls_set_fd(struct reloc_tls *tls, int fd)
+{
+	if (tls == NULL || fd < 0)
+		return RELOC_ERR_INVAL;
+	if (fd == tls->fd)
+		return 0;
+	/* A socket BIO holds no data: the records buffered are the SSL's. */
+	if (SSL_set_fd(tls->ssl, fd) != 1) {
+		ERR_clear_error();
+		return RELOC_ERR_NOMEM;
+	}
+	tls->fd = fd;
 	return 0;
 }
 

@@ -18,9 +18,11 @@
  * The relocation listener: binds xend-relocation-address:port, decides
  * on accept from the allow-list before a byte is read, caps connections
  * that have not finished HELLO (in all and per peer address), and hands
- * admitted ones to a worker.  A peer that only a name pattern can admit
- * waits for its name in listen_name.c, apart from those caps.  Refusals
- * are logged once per peer and interval, then summed up.
+ * admitted ones to a worker; one on the TLS port first passes the TLS
+ * handshake and the certificate check in listen_tls.c, within those
+ * caps.  A peer that only a name pattern can admit waits for its name in
+ * listen_name.c, apart from those caps.  Refusals are logged once per
+ * peer and interval, then summed up.
  */
 
 #include <sys/socket.h>
@@ -69,7 +71,8 @@ unsigned
 listen_unfinished(const struct xrelocd *x, const char *addr)
 {
 	const struct worker	*w;
-	unsigned		 n = listen_name_count(x, addr);
+	unsigned		 n = listen_name_count(x, addr) +
+				    listen_tls_count(x, addr);
 
 	TAILQ_FOREACH(w, &x->workers, entry)
 		if (w->kind == WORKER_TARGET && !w->hello_done &&
@@ -108,7 +111,15 @@ listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr,
 		return;
 	}
 	log_info("listen", "%sconnection from %s", tls ? "tls " : "", peer);
-	if (worker_start_target(x, fd, peer, addr, tls, name) < 0)
+	if (tls) {
+		if (listen_tls_start(x, fd, peer, addr, name) < 0)
+			log_warnx("listen", "cannot start a tls handshake "
+			    "with %s", peer);
+	} else if (tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED) {
+		if (listen_tls_refuse_plain(x, fd, peer, addr) < 0)
+			log_warnx("listen", "cannot refuse %s", peer);
+	} else if (worker_start_target(x, fd, peer, addr, NULL,
+	    (int)reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT) * 1000) < 0)
 		log_warnx("listen", "cannot start a worker for %s", peer);
 }
 
@@ -452,6 +463,7 @@ listen_stop(struct xrelocd *x)
 	memset(&none, 0, sizeof(none));
 	listen_replace(x, &none);
 	listen_name_stop(x);
+	listen_tls_stop(x);
 	ratelog_dispose(&x->refused);
 	ratelog_dispose(&x->closed);
 }

@@ -172,7 +172,11 @@ reload_commit(struct xrelocd *x, struct reload *r)
 	if (str_changed(x->conf, r->conf, RELOC_CK_PID_FILE) &&
 	    *old_pid != '\0')
 		unlink(old_pid);
-	/* Workers hold their own copy since fork(): the old one can go. */
+	/*
+	 * Workers hold their own copy since fork(): the old one can go,
+	 * with the handshakes that use it (their peers try again).
+	 */
+	listen_tls_stop(x);
 	reloc_tls_ctx_free(x->tls_ctx);
 	x->tls_ctx = r->tls_ctx;
 	reloc_conf_free(x->conf);

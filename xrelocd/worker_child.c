@@ -276,46 +276,21 @@ child_admit(void *arg, char *why, size_t len)
 }
 
 /*
- * Before HELLO and before the backend: TLS on a connection from the TLS
- * port within the HELLO timeout, the refusal logged by the channel with
- * the peer and why; on the plain port in the required mode, the source
- * reads why in answer to its HELLO.  Returns only to go on.
+ * Before HELLO and before the backend: go on over the TLS session the
+ * daemon's event loop started and checked (listen_tls.c).  A plain
+ * connection in the required mode never gets here: the daemon refused
+ * it.  Returns only to go on.
  */
 static void
-target_gate(struct xrelocd *x, struct reloc_chan *chan, bool tls,
-    const char *name, int hello_ms)
+target_gate(struct reloc_chan *chan, struct reloc_tls *tls)
 {
-	struct reloc_sxp	*body = NULL;
-	enum reloc_msg_type	 type;
-	char			 host[256];
-
-	if (tls) {
-		if (reloc_chan_start_tls(chan, x->tls_ctx, RELOC_TLS_SERVER,
-		    name, hello_ms) < 0)
-			_exit(WORKER_EXIT_FAILED);
-		return;
-	}
-	if (tlsctx_mode(x->conf) != RELOC_TLS_REQUIRED)
-		return;
-	log_warnx("worker", "peer %s: refused a plain migration: "
-	    "xrelocd-relocation-ssl-mode is required here; the source must "
-	    "use xm migrate -s (port %ld)", reloc_chan_peer(chan),
-	    reloc_conf_int(x->conf, RELOC_CK_SSL_PORT));
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "the target");
-	host[sizeof(host) - 1] = '\0';
-	reloc_chan_set_timeout(chan, hello_ms);
-	if (reloc_chan_recv(chan, &type, &body) == 0)
-		reloc_sxp_free(body);
-	(void)reloc_chan_send_error(chan, RELOC_ERR_DENIED, "%s takes "
-	    "migrations only over tls (xrelocd-relocation-ssl-mode "
-	    "required): use xm migrate -s", host);
-	_exit(WORKER_EXIT_FAILED);
+	if (tls != NULL && reloc_chan_adopt_tls(chan, tls) < 0)
+		_exit(WORKER_EXIT_SETUP);
 }
 
 void
 worker_child_target(struct xrelocd *x, int fd, const char *peer,
-    int statusfd, bool tls, const char *name)
+    int statusfd, struct reloc_tls *tls)
 {
 	struct reloc_migrate_result	 res;
 	struct reloc_target_opts	 o;
@@ -335,7 +310,7 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
 	if ((rc = reloc_chan_new(CONN_FD, peer, o.timeout_ms, &chan)) < 0)
 		_exit(WORKER_EXIT_SETUP);
-	target_gate(x, chan, tls, name, o.hello_timeout_ms);
+	target_gate(chan, tls);
 	priv = child_backend(x);
 	o.local_family = x->reloc.family;
 	o.ev = &events;

@@ -8,9 +8,13 @@
 # whose certificate the source refuses, a plain client on the TLS port,
 # a TLS client on the plain port and a plain source to a target in the
 # required mode move nothing: the domain runs once, on the source, and
-# the target never gets past HELLO with that peer.  A lost DONE is
-# resolved by a QUERY over TLS; a stalled handshake holds a pending slot
-# of its peer until the HELLO timeout drops it.
+# the target never gets past HELLO with that peer; a peer refused on
+# the TLS port, or a plain one in the required mode, costs the target
+# no worker (no fork): its daemon refuses it.  A source certificate
+# that names another host is admitted by its SPKI pin, and refused,
+# naming its fingerprint, under another pin.  A lost DONE is resolved
+# by a QUERY over TLS; a stalled handshake holds a pending slot of its
+# peer, without a worker, until the HELLO timeout drops it.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -85,12 +89,17 @@ migrate_tls A B web01 "$BSSL" -l
 check "xm migrate -l -s: exit 0" [ "$XM_RC" -eq 0 ]
 check "web01 runs only on B" runs_only_on B web01
 check "its memory at B equals A's at pause" memory_equal A B web01
-check "the target's worker ran tls" \
+check "B ran tls with it" \
     logged B "tls: peer 127\\.0\\.0\\.1: TLSv1\\.[23] "
 KTLS_ERE="stream over TLSv1\\.[23] .*, kernel tls: (yes|no)"
 check "A logged the stream's TLS, and whether the kernel moved it" \
     logged A "$KTLS_ERE"
 check "B logged the same" logged B "$KTLS_ERE"
+
+# forks H: how many target workers the daemon of H has forked so far.
+forks() { grep -c "worker: target worker pid " "$WORK/$1/log" || true; }
+# no_worker_refused H: no worker of H logged a tls refusal: its daemon did.
+no_worker_refused() { ! grep -q "worker\[.*tls refused" "$WORK/$1/log"; }
 
 no_web02_on_B() { ! has_domain B web02--incoming && ! has_domain B web02; }
 
@@ -100,9 +109,12 @@ refused_from() {
 	stop_host A
 	: >"$WORK/A/log"
 	start_host A "$(tls_conf "$1")"
+	before=$(forks B)
 	migrate_tls A B web02 "$BSSL" -l
 	check "$2: xm fails" [ "$XM_RC" -ne 0 ]
 	check "$2: B refuses it, saying why" logged B "$3"
+	check "$2: B forked no worker for it" [ "$(forks B)" -eq "$before" ]
+	check "$2: B's daemon refused it, not a worker" no_worker_refused B
 	check "$2: web02 runs once, on A" runs_only_on A web02
 	check "$2: B has no web02" no_web02_on_B
 }
@@ -120,6 +132,7 @@ check "no refused peer got past HELLO on B (one did: web01's)" \
 
 # A plain source on the TLS port: B hears no TLS and starts nothing.
 XM_OUT=$WORK/xm.out
+before=$(forks B)
 set +e
 xm_on A migrate -l -p "$BSSL" web02 127.0.0.1 >"$XM_OUT" 2>&1
 XM_RC=$?
@@ -129,6 +142,9 @@ check "plain on the tls port: xm fails" [ "$XM_RC" -ne 0 ]
 check "plain on the tls port: B says the peer does not speak tls" \
     logged B "does not speak tls"
 check "plain on the tls port: web02 runs once, on A" runs_only_on A web02
+check "plain on the tls port: B forked no worker for it" \
+    [ "$(forks B)" -eq "$before" ]
+check "plain on the tls port: B's daemon refused it" no_worker_refused B
 
 # A TLS source on the plain port: no TLS there, nothing moves.
 migrate_tls A B web02 "$(port_of B)" -l
@@ -146,10 +162,12 @@ start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)
 (xrelocd-relocation-ssl-mode required)"
 migrate A B web02 -l
 check "required: a plain migration fails" [ "$XM_RC" -ne 0 ]
-check "required: xm says to use -s" grep -q "use xm migrate -s" "$XM_OUT"
+check "required: xm reads the refusal and says to use -s" \
+    grep -q "use xm migrate -s" "$XM_OUT"
 check "required: B logs the refusal and the fix" \
     logged B "refused a plain migration: .*use xm migrate -s"
 check "required: web02 runs once, on A" runs_only_on A web02
+check "required: B forked no worker for it" [ "$(forks B)" -eq 0 ]
 
 # Mutual: the source refuses a target whose certificate names another
 # host, before HELLO, and says which names it saw.
@@ -184,11 +202,41 @@ if [ "${XRELOCD_FAULT_INJECTION:-yes}" = yes ]; then
 	    "[ \$(grep -c 'tls: peer 127.0.0.1: TLSv1' $WORK/B/log) -ge 2 ]"
 fi
 
+# A source certificate that names neither A's address nor an allowed
+# host (hostC.lab, 192.0.2.3) under a pin of another key: refused, B
+# names the fingerprint it did not find, and forks nothing.
+pin() { sh "$top_srcdir/scripts/lab-ca.sh" -d "$CA" pin "$CA/$1.pem"; }
+stop_host A
+stop_host B
+: >"$WORK/B/log"
+start_host A "$(tls_conf hostC.lab)"
+start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)
+(xrelocd-relocation-ssl-pin $(pin unknown))"
+sim_on A create web03 --memory 16 >/dev/null
+migrate_tls A B web03 "$BSSL" -l
+check "wrong pin: xm fails" [ "$XM_RC" -ne 0 ]
+check "wrong pin: B names the fingerprint it refused" \
+    logged B "tls refused: .*sha256 $(pin hostC.lab) is not in xrelocd-rel"
+check "wrong pin: web03 runs once, on A" runs_only_on A web03
+check "wrong pin: B forked no worker" [ "$(forks B)" -eq 0 ]
+
+# The same certificate under its own pin: admitted, web03 moves.
+stop_host B
+: >"$WORK/B/log"
+start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)
+(xrelocd-relocation-ssl-pin $(pin hostC.lab))"
+migrate_tls A B web03 "$BSSL" -l
+check "pinned: xm migrate -l -s: exit 0" [ "$XM_RC" -eq 0 ]
+check "pinned: B admitted the certificate by its pin" \
+    logged B "certificate 'hostC.lab' admitted by its pin"
+check "pinned: web03 runs only on B" runs_only_on B web03
+check "pinned: its memory at B equals A's at pause" memory_equal A B web03
+check "pinned: B forked one worker, for it" [ "$(forks B)" -eq 1 ]
+
 # A handshake that stalls: it holds one of the peer's slots for
 # connections that have not finished HELLO, so a second connection from
-# it is refused at once, and it is dropped after the HELLO timeout (20 s:
-# the second connection must come while the first still stalls, on a
-# machine however busy).
+# it is refused at once, and it is dropped after the HELLO timeout (long
+# enough that the second connection comes first on a busy machine).
 stop_host B
 : >"$WORK/B/log"
 HELLO_TIMEOUT=20 start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)
@@ -199,7 +247,7 @@ a = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 time.sleep(float(sys.argv[2]))
 ' "$BSSL" 600 &
 stall=$!
-check "stalled handshake: B gave it a worker" logged B "tls connection from"
+check "stalled handshake: B holds it" logged B "tls connection from"
 python3 -c '
 import socket, sys
 b = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -208,7 +256,9 @@ b.recv(1)
 check "stalled handshake: a second connection is refused by the cap" \
     logged B "not finished HELLO \\(xrelocd-max-pending-per-peer\\)"
 check "stalled handshake: dropped after the HELLO timeout" \
-    logged B "no HELLO within 20s|no tls handshake within 20000 ms"
+    logged B "no tls handshake within 20s"
+check "stalled handshake: B forked no worker for either" \
+    [ "$(forks B)" -eq 0 ]
 kill "$stall" 2>/dev/null || true
 wait "$stall" 2>/dev/null || true
 
