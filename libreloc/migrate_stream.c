@@ -59,6 +59,20 @@ stream_fd(struct reloc__mig *m)
 	return fd;
 }
 
+/* Say how a stream over TLS is protected: version, cipher, kernel TLS. */
+static void
+log_tls(const struct reloc__mig *m, const struct reloc_tls *tls)
+{
+	bool	snd, rcv;
+
+	if (tls == NULL)
+		return;
+	reloc_tls_ktls(tls, &snd, &rcv);
+	log_info("migrate", "%s: stream over %s %s, kernel tls: send %s, "
+	    "recv %s", m->peer, reloc_tls_version(tls), reloc_tls_cipher(tls),
+	    snd ? "yes" : "no", rcv ? "yes" : "no");
+}
+
 int
 reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 {
@@ -84,6 +98,7 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 	if (o->rate_mbps == 0 && po.tls_to == NULL &&
 	    !reloc__fault_stream_armed(po.point))
 		return m->hv->save(m->priv, m->dom.domid, fd, &p);
+	log_tls(m, po.tls_to);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("migrate", "socketpair");
 		return RELOC_ERR_IO;
@@ -125,6 +140,7 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 		return RELOC_ERR_IO;
 	if (po.tls_from == NULL && !reloc__fault_stream_armed(po.point))
 		return m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
+	log_tls(m, po.tls_from);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("migrate", "socketpair");
 		return RELOC_ERR_IO;

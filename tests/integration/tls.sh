@@ -111,6 +111,11 @@ check "web01 runs only on B" runs_only_on B web01
 check "its memory at B equals A's at pause" memory_equal A B web01
 check "the target's worker ran tls" \
     logged B "tls: peer 127\\.0\\.0\\.1: TLSv1\\.[23] "
+STREAM_ERE="stream over TLSv1\\.[23] [A-Z0-9_-]+, kernel tls: send (yes|no), "
+STREAM_ERE="${STREAM_ERE}recv (yes|no)"
+check "the source logged the stream's cipher and kernel tls use" \
+    logged A "$STREAM_ERE"
+check "and so did the target" logged B "$STREAM_ERE"
 
 no_web02_on_B() { ! has_domain B web02--incoming && ! has_domain B web02; }
 
