@@ -129,21 +129,28 @@ tls_write_all(struct reloc__pump *p, const uint8_t *buf, size_t len)
 }
 
 /*
- * Read what the connection's TLS has: > 0 bytes, 0 at its end or on a
- * stop, -1 with p->rc on failure.  OpenSSL may hold bytes the socket no
- * longer shows, so it is asked before any poll().
+ * Read what the connection's TLS has, up to len: > 0 bytes, 0 at its end
+ * or on a stop, -1 with p->rc on failure.  OpenSSL may hold bytes the
+ * socket no longer shows, so it is asked before any poll().  A read gives
+ * one record (16 KiB at most): records already there are read on into
+ * buf, so that the backend gets them in one write; what ends the loop
+ * after some bytes (no more yet, the end, a failure) comes again on the
+ * next call.
  */
 static ssize_t
 tls_read_some(struct reloc__pump *p, uint8_t *buf, size_t len)
 {
-	size_t	n;
+	size_t	n, got = 0;
 	short	events;
 	int	rc;
 
 	for (;;) {
-		rc = reloc_tls_read(p->o.tls_from, buf, len, &n, &events);
-		if (rc == 0)
-			return (ssize_t)n;
+		rc = reloc_tls_read(p->o.tls_from, buf + got, len - got, &n,
+		    &events);
+		if (rc == 0 && (got += n) < len)
+			continue;
+		if (rc == 0 || got > 0)
+			return (ssize_t)got;
 		if (rc == RELOC_ERR_CLOSED)
 			return 0;
 		if (rc == RELOC_ERR_AGAIN && wait_tls(p, p->from, events, &rc))
