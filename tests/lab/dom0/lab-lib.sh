@@ -352,7 +352,7 @@ tls_logged()
 	local log=$LAB_OUT/xrelocd.log re line
 
 	re="(::ffff:)?${1//./\\.}"
-	if ! grep -Eq "tls connection from \\[?$re[]:]" "$log"; then
+	if ! grep -Eq "tls connection from \\[?${re}[]:]" "$log"; then
 		echo "no tls connection from $1 in its xrelocd.log"
 		return 1
 	fi
