@@ -40,19 +40,7 @@
 #include <unistd.h>
 
 #include "reloc-int.h"
-
-#define CHAN	"chan"
-
-struct reloc_chan {
-	int			 fd;
-	char			*peer;
-	int			 timeout_ms;	/* <= 0: no deadline */
-	bool			 sent_nothing;
-	struct sockaddr_storage	 local;
-	socklen_t		 local_len;
-	struct sockaddr_storage	 remote;
-	socklen_t		 remote_len;
-};
+#include "chan-int.h"
 
 static int64_t
 now_ms(void)
@@ -63,9 +51,8 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The poll() timeout left until deadline (-1: none). */
-static int
-left_ms(int64_t deadline)
+int
+reloc__chan_left(int64_t deadline)
 {
 	int64_t	left;
 
@@ -75,8 +62,8 @@ left_ms(int64_t deadline)
 	return left < 0 ? 0 : (int)left;
 }
 
-static int64_t
-deadline_in(int timeout_ms)
+int64_t
+reloc__chan_deadline(int timeout_ms)
 {
 	return timeout_ms > 0 ? now_ms() + timeout_ms : -1;
 }
@@ -85,8 +72,9 @@ deadline_in(int timeout_ms)
  * Format sa as "192.0.2.1:8002", "[2001:db8::1]:8002" or "unix".  buf
  * must hold INET6_ADDRSTRLEN + 8 bytes.
  */
-static void
-addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+void
+reloc__chan_addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t size)
 {
 	char	host[INET6_ADDRSTRLEN];
 	int	port;
@@ -140,7 +128,7 @@ reloc_chan_new(int fd, const char *peer, int timeout_ms,
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 	if (peer == NULL) {
-		addr_format((struct sockaddr *)&chan->remote,
+		reloc__chan_addr_format((struct sockaddr *)&chan->remote,
 		    chan->remote_len, name, sizeof(name));
 		peer = name;
 	}
@@ -255,7 +243,7 @@ reloc_chan_connect(const char *host, const char *port, int timeout_ms,
     struct reloc_chan **chan_r)
 {
 	struct addrinfo	*res = NULL, *ai;
-	int64_t		 deadline = deadline_in(timeout_ms);
+	int64_t		 deadline = reloc__chan_deadline(timeout_ms);
 	char		 addr[INET6_ADDRSTRLEN + 16];
 	size_t		 left;
 	int		 fd, rc, err, budget;
@@ -271,10 +259,11 @@ reloc_chan_connect(const char *host, const char *port, int timeout_ms,
 		 * Share what is left of the deadline between the addresses
 		 * still to try, so one that drops packets cannot use it all.
 		 */
-		budget = left_ms(deadline);
+		budget = reloc__chan_left(deadline);
 		if (budget > 0 && left > 1)
 			budget = budget / (int)left;
-		addr_format(ai->ai_addr, ai->ai_addrlen, addr, sizeof(addr));
+		reloc__chan_addr_format(ai->ai_addr, ai->ai_addrlen, addr,
+		    sizeof(addr));
 		if ((fd = connect_one(ai, budget, &err)) >= 0) {
 			rc = reloc_chan_new(fd, addr, timeout_ms, chan_r);
 			goto out;
@@ -282,7 +271,7 @@ reloc_chan_connect(const char *host, const char *port, int timeout_ms,
 		rc = fd;
 		errno = err;
 		log_warn(CHAN, "connect to %s (%s)", host, addr);
-		if (deadline >= 0 && left_ms(deadline) == 0)
+		if (deadline >= 0 && reloc__chan_left(deadline) == 0)
 			break;
 	}
 out:
@@ -295,6 +284,7 @@ reloc_chan_free(struct reloc_chan *chan)
 {
 	if (chan == NULL)
 		return;
+	reloc_tls_free(chan->tls);
 	if (chan->fd != -1)
 		close(chan->fd);
 	free(chan->peer);
@@ -338,8 +328,8 @@ reloc_chan_remote_addr(const struct reloc_chan *chan, socklen_t *len_r)
  * blocking (the caller hands it to the backend after STREAM), so every
  * read and write goes through here first and uses MSG_DONTWAIT.
  */
-static int
-wait_fd(struct reloc_chan *chan, short events, int64_t deadline,
+int
+reloc__chan_wait(struct reloc_chan *chan, short events, int64_t deadline,
     const char *what)
 {
 	struct pollfd	pfd;
@@ -348,7 +338,7 @@ wait_fd(struct reloc_chan *chan, short events, int64_t deadline,
 	pfd.fd = chan->fd;
 	pfd.events = events;
 	for (;;) {
-		r = poll(&pfd, 1, left_ms(deadline));
+		r = poll(&pfd, 1, reloc__chan_left(deadline));
 		if (r > 0)
 			return 0;
 		if (r == 0) {
@@ -368,13 +358,16 @@ static int
 write_all(struct reloc_chan *chan, const uint8_t *buf, size_t len,
     const char *what, size_t *done_r)
 {
-	int64_t	deadline = deadline_in(chan->timeout_ms);
+	int64_t	deadline = reloc__chan_deadline(chan->timeout_ms);
 	ssize_t	n;
 	int	rc;
 
 	*done_r = 0;
+	if (chan->tls != NULL)
+		return reloc__chan_tls_write(chan, buf, len, deadline, what,
+		    done_r);
 	while (*done_r < len) {
-		if ((rc = wait_fd(chan, POLLOUT, deadline, what)) < 0)
+		if ((rc = reloc__chan_wait(chan, POLLOUT, deadline, what)) < 0)
 			return rc;
 		n = send(chan->fd, buf + *done_r, len - *done_r,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -402,8 +395,10 @@ read_all(struct reloc_chan *chan, uint8_t *buf, size_t len, int64_t deadline,
 	ssize_t	n;
 	int	rc;
 
+	if (chan->tls != NULL)
+		return reloc__chan_tls_read(chan, buf, len, deadline, what);
 	while (done < len) {
-		if ((rc = wait_fd(chan, POLLIN, deadline, what)) < 0)
+		if ((rc = reloc__chan_wait(chan, POLLIN, deadline, what)) < 0)
 			return rc;
 		n = recv(chan->fd, buf + done, len - done, MSG_DONTWAIT);
 		if (n == 0) {
@@ -501,13 +496,14 @@ reloc_chan_recv(struct reloc_chan *chan, enum reloc_msg_type *type_r,
     struct reloc_sxp **body_r)
 {
 	uint8_t			 hdr[RELOC_PROTO_HDR_LEN], *buf = NULL;
-	int64_t			 deadline = deadline_in(chan->timeout_ms);
+	int64_t			 deadline;
 	enum reloc_msg_type	 type;
 	uint32_t		 blen;
 	size_t			 used;
 	char			 what[64];
 	int			 rc;
 
+	deadline = reloc__chan_deadline(chan->timeout_ms);
 	if ((rc = read_all(chan, hdr, sizeof(hdr), deadline,
 	    "waiting for a message")) < 0)
 		return rc;

@@ -63,6 +63,12 @@ static int	check_path(const struct conf_key *, const char *,
 		    const char *);
 static int	check_socket(const struct conf_key *, const char *,
 		    const char *);
+static int	check_ssl_mode(const struct conf_key *, const char *,
+		    const char *);
+static int	check_ssl_path(const struct conf_key *, const char *,
+		    const char *);
+static int	check_ssl_pin(const struct conf_key *, const char *,
+		    const char *);
 
 #define B(n, k, d)		{ n, k, RELOC_CT_BOOL, d, 0, 0, NULL }
 #define I(n, k, d, lo, hi)	{ n, k, RELOC_CT_INT, d, lo, hi, NULL }
@@ -105,6 +111,12 @@ static const struct conf_key keys[] = {
 	I("xrelocd-max-rounds", RELOC_CK_MAX_ROUNDS, "5", 1, 1000),
 	S("xrelocd-pid-file", RELOC_CK_PID_FILE, "/run/xrelocd.pid",
 	    check_path),
+	S("xrelocd-relocation-ssl-ca", RELOC_CK_SSL_CA, "", check_ssl_path),
+	S("xrelocd-relocation-ssl-crl", RELOC_CK_SSL_CRL, "", check_ssl_path),
+	/* Plain keeps working until every host has a certificate. */
+	S("xrelocd-relocation-ssl-mode", RELOC_CK_SSL_MODE, "opportunistic",
+	    check_ssl_mode),
+	S("xrelocd-relocation-ssl-pin", RELOC_CK_SSL_PIN, "", check_ssl_pin),
 	S("xrelocd-sim-dir", RELOC_CK_SIM_DIR, "/var/lib/xrelocd/sim",
 	    check_path),
 	S("xrelocd-state-dir", RELOC_CK_STATE_DIR, "/var/lib/xrelocd",
@@ -360,5 +372,41 @@ check_socket(const struct conf_key *k, const char *text, const char *where)
 		return 0;
 	log_errx(MOD, "%s: %s: path is longer than %zu bytes", where, k->name,
 	    sizeof(sun.sun_path) - 1);
+	return RELOC_ERR_CONFIG;
+}
+
+static int
+check_ssl_mode(const struct conf_key *k, const char *text, const char *where)
+{
+	enum reloc_tls_mode	mode;
+	char			sbuf[SHOW_MAX];
+
+	if (reloc_tls_mode_parse(text, &mode) == 0)
+		return 0;
+	log_errx(MOD, "%s: %s: '%s' is not a mode (required, opportunistic, "
+	    "disabled)", where, k->name, show(text, sbuf));
+	return RELOC_ERR_CONFIG;
+}
+
+/* Empty: none. */
+static int
+check_ssl_path(const struct conf_key *k, const char *text, const char *where)
+{
+	if (text[0] == '\0')
+		return 0;
+	return check_path(k, text, where);
+}
+
+static int
+check_ssl_pin(const struct conf_key *k, const char *text, const char *where)
+{
+	char	sbuf[SHOW_MAX];
+	size_t	at, len;
+
+	if (reloc_tls_pins_check(text, &at, &len) == 0)
+		return 0;
+	log_errx(MOD, "%s: %s: '%s' is not a sha256 fingerprint (64 hex "
+	    "digits, as openssl dgst -sha256 prints it)", where, k->name,
+	    reloc__conf_show(text + at, len, sbuf, sizeof(sbuf)));
 	return RELOC_ERR_CONFIG;
 }

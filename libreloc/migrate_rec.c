@@ -41,6 +41,8 @@ rec_sync(struct reloc__mig *m)
 	if (m->peer_host.host_uuid[0] != '\0')
 		snprintf(r->peer_uuid, sizeof(r->peer_uuid), "%s",
 		    m->peer_host.host_uuid);
+	if (m->chan != NULL && reloc_chan_tls(m->chan) != NULL)
+		r->ssl = true;
 	snprintf(r->message, sizeof(r->message), "%s", m->res->message);
 	reloc_record_set_progress(r, &m->last);
 	/* The findings only grow: copy them when there are new ones. */
@@ -52,14 +54,22 @@ rec_sync(struct reloc__mig *m)
 	}
 }
 
+/* To the daemon, which files records by id: a target has none before
+ * HELLO. */
+static void
+rec_send(struct reloc__mig *m)
+{
+	if (m->rec->id[0] != '\0' && m->ev != NULL && m->ev->record != NULL)
+		m->ev->record(m->rec, m->ev->arg);
+}
+
 void
 reloc__mig_record(struct reloc__mig *m)
 {
 	if (m->rec == NULL)
 		return;
 	rec_sync(m);
-	if (m->ev != NULL && m->ev->record != NULL)
-		m->ev->record(m->rec, m->ev->arg);
+	rec_send(m);
 }
 
 int
@@ -78,8 +88,7 @@ reloc__mig_journal(struct reloc__mig *m)
 		    m->journal_dir, reloc_strerror(rc));
 		return rc;
 	}
-	if (m->ev != NULL && m->ev->record != NULL)
-		m->ev->record(m->rec, m->ev->arg);
+	rec_send(m);
 	return 0;
 }
 

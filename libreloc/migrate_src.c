@@ -142,6 +142,13 @@ src_connect(struct src *s)
 		return rc;
 	}
 	snprintf(m->peer, sizeof(m->peer), "%s", reloc_chan_peer(m->chan));
+	if (s->o->ssl && (rc = reloc_chan_start_tls(m->chan, s->o->tls_ctx,
+	    RELOC_TLS_CLIENT, s->o->host, m->timeout_ms)) < 0) {
+		reloc__mig_message(m, "tls with %s failed: %s", m->peer,
+		    *reloc_chan_tls_reason(m->chan) != '\0' ?
+		    reloc_chan_tls_reason(m->chan) : reloc_strerror(rc));
+		return rc;
+	}
 	reloc__mig_state(m, RELOC_MS_HELLO);
 	if ((rc = reloc__hello_send(m)) < 0)
 		reloc__mig_message(m, "%s: sending HELLO: %s", m->peer,
@@ -150,6 +157,10 @@ src_connect(struct src *s)
 		rc = reloc__hello_recv(m);
 	if (rc == RELOC_ERR_CLOSED)
 		src_closed_before_hello(s);
+	else if (rc == RELOC_ERR_DENIED && s->o->ssl &&
+	    *reloc_chan_tls_reason(m->chan) != '\0')
+		reloc__mig_message(m, "%s refused this host's certificate: %s",
+		    m->peer, reloc_chan_tls_reason(m->chan));
 	return rc;
 }
 

@@ -16,7 +16,11 @@
 
 /*
  * Moving the backend's stream: straight between the backend and the
- * socket, or through the pump when a rate cap or a stream fault is asked.
+ * socket, or through the pump when a rate cap, a stream fault or TLS is
+ * asked.  With TLS, a direction the kernel's record layer holds (kernel
+ * TLS, where the kernel and OpenSSL offer it) is moved as on a plain
+ * connection: the kernel encrypts what the backend writes, and decrypts
+ * what it reads.  Otherwise the pump reads and writes through OpenSSL.
  */
 
 #include <sys/socket.h>
@@ -36,7 +40,7 @@
  * poll() deadlines, so a peer that stalls cannot hang a worker.
  */
 static int
-stream_fd(struct reloc__mig *m)
+stream_fd(struct reloc__mig *m, const struct reloc_tls *tls)
 {
 	int		fd = reloc_chan_fd(m->chan), fl;
 	struct timeval	tv = {
@@ -44,6 +48,9 @@ stream_fd(struct reloc__mig *m)
 		.tv_usec = (m->timeout_ms % 1000) * 1000,
 	};
 
+	/* The pump reads and writes through TLS, non-blocking. */
+	if (tls != NULL)
+		return fd;
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
@@ -52,6 +59,43 @@ stream_fd(struct reloc__mig *m)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * The TLS object the pump must go through for this direction, or NULL:
+ * none on the channel, or the kernel holds the direction's record layer
+ * and OpenSSL buffers nothing of it.  Logs which, once per stream.
+ */
+static struct reloc_tls *
+stream_tls(struct reloc__mig *m, bool send)
+{
+	struct reloc_tls	*t = reloc_chan_tls(m->chan);
+	bool			 snd, rcv, kernel;
+
+	if (t == NULL)
+		return NULL;
+	reloc_tls_ktls(t, &snd, &rcv);
+	kernel = send ? snd : rcv && !reloc_tls_pending(t);
+	log_info("migrate", "%s %s: stream over %s %s, kernel tls: %s",
+	    m->role, m->label, reloc_tls_version(t), reloc_tls_cipher(t),
+	    kernel ? "yes" : "no");
+	return kernel ? NULL : t;
+}
+
+/* After a stream the kernel moved: the channel's TLS is non-blocking. */
+static int
+stream_tls_again(struct reloc__mig *m)
+{
+	int	fd = reloc_chan_fd(m->chan), fl;
+
+	if (reloc_chan_tls(m->chan) == NULL)
+		return 0;
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		log_warn("migrate", "%s: after the stream", m->peer);
+		return RELOC_ERR_IO;
+	}
+	return 0;
 }
 
 int
@@ -67,15 +111,20 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		.point = "src-stream",
 		.total = m->dom.memory_kb * 1024ull,
 		.rate_mbps = o->rate_mbps,
+		.tls_to = stream_tls(m, true),
+		.timeout_ms = m->timeout_ms,
 	};
 	struct reloc__pump	*pump = NULL;
-	int			 fd = stream_fd(m);
+	int			 fd = stream_fd(m, po.tls_to);
 	int			 sp[2], rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (o->rate_mbps == 0 && !reloc__fault_stream_armed(po.point))
-		return m->hv->save(m->priv, m->dom.domid, fd, &p);
+	if (o->rate_mbps == 0 && po.tls_to == NULL &&
+	    !reloc__fault_stream_armed(po.point)) {
+		rc = m->hv->save(m->priv, m->dom.domid, fd, &p);
+		goto done;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("migrate", "socketpair");
 		return RELOC_ERR_IO;
@@ -91,7 +140,9 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 out:
 	close(sp[0]);
 	close(sp[1]);
-	return rc;
+done:
+	prc = stream_tls_again(m);
+	return rc == 0 ? prc : rc;
 }
 
 static int
@@ -106,15 +157,19 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 		.point = "dst-stream",
 		.total = m->dom.memory_kb * 1024ull,
 		.end_to = true,
+		.tls_from = stream_tls(m, false),
+		.timeout_ms = m->timeout_ms,
 	};
 	struct reloc__pump	*pump = NULL;
-	int			 fd = stream_fd(m);
-	int			 sp[2], rc;
+	int			 fd = stream_fd(m, po.tls_from);
+	int			 sp[2], rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (!reloc__fault_stream_armed(po.point))
-		return m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
+	if (po.tls_from == NULL && !reloc__fault_stream_armed(po.point)) {
+		rc = m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
+		goto done;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("migrate", "socketpair");
 		return RELOC_ERR_IO;
@@ -129,7 +184,9 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 	}
 	close(sp[0]);
 	close(sp[1]);
-	return rc;
+done:
+	prc = stream_tls_again(m);
+	return rc == 0 ? prc : rc;
 }
 
 int

@@ -73,6 +73,7 @@ const struct rec_field reloc__record_fields[] = {
 	{ "live", R_BOOL, REC(live), 0, NULL, 0 },
 	{ "check", R_BOOL, REC(check), 0, NULL, 0 },
 	{ "priority", R_PRIO, REC(high), 0, NULL, 0 },
+	{ "ssl", R_BOOL, REC(ssl), 0, NULL, 0 },
 	{ "rate-mbps", R_UINT, REC(rate_mbps), 0, NULL, 0 },
 	{ "force", R_FORCE, REC(force), REC(nr_force), NULL, 0 },
 	{ "state", R_STATE, REC(state), 0, NULL, 0 },

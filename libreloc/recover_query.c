@@ -73,6 +73,15 @@ int
 reloc_recover_query(const struct reloc_record *r, int timeout_ms,
     enum reloc_answer *answer_r, char *msg, size_t len)
 {
+	return reloc_recover_query_tls(r, NULL, timeout_ms, answer_r, msg,
+	    len);
+}
+
+int
+reloc_recover_query_tls(const struct reloc_record *r,
+    struct reloc_tls_ctx *ctx, int timeout_ms, enum reloc_answer *answer_r,
+    char *msg, size_t len)
+{
 	struct reloc_chan	*chan = NULL;
 	struct reloc_sxp	*q = NULL, *ans = NULL;
 	const char		*word, *said;
@@ -81,7 +90,9 @@ reloc_recover_query(const struct reloc_record *r, int timeout_ms,
 
 	if ((rc = reloc_chan_connect(r->peer, r->port, timeout_ms, &chan)) < 0)
 		return rc;
-	if ((rc = reloc__msg_new(RELOC_MSG_QUERY, &q)) < 0 ||
+	if ((ctx != NULL && (rc = reloc_chan_start_tls(chan, ctx,
+	    RELOC_TLS_CLIENT, r->peer, timeout_ms)) < 0) ||
+	    (rc = reloc__msg_new(RELOC_MSG_QUERY, &q)) < 0 ||
 	    (rc = reloc_sxp_add_str(q, "migration", r->id)) < 0 ||
 	    (rc = reloc_sxp_add_str(q, "domain-uuid", r->domain_uuid)) < 0 ||
 	    (rc = reloc_chan_send(chan, RELOC_MSG_QUERY, q)) < 0 ||

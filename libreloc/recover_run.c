@@ -196,8 +196,8 @@ rcv_ask(struct rcv *v)
 
 	for (;;) {
 		said[0] = '\0';
-		qrc = reloc_recover_query(r, o->timeout_ms, &a, said,
-		    sizeof(said));
+		qrc = reloc_recover_query_tls(r, o->tls_ctx, o->timeout_ms, &a,
+		    said, sizeof(said));
 		if (o->admin)
 			return rcv_admin(v, qrc, a, said);
 		if (qrc == 0 && a == RELOC_ANS_TAKEN)

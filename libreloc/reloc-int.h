@@ -135,7 +135,8 @@ reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd)
 /*
  * A pump copies the backend's stream between a local socketpair and the
  * connection, in a thread, when something must sit in between: a rate
- * cap or fault injection.  Otherwise the backend uses the socket directly.
+ * cap, fault injection, or TLS.  Otherwise the backend uses the socket
+ * directly.
  */
 struct reloc__pump;
 
@@ -144,6 +145,15 @@ struct reloc__pump_opts {
 	uint64_t	 total;		/* expected bytes (for @PCT faults) */
 	unsigned	 rate_mbps;	/* 0: no cap */
 	bool		 end_to;	/* shut "to" for writing at the end */
+	/*
+	 * The connection's TLS (borrowed; the pump alone uses it until
+	 * reloc__pump_finish()): "from" is read (tls_from) or "to" written
+	 * (tls_to) through it, non-blocking, each wait at most timeout_ms
+	 * (<= 0: none).
+	 */
+	struct reloc_tls *tls_from;
+	struct reloc_tls *tls_to;
+	int		 timeout_ms;
 };
 
 int	reloc__pump_start(int from, int to, const struct reloc__pump_opts *o,

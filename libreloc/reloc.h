@@ -322,6 +322,10 @@ enum reloc_conf_key {
 	RELOC_CK_MAX_INCOMING,		/* xrelocd-max-incoming int */
 	RELOC_CK_MAX_INCOMING_PER_PEER,	/* xrelocd-max-incoming-per-peer */
 	RELOC_CK_BUSY_WAIT,		/* xrelocd-busy-wait seconds */
+	RELOC_CK_SSL_CA,		/* xrelocd-relocation-ssl-ca file|dir */
+	RELOC_CK_SSL_CRL,		/* xrelocd-relocation-ssl-crl file */
+	RELOC_CK_SSL_MODE,		/* xrelocd-relocation-ssl-mode */
+	RELOC_CK_SSL_PIN,		/* xrelocd-relocation-ssl-pin sha256s */
 	RELOC_CK__COUNT
 };
 
@@ -368,6 +372,7 @@ int reloc_conf_format(const struct reloc_conf *conf, enum reloc_conf_key key,
 
 /* The rest of the API, by concern. */
 #include "reloc_hv.h"
+#include "reloc_tls.h"
 #include "reloc_proto.h"
 #include "reloc_migrate.h"
 #include "reloc_record.h"

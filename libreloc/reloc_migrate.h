@@ -209,6 +209,14 @@ struct reloc_migrate_opts {
 	 */
 	struct reloc_record *rec;
 	const char	*journal_dir;
+	/*
+	 * ssl: the connection runs TLS (xm migrate -s) from right after the
+	 * connect, as the client of tls_ctx (borrowed, required then),
+	 * checking that the target's certificate names host; a refusal is
+	 * the outcome's message, before HELLO.
+	 */
+	bool		 ssl;
+	struct reloc_tls_ctx *tls_ctx;
 };
 
 struct reloc_migrate_result {

@@ -149,6 +149,44 @@ const struct sockaddr *reloc_chan_remote_addr(const struct reloc_chan *chan,
     socklen_t *len_r);
 
 /*
+ * Run TLS on chan from now on (reloc_tls.h): wrap its socket with a
+ * connection of ctx in role (RELOC_TLS_CLIENT on the source, which
+ * connected; RELOC_TLS_SERVER on the target), then handshake and check
+ * the peer's certificate within timeout_ms (<= 0: no deadline; the
+ * target passes its HELLO timeout).  name is the peer's name for the
+ * check (the host the user gave on the client, the forward-confirmed
+ * name or NULL on the server); it is copied.  ctx is borrowed and must
+ * outlive chan.  Afterwards every message and reloc_chan_tls()'s stream
+ * go through TLS with the same deadlines, and the socket is
+ * non-blocking.  On failure the reason is logged (module "chan") and
+ * kept in reloc_chan_tls_reason(); a refused handshake was closed with
+ * close_notify, end of file and a short drain (at most 0.5 s) so that
+ * the peer reads the alert; chan is then only good for
+ * reloc_chan_free().  Errors: RELOC_ERR_INVAL (no ctx, TLS already
+ * started), RELOC_ERR_DENIED (a certificate refused, by either side),
+ * RELOC_ERR_PROTO (the peer does not speak TLS), RELOC_ERR_TIMEOUT,
+ * RELOC_ERR_CLOSED, RELOC_ERR_IO, RELOC_ERR_NOMEM.  Under TLS 1.3 a
+ * server's refusal of the client reaches the client as
+ * RELOC_ERR_DENIED from its first receive instead.  Blocks in poll().
+ */
+int reloc_chan_start_tls(struct reloc_chan *chan, struct reloc_tls_ctx *ctx,
+    enum reloc_tls_role role, const char *name, int timeout_ms);
+/*
+ * Go on over tls, whose handshake and peer check are done already
+ * (reloc_tls_handshake_step() in the daemon's event loop, before it
+ * forked the worker that holds chan): chan owns tls from now on and
+ * frees it, and tls reads and writes chan's socket, made non-blocking,
+ * whatever fd it was made on.  Errors: RELOC_ERR_INVAL (no tls, or TLS
+ * already started; tls stays the caller's), RELOC_ERR_IO,
+ * RELOC_ERR_NOMEM.  Does not block.
+ */
+int reloc_chan_adopt_tls(struct reloc_chan *chan, struct reloc_tls *tls);
+/* The TLS connection of chan (borrowed), or NULL when chan is plain. */
+struct reloc_tls *reloc_chan_tls(const struct reloc_chan *chan);
+/* Why the last TLS step of chan failed: one line, "" when none; borrowed. */
+const char *reloc_chan_tls_reason(const struct reloc_chan *chan);
+
+/*
  * Send one message.  On failure reloc_chan_sent_nothing() tells whether
  * no byte of it reached the kernel: the commit handshake needs to know.
  */

@@ -75,6 +75,8 @@ struct reloc_record {
 	bool		 live;
 	bool		 check;		/* prechecks only */
 	bool		 high;		/* priority high */
+	bool		 ssl;		/* over TLS (xm migrate -s): the
+					   recovery's QUERY is too */
 	unsigned	 rate_mbps;	/* stream cap, MB/s; 0: none */
 	char		**force;	/* owned: check names overridden */
 	size_t		 nr_force;
@@ -296,6 +298,12 @@ struct reloc_recover_opts {
 	/* Called after every change of r (may be NULL). */
 	void		(*changed)(const struct reloc_record *r, void *arg);
 	void		*arg;
+	/*
+	 * The migration ran over TLS: each QUERY does too, as the client
+	 * of this context (borrowed), checking that the target's
+	 * certificate names r->peer.  NULL: plain.
+	 */
+	struct reloc_tls_ctx *tls_ctx;
 };
 
 /*
@@ -312,6 +320,14 @@ int reloc_recover(const struct reloc_recover_opts *o, struct reloc_record *r);
  * target's line in msg.  RELOC_ERR_REFUSED, _TIMEOUT, ... when it cannot
  * be asked.  Blocks up to about timeout_ms.
  */
+/*
+ * As reloc_recover_query(), over TLS as the client of ctx (borrowed) when
+ * ctx is not NULL; a refused certificate is RELOC_ERR_DENIED, logged with
+ * why (module "chan").
+ */
+int reloc_recover_query_tls(const struct reloc_record *r,
+    struct reloc_tls_ctx *ctx, int timeout_ms, enum reloc_answer *answer_r,
+    char *msg, size_t len);
 int reloc_recover_query(const struct reloc_record *r, int timeout_ms,
     enum reloc_answer *answer_r, char *msg, size_t len);
 

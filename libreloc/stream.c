@@ -17,7 +17,8 @@
 /*
  * The stream pump: copies the backend's stream between a socketpair and
  * the connection in a thread, applying a bandwidth cap and the stream
- * fault points.  Used only when one of those is asked for.
+ * fault points, and TLS on the connection's side.  Used only when one of
+ * those is asked for.
  */
 
 #include <sys/eventfd.h>
@@ -70,6 +71,97 @@ pace(struct reloc__pump *p)
 	ts.tv_sec = (time_t)((due_ns - now_ns) / 1000000000ull);
 	ts.tv_nsec = (long)((due_ns - now_ns) % 1000000000ull);
 	nanosleep(&ts, NULL);
+}
+
+/*
+ * Wait for events on fd, or a stop (false, rc 0), or timeout_ms (false,
+ * RELOC_ERR_TIMEOUT in *rc_r).
+ */
+static bool
+wait_tls(struct reloc__pump *p, int fd, short events, int *rc_r)
+{
+	struct pollfd	pfd[2] = {
+		{ .fd = fd, .events = events },
+		{ .fd = p->stopfd, .events = POLLIN },
+	};
+	int		r;
+
+	*rc_r = 0;
+	while ((r = poll(pfd, 2, p->o.timeout_ms > 0 ? p->o.timeout_ms :
+	    -1)) == -1)
+		if (errno != EINTR) {
+			*rc_r = reloc__errno_to_err(errno);
+			return false;
+		}
+	if (r == 0) {
+		log_warnx("stream", "no progress of the tls stream within "
+		    "%d ms (xrelocd-io-timeout)", p->o.timeout_ms);
+		*rc_r = RELOC_ERR_TIMEOUT;
+		return false;
+	}
+	return (pfd[1].revents & POLLIN) == 0 || pfd[0].revents != 0;
+}
+
+/* Write all of buf through the connection's TLS. */
+static int
+tls_write_all(struct reloc__pump *p, const uint8_t *buf, size_t len)
+{
+	size_t	n;
+	short	events;
+	int	rc;
+
+	while (len > 0) {
+		rc = reloc_tls_write(p->o.tls_to, buf, len, &n, &events);
+		if (rc == RELOC_ERR_AGAIN) {
+			if (!wait_tls(p, p->to, events, &rc))
+				return rc < 0 ? rc : RELOC_ERR_IO;
+			continue;
+		}
+		if (rc < 0) {
+			log_warnx("stream", "%s",
+			    reloc_tls_reason(p->o.tls_to));
+			return rc;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Read what the connection's TLS has, up to len: > 0 bytes, 0 at its end
+ * or on a stop, -1 with p->rc on failure.  OpenSSL may hold bytes the
+ * socket no longer shows, so it is asked before any poll().  A read gives
+ * one record (16 KiB at most): records already there are read on into
+ * buf, so that the backend gets them in one write; what ends the loop
+ * after some bytes (no more yet, the end, a failure) comes again on the
+ * next call.
+ */
+static ssize_t
+tls_read_some(struct reloc__pump *p, uint8_t *buf, size_t len)
+{
+	size_t	n, got = 0;
+	short	events;
+	int	rc;
+
+	for (;;) {
+		rc = reloc_tls_read(p->o.tls_from, buf + got, len - got, &n,
+		    &events);
+		if (rc == 0 && (got += n) < len)
+			continue;
+		if (rc == 0 || got > 0)
+			return (ssize_t)got;
+		if (rc == RELOC_ERR_CLOSED)
+			return 0;
+		if (rc == RELOC_ERR_AGAIN && wait_tls(p, p->from, events, &rc))
+			continue;
+		if (rc < 0 && rc != RELOC_ERR_AGAIN)
+			log_warnx("stream", "%s", *reloc_tls_reason(
+			    p->o.tls_from) != '\0' ? reloc_tls_reason(
+			    p->o.tls_from) : reloc_strerror(rc));
+		p->rc = rc == RELOC_ERR_AGAIN ? 0 : rc;
+		return p->rc < 0 ? -1 : 0;
+	}
 }
 
 static int
@@ -132,6 +224,25 @@ wait_readable(struct reloc__pump *p)
 	return (pfd[1].revents & POLLIN) == 0 || (pfd[0].revents & POLLIN);
 }
 
+/* Read from "from": > 0 bytes, 0 at the end or a stop, -1 with p->rc. */
+static ssize_t
+read_some(struct reloc__pump *p, uint8_t *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (p->o.tls_from != NULL)
+		return tls_read_some(p, buf, len);
+	while (wait_readable(p)) {
+		if ((n = read(p->from, buf, len)) >= 0)
+			return n;
+		if (errno == EINTR || errno == EAGAIN)
+			continue;
+		p->rc = reloc__errno_to_err(errno);
+		return -1;
+	}
+	return 0;
+}
+
 static void *
 pump_main(void *arg)
 {
@@ -144,20 +255,14 @@ pump_main(void *arg)
 		return NULL;
 	}
 	p->rc = 0;
-	while (wait_readable(p)) {
-		if ((n = read(p->from, buf, PUMP_BUF)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			p->rc = reloc__errno_to_err(errno);
-			break;
-		}
-		if (n == 0)
-			break;
+	while ((n = read_some(p, buf, PUMP_BUF)) > 0) {
 		if (!chunk_fault(p, buf, (size_t)n)) {
 			p->rc = RELOC_ERR_IO;
 			break;
 		}
-		if ((p->rc = write_all(p->to, buf, (size_t)n)) < 0) {
+		p->rc = p->o.tls_to != NULL ? tls_write_all(p, buf, (size_t)n) :
+		    write_all(p->to, buf, (size_t)n);
+		if (p->rc < 0) {
 			/* Make the backend's writes to the pair fail too. */
 			shutdown(p->from, SHUT_RDWR);
 			break;

@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${XRELOCD_BUILD:-$top/_build}
 
 pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
- libxml2-dev check libxxhash-dev libxen-dev mandoc iproute2 iptables
+ libxml2-dev check libxxhash-dev libssl-dev openssl libxen-dev mandoc iproute2 iptables
  nftables tcpdump iputils-ping netcat-openbsd shellcheck python3 procps"
 
 missing=""

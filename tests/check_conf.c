@@ -158,6 +158,11 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_TUNNEL_SCRIPT),
 	    XENSCRIPTSDIR "/xrelocd-tunnel");
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_ROUNDS), 5);
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_SSL_CA), "");
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_SSL_CRL), "");
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_SSL_MODE),
+	    "opportunistic");
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_SSL_PIN), "");
 	ck_assert_str_eq(reloc_conf_source(conf), "");
 	reloc_conf_free(conf);
 }

@@ -29,6 +29,11 @@
 #include "common.h"
 #include "reloc.h"
 
+/* SPKI sha256 fingerprints, as openssl dgst prints them, and with colons. */
+#define PIN_A	"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+#define PIN_B_COLONS	"60:30:3A:E2:2B:99:8A:52:3E:F1:B7:F6:A1:06:" \
+	"D3:8C:51:91:50:14:07:BE:89:B2:6D:46:21:3B:5E:76:01:D2"
+
 /* ---------------------------------------------------------------- values */
 
 START_TEST(test_bool_words)
@@ -125,7 +130,42 @@ static const struct {
 	    "an absolute path" },
 	{ "xrelocd-max-rounds", "1001", "1001 out of range 1..1000" },
 	{ "xrelocd-max-rounds", "0", "0 out of range 1..1000" },
+	{ "xrelocd-relocation-ssl-ca", "ca.pem", "'ca.pem' is not an "
+	    "absolute path" },
+	{ "xrelocd-relocation-ssl-crl", "crl.pem", "'crl.pem' is not an "
+	    "absolute path" },
+	{ "xrelocd-relocation-ssl-mode", "yes", "'yes' is not a mode "
+	    "(required, opportunistic, disabled)" },
+	{ "xrelocd-relocation-ssl-pin", "'" PIN_A " 12ab'", "'12ab' is not a "
+	    "sha256 fingerprint (64 hex digits, as openssl dgst -sha256 prints "
+	    "it)" },
+	{ "xrelocd-relocation-ssl-pin", PIN_A "0", "'" PIN_A "0' is not a "
+	    "sha256 fingerprint" },
 };
+
+/* Modes, CA and CRL paths, several pins in either spelling. */
+START_TEST(test_ssl_values)
+{
+	struct reloc_conf	*conf;
+	enum reloc_tls_mode	 mode;
+
+	conf = conf_load_ok("(xrelocd-relocation-ssl-mode required)\n"
+	    "(xrelocd-relocation-ssl-ca /etc/xen/ca)\n"
+	    "(xrelocd-relocation-ssl-crl /etc/xen/ca/crl.pem)\n"
+	    "(xrelocd-relocation-ssl-pin '" PIN_A "\n " PIN_B_COLONS "')");
+	ck_assert_int_eq(reloc_tls_mode_parse(reloc_conf_str(conf,
+	    RELOC_CK_SSL_MODE), &mode), 0);
+	ck_assert_int_eq(mode, RELOC_TLS_REQUIRED);
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_SSL_CA), "/etc/xen/ca");
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_SSL_CRL),
+	    "/etc/xen/ca/crl.pem");
+	reloc_conf_free(conf);
+	ck_assert_int_eq(reloc_tls_mode_parse("disabled", &mode), 0);
+	ck_assert_str_eq(reloc_tls_mode_name(mode), "disabled");
+	ck_assert_int_eq(reloc_tls_mode_parse("Required", &mode),
+	    RELOC_ERR_INVAL);
+}
+END_TEST
 
 START_TEST(test_bad_value)
 {
@@ -191,6 +231,7 @@ conf_values_tcase(void)
 	tcase_add_checked_fixture(tc, log_silence, NULL);
 	tcase_add_test(tc, test_bool_words);
 	tcase_add_test(tc, test_int_bounds);
+	tcase_add_test(tc, test_ssl_values);
 	tcase_add_loop_test(tc, test_bad_value, 0,
 	    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
 	tcase_add_test(tc, test_bad_value_covers_keys);

@@ -82,8 +82,8 @@ static const struct {
 	const char	*says;
 } xend_bad[] = {
 	/* An n in fmt takes no value: the values after it move up one. */
-	{ "ssiiiii", 1, 0, -1, 1, 0, NULL, "TLS relocation (-s) is not "
-	    "available in this xrelocd: migrate without -s" },
+	{ "ssiiiii", 1, 0, -1, 1, 0, NULL, "TLS relocation (-s) needs "
+	    "this host's certificate" },
 	{ "ssbiibi", 1, 0, -1, 1, 0, NULL, "migrate without -s" },
 	{ "ssiiini", 2, 0, -1, 0, 0, NULL, "xend.domain.migrate: live must "
 	    "be a boolean (true or false, or the int 0 or 1), not the int 2" },

@@ -43,6 +43,7 @@ make_record(struct reloc_record *r)
 	r->live = true;
 	r->check = false;
 	r->high = true;
+	r->ssl = true;
 	r->rate_mbps = 250;
 	ck_assert_int_eq(reloc_record_set_force(r, force, 2), 0);
 	r->state = RELOC_MS_COMMITTING;
@@ -92,7 +93,7 @@ assert_record_eq(const struct reloc_record *a, const struct reloc_record *b)
 	ck_assert_str_eq(a->port, b->port);
 	ck_assert_str_eq(a->peer_uuid, b->peer_uuid);
 	ck_assert(a->live == b->live && a->check == b->check &&
-	    a->high == b->high && a->go == b->go &&
+	    a->high == b->high && a->ssl == b->ssl && a->go == b->go &&
 	    a->was_paused == b->was_paused);
 	ck_assert_uint_eq(a->rate_mbps, b->rate_mbps);
 	ck_assert_uint_eq(a->nr_force, b->nr_force);

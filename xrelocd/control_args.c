@@ -363,20 +363,48 @@ check_force(const struct reloc_xv *force, char **why_r)
 }
 
 /*
- * What xrelocd does not do is refused, never left out: TLS whether asked
- * for (-s) or the configured default (ssl nil), a NUMA node, a change of
- * home server.
+ * TLS, asked for (-s) or the configured default (xend-relocation-ssl):
+ * refused when the mode is disabled or there is no certificate, forced
+ * by the required mode.
  */
 static int
-check_args(const struct mig_args *a, bool ssl_given, char **why_r)
+check_ssl(const struct xrelocd *x, struct mig_args *a, bool ssl_given,
+    char **why_r)
 {
-	if (a->ssl && ssl_given)
-		return why(why_r, "TLS relocation (-s) is not available in "
-		    "this xrelocd: migrate without -s");
-	if (a->ssl)
-		return why(why_r, "xend-relocation-ssl is yes but this "
-		    "xrelocd has no TLS relocation: set it to no in "
-		    "xend-config.sxp, or ask for ssl false");
+	enum reloc_tls_mode	mode = tlsctx_mode(x->conf);
+
+	if (mode == RELOC_TLS_REQUIRED)
+		a->ssl = true;
+	if (!a->ssl)
+		return 0;
+	if (mode == RELOC_TLS_DISABLED)
+		return why(why_r, "%s: xrelocd-relocation-ssl-mode is disabled "
+		    "here: migrate without -s, or set the mode to "
+		    "opportunistic", ssl_given ? "TLS relocation (-s)" :
+		    "xend-relocation-ssl yes");
+	if (x->tls_ctx == NULL && ssl_given)
+		return why(why_r, "TLS relocation (-s) needs this host's "
+		    "certificate: set xend-relocation-server-ssl-cert-file, "
+		    "-key-file and xrelocd-relocation-ssl-ca, or migrate "
+		    "without -s");
+	if (x->tls_ctx == NULL)
+		return why(why_r, "xend-relocation-ssl is yes but this host "
+		    "has no certificate: set xend-relocation-server-ssl-cert-"
+		    "file, -key-file and xrelocd-relocation-ssl-ca, or set "
+		    "xend-relocation-ssl no, or ask for ssl false");
+	return 0;
+}
+
+/*
+ * What xrelocd does not do is refused, never left out: a NUMA node, a
+ * change of home server.
+ */
+static int
+check_args(const struct xrelocd *x, struct mig_args *a, bool ssl_given,
+    char **why_r)
+{
+	if (check_ssl(x, a, ssl_given, why_r) < 0)
+		return -1;
 	if (a->node != -1)
 		return why(why_r, "-n NODE (NUMA node on the target) is not "
 		    "supported: migrate without -n");
@@ -397,7 +425,9 @@ to_opts(struct xrelocd *x, const struct mig_args *a, struct job_opts *o)
 	int64_t	port = a->port;
 
 	if (port == 0)
-		port = reloc_conf_int(x->conf, RELOC_CK_RELOCATION_PORT);
+		port = reloc_conf_int(x->conf, a->ssl ? RELOC_CK_SSL_PORT :
+		    RELOC_CK_RELOCATION_PORT);
+	o->ssl = a->ssl;
 	o->live = a->live;
 	o->check = a->check;
 	o->high = a->priority != NULL && strcmp(a->priority, "high") == 0;
@@ -440,8 +470,8 @@ control_args_migrate(struct xrelocd *x, const char *method,
 		rc = control_args_struct(method, reloc_xv_nth(params, 0, NULL),
 		    opts_spec, NELEM(opts_spec), &a, &given, why_r);
 	if (rc == 0)
-		rc = check_args(&a, (given & UINT32_C(1) << (xend ? XEND_SSL :
-		    OPTS_SSL)) != 0, why_r);
+		rc = check_args(x, &a, (given & UINT32_C(1) <<
+		    (xend ? XEND_SSL : OPTS_SSL)) != 0, why_r);
 	if (rc < 0)
 		return *why_r == NULL ? RELOC_ERR_NOMEM : RELOC_ERR_INVAL;
 	memset(o, 0, sizeof(*o));

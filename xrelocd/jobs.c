@@ -183,6 +183,7 @@ job_record_opts(struct reloc_record *r, const struct job_opts *o)
 	r->live = o->live;
 	r->check = o->check;
 	r->high = o->high;
+	r->ssl = o->ssl;
 	r->rate_mbps = o->rate_mbps;
 	r->was_paused = o->was_paused;
 	r->state = RELOC_MS_IDLE;
@@ -214,10 +215,11 @@ job_submit(struct xrelocd *x, struct job_opts *o, struct job **job_r)
 	j->rec.job = x->next_job++;
 	j->phase = JOB_QUEUED;
 	TAILQ_INSERT_TAIL(&x->jobs, j, entry);
-	log_info("jobs", "job %u: %s%s %s (uuid %s) to %s queued (%s "
+	log_info("jobs", "job %u: %s%s %s (uuid %s) to %s%s queued (%s "
 	    "priority), migration %s", j->rec.job, o->check ? "check of " :
 	    "", o->live ? "live" : "offline", o->domain, o->uuid, o->host,
-	    o->high ? "high" : "standard", j->rec.id);
+	    o->ssl ? " over tls" : "", o->high ? "high" : "standard",
+	    j->rec.id);
 	/* The record has it all now: o is spent, as the caller expects. */
 	job_opts_dispose(o);
 	*job_r = j;

@@ -18,9 +18,11 @@
  * The relocation listener: binds xend-relocation-address:port, decides
  * on accept from the allow-list before a byte is read, caps connections
  * that have not finished HELLO (in all and per peer address), and hands
- * admitted ones to a worker.  A peer that only a name pattern can admit
- * waits for its name in listen_name.c, apart from those caps.  Refusals
- * are logged once per peer and interval, then summed up.
+ * admitted ones to a worker; one on the TLS port first passes the TLS
+ * handshake and the certificate check in listen_tls.c, within those
+ * caps.  A peer that only a name pattern can admit waits for its name in
+ * listen_name.c, apart from those caps.  Refusals are logged once per
+ * peer and interval, then summed up.
  */
 
 #include <sys/socket.h>
@@ -69,7 +71,8 @@ unsigned
 listen_unfinished(const struct xrelocd *x, const char *addr)
 {
 	const struct worker	*w;
-	unsigned		 n = listen_name_count(x, addr);
+	unsigned		 n = listen_name_count(x, addr) +
+				    listen_tls_count(x, addr);
 
 	TAILQ_FOREACH(w, &x->workers, entry)
 		if (w->kind == WORKER_TARGET && !w->hello_done &&
@@ -94,7 +97,8 @@ peer_full(struct xrelocd *x, const char *peer, const char *addr)
 }
 
 void
-listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr)
+listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr,
+    bool tls, const char *name)
 {
 	unsigned long	max = (unsigned long)reloc_conf_int(x->conf,
 			    RELOC_CK_MAX_PENDING);
@@ -106,15 +110,23 @@ listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr)
 		    "not finished HELLO (xrelocd-max-pending)", x->pending);
 		return;
 	}
-	log_info("listen", "connection from %s", peer);
-	if (worker_start_target(x, fd, peer, addr) < 0)
+	log_info("listen", "%sconnection from %s", tls ? "tls " : "", peer);
+	if (tls) {
+		if (listen_tls_start(x, fd, peer, addr, name) < 0)
+			log_warnx("listen", "cannot start a tls handshake "
+			    "with %s", peer);
+	} else if (tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED) {
+		if (listen_tls_refuse_plain(x, fd, peer, addr) < 0)
+			log_warnx("listen", "cannot refuse %s", peer);
+	} else if (worker_start_target(x, fd, peer, addr, NULL,
+	    (int)reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT) * 1000) < 0)
 		log_warnx("listen", "cannot start a worker for %s", peer);
 }
 
 /* Only a name pattern may admit the peer: look its name up, bounded. */
 static void
 accept_by_name(struct xrelocd *x, int fd, const struct sockaddr *sa,
-    socklen_t salen, const char *peer, const char *addr)
+    socklen_t salen, const char *peer, const char *addr, bool tls)
 {
 	unsigned long	max = (unsigned long)reloc_conf_int(x->conf,
 			    RELOC_CK_MAX_NAME_LOOKUPS);
@@ -126,8 +138,20 @@ accept_by_name(struct xrelocd *x, int fd, const struct sockaddr *sa,
 		    "way (xrelocd-max-name-lookups)", x->nr_lookups);
 		return;
 	}
-	if (listen_name_start(x, fd, sa, salen, peer, addr) < 0)
+	if (listen_name_start(x, fd, sa, salen, peer, addr, tls) < 0)
 		log_warnx("listen", "cannot look up the name of %s", peer);
+}
+
+/* Whether lis is one of the TLS port's listeners. */
+static bool
+lis_is_tls(const struct xrelocd *x, const struct evconnlistener *lis)
+{
+	size_t	i;
+
+	for (i = x->reloc.tls_from; i < x->reloc.nr; i++)
+		if (x->reloc.lis[i] == lis)
+			return true;
+	return false;
 }
 
 /* Accepted: admit or refuse before reading anything. */
@@ -138,16 +162,16 @@ accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
 	struct xrelocd		 *x = arg;
 	const struct reloc_allow *allow = reloc_conf_allow(x->conf);
 	char			  peer[128], addr[64];
+	bool			  tls = lis_is_tls(x, lis);
 
-	(void)lis;
 	peer_string(sa, (socklen_t)salen, peer, sizeof(peer));
 	addr_string(sa, (socklen_t)salen, addr, sizeof(addr));
 	/* An address entry never waits on the name service. */
 	if (reloc_allow_is_open(allow) ||
 	    reloc_allow_match(allow, sa, (socklen_t)salen, NULL))
-		listen_admit(x, fd, peer, addr);
+		listen_admit(x, fd, peer, addr, tls, NULL);
 	else if (reloc_allow_needs_name(allow))
-		accept_by_name(x, fd, sa, (socklen_t)salen, peer, addr);
+		accept_by_name(x, fd, sa, (socklen_t)salen, peer, addr, tls);
 	else
 		ratelog_note(&x->refused, addr, peer, "not in "
 		    "xend-relocation-hosts-allow");
@@ -307,6 +331,23 @@ bind_address(struct xrelocd *x, struct listen_set *set, const char *addr,
 	return rc;
 }
 
+static int
+bind_port(struct xrelocd *x, struct listen_set *set, const char *addr,
+    int port, struct xrelocd_why *why)
+{
+	if (*addr != '\0' && if_nametoindex(addr) != 0)
+		return bind_interface(x, set, addr, port, why);
+	return bind_address(x, set, addr, port, why);
+}
+
+/* The TLS port listens: xend-relocation-ssl-server, a mode that allows. */
+static bool
+listen_tls_port(const struct reloc_conf *conf)
+{
+	return reloc_conf_bool(conf, RELOC_CK_SSL_SERVER) &&
+	    tlsctx_mode(conf) != RELOC_TLS_DISABLED;
+}
+
 int
 listen_open(struct xrelocd *x, const struct reloc_conf *conf,
     struct listen_set *set, struct xrelocd_why *why)
@@ -327,10 +368,11 @@ listen_open(struct xrelocd *x, const struct reloc_conf *conf,
 	if (x->closed.ev == NULL)
 		ratelog_init(&x->closed, x->base, "listen", "closed",
 		    "connection", "connections", LISTEN_LOG_INTERVAL);
-	if (*addr != '\0' && if_nametoindex(addr) != 0)
-		rc = bind_interface(x, set, addr, port, why);
-	else
-		rc = bind_address(x, set, addr, port, why);
+	rc = bind_port(x, set, addr, port, why);
+	set->tls_from = set->nr;
+	if (rc == 0 && listen_tls_port(conf))
+		rc = bind_port(x, set, addr, (int)reloc_conf_int(conf,
+		    RELOC_CK_SSL_PORT), why);
 	if (rc < 0)
 		listen_close(set);
 	return rc;
@@ -354,7 +396,10 @@ listen_same(const struct reloc_conf *a, const struct reloc_conf *b)
 	    reloc_conf_int(a, RELOC_CK_RELOCATION_PORT) ==
 	    reloc_conf_int(b, RELOC_CK_RELOCATION_PORT) &&
 	    strcmp(reloc_conf_str(a, RELOC_CK_RELOCATION_ADDRESS),
-	    reloc_conf_str(b, RELOC_CK_RELOCATION_ADDRESS)) == 0;
+	    reloc_conf_str(b, RELOC_CK_RELOCATION_ADDRESS)) == 0 &&
+	    listen_tls_port(a) == listen_tls_port(b) &&
+	    reloc_conf_int(a, RELOC_CK_SSL_PORT) ==
+	    reloc_conf_int(b, RELOC_CK_SSL_PORT);
 }
 
 /* What the running listeners do, and what the configuration risks. */
@@ -373,11 +418,16 @@ listen_announce(struct xrelocd *x)
 		    "(xend-relocation-server no): not receiving domains");
 		return;
 	}
-	if (reloc_conf_bool(x->conf, RELOC_CK_SSL_SERVER))
-		log_warnx("listen", "xend-relocation-ssl-server yes: this "
-		    "xrelocd has no TLS transport, so nothing listens on port "
-		    "%ld; peers must use the plain port %ld",
+	if (reloc_conf_bool(x->conf, RELOC_CK_SSL_SERVER) &&
+	    !listen_tls_port(x->conf))
+		log_warnx("listen", "xend-relocation-ssl-server yes but "
+		    "xrelocd-relocation-ssl-mode disabled: nothing listens on "
+		    "port %ld; peers must use the plain port %ld",
 		    reloc_conf_int(x->conf, RELOC_CK_SSL_PORT), port);
+	if (tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED)
+		log_info("listen", "xrelocd-relocation-ssl-mode required: "
+		    "port %ld takes no migration, only port %ld (tls)", port,
+		    reloc_conf_int(x->conf, RELOC_CK_SSL_PORT));
 	if (reloc_allow_is_open(reloc_conf_allow(x->conf)))
 		log_warnx("listen", "xend-relocation-hosts-allow is empty: "
 		    "every host that reaches port %ld may send domains", port);
@@ -387,7 +437,8 @@ listen_announce(struct xrelocd *x)
 		    (struct sockaddr *)&ss, &len) == -1)
 			continue;
 		where_string((struct sockaddr *)&ss, len, where, sizeof(where));
-		log_info("listen", "relocation server listening on %s", where);
+		log_info("listen", "relocation server listening on %s%s",
+		    where, i >= x->reloc.tls_from ? " (tls)" : "");
 	}
 }
 
@@ -412,6 +463,7 @@ listen_stop(struct xrelocd *x)
 	memset(&none, 0, sizeof(none));
 	listen_replace(x, &none);
 	listen_name_stop(x);
+	listen_tls_stop(x);
 	ratelog_dispose(&x->refused);
 	ratelog_dispose(&x->closed);
 }

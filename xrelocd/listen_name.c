@@ -57,6 +57,7 @@ struct lookup {
 	char			 addr[64];
 	char			 name[NI_MAXHOST];
 	size_t			 len;
+	bool			 tls;		/* on the TLS port */
 };
 
 unsigned
@@ -128,7 +129,7 @@ lookup_end(struct lookup *l, bool answered)
 		    reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT));
 	} else if (ok) {
 		log_info("listen", "admitted %s as %s", l->peer, l->name);
-		listen_admit(x, fd, l->peer, l->addr);
+		listen_admit(x, fd, l->peer, l->addr, l->tls, l->name);
 	} else
 		ratelog_note(&x->refused, l->addr, l->peer, "not in "
 		    "xend-relocation-hosts-allow (%s)", l->len > 0 ? l->name :
@@ -186,7 +187,7 @@ lookup_watch(struct xrelocd *x, struct lookup *l, pid_t pid, int in)
 
 int
 listen_name_start(struct xrelocd *x, int fd, const struct sockaddr *sa,
-    socklen_t salen, const char *peer, const char *addr)
+    socklen_t salen, const char *peer, const char *addr, bool tls)
 {
 	struct lookup	*l;
 	int		 sv[2];
@@ -200,6 +201,7 @@ listen_name_start(struct xrelocd *x, int fd, const struct sockaddr *sa,
 	l->sslen = salen;
 	snprintf(l->peer, sizeof(l->peer), "%s", peer);
 	snprintf(l->addr, sizeof(l->addr), "%s", addr);
+	l->tls = tls;
 	if ((l->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		log_warn("listen", "dup");
 		free(l);

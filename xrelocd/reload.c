@@ -43,6 +43,7 @@ struct reload {
 	bool			 new_reloc;	/* swap reloc in */
 	struct evconnlistener	*ctl_lis;	/* NULL: keep the running one */
 	bool			 new_pid;	/* wrote the new pid file */
+	struct reloc_tls_ctx	*tls_ctx;	/* built from conf, or NULL */
 };
 
 /* The backend and its state are opened once, at start-up. */
@@ -147,6 +148,7 @@ prepare_listen(struct xrelocd *x, struct reload *r, struct xrelocd_why *why)
 static void
 reload_abort(struct reload *r)
 {
+	reloc_tls_ctx_free(r->tls_ctx);
 	listen_close(&r->reloc);
 	if (r->ctl_lis != NULL) {
 		evconnlistener_free(r->ctl_lis);
@@ -170,6 +172,13 @@ reload_commit(struct xrelocd *x, struct reload *r)
 	if (str_changed(x->conf, r->conf, RELOC_CK_PID_FILE) &&
 	    *old_pid != '\0')
 		unlink(old_pid);
+	/*
+	 * Workers hold their own copy since fork(): the old one can go,
+	 * with the handshakes that use it (their peers try again).
+	 */
+	listen_tls_stop(x);
+	reloc_tls_ctx_free(x->tls_ctx);
+	x->tls_ctx = r->tls_ctx;
 	reloc_conf_free(x->conf);
 	x->conf = r->conf;
 	xrelocd_log_level(x, x->conf);
@@ -200,6 +209,7 @@ reload(struct xrelocd *x)
 		return;
 	}
 	if (check_restart_keys(x, &r, &why) < 0 ||
+	    tlsctx_build(r.conf, x->conf_path, &r.tls_ctx, &why) < 0 ||
 	    prepare_pidfile(x, &r, &why) < 0 ||
 	    prepare_control(x, &r, &why) < 0 ||
 	    prepare_listen(x, &r, &why) < 0) {

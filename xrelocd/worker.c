@@ -282,10 +282,10 @@ worker_start_recover(struct xrelocd *x, struct job *j)
 
 int
 worker_start_target(struct xrelocd *x, int fd, const char *peer,
-    const char *addr)
+    const char *addr, struct reloc_tls *tls, int hello_ms)
 {
 	struct worker	*w;
-	struct timeval	 tv = { 0, 0 };
+	struct timeval	 tv;
 	int		 sv[2];
 	pid_t		 pid;
 
@@ -297,9 +297,12 @@ worker_start_target(struct xrelocd *x, int fd, const char *peer,
 		return -1;
 	}
 	if (pid == 0)
-		worker_child_target(x, fd, peer, sv[1]);
+		worker_child_target(x, fd, peer, sv[1], tls);
 	close(sv[1]);
-	tv.tv_sec = reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT);
+	log_info("worker", "target worker pid %ld for %s%s", (long)pid, peer,
+	    tls != NULL ? " (tls)" : "");
+	tv.tv_sec = hello_ms / 1000;
+	tv.tv_usec = (hello_ms % 1000) * 1000;
 	w->hello_timer = evtimer_new(x->base, hello_timeout_cb, w);
 	if (w->hello_timer != NULL)
 		evtimer_add(w->hello_timer, &tv);

@@ -167,6 +167,8 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	o.ev = &events;
 	o.rec = r;
 	o.journal_dir = x->state_dir;
+	o.ssl = r->ssl;
+	o.tls_ctx = x->tls_ctx;
 	if (reloc_migrate_source(x->hv, priv, &o, &res) < 0)
 		_exit(WORKER_EXIT_SETUP);
 	/* Nothing moved: the daemon queues the job to try again. */
@@ -177,6 +179,7 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	/* The handover broke after GO: ask the target until it answers. */
 	if (!reloc_record_final(r)) {
 		recover_opts(x, priv, &ro);
+		ro.tls_ctx = r->ssl ? x->tls_ctx : NULL;
 		(void)reloc_recover(&ro, r);
 	}
 	x->hv->close(priv);
@@ -202,6 +205,9 @@ worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
 	hold_record(r);
 	priv = child_backend(x);
 	recover_opts(x, priv, &ro);
+	/* The journal says (a record from before it did: the mode). */
+	if (r->ssl || tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED)
+		ro.tls_ctx = x->tls_ctx;
 	ro.admin = j->admin.asked;
 	ro.force = j->admin.force;
 	ro.max_queries = j->admin.asked ? 1 : 0;
@@ -269,9 +275,22 @@ child_admit(void *arg, char *why, size_t len)
 	return RELOC_ERR_BUSY;
 }
 
+/*
+ * Before HELLO and before the backend: go on over the TLS session the
+ * daemon's event loop started and checked (listen_tls.c).  A plain
+ * connection in the required mode never gets here: the daemon refused
+ * it.  Returns only to go on.
+ */
+static void
+target_gate(struct reloc_chan *chan, struct reloc_tls *tls)
+{
+	if (tls != NULL && reloc_chan_adopt_tls(chan, tls) < 0)
+		_exit(WORKER_EXIT_SETUP);
+}
+
 void
 worker_child_target(struct xrelocd *x, int fd, const char *peer,
-    int statusfd)
+    int statusfd, struct reloc_tls *tls)
 {
 	struct reloc_migrate_result	 res;
 	struct reloc_target_opts	 o;
@@ -285,11 +304,14 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	snprintf(r.peer, sizeof(r.peer), "%s", peer);
 	hold_record(&r);
 	xrelocd_log_tag("worker[%s]", peer);
-	priv = child_backend(x);
 	memset(&o, 0, sizeof(o));
 	o.hello_timeout_ms =
 	    (int)reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT) * 1000;
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
+	if ((rc = reloc_chan_new(CONN_FD, peer, o.timeout_ms, &chan)) < 0)
+		_exit(WORKER_EXIT_SETUP);
+	target_gate(chan, tls);
+	priv = child_backend(x);
 	o.local_family = x->reloc.family;
 	o.ev = &events;
 	o.rec = &r;
@@ -299,8 +321,6 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	if (reloc_conf_bool(x->conf, RELOC_CK_AUTO_TUNNEL))
 		o.tunnel_script = reloc_conf_str(x->conf,
 		    RELOC_CK_TUNNEL_SCRIPT);
-	if ((rc = reloc_chan_new(CONN_FD, peer, o.timeout_ms, &chan)) < 0)
-		_exit(WORKER_EXIT_SETUP);
 	if (reloc_migrate_target(x->hv, priv, chan, &o, &res) < 0)
 		_exit(WORKER_EXIT_SETUP);
 	reloc_chan_free(chan);

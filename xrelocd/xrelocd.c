@@ -277,6 +277,21 @@ print_allow(const struct reloc_conf *conf)
 }
 
 /* Modes that read the configuration and exit. */
+/* xrelocd -n: the TLS context is built as the daemon would build it. */
+static int
+check_tls(const struct options *o, const struct reloc_conf *conf)
+{
+	struct reloc_tls_ctx	*ctx;
+	struct xrelocd_why	 why;
+
+	if (tlsctx_build(conf, o->conf_path, &ctx, &why) < 0) {
+		fprintf(stderr, "%s\n", why.msg);
+		return 1;
+	}
+	reloc_tls_ctx_free(ctx);
+	return 0;
+}
+
 static int
 offline_modes(const struct options *o, struct reloc_conf **conf_r)
 {
@@ -292,8 +307,9 @@ offline_modes(const struct options *o, struct reloc_conf **conf_r)
 		return 1;
 	}
 	if (o->check_only) {
-		printf("configuration OK\n");
-		rc = 0;
+		rc = check_tls(o, conf);
+		if (rc == 0)
+			printf("configuration OK\n");
 	} else if (o->key != NULL)
 		rc = print_key(conf, o->key);
 	else if (o->list_allow)
@@ -466,6 +482,8 @@ daemon_start(struct xrelocd *x)
 		fatalx("out of memory");
 	if (reloc_journal_check(x->state_dir, why.msg, sizeof(why.msg)) < 0)
 		fatalx("%s (xrelocd-state-dir in %s)", why.msg, x->conf_path);
+	if (tlsctx_build(x->conf, x->conf_path, &x->tls_ctx, &why) < 0)
+		fatalx("%s", why.msg);
 	/* A backend instance belongs to one process: open it after daemon. */
 	if (!x->foreground && daemon(0, 0) == -1)
 		fatal("daemon");
@@ -515,6 +533,7 @@ daemon_stop(struct xrelocd *x)
 	if (*reloc_conf_str(x->conf, RELOC_CK_PID_FILE) != '\0')
 		unlink(reloc_conf_str(x->conf, RELOC_CK_PID_FILE));
 	x->hv->close(x->hv_priv);
+	reloc_tls_ctx_free(x->tls_ctx);
 	event_base_free(x->base);
 	reloc_conf_free(x->conf);
 	log_info("xrelocd", "stopped");

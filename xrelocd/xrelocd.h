@@ -62,6 +62,8 @@ struct job_hooks {
 struct listen_set {
 	struct evconnlistener	*lis[8];
 	size_t			 nr;
+	size_t			 tls_from;	/* lis[tls_from..]: the TLS
+						   port's */
 	int			 family;	/* 0: any */
 };
 
@@ -89,6 +91,7 @@ struct ratelog {
 };
 
 struct lookup;
+struct gate;
 
 /* Why opening something failed: its errno and one line for the log. */
 struct xrelocd_why {
@@ -100,6 +103,7 @@ struct xrelocd {
 	struct event_base		*base;
 	struct reloc_conf		*conf;
 	const char			*conf_path;
+	struct reloc_tls_ctx		*tls_ctx;	/* or NULL: no TLS */
 	bool				 foreground;
 	bool				 verbose;	/* -v */
 	const struct reloc_hv_ops	*hv;
@@ -117,6 +121,7 @@ struct xrelocd {
 	struct event			*watch_ev;	/* stuck workers */
 	unsigned			 pending;	/* before HELLO */
 	LIST_HEAD(, lookup)		 lookups;	/* peers' names */
+	LIST_HEAD(, gate)		 gates;		/* TLS handshakes */
 	unsigned			 nr_lookups;	/* still holding one */
 	struct ratelog			 refused;	/* connections */
 	struct ratelog			 closed;	/* no HELLO in time */
@@ -170,6 +175,17 @@ void	xrelocd_fd_limit_raise(void);
 /* SIGHUP: apply the file whole, or change nothing and log why. */
 void	reload(struct xrelocd *x);
 
+/* The configured xrelocd-relocation-ssl-mode. */
+enum reloc_tls_mode tlsctx_mode(const struct reloc_conf *conf);
+/* Whether conf asks for a TLS context (a mode other than disabled and
+   a TLS server, a TLS default for xm, a certificate file, or the
+   required mode). */
+bool	tlsctx_wanted(const struct reloc_conf *conf);
+/* Build it into *ctx_r (NULL when not wanted); -1 with why on failure,
+   each bad file already logged by name.  path names the config. */
+int	tlsctx_build(const struct reloc_conf *conf, const char *path,
+	    struct reloc_tls_ctx **ctx_r, struct xrelocd_why *why);
+
 /* listen.c */
 /* Open the listeners CONF asks for into SET; on failure SET is empty. */
 int	listen_open(struct xrelocd *x, const struct reloc_conf *conf,
@@ -183,24 +199,49 @@ void	listen_replace(struct xrelocd *x, const struct listen_set *set);
 void	listen_stop(struct xrelocd *x);
 /*
  * Hand the connection FD from PEER (address ADDR) to a target worker if
- * the caps on connections before HELLO allow it, else refuse it; the
- * caller keeps FD and closes it.
+ * the caps on connections before HELLO allow it, else refuse it; on the
+ * TLS port, to its handshake first (listen_tls.c).  The caller keeps FD
+ * and closes it.
  */
+/* tls: it came in on the TLS port; name: its confirmed name, or NULL. */
 void	listen_admit(struct xrelocd *x, int fd, const char *peer,
-	    const char *addr);
+	    const char *addr, bool tls, const char *name);
 /* Connections from ADDR that have not finished HELLO, lookups included. */
 unsigned listen_unfinished(const struct xrelocd *x, const char *addr);
 
 /* listen_name.c: the peers that only a name pattern may admit */
 /* Look the peer's name up in a child; FD is duplicated, the caller's kept. */
 int	listen_name_start(struct xrelocd *x, int fd, const struct sockaddr *sa,
-	    socklen_t salen, const char *peer, const char *addr);
+	    socklen_t salen, const char *peer, const char *addr, bool tls);
 /* Lookups from ADDR that still hold their connection. */
 unsigned listen_name_count(const struct xrelocd *x, const char *addr);
 /* SIGCHLD: reap the lookup children that ended. */
 void	listen_name_reap(struct xrelocd *x);
 /* Stopping: end every lookup and close its connection. */
 void	listen_name_stop(struct xrelocd *x);
+
+/* listen_tls.c: the TLS port's handshakes, in the event loop */
+/*
+ * Run the TLS handshake and the peer check of the connection FD (the
+ * caller's, duplicated) from PEER, address ADDR, confirmed name NAME or
+ * NULL; it takes a slot of xrelocd-max-pending until it ends.  A peer
+ * that passes gets a target worker; a refused one the alert and a
+ * close.  -1 (logged) when it cannot start.
+ */
+int	listen_tls_start(struct xrelocd *x, int fd, const char *peer,
+	    const char *addr, const char *name);
+/*
+ * In the required mode, the plain connection FD from PEER: logged, held
+ * as a pending slot until it sends (its HELLO) or xrelocd-hello-timeout,
+ * answered with an ERROR that says to use xm migrate -s, and closed
+ * after a short drain; no worker.  -1 (logged) when it cannot start.
+ */
+int	listen_tls_refuse_plain(struct xrelocd *x, int fd, const char *peer,
+	    const char *addr);
+/* Handshakes from ADDR under way (and plain refusals). */
+unsigned listen_tls_count(const struct xrelocd *x, const char *addr);
+/* Stopping or reloading: close every handshake under way. */
+void	listen_tls_stop(struct xrelocd *x);
 
 /* control.c */
 /* Bind the control socket PATH; the caller owns the listener. */
@@ -307,6 +348,7 @@ struct job_opts {
 	unsigned	 rate_mbps;
 	char		**force;
 	size_t		 nr_force;
+	bool		 ssl;		/* over TLS (xm migrate -s) */
 };
 
 /* xm recover on a job: asked, its worker runs, it ended (denied?). */
@@ -404,8 +446,14 @@ struct worker {
 };
 
 int	worker_start_source(struct xrelocd *x, struct job *j);
+/*
+ * Fork a target worker for the connection FD (the caller keeps it): TLS
+ * over the session tls, whose handshake is done (the worker goes on
+ * with its inherited copy; the caller frees its own), or plain when
+ * NULL.  It must finish HELLO within hello_ms or is killed.
+ */
 int	worker_start_target(struct xrelocd *x, int fd, const char *peer,
-	    const char *addr);
+	    const char *addr, struct reloc_tls *tls, int hello_ms);
 /* Fork with every signal blocked; sv[0] is the parent's end, sv[1] ours. */
 pid_t	worker_fork(struct xrelocd *x, int sv[2]);
 /* Recover j's record in a worker; admin: xm recover (j->admin). */
@@ -438,7 +486,8 @@ void	worker_watch_stop(struct xrelocd *x);
 void	worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	    __attribute__((noreturn));
 void	worker_child_target(struct xrelocd *x, int fd, const char *peer,
-	    int statusfd) __attribute__((noreturn));
+	    int statusfd, struct reloc_tls *tls)
+	    __attribute__((noreturn));
 void	worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
 	    __attribute__((noreturn));
 

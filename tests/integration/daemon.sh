@@ -121,11 +121,22 @@ check "SIGTERM: big runs on B" runs_only_on B big
 check "SIGTERM: the daemon exited" wait_for "A's daemon to exit" "$WAIT" \
     sh -c "! kill -0 $(cat "$WORK/A/daemon.pid") 2>/dev/null"
 
-# TLS keys of xend are accepted, and the daemon says what it does with them.
-start_host C "(xend-relocation-ssl-server yes)"
-check "ssl-server yes: the daemon says it has no TLS listener" \
-    logged C "has no TLS transport"
-stop_host C
+# xend's TLS server key without a certificate: the daemon does not start,
+# and says which key to set (tls.sh moves domains with one).
+mkdir -p "$WORK/C"
+sed "s|(xrelocd-state-dir [^)]*)|&\\
+(xend-relocation-ssl-server yes)|" "$WORK/A/xend-config.sxp" \
+    >"$WORK/C/xend-config.sxp"
+set +e
+timeout 60 "$XRELOCD" -d -f "$WORK/C/xend-config.sxp" >"$WORK/C/log" 2>&1
+rc=$?
+set -e
+sed 's/^/    xrelocd: /' "$WORK/C/log"
+check "ssl-server yes without a certificate: the daemon does not start" \
+    [ "$rc" -ne 0 ]
+check "ssl-server yes without a certificate: it names the key to set" \
+    grep -q "xend-relocation-server-ssl-cert-file is not set" \
+    "$WORK/C/log"
 
 # A state directory it cannot write: the daemon refuses to start, and says
 # which key and which path (a file stands where the directory should be).

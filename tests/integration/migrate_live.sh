@@ -21,6 +21,8 @@ check "live: no web01 left on A" sh -c "! $SIM -d $WORK/A/sim info web01 >/dev/n
 check "live: memory at B equals A's at pause" memory_equal A B web01
 check "live: counter carried on" [ "$(counter B web01)" -gt "$c0" ]
 check "live: no --incoming left on B" sh -c "! $SIM -d $WORK/B/sim info web01--incoming >/dev/null 2>&1"
+check "live: neither daemon logged an error" \
+    sh -c "! grep -E ': (error|warning): ' $WORK/A/log $WORK/B/log"
 
 # And back, offline this time (pause, copy once, run on the other side).
 c1=$(counter B web01)

@@ -2,9 +2,10 @@
 # xend's own callers: xend.domain.migrate called through Python's stdlib
 # ServerProxy with allow_none, exactly as the xm of Xen 3.3 to 4.4 called
 # it (live and chs as ints, ssl None without -s).  Live (live=1) and
-# offline (live=0) moves run as asked; -s (ssl=1), a domain that is not
-# there and arguments of the wrong type are refused with a fault naming
-# what is wrong, and nothing moves: exactly one web01 runs, where it was.
+# offline (live=0) moves run as asked; -s (ssl=1) on a host without a
+# certificate, a domain that is not there and arguments of the wrong type
+# are refused with a fault naming what is wrong, and nothing moves:
+# exactly one web01 runs, where it was.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -56,8 +57,8 @@ check "the job ran offline, as asked" job_line B source False "done"
 
 before=$(jobs_on A)
 xc A migrate "'web01'" "'127.0.0.1'" 1 "$PB" -1 1 0
-check "xm -s: ssl=1 is fault 2, TLS is not available" \
-    fault 2 "TLS relocation (-s) is not available in this xrelocd"
+check "xm -s: ssl=1 is fault 2, no certificate here" \
+    fault 2 "TLS relocation (-s) needs this host's certificate"
 xc A migrate "'nosuch'" "'127.0.0.1'" 1 "$PB" -1 None 0
 check "a domain that is not there: fault 4" \
     fault 4 "no domain nosuch on this host"

@@ -58,6 +58,7 @@ lab_deps()
 	command -v cpio >/dev/null || missing="$missing cpio"
 	command -v mke2fs >/dev/null || missing="$missing e2fsprogs"
 	command -v flock >/dev/null || missing="$missing util-linux"
+	command -v openssl >/dev/null || missing="$missing openssl"
 	[ -z "$missing" ] && return 0
 	[ "$(id -u)" = 0 ] || lab_fatal "need root to install:$missing"
 	lab_log "installing host packages:$missing"

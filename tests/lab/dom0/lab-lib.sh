@@ -344,6 +344,38 @@ xm_list()
 	xm list
 }
 
+# tls_logged PEER: this host's daemon took a TLS connection from PEER
+# (an IPv4 address; the daemon listens on :: and may log it IPv4-mapped)
+# and finished the handshake; prints the handshake's line.
+tls_logged()
+{
+	local log=$LAB_OUT/xrelocd.log re line
+
+	re="(::ffff:)?${1//./\\.}"
+	if ! grep -Eq "tls connection from \\[?${re}[]:]" "$log"; then
+		echo "no tls connection from $1 in its xrelocd.log"
+		return 1
+	fi
+	line=$(grep -E "tls: peer $re: TLSv1\\.[23] " "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "no tls handshake with $1 in its xrelocd.log"
+		return 1
+	fi
+	echo "$line"
+}
+
+# ktls_count: "tx N rx M", the TLS sessions whose records the kernel
+# took over (TlsTxSw, TlsRxSw of /proc/net/tls_stat), or why none.
+ktls_count()
+{
+	if [ ! -r /proc/net/tls_stat ]; then
+		echo "none (no tls module)"
+		return 0
+	fi
+	awk '$1 == "TlsTxSw" { t = $2 } $1 == "TlsRxSw" { r = $2 }
+	    END { printf "tx %d rx %d\n", t, r }' /proc/net/tls_stat
+}
+
 xl_free()
 {
 	xl info | awk '/^free_memory/ { print $3 }'

@@ -16,6 +16,9 @@
 # Step 2: xrelocd moves a running PVH guest live ("xm migrate -l") from
 # laba to labb and back.  First "xm migrate --check" must pass and move
 # nothing; after each move "xm list" on the target must show the guest.
+# Then the same guest moves once more, laba -> labb over mutual TLS
+# ("xm migrate -l -s", port 8003, certificates from scripts/lab-ca.sh):
+# labb's daemon must log the TLS handshake with laba.
 set -eu
 # shellcheck source=lab-lib.sh
 . /lab/share/dom0/lab-lib.sh
@@ -30,18 +33,22 @@ read -r rc secs <<< "$(timed "$out" xm migrate --check "$g" labb)"
     "$(tail -n 3 "$out" | tr '\n' ' ')"
 has_domain "$g" || fail "xm migrate --check moved or lost $g"
 
-# xm_move FROM TO: one live migration, checked and timed.
+# xm_move FROM TO [-s]: one live migration, checked and timed.
 xm_move()
 {
-	local from=$1 to=$2 before why rc secs out=$LAB_OUT/step2-xm-$1.out
+	local from=$1 to=$2 s=${3:-} before why rc secs kind
+	local out=$LAB_OUT/step2-xm-$1${3:-}.out
 
+	kind=pvh-live${s:+-tls}
 	before=$(on "$from" last_tick "$g")
-	read -r rc secs <<< "$(timed "$out" on "$from" xm_migrate -l "$g" "$to")"
-	[ "$rc" = 0 ] || fail "xm migrate -l $g $to on $from exited $rc:" \
-	    "$(tail -n 3 "$out" | tr '\n' ' ')"
-	bench "xm pvh-live-${from#lab}-${to#lab} $secs"
+	# shellcheck disable=SC2086 # $s: no word when empty
+	read -r rc secs <<< \
+	    "$(timed "$out" on "$from" xm_migrate -l $s "$g" "$to")"
+	[ "$rc" = 0 ] || fail "xm migrate -l${s:+ $s} $g $to on $from" \
+	    "exited $rc: $(tail -n 3 "$out" | tr '\n' ' ')"
+	bench "xm $kind-${from#lab}-${to#lab} $secs"
 	why=$(moved "$g" "$from" "$to" "$before") ||
-	    fail "after xm migrate -l $from -> $to: $why"
+	    fail "after xm migrate -l${s:+ $s} $from -> $to: $why"
 	on "$to" xm_list | grep -q "^$g " ||
 	    fail "xm list on $to does not show $g"
 	echo "${from#lab}->${to#lab} $secs s, $why"
@@ -49,5 +56,12 @@ xm_move()
 
 ab=$(xm_move laba labb)
 ba=$(xm_move labb laba)
+tls=$(xm_move laba labb -s)
+why=$(on labb tls_logged 169.254.77.1) ||
+    fail "xm migrate -l -s laba -> labb: $why"
+note "labb: $why"
+ktls="kernel tls sessions: laba $(on laba ktls_count),"
+ktls="$ktls labb $(on labb ktls_count)"
+note "$ktls"
 destroy_everywhere "$g"
-pass "xm migrate -l $ab; $ba"
+pass "xm migrate -l $ab; $ba; -l -s $tls, $ktls"

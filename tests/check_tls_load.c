@@ -1,0 +1,152 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The TLS suite's fixture and its load cases: certificates made once by
+ * scripts/lab-ca.sh, each end's config, and a context refused at load
+ * with a message naming the file and what is wrong with it.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "check_tls.h"
+#include "common.h"
+#include "reloc.h"
+
+#define ALLOW		"'192.0.2.0/24 ^host[a-c]\\\\.lab$'"
+
+char	*tls_dir;
+
+/* SIGPIPE ignored: a refused peer's socket is closed under it. */
+void
+tls_make_certs(void)
+{
+	char	*cmd;
+
+	signal(SIGPIPE, SIG_IGN);
+	tls_dir = test_tmpdir("tls");
+	if (asprintf(&cmd, "sh %s/scripts/lab-ca.sh -d %s testset",
+	    TOP_SRCDIR, tls_dir) < 0)
+		abort();
+	if (system(cmd) != 0) {
+		fprintf(stderr, "%s failed\n", cmd);
+		abort();
+	}
+	free(cmd);
+}
+
+void
+tls_remove_certs(void)
+{
+	rm_rf(tls_dir);
+	free(tls_dir);
+	tls_dir = NULL;
+}
+
+struct reloc_conf *
+tls_conf_of(const struct side *s)
+{
+	struct reloc_conf	*conf = NULL;
+	char			*text;
+	int			 n;
+
+	n = asprintf(&text, "(xend-relocation-server-ssl-cert-file %s/%s.pem)\n"
+	    "(xend-relocation-server-ssl-key-file %s/%s.key)\n"
+	    "(xrelocd-relocation-ssl-ca %s/ca.pem)\n"
+	    "(xrelocd-relocation-ssl-crl %s/crl.pem)\n"
+	    "(xend-relocation-hosts-allow %s)\n%s", tls_dir, s->cert, tls_dir,
+	    s->key != NULL ? s->key : s->cert, tls_dir, tls_dir, ALLOW,
+	    s->conf != NULL ? s->conf : "");
+	ck_assert_int_ge(n, 0);
+	ck_assert_int_eq(reloc_conf_load_mem("t.sxp", text, strlen(text),
+	    &conf), 0);
+	free(text);
+	return conf;
+}
+
+/* ---------------------------------------------------------------- load */
+
+/* The expected message, each @ standing for the CA's directory. */
+static void
+load_bad(const char *cert, const char *key, const char *extra,
+    const char *want_at)
+{
+	struct side		 s = { .cert = cert, .key = key,
+				    .conf = extra };
+	struct reloc_conf	*conf = tls_conf_of(&s);
+	struct reloc_tls_ctx	*ctx = NULL;
+	char			 want[512];
+	size_t			 n = 0;
+
+	for (; *want_at != '\0' && n < sizeof(want) - 256; want_at++)
+		if (*want_at == '@')
+			n += (size_t)snprintf(want + n, sizeof(want) - n, "%s",
+			    tls_dir);
+		else
+			want[n++] = *want_at;
+	want[n] = '\0';
+	capture_start();
+	ck_assert_int_eq(reloc_tls_ctx_new(conf, &ctx), RELOC_ERR_CONFIG);
+	ck_assert_ptr_null(ctx);
+	if (!capture_has(want))
+		ck_abort_msg("want \"%s\" in:\n%s", want, capture_text());
+	capture_stop();
+	reloc_conf_free(conf);
+}
+
+START_TEST(test_wrong_key_file)
+{
+	load_bad("hostA.lab", "hostB.lab", NULL, "err: tls: "
+	    "xend-relocation-server-ssl-key-file @/hostB.lab.key: the key "
+	    "does not match the certificate in @/hostA.lab.pem");
+	load_bad("hostA.lab", "nokey", NULL, "err: tls: "
+	    "xend-relocation-server-ssl-key-file @/nokey.key: cannot read "
+	    "it: No such file or directory");
+	load_bad("hostA.lab", "../hostA.lab.pem", NULL, "err: tls: "
+	    "xend-relocation-server-ssl-key-file @/../hostA.lab.pem.key: "
+	    "cannot read it");
+	load_bad("ca.key", "ca", NULL, "err: tls: "
+	    "xend-relocation-server-ssl-cert-file @/ca.key.pem: cannot read "
+	    "it");
+}
+END_TEST
+
+START_TEST(test_bad_ca_crl)
+{
+	load_bad("hostA.lab", NULL, "(xrelocd-relocation-ssl-ca '')",
+	    "err: tls: xrelocd-relocation-ssl-ca is not set: tls needs it");
+	load_bad("hostA.lab", NULL, "(xrelocd-relocation-ssl-crl "
+	    "/nonexistent/crl.pem)", "err: tls: xrelocd-relocation-ssl-crl "
+	    "/nonexistent/crl.pem: cannot read it");
+}
+END_TEST
+
+TCase *
+tls_load_tcase(void)
+{
+	TCase	*tc = tcase_create("load");
+
+	tcase_add_unchecked_fixture(tc, tls_make_certs, tls_remove_certs);
+	tcase_add_test(tc, test_wrong_key_file);
+	tcase_add_test(tc, test_bad_ca_crl);
+	return tc;
+}
