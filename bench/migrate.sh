@@ -28,15 +28,6 @@ host_facts hostB "(snapshot no)"
 start_host hostA
 start_host hostB
 
-# json FIELD...: read the last xm --json output.
-json() {
-	python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    d=d[k]
-print(d)' "$WORK/xm.out" "$@"
-}
-
 move() {
 	from=$1 to=$2 dom=$3
 	xm_on "$from" migrate --json -l -p "$(port_of "$to")" "$dom" \

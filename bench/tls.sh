@@ -107,15 +107,6 @@ start_host A "$(tls_conf hostA.lab "$ASSL")"
 start_host B "$(tls_conf hostB.lab "$BSSL")"
 sim_on A create idle --memory "$MIB" --dirty-rate 0 >/dev/null
 
-# json FIELD...: read the last xm --json output.
-json() {
-	python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    d=d[k]
-print(d)' "$WORK/xm.out" "$@"
-}
-
 # move KIND: the domain to the other host, plain or tls; its MB/s and
 # seconds to $WORK/KIND.mbs and $WORK/KIND.s.
 FROM=A TO=B

@@ -346,3 +346,13 @@ memory_equal() {
 	post=$WORK/$2/sim/snapshots/$uuid.post
 	[ -f "$pre" ] && [ -f "$post" ] && cmp -s "$pre" "$post"
 }
+
+# json FIELD...: a field of the xm --json output in $WORK/xm.out
+# (json summary total-ms).
+json() {
+	python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    d=d[k]
+print(d)' "$WORK/xm.out" "$@"
+}
