@@ -118,8 +118,7 @@ listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr,
 	} else if (tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED) {
 		if (listen_tls_refuse_plain(x, fd, peer, addr) < 0)
 			log_warnx("listen", "cannot refuse %s", peer);
-	} else if (worker_start_target(x, fd, peer, addr, NULL,
-	    (int)reloc_conf_int(x->conf, RELOC_CK_HELLO_TIMEOUT) * 1000) < 0)
+	} else if (listen_plain_start(x, fd, peer, addr) < 0)
 		log_warnx("listen", "cannot start a worker for %s", peer);
 }
 
@@ -463,7 +462,7 @@ listen_stop(struct xrelocd *x)
 	memset(&none, 0, sizeof(none));
 	listen_replace(x, &none);
 	listen_name_stop(x);
-	listen_tls_stop(x);
+	listen_tls_stop(x, true);
 	ratelog_dispose(&x->refused);
 	ratelog_dispose(&x->closed);
 }

@@ -25,7 +25,9 @@
  * inherits the TLS session across fork(); the daemon frees its copy
  * without sending anything.  In the required mode a plain connection is
  * answered here too: the source reads why in answer to its HELLO, and
- * no worker is forked for it.
+ * no worker is forked for it.  In the other modes a plain connection
+ * waits here for its first byte: a TLS client on the plain port, or
+ * anything that cannot begin an xrelocd message, gets no worker either.
  */
 
 #include <sys/types.h>
@@ -47,6 +49,8 @@
 
 /* How long a refused peer gets to read our alert before the close. */
 #define GATE_DRAIN_MS	500
+/* A TLS record's first byte when it carries a handshake (RFC 8446, 5.1). */
+#define TLS_HANDSHAKE_RECORD	22
 
 struct gate {
 	LIST_ENTRY(gate)	 entry;
@@ -298,16 +302,75 @@ listen_tls_refuse_plain(struct xrelocd *x, int fd, const char *peer,
 	return 0;
 }
 
-void
-listen_tls_stop(struct xrelocd *x)
+/*
+ * The plain port's first byte: an xrelocd peer's first message starts
+ * with RELOC_PROTO_MAGIC; a TLS client's with a handshake record (22).
+ * Only a byte that can begin the magic gets a worker, which reads the
+ * rest as before.
+ */
+static void
+first_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct gate	*g = arg;
+	uint8_t		 b;
+	ssize_t		 n;
+
+	if (events & EV_TIMEOUT) {
+		ratelog_note(&g->x->closed, g->addr, g->peer, "no HELLO "
+		    "within %lds (xrelocd-hello-timeout)",
+		    reloc_conf_int(g->x->conf, RELOC_CK_HELLO_TIMEOUT));
+		gate_free(g);
+		return;
+	}
+	n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		gate_wait(g, EV_READ, first_cb);
+		return;
+	}
+	if (n == 1 && b == (RELOC_PROTO_MAGIC >> 24)) {
+		gate_pass(g);
+		return;
+	}
+	if (n == 1 && b == TLS_HANDSHAKE_RECORD)
+		ratelog_note(&g->x->closed, g->addr, g->peer, "tls on the "
+		    "plain port: use xm migrate -s, port %ld (no worker "
+		    "started)", reloc_conf_int(g->x->conf, RELOC_CK_SSL_PORT));
+	else if (n == 1)
+		ratelog_note(&g->x->closed, g->addr, g->peer, "not an xrelocd "
+		    "peer: first byte 0x%02x, not the magic 0x%08x's (no "
+		    "worker started)", b, RELOC_PROTO_MAGIC);
+	if (n == 1)
+		gate_refuse(g);
+	else
+		gate_free(g);
+}
+
+int
+listen_plain_start(struct xrelocd *x, int fd, const char *peer,
+    const char *addr)
 {
 	struct gate	*g;
+
+	if ((g = gate_new(x, fd, peer, addr)) == NULL)
+		return -1;
+	gate_wait(g, EV_READ, first_cb);
+	return 0;
+}
+
+void
+listen_tls_stop(struct xrelocd *x, bool all)
+{
+	struct gate	*g, *next;
 	unsigned	 n = 0;
 
-	while ((g = LIST_FIRST(&x->gates)) != NULL) {
+	for (g = LIST_FIRST(&x->gates); g != NULL; g = next) {
+		next = LIST_NEXT(g, entry);
+		if (!all && g->tls == NULL)
+			continue;
 		gate_free(g);
 		n++;
 	}
 	if (n > 0)
-		log_info("listen", "%u tls handshakes under way dropped", n);
+		log_info("listen", "%u connections before HELLO dropped%s", n,
+		    all ? "" : " (tls handshakes with the old certificate)");
 }

@@ -176,7 +176,7 @@ reload_commit(struct xrelocd *x, struct reload *r)
 	 * Workers hold their own copy since fork(): the old one can go,
 	 * with the handshakes that use it (their peers try again).
 	 */
-	listen_tls_stop(x);
+	listen_tls_stop(x, false);
 	reloc_tls_ctx_free(x->tls_ctx);
 	x->tls_ctx = r->tls_ctx;
 	reloc_conf_free(x->conf);

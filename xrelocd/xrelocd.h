@@ -238,10 +238,21 @@ int	listen_tls_start(struct xrelocd *x, int fd, const char *peer,
  */
 int	listen_tls_refuse_plain(struct xrelocd *x, int fd, const char *peer,
 	    const char *addr);
+/*
+ * Outside the required mode, the plain connection FD from PEER: held as
+ * a pending slot until its first byte, which must be the first of
+ * RELOC_PROTO_MAGIC; then a target worker takes it with what is left of
+ * xrelocd-hello-timeout.  A TLS client (a handshake record) or any other
+ * first byte is logged (rate-limited per address) and closed; no worker.
+ * -1 (logged) when it cannot start.
+ */
+int	listen_plain_start(struct xrelocd *x, int fd, const char *peer,
+	    const char *addr);
 /* Handshakes from ADDR under way (and plain refusals). */
 unsigned listen_tls_count(const struct xrelocd *x, const char *addr);
-/* Stopping or reloading: close every handshake under way. */
-void	listen_tls_stop(struct xrelocd *x);
+/* Stopping (ALL): close every connection the gates hold; reloading: the
+ * TLS handshakes under way, which use the old context. */
+void	listen_tls_stop(struct xrelocd *x, bool all);
 
 /* control.c */
 /* Bind the control socket PATH; the caller owns the listener. */

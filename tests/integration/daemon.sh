@@ -66,7 +66,9 @@ check "silent peer dropped after xrelocd-hello-timeout" \
 check "silent peer: its connection was closed" wait "$silent"
 stop_host H
 
-# Garbage instead of HELLO: refused with a protocol error naming the peer.
+# Garbage instead of HELLO: refused by the daemon, naming the peer, on
+# its first byte; no worker.
+before=$(forks A)
 python3 - "$(port_of A)" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -77,8 +79,9 @@ try:
 except Exception:
     pass
 PY
-check "garbage peer: protocol error logged with its address" \
-    logged A "peer 127[.]0[.]0[.]1:[0-9]*: .*magic"
+check "garbage peer: refused, logged with its address" \
+    logged A "127[.]0[.]0[.]1:[0-9]*: not an xrelocd peer: first byte 0x47"
+check "garbage peer: no worker forked for it" [ "$(forks A)" -eq "$before" ]
 check "garbage peer: web01 still runs on A" runs_only_on A web01
 
 # A worker's own message (the worker channel's record, magic XRLW) from a

@@ -356,3 +356,6 @@ for k in sys.argv[2:]:
     d=d[k]
 print(d)' "$WORK/xm.out" "$@"
 }
+
+# forks H: how many target workers the daemon of H has forked so far.
+forks() { grep -c "worker: target worker pid " "$WORK/$1/log" || true; }

@@ -97,7 +97,6 @@ check "A logged the stream's TLS, and whether the kernel moved it" \
 check "B logged the same" logged B "$KTLS_ERE"
 
 # forks H: how many target workers the daemon of H has forked so far.
-forks() { grep -c "worker: target worker pid " "$WORK/$1/log" || true; }
 # no_worker_refused H: no worker of H logged a tls refusal: its daemon did.
 no_worker_refused() { ! grep -q "worker\[.*tls refused" "$WORK/$1/log"; }
 
@@ -146,10 +145,16 @@ check "plain on the tls port: B forked no worker for it" \
     [ "$(forks B)" -eq "$before" ]
 check "plain on the tls port: B's daemon refused it" no_worker_refused B
 
-# A TLS source on the plain port: no TLS there, nothing moves.
+# A TLS source on the plain port: no TLS there, nothing moves; B's
+# daemon tells it by the first byte, and forks nothing.
+before=$(forks B)
 migrate_tls A B web02 "$(port_of B)" -l
 check "tls on the plain port: xm fails" [ "$XM_RC" -ne 0 ]
 check "tls on the plain port: web02 runs once, on A" runs_only_on A web02
+check "tls on the plain port: B says to use xm migrate -s" \
+    logged B "tls on the plain port: use xm migrate -s, port $BSSL"
+check "tls on the plain port: B forked no worker for it" \
+    [ "$(forks B)" -eq "$before" ]
 precheck=$(grep -c "migrate: target .*-> precheck" "$WORK/B/log" || true)
 check "tls on the plain port: B got no further than before" \
     [ "$precheck" -eq 1 ]
