@@ -214,6 +214,21 @@ readable(const char *key, const char *path, bool *dir_r)
 	return 0;
 }
 
+/*
+ * Keys are read unattended: an encrypted one is refused.  Without a
+ * callback OpenSSL would ask for its passphrase on the terminal, and
+ * block the daemon's event loop on a reload.
+ */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return -1;
+}
+
 static EVP_PKEY *
 read_key(const char *path)
 {
@@ -222,7 +237,7 @@ read_key(const char *path)
 
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
-	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	key = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
 	fclose(f);
 	return key;
 }
@@ -238,6 +253,7 @@ load_own(SSL_CTX *ssl, const char *cert, const char *key)
 	    (rc = readable(KEY_KEY, key, NULL)) < 0)
 		return rc;
 	rc = RELOC_ERR_CONFIG;
+	SSL_CTX_set_default_passwd_cb(ssl, no_passphrase);
 	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1) {
 		log_errx(MOD, "%s %s: not a pem certificate (%s): give this "
 		    "host's certificate", CERT_KEY, cert, ssl_err());

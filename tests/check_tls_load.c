@@ -130,6 +130,24 @@ START_TEST(test_wrong_key_file)
 }
 END_TEST
 
+/* An encrypted key is refused at once, never prompted for. */
+START_TEST(test_encrypted_key)
+{
+	char	*cmd;
+
+	if (asprintf(&cmd, "openssl pkey -in %s/hostA.lab.key -aes256 "
+	    "-passout pass:secret -out %s/enc.key", tls_dir, tls_dir) < 0)
+		abort();
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	load_bad("hostA.lab", "enc", NULL, "err: tls: "
+	    "xend-relocation-server-ssl-key-file @/enc.key: not a pem private "
+	    "key");
+	load_bad("hostA.lab", "enc", NULL, "or it is encrypted: give the key "
+	    "without a passphrase");
+}
+END_TEST
+
 START_TEST(test_bad_ca_crl)
 {
 	load_bad("hostA.lab", NULL, "(xrelocd-relocation-ssl-ca '')",
@@ -147,6 +165,7 @@ tls_load_tcase(void)
 
 	tcase_add_unchecked_fixture(tc, tls_make_certs, tls_remove_certs);
 	tcase_add_test(tc, test_wrong_key_file);
+	tcase_add_test(tc, test_encrypted_key);
 	tcase_add_test(tc, test_bad_ca_crl);
 	return tc;
 }
