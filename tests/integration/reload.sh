@@ -19,24 +19,29 @@ done
 # hup HOST: send SIGHUP and wait (up to 60 s) for the reload's outcome.
 # HUP_LOG then holds what the daemon logged from the signal on.
 hup() {
-	hlog=$WORK/$1/log
+	HUP_SRC=$WORK/$1/log
 	HUP_LOG=$WORK/$1/hup.log
-	from=$(($(wc -l <"$hlog") + 1))
+	HUP_FROM=$(($(wc -l <"$HUP_SRC") + 1))
 	kill -HUP "$(cat "$WORK/$1/daemon.pid")"
 	i=0
 	while [ $i -lt 600 ]; do
-		tail -n "+$from" "$hlog" >"$HUP_LOG"
+		tail -n "+$HUP_FROM" "$HUP_SRC" >"$HUP_LOG"
 		grep -q -E "reloaded|keeping the running|SIGHUP ignored" \
 		    "$HUP_LOG" && return 0
 		i=$((i + 1))
 		sleep 0.1
 	done
-	echo "    no outcome of SIGHUP in $hlog"
+	echo "    no outcome of SIGHUP in $HUP_SRC"
 	return 1
 }
 
-# logged PATTERN: the last reload logged a line matching PATTERN.
-logged() { grep -q -e "$1" "$HUP_LOG"; }
+# logged PATTERN: the last reload logged a line matching PATTERN.  The
+# listeners' lines may come a moment after "reloaded": wait for it.
+logged_now() {
+	tail -n "+$HUP_FROM" "$HUP_SRC" >"$HUP_LOG"
+	grep -q -e "$1" "$HUP_LOG"
+}
+logged() { wait_for "'$1' in the log since the SIGHUP" "$WAIT" logged_now "$1"; }
 
 # refuses PORT: nothing listens on 127.0.0.1 PORT.
 refuses() {
