@@ -115,11 +115,8 @@ listen_admit(struct xrelocd *x, int fd, const char *peer, const char *addr,
 		if (listen_tls_start(x, fd, peer, addr, name) < 0)
 			log_warnx("listen", "cannot start a tls handshake "
 			    "with %s", peer);
-	} else if (tlsctx_mode(x->conf) == RELOC_TLS_REQUIRED) {
-		if (listen_tls_refuse_plain(x, fd, peer, addr) < 0)
-			log_warnx("listen", "cannot refuse %s", peer);
 	} else if (listen_plain_start(x, fd, peer, addr) < 0)
-		log_warnx("listen", "cannot start a worker for %s", peer);
+		log_warnx("listen", "cannot take the connection of %s", peer);
 }
 
 /* Only a name pattern may admit the peer: look its name up, bounded. */

@@ -256,6 +256,16 @@ listen_tls_start(struct xrelocd *x, int fd, const char *peer,
 	return 0;
 }
 
+/* A plain connection that sent nothing within xrelocd-hello-timeout. */
+static void
+gate_no_hello(struct gate *g)
+{
+	ratelog_note(&g->x->closed, g->addr, g->peer, "no HELLO within %lds "
+	    "(xrelocd-hello-timeout)", reloc_conf_int(g->x->conf,
+	    RELOC_CK_HELLO_TIMEOUT));
+	gate_free(g);
+}
+
 /* The plain source sent (its HELLO): tell it why, then drain and close. */
 static void
 plain_cb(evutil_socket_t fd, short events, void *arg)
@@ -267,10 +277,7 @@ plain_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	if (events & EV_TIMEOUT) {
-		ratelog_note(&g->x->closed, g->addr, g->peer, "no HELLO "
-		    "within %lds (xrelocd-hello-timeout)",
-		    reloc_conf_int(g->x->conf, RELOC_CK_HELLO_TIMEOUT));
-		gate_free(g);
+		gate_no_hello(g);
 		return;
 	}
 	if (gethostname(host, sizeof(host)) == -1)
@@ -286,21 +293,6 @@ plain_cb(evutil_socket_t fd, short events, void *arg)
 	gate_refuse(g);
 }
 
-int
-listen_tls_refuse_plain(struct xrelocd *x, int fd, const char *peer,
-    const char *addr)
-{
-	struct gate	*g;
-
-	if ((g = gate_new(x, fd, peer, addr)) == NULL)
-		return -1;
-	log_warnx("listen", "peer %s: refused a plain migration: "
-	    "xrelocd-relocation-ssl-mode is required here; the source must "
-	    "use xm migrate -s (port %ld; no worker started)", peer,
-	    reloc_conf_int(x->conf, RELOC_CK_SSL_PORT));
-	gate_wait(g, EV_READ, plain_cb);
-	return 0;
-}
 
 /*
  * The plain port's first byte: an xrelocd peer's first message starts
@@ -316,10 +308,7 @@ first_cb(evutil_socket_t fd, short events, void *arg)
 	ssize_t		 n;
 
 	if (events & EV_TIMEOUT) {
-		ratelog_note(&g->x->closed, g->addr, g->peer, "no HELLO "
-		    "within %lds (xrelocd-hello-timeout)",
-		    reloc_conf_int(g->x->conf, RELOC_CK_HELLO_TIMEOUT));
-		gate_free(g);
+		gate_no_hello(g);
 		return;
 	}
 	n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -353,7 +342,15 @@ listen_plain_start(struct xrelocd *x, int fd, const char *peer,
 
 	if ((g = gate_new(x, fd, peer, addr)) == NULL)
 		return -1;
-	gate_wait(g, EV_READ, first_cb);
+	if (tlsctx_mode(x->conf) != RELOC_TLS_REQUIRED) {
+		gate_wait(g, EV_READ, first_cb);
+		return 0;
+	}
+	log_warnx("listen", "peer %s: refused a plain migration: "
+	    "xrelocd-relocation-ssl-mode is required here; the source must "
+	    "use xm migrate -s (port %ld; no worker started)", peer,
+	    reloc_conf_int(x->conf, RELOC_CK_SSL_PORT));
+	gate_wait(g, EV_READ, plain_cb);
 	return 0;
 }
 

@@ -231,20 +231,15 @@ void	listen_name_stop(struct xrelocd *x);
 int	listen_tls_start(struct xrelocd *x, int fd, const char *peer,
 	    const char *addr, const char *name);
 /*
- * In the required mode, the plain connection FD from PEER: logged, held
- * as a pending slot until it sends (its HELLO) or xrelocd-hello-timeout,
- * answered with an ERROR that says to use xm migrate -s, and closed
- * after a short drain; no worker.  -1 (logged) when it cannot start.
- */
-int	listen_tls_refuse_plain(struct xrelocd *x, int fd, const char *peer,
-	    const char *addr);
-/*
- * Outside the required mode, the plain connection FD from PEER: held as
- * a pending slot until its first byte, which must be the first of
- * RELOC_PROTO_MAGIC; then a target worker takes it with what is left of
+ * The plain connection FD from PEER (the caller's, duplicated), held as
+ * a pending slot.  In the required mode: logged, held until it sends
+ * (its HELLO) or xrelocd-hello-timeout, answered with an ERROR that says
+ * to use xm migrate -s, and closed after a short drain.  Otherwise held
+ * until its first byte, which must be the first of RELOC_PROTO_MAGIC;
+ * then a target worker takes it with what is left of
  * xrelocd-hello-timeout.  A TLS client (a handshake record) or any other
- * first byte is logged (rate-limited per address) and closed; no worker.
- * -1 (logged) when it cannot start.
+ * first byte is logged (rate-limited per address) and closed.  A refused
+ * peer gets no worker.  -1 (logged) when it cannot start.
  */
 int	listen_plain_start(struct xrelocd *x, int fd, const char *peer,
 	    const char *addr);
