@@ -131,4 +131,21 @@ int	reloc__src_save(struct reloc__mig *m,
 int	reloc__dst_restore(struct reloc__mig *m, const char *name,
 	    uint32_t *domid_r);
 
+/* The source side (migrate_src.c, migrate_src_conn.c). */
+struct src {
+	struct reloc__mig		 m;
+	const struct reloc_migrate_opts	*o;
+	bool				 was_paused;
+	bool				 saving;	/* save began */
+	char				 away[256];
+	uint64_t			 go_sent_ns;	/* CLOCK_MONOTONIC */
+};
+
+/* The domain described from the backend; 0 or an RELOC_ERR_*, the
+ * message set. */
+int	reloc__src_describe(struct src *s);
+/* Connected to the target (TLS when o->ssl), HELLO exchanged; 0 or an
+ * RELOC_ERR_*, the message set. */
+int	reloc__src_connect(struct src *s);
+
 #endif /* RELOC_MIGRATE_H */
