@@ -310,15 +310,27 @@ reloc_tls_handshake(struct reloc_tls *tls, int timeout_ms)
 int
 reloc_tls_set_fd(struct reloc_tls *tls, int fd)
 {
+	BIO	*rbio, *wbio;
+
 	if (tls == NULL || fd < 0)
 		return RELOC_ERR_INVAL;
 	if (fd == tls->fd)
 		return 0;
-	/* A socket BIO holds no data: the records buffered are the SSL's. */
-	if (SSL_set_fd(tls->ssl, fd) != 1) {
-		ERR_clear_error();
-		return RELOC_ERR_NOMEM;
-	}
+	/*
+	 * Point the socket BIOs the SSL already has at fd rather than make
+	 * new ones (SSL_set_fd): a BIO carries the kernel TLS flags set
+	 * when the keys went to the kernel, and a new BIO would encrypt in
+	 * OpenSSL what the kernel encrypts again.  A socket BIO holds no
+	 * data: the records buffered are the SSL's.
+	 */
+	if ((rbio = SSL_get_rbio(tls->ssl)) == NULL ||
+	    (wbio = SSL_get_wbio(tls->ssl)) == NULL ||
+	    BIO_method_type(rbio) != BIO_TYPE_SOCKET ||
+	    BIO_method_type(wbio) != BIO_TYPE_SOCKET)
+		return RELOC_ERR_INVAL;
+	BIO_set_fd(rbio, fd, BIO_NOCLOSE);
+	if (wbio != rbio)
+		BIO_set_fd(wbio, fd, BIO_NOCLOSE);
 	tls->fd = fd;
 	return 0;
 }

@@ -34,8 +34,10 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <openssl/ssl.h>
 
 #include "check_tls.h"
+#include "tls-int.h"
 #include "common.h"
 #include "reloc.h"
 
@@ -85,6 +87,7 @@ adopted_child(struct reloc_tls *tls, int fd)
 {
 	struct reloc_chan	*chan = NULL;
 	char			*got = NULL;
+	BIO			*bio = SSL_get_wbio(tls->ssl);
 	int			 nfd = dup(fd), rc;
 
 	close(fd);
@@ -93,6 +96,17 @@ adopted_child(struct reloc_tls *tls, int fd)
 	if ((rc = reloc_chan_adopt_tls(chan, tls)) < 0 ||
 	    reloc_chan_tls(chan) != tls)
 		goto out;
+	/*
+	 * The session keeps the socket BIO it had, pointed at the new
+	 * descriptor: the kernel TLS flags OpenSSL set in it during the
+	 * handshake live there, and a fresh BIO would encrypt again what
+	 * the kernel encrypts.
+	 */
+	if (SSL_get_wbio(tls->ssl) != bio || SSL_get_rbio(tls->ssl) != bio ||
+	    BIO_get_fd(bio, NULL) != nfd) {
+		rc = RELOC_ERR_PROTO;
+		goto out;
+	}
 	/* A second session is refused: the chan has one. */
 	if (reloc_chan_adopt_tls(chan, tls) != RELOC_ERR_INVAL) {
 		rc = RELOC_ERR_PROTO;
