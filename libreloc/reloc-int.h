@@ -77,6 +77,7 @@ enum reloc_fault_action {
 	RELOC_FA_CORRUPT,	/* flip one byte of the stream */
 	RELOC_FA_STALL,		/* stop answering (sleep until killed) */
 	RELOC_FA_WAIT,		/* hold until $XRELOCD_FAULT_RELEASE is */
+	RELOC_FA_OMIT,		/* leave out what an older version lacks */
 };
 
 #ifdef RELOC_FAULT_INJECTION
@@ -192,7 +193,8 @@ int	reloc__frame_header(const uint8_t *buf, struct reloc__frame *f,
  * RELOC_ERR_PROTO with the reason in *why_r.
  */
 int	reloc__frame_decode(struct reloc__codec *c,
-	    const struct reloc__frame *f, const uint8_t *enc, uint8_t *raw, const char **why_r);
+	    const struct reloc__frame *f, const uint8_t *enc, uint8_t *raw,
+	    const char **why_r);
 
 /* stream.c */
 /*
@@ -238,6 +240,7 @@ struct reloc__lane {
 struct reloc__pump_stats {
 	uint64_t	raw;
 	uint64_t	wire;
+	char		why[256];	/* framed: the first failure, or "" */
 };
 
 int	reloc__pump_start(int from, int to, const struct reloc__pump_opts *o,

@@ -345,6 +345,7 @@ enum reloc_conf_key {
 	RELOC_CK_SSL_CRL,		/* xrelocd-relocation-ssl-crl file */
 	RELOC_CK_SSL_MODE,		/* xrelocd-relocation-ssl-mode */
 	RELOC_CK_SSL_PIN,		/* xrelocd-relocation-ssl-pin sha256s */
+	RELOC_CK_COMPRESSION,		/* xrelocd-relocation-compression */
 	RELOC_CK__COUNT
 };
 

@@ -81,6 +81,7 @@ struct reloc__framed {
 	int			 stopfd;	/* eventfd: stop every wait */
 	bool			 stop;
 	int			 rc;		/* the first failure */
+	char			 why[256];	/* its message, or "" */
 	struct lane_run		*lanes;
 	size_t			 nlanes;
 	pthread_t		 thread;	/* reader (send) or writer */
@@ -101,9 +102,9 @@ struct reloc__framed {
 
 /* stream_frame.c */
 /* Record the first failure, stop everything; logs msg when it is first. */
-void	reloc__framed_fail(struct reloc__framed *f, int rc,
+void	reloc__frame_fail(struct reloc__framed *f, int rc,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-const char *reloc__framed_peer(const struct reloc__framed *f);
+const char *reloc__frame_peer(const struct reloc__framed *f);
 
 /* stream_lane.c */
 int	reloc__lane_write(struct lane_run *l, const uint8_t *buf,

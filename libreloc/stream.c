@@ -349,8 +349,10 @@ reloc__pump_finish_stats(struct reloc__pump *p,
 	else {
 		pthread_join(p->thread, NULL);
 		rc = p->rc;
-		if (stats != NULL)
+		if (stats != NULL) {
 			stats->raw = stats->wire = p->bytes;
+			stats->why[0] = '\0';
+		}
 		close(p->stopfd);
 	}
 	free(p);

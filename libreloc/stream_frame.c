@@ -36,46 +36,12 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "stream-int.h"
-
-const char *
-reloc__framed_peer(const struct reloc__framed *f)
-{
-	return f->o.peer != NULL ? f->o.peer : "the peer";
-}
-
-void
-reloc__framed_fail(struct reloc__framed *f, int rc, const char *fmt, ...)
-{
-	uint64_t	one = 1;
-	char		msg[256];
-	va_list		ap;
-	bool		first;
-
-	pthread_mutex_lock(&f->mu);
-	first = f->rc == 0 && !f->stop;
-	if (first)
-		f->rc = rc;
-	f->stop = true;
-	pthread_cond_broadcast(&f->cond);
-	pthread_mutex_unlock(&f->mu);
-	if (first && fmt != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		log_warnx("stream", "%s", msg);
-	}
-	if (write(f->stopfd, &one, sizeof(one)) == -1)
-		log_warn("stream", "pump stop");
-	/* The backend's end sees it too: its reads end, its writes fail. */
-	shutdown(f->local, SHUT_RDWR);
-}
 
 /* Wait until local is readable or a stop: false on a stop. */
 static bool
@@ -113,8 +79,8 @@ read_chunk(struct reloc__framed *f, uint8_t *buf, size_t len)
 		if ((n = read(f->local, buf + got, len - got)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			reloc__framed_fail(f, reloc__errno_to_err(errno), "stream: "
-			    "reading the backend's stream: %s",
+			reloc__frame_fail(f, reloc__errno_to_err(errno),
+			    "stream: reading the backend's stream: %s",
 			    strerror(errno));
 			return -1;
 		}
@@ -156,7 +122,7 @@ send_fault(struct reloc__framed *f, struct slot *s)
 	reloc__fault_fire(a, pt, f->lanes[0].lane.fd);
 	if (a == RELOC_FA_WAIT)
 		return true;
-	reloc__framed_fail(f, RELOC_ERR_IO, NULL);
+	reloc__frame_fail(f, RELOC_ERR_IO, NULL);
 	return false;
 }
 
@@ -252,8 +218,8 @@ send_main(void *arg)
 		if (reloc__lane_write(l, l->enc, len) != 0)
 			return NULL;
 		reloc__lane_pace(l, len);
-		reloc__lane_measure(l, RELOC_CODEC_NONE, RELOC_CODEC_NONE, raw, len,
-		    reloc__lane_now_ns() - t0);
+		reloc__lane_measure(l, RELOC_CODEC_NONE, RELOC_CODEC_NONE, raw,
+		    len, reloc__lane_now_ns() - t0);
 	}
 	count = f->head;
 	pthread_mutex_unlock(&f->mu);
@@ -333,9 +299,9 @@ recv_place(struct lane_run *l, const struct reloc__frame *fr)
 	}
 	pthread_mutex_unlock(&f->mu);
 	if (why != NULL && *why != '\0')
-		reloc__framed_fail(f, RELOC_ERR_PROTO, "corrupt compressed "
+		reloc__frame_fail(f, RELOC_ERR_PROTO, "corrupt compressed "
 		    "chunk %llu from %s: %s", (unsigned long long)fr->seq,
-		    reloc__framed_peer(f), why);
+		    reloc__frame_peer(f), why);
 	return why == NULL ? 0 : RELOC_ERR_PROTO;
 }
 
@@ -355,9 +321,9 @@ recv_end(struct lane_run *l, const struct reloc__frame *fr)
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->mu);
 	if (!ok)
-		reloc__framed_fail(f, RELOC_ERR_PROTO, "corrupt compressed stream "
-		    "from %s: lane %zu ends at chunk %llu, not where the "
-		    "others do", reloc__framed_peer(f), l->k,
+		reloc__frame_fail(f, RELOC_ERR_PROTO, "corrupt compressed "
+		    "stream from %s: lane %zu ends at chunk %llu, not where "
+		    "the others do", reloc__frame_peer(f), l->k,
 		    (unsigned long long)fr->seq);
 	return ok ? 0 : RELOC_ERR_PROTO;
 }
@@ -373,8 +339,8 @@ recv_frame(struct lane_run *l)
 	if ((rc = reloc__lane_read(l, l->enc, RELOC_FRAME_HDR, true)) != 0)
 		return rc;
 	if ((rc = reloc__frame_header(l->enc, &fr, &why)) < 0) {
-		reloc__framed_fail(l->f, rc, "corrupt compressed stream from %s, "
-		    "lane %zu: %s", reloc__framed_peer(l->f), l->k, why);
+		reloc__frame_fail(l->f, rc, "corrupt compressed stream from "
+		    "%s, lane %zu: %s", reloc__frame_peer(l->f), l->k, why);
 		return rc;
 	}
 	if (fr.flags & RELOC_FRAME_END) {
@@ -387,8 +353,9 @@ recv_frame(struct lane_run *l)
 	reloc__lane_pace(l, RELOC_FRAME_HDR + fr.enc_len);
 	if ((rc = reloc__frame_decode(l->codec, &fr, l->enc + RELOC_FRAME_HDR,
 	    l->raw, &why)) < 0) {
-		reloc__framed_fail(l->f, rc, "corrupt compressed chunk %llu from %s: "
-		    "%s", (unsigned long long)fr.seq, reloc__framed_peer(l->f), why);
+		reloc__frame_fail(l->f, rc, "corrupt compressed chunk %llu "
+		    "from %s: %s", (unsigned long long)fr.seq,
+		    reloc__frame_peer(l->f), why);
 		return rc;
 	}
 	return recv_place(l, &fr);
@@ -457,7 +424,7 @@ writer_main(void *arg)
 		s->state = SLOT_TAKEN;
 		pthread_mutex_unlock(&f->mu);
 		if ((rc = write_chunk(f, s)) < 0) {
-			reloc__framed_fail(f, rc, NULL);
+			reloc__frame_fail(f, rc, NULL);
 			return NULL;
 		}
 		pthread_mutex_lock(&f->mu);
@@ -469,8 +436,8 @@ writer_main(void *arg)
 	rc = f->stop ? 0 : done(f) ? 1 : RELOC_ERR_PROTO;
 	pthread_mutex_unlock(&f->mu);
 	if (rc == RELOC_ERR_PROTO)
-		reloc__framed_fail(f, rc, "corrupt compressed stream from %s: chunk "
-		    "%llu missing", reloc__framed_peer(f),
+		reloc__frame_fail(f, rc, "corrupt compressed stream from %s: "
+		    "chunk %llu missing", reloc__frame_peer(f),
 		    (unsigned long long)f->next);
 	else if (rc == 1 && f->o.end_to)
 		shutdown(f->local, SHUT_WR);
@@ -570,7 +537,7 @@ reloc__framed_start(int local, const struct reloc__lane *lanes,
 	if ((rc = framed_alloc(f, lanes)) < 0 ||
 	    (rc = framed_threads(f)) < 0) {
 		log_warnx("stream", "cannot start the stream pump");
-		reloc__framed_fail(f, rc, NULL);
+		reloc__frame_fail(f, rc, NULL);
 		reloc__framed_finish(f, NULL);
 		return rc;
 	}
@@ -606,6 +573,7 @@ reloc__framed_finish(struct reloc__framed *f, struct reloc__pump_stats *stats)
 	if (stats != NULL) {
 		stats->raw = f->raw_bytes;
 		stats->wire = f->wire_bytes;
+		snprintf(stats->why, sizeof(stats->why), "%s", f->why);
 	}
 	framed_free(f);
 	return rc;

@@ -18,20 +18,60 @@
 /*
  * One lane of the framed pump: reading and writing whole buffers on its
  * connection (plain, kernel TLS or OpenSSL) while any stop or the I/O
- * deadline can end the wait; the rate cap on all lanes together; and,
- * for AUTO, the codec a lane sends its next chunk with.
+ * deadline can end the wait; the first failure, which stops every lane;
+ * the rate cap on all lanes together; and, for AUTO, the codec a lane
+ * sends its next chunk with.
  */
 
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stream-int.h"
 
 /* AUTO tries every codec again once every this many chunks of a lane. */
 #define AUTO_PROBE	32
+
+const char *
+reloc__frame_peer(const struct reloc__framed *f)
+{
+	return f->o.peer != NULL ? f->o.peer : "the peer";
+}
+
+void
+reloc__frame_fail(struct reloc__framed *f, int rc, const char *fmt, ...)
+{
+	uint64_t	one = 1;
+	char		msg[256];
+	va_list		ap;
+	bool		first;
+
+	pthread_mutex_lock(&f->mu);
+	first = f->rc == 0 && !f->stop;
+	if (first)
+		f->rc = rc;
+	f->stop = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->mu);
+	if (first && fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		log_warnx("stream", "%s", msg);
+		pthread_mutex_lock(&f->mu);
+		snprintf(f->why, sizeof(f->why), "%s", msg);
+		pthread_mutex_unlock(&f->mu);
+	}
+	if (write(f->stopfd, &one, sizeof(one)) == -1)
+		log_warn("stream", "pump stop");
+	/* The backend's end sees it too: its reads end, its writes fail. */
+	shutdown(f->local, SHUT_RDWR);
+}
 
 uint64_t
 reloc__lane_now_ns(void)
@@ -62,9 +102,9 @@ lane_wait(struct lane_run *l, short events)
 	if (pfd[1].revents & POLLIN)
 		return LANE_STOPPED;
 	if (r == 0) {
-		reloc__framed_fail(f, RELOC_ERR_TIMEOUT, "no progress of stream lane "
-		    "%zu with %s within %d ms (xrelocd-io-timeout)", l->k,
-		    reloc__framed_peer(f), f->o.timeout_ms);
+		reloc__frame_fail(f, RELOC_ERR_TIMEOUT, "no progress of stream "
+		    "lane %zu with %s within %d ms (xrelocd-io-timeout)",
+		    l->k, reloc__frame_peer(f), f->o.timeout_ms);
 		return RELOC_ERR_TIMEOUT;
 	}
 	return 0;
@@ -106,8 +146,9 @@ reloc__lane_write(struct lane_run *l, const uint8_t *buf, size_t len)
 			continue;
 		}
 		if (rc < 0) {
-			reloc__framed_fail(l->f, rc, "stream lane %zu to %s: %s", l->k,
-			    reloc__framed_peer(l->f), l->lane.tls != NULL ?
+			reloc__frame_fail(l->f, rc, "stream lane %zu to %s: "
+			    "%s", l->k, reloc__frame_peer(l->f),
+			    l->lane.tls != NULL ?
 			    reloc_tls_reason(l->lane.tls) : reloc_strerror(rc));
 			return rc;
 		}
@@ -143,6 +184,19 @@ read_once(struct lane_run *l, uint8_t *buf, size_t len, size_t *n_r,
 	return reloc__errno_to_err(errno);
 }
 
+/* Why a read failed, for its message. */
+static const char *
+read_why(const struct lane_run *l, int rc)
+{
+	if (rc == RELOC_ERR_PROTO)
+		return "connection closed inside a frame";
+	if (rc == RELOC_ERR_CLOSED)
+		return "connection closed before the end of the stream";
+	if (l->lane.tls != NULL)
+		return reloc_tls_reason(l->lane.tls);
+	return reloc_strerror(rc);
+}
+
 /*
  * Read exactly len bytes from the lane: 0, LANE_STOPPED or an error.  The
  * end of the connection is RELOC_ERR_CLOSED when first (nothing of this
@@ -166,12 +220,9 @@ reloc__lane_read(struct lane_run *l, uint8_t *buf, size_t len, bool first)
 			rc = first && got == 0 ? RELOC_ERR_CLOSED :
 			    RELOC_ERR_PROTO;
 		if (rc < 0) {
-			reloc__framed_fail(l->f, rc, "stream lane %zu from %s: %s",
-			    l->k, reloc__framed_peer(l->f), rc == RELOC_ERR_PROTO ?
-			    "connection closed inside a frame" :
-			    rc == RELOC_ERR_CLOSED ? "connection closed before "
-			    "the end of the stream" : l->lane.tls != NULL ?
-			    reloc_tls_reason(l->lane.tls) : reloc_strerror(rc));
+			reloc__frame_fail(l->f, rc, "stream lane %zu from %s: "
+			    "%s", l->k, reloc__frame_peer(l->f),
+			    read_why(l, rc));
 			return rc;
 		}
 		got += n;
