@@ -46,6 +46,15 @@ struct reloc__mig {
 	uint64_t			 start_ns;	/* CLOCK_MONOTONIC */
 	uint64_t			 suspended_ns;	/* CLOCK_MONOTONIC */
 	uint64_t			 stream_bytes;
+	uint64_t			 wire_bytes;
+	/*
+	 * Compression: what this side asks (source) or accepts (target),
+	 * then, after HELLO, the codecs both take as 1 << codec (0: the
+	 * stream goes raw) and whether the peer's HELLO had the field.
+	 */
+	enum reloc_codec		 codec;
+	unsigned			 codecs;
+	bool				 peer_codecs;
 	struct reloc_record		*rec;		/* or NULL */
 	const char			*journal_dir;	/* or NULL */
 };

@@ -492,6 +492,9 @@ dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
 	reloc__mig_init(&d->m, "target", hv, priv, &su);
 	d->o = o;
 	d->m.chan = chan;
+	/* Any codec but none accepts both: decoding costs little. */
+	d->m.codec = o->codec == RELOC_CODEC_NONE ? RELOC_CODEC_NONE :
+	    RELOC_CODEC_AUTO;
 	snprintf(d->m.peer, sizeof(d->m.peer), "%s", reloc_chan_peer(chan));
 	snprintf(d->m.label, sizeof(d->m.label), "from %s", d->m.peer);
 }

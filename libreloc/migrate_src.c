@@ -420,6 +420,7 @@ src_init(struct src *s, const struct reloc_hv_ops *hv, void *priv,
 	memset(s, 0, sizeof(*s));
 	reloc__mig_init(&s->m, "source", hv, priv, &su);
 	s->o = o;
+	s->m.codec = o->codec;
 	snprintf(s->m.label, sizeof(s->m.label), "%s to %s", o->domain,
 	    o->host);
 	snprintf(s->m.peer, sizeof(s->m.peer), "%s", o->host);

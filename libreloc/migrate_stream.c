@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "reloc-int.h"
@@ -98,6 +99,62 @@ stream_tls_again(struct reloc__mig *m)
 	return 0;
 }
 
+/*
+ * What the source sends with, now that HELLO is over: the summary's codec
+ * and, when -z or the key asked for compression the target does not
+ * take, the note that says so (once, in the log and in xm's output).
+ */
+static void
+src_codec(struct reloc__mig *m, const struct reloc_migrate_opts *o)
+{
+	struct reloc_summary	*s = &m->res->summary;
+
+	snprintf(s->codec, sizeof(s->codec), "%s", reloc_codec_name(
+	    m->codecs != 0 ? o->codec : RELOC_CODEC_NONE));
+	if (o->codec == RELOC_CODEC_NONE || m->codecs != 0)
+		return;
+	if (!m->peer_codecs)
+		snprintf(s->note, sizeof(s->note), "%s does not offer "
+		    "compression: sending uncompressed", o->host);
+	else
+		snprintf(s->note, sizeof(s->note), "%s refuses compression "
+		    "(xrelocd-relocation-compression none there): sending "
+		    "uncompressed", o->host);
+	log_warnx("migrate", "%s %s: %s", m->role, m->label, s->note);
+}
+
+/* Save through the pump: raw, or framed over the channel (lane 0). */
+static int
+src_pumped(struct reloc__mig *m, int fd, struct reloc_save_params *p,
+    struct reloc__pump_opts *po)
+{
+	struct reloc__pump_stats st = { 0, 0, "" };
+	struct reloc__lane	 lane = { .fd = fd, .tls = po->tls_to };
+	struct reloc__pump	*pump = NULL;
+	int			 sp[2], rc, prc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("migrate", "socketpair");
+		return RELOC_ERR_IO;
+	}
+	rc = m->codecs != 0 ? reloc__pump_start_framed(sp[1], &lane, 1, true,
+	    po, &pump) : reloc__pump_start(sp[1], fd, po, &pump);
+	if (rc < 0)
+		goto out;
+	rc = m->hv->save(m->priv, m->dom.domid, sp[0], p);
+	/* The pump sees the end of the stream, sends the rest, stops. */
+	shutdown(sp[0], SHUT_WR);
+	prc = reloc__pump_finish_stats(pump, &st);
+	m->stream_bytes = st.raw;
+	m->wire_bytes = st.wire;
+	if (rc == 0)
+		rc = prc;
+out:
+	close(sp[0]);
+	close(sp[1]);
+	return rc;
+}
+
 int
 reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 {
@@ -113,36 +170,67 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		.rate_mbps = o->rate_mbps,
 		.tls_to = stream_tls(m, true),
 		.timeout_ms = m->timeout_ms,
+		.codec = o->codec,
+		.codecs = m->codecs,
+		.peer = m->peer,
 	};
-	struct reloc__pump	*pump = NULL;
 	int			 fd = stream_fd(m, po.tls_to);
-	int			 sp[2], rc, prc;
+	int			 rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (o->rate_mbps == 0 && po.tls_to == NULL &&
-	    !reloc__fault_stream_armed(po.point)) {
+	src_codec(m, o);
+	if (o->rate_mbps == 0 && po.tls_to == NULL && m->codecs == 0 &&
+	    !reloc__fault_stream_armed(po.point))
 		rc = m->hv->save(m->priv, m->dom.domid, fd, &p);
-		goto done;
-	}
+	else
+		rc = src_pumped(m, fd, &p, &po);
+	prc = stream_tls_again(m);
+	return rc == 0 ? prc : rc;
+}
+
+/*
+ * Restore through the pump.  A framed stream ends with END frames the
+ * backend never reads: after a restore that worked the pump is waited
+ * for, so that they are off the channel before the next message.
+ */
+static int
+dst_pumped(struct reloc__mig *m, int fd, struct reloc_restore_params *p,
+    struct reloc__pump_opts *po, uint32_t *domid_r)
+{
+	struct reloc__pump_stats st = { 0, 0, "" };
+	struct reloc__lane	 lane = { .fd = fd, .tls = po->tls_from };
+	struct reloc__pump	*pump = NULL;
+	int			 sp[2], rc, prc;
+
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("migrate", "socketpair");
 		return RELOC_ERR_IO;
 	}
-	if ((rc = reloc__pump_start(sp[1], fd, &po, &pump)) < 0)
-		goto out;
-	rc = m->hv->save(m->priv, m->dom.domid, sp[0], &p);
-	/* The pump sees the end of the stream, sends the rest, stops. */
-	shutdown(sp[0], SHUT_WR);
-	prc = reloc__pump_finish(pump, &m->stream_bytes);
-	if (rc == 0)
-		rc = prc;
-out:
+	rc = m->codecs != 0 ? reloc__pump_start_framed(sp[0], &lane, 1, false,
+	    po, &pump) : reloc__pump_start(fd, sp[0], po, &pump);
+	if (rc == 0) {
+		rc = m->hv->restore(m->priv, &m->dom, sp[1], p, domid_r);
+		if (rc < 0 || m->codecs == 0) {
+			/* A restore that stopped early leaves the pump
+			 * writing into a full pair: make that write fail
+			 * before waiting for it. */
+			shutdown(sp[1], SHUT_RDWR);
+			reloc__pump_stop(pump);
+		}
+		prc = reloc__pump_finish_stats(pump, &st);
+		m->stream_bytes = st.raw;
+		m->wire_bytes = st.wire;
+		/* A bad frame is why the restore failed: say so. */
+		if (m->codecs != 0 && prc < 0 && st.why[0] != '\0') {
+			reloc__mig_message(m, "%s", st.why);
+			rc = prc;
+		} else if (rc == 0 && m->codecs != 0)
+			rc = prc;
+	}
 	close(sp[0]);
 	close(sp[1]);
-done:
-	prc = stream_tls_again(m);
-	return rc == 0 ? prc : rc;
+	return rc;
 }
 
 static int
@@ -159,32 +247,18 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 		.end_to = true,
 		.tls_from = stream_tls(m, false),
 		.timeout_ms = m->timeout_ms,
+		.peer = m->peer,
 	};
-	struct reloc__pump	*pump = NULL;
 	int			 fd = stream_fd(m, po.tls_from);
-	int			 sp[2], rc, prc;
+	int			 rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (po.tls_from == NULL && !reloc__fault_stream_armed(po.point)) {
+	if (po.tls_from == NULL && m->codecs == 0 &&
+	    !reloc__fault_stream_armed(po.point))
 		rc = m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
-		goto done;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("migrate", "socketpair");
-		return RELOC_ERR_IO;
-	}
-	if ((rc = reloc__pump_start(fd, sp[0], &po, &pump)) == 0) {
-		rc = m->hv->restore(m->priv, &m->dom, sp[1], &p, domid_r);
-		/* A restore that stopped early leaves the pump writing into a
-		 * full pair: make that write fail before waiting for it. */
-		shutdown(sp[1], SHUT_RDWR);
-		reloc__pump_stop(pump);
-		reloc__pump_finish(pump, &m->stream_bytes);
-	}
-	close(sp[0]);
-	close(sp[1]);
-done:
+	else
+		rc = dst_pumped(m, fd, &p, &po, domid_r);
 	prc = stream_tls_again(m);
 	return rc == 0 ? prc : rc;
 }

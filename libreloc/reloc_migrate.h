@@ -162,6 +162,9 @@ struct reloc_summary {
 	uint64_t	 total_ms;
 	double		 downtime_ms;	/* source pause to target unpause */
 	uint64_t	 bytes;		/* stream bytes */
+	uint64_t	 wire_bytes;	/* bytes on the connection(s) */
+	char		 codec[8];	/* compression: "none", "lz4"... */
+	char		 note[160];	/* why not compressed, or "" */
 	unsigned	 rounds;
 	uint64_t	 memory_bytes;
 };
@@ -196,6 +199,11 @@ struct reloc_migrate_opts {
 	const char *const *force;	/* check names to override */
 	size_t		 nr_force;
 	unsigned	 rate_mbps;	/* 0: no cap */
+	/*
+	 * Compress the stream with this codec (AUTO: lz4, zstd or none per
+	 * chunk) when the target accepts it; NONE sends it as it is.
+	 */
+	enum reloc_codec codec;
 	unsigned	 max_rounds;	/* 0: backend default */
 	int		 timeout_ms;	/* per I/O step */
 	int		 local_family;	/* family of our relocation address */
@@ -250,6 +258,8 @@ struct reloc_target_opts {
 	int		 hello_timeout_ms;
 	int		 timeout_ms;
 	int		 local_family;	/* family of our relocation address */
+	/* NONE: refuse a compressed stream; else accept lz4 and zstd. */
+	enum reloc_codec codec;
 	const struct reloc_migrate_events *ev;
 	/*
 	 * As for the source; the id comes from the source's HELLO.  The

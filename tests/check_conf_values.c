@@ -130,6 +130,8 @@ static const struct {
 	    "an absolute path" },
 	{ "xrelocd-max-rounds", "1001", "1001 out of range 1..1000" },
 	{ "xrelocd-max-rounds", "0", "0 out of range 1..1000" },
+	{ "xrelocd-relocation-compression", "gzip", "'gzip' is not a "
+	    "compression (none, lz4, zstd, auto)" },
 	{ "xrelocd-relocation-ssl-ca", "ca.pem", "'ca.pem' is not an "
 	    "absolute path" },
 	{ "xrelocd-relocation-ssl-crl", "crl.pem", "'crl.pem' is not an "

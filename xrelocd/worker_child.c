@@ -161,6 +161,8 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	o.force = (const char *const *)r->force;
 	o.nr_force = r->nr_force;
 	o.rate_mbps = r->rate_mbps;
+	if (reloc_codec_parse(r->compression, &o.codec) < 0)
+		o.codec = RELOC_CODEC_NONE;
 	o.max_rounds = (unsigned)reloc_conf_int(x->conf, RELOC_CK_MAX_ROUNDS);
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
 	o.local_family = x->reloc.family;
@@ -313,6 +315,8 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	target_gate(chan, tls);
 	priv = child_backend(x);
 	o.local_family = x->reloc.family;
+	(void)reloc_codec_parse(reloc_conf_str(x->conf, RELOC_CK_COMPRESSION),
+	    &o.codec);
 	o.ev = &events;
 	o.rec = &r;
 	o.journal_dir = x->state_dir;

@@ -352,6 +352,7 @@ struct job_opts {
 	bool		 check;
 	bool		 high;
 	unsigned	 rate_mbps;
+	enum reloc_codec codec;		/* -z or the key's default */
 	char		**force;
 	size_t		 nr_force;
 	bool		 ssl;		/* over TLS (xm migrate -s) */
