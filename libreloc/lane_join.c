@@ -190,6 +190,8 @@ join_serve(struct join *j)
 		rc = RELOC_ERR_NOMEM;
 		goto out;
 	}
+	log_info("migrate", "stream %u of migration %s from %s: relaying "
+	    "its tls", j->lane + 1, j->id, reloc_chan_peer(j->chan));
 	if ((rc = join_relay(j, buf)) < 0)
 		log_warnx("migrate", "stream %u of migration %s from %s: the "
 		    "relay stopped: %s", j->lane + 1, j->id,

@@ -120,4 +120,31 @@ migrate B A web01 -l
 check "back to A (the key's 4 streams)" [ "$XM_RC" -eq 0 ]
 moves_tls 2
 
+# A stream that dies among 4: the worker relaying stream 2 is killed
+# while memory streams.  The move fails before GO, xm exits 1, web01
+# resumes on A, and only there.
+migrate B A web01 -l
+check "back to A for the kill" [ "$XM_RC" -eq 0 ]
+: >"$WORK/B/log"
+xm_on A migrate -l -s -p "$BSSL" --streams 4 -r 4 web01 127.0.0.1 \
+    >"$WORK/xm.out" 2>&1 &
+mig=$!
+until_true "stream 2's relay runs on B" \
+    sh -c "grep -q 'stream 2 of migration .*: relaying' $WORK/B/log"
+until_true "web01's memory streams" job_state_is A web01 streaming
+pid=$(sed -n 's/.*xrelocd\[\([0-9]*\)\]: .*stream 2 of migration .*: relaying.*/\1/p' \
+    "$WORK/B/log" | tail -n 1)
+kill -KILL "$pid"
+set +e
+wait "$mig"
+rc=$?
+set -e
+sed 's/^/    xm: /' "$WORK/xm.out"
+check "lane killed: xm exits 1" [ "$rc" -eq 1 ]
+check "lane killed: web01 runs only on A" runs_only_on A web01
+check "lane killed: no web01--incoming left on B" \
+    sh -c "! $SIM -d $WORK/B/sim info web01--incoming >/dev/null 2>&1"
+check "lane killed: A says web01 runs here as before" \
+    grep -q "runs here as before" "$WORK/xm.out"
+
 finish
