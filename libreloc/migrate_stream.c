@@ -17,7 +17,9 @@
 /*
  * Moving the backend's stream: straight between the backend and the
  * socket, or through the pump when a rate cap, a stream fault or TLS is
- * asked.  With TLS, a direction the kernel's record layer holds (kernel
+ * asked; over
+ * parallel streams, always through the framed pump, one lane per
+ * connection.  With TLS, a direction the kernel's record layer holds (kernel
  * TLS, where the kernel and OpenSSL offer it) is moved as on a plain
  * connection: the kernel encrypts what the backend writes, and decrypts
  * what it reads.  Otherwise the pump reads and writes through OpenSSL.
@@ -98,6 +100,102 @@ stream_tls_again(struct reloc__mig *m)
 	return 0;
 }
 
+/*
+ * The TLS object the pump must go through on an extra lane for this
+ * direction, or NULL: none, or the kernel holds its record layer.
+ */
+static struct reloc_tls *
+lane_tls(struct reloc_chan *c, bool send)
+{
+	struct reloc_tls	*t = reloc_chan_tls(c);
+	bool			 snd, rcv;
+
+	if (t == NULL)
+		return NULL;
+	reloc_tls_ktls(t, &snd, &rcv);
+	return (send ? snd : rcv && !reloc_tls_pending(t)) ? NULL : t;
+}
+
+/* The stream's lanes: the channel (through tls0), then the joined ones. */
+static size_t
+stream_lanes(struct reloc__mig *m, struct reloc_tls *tls0, bool send,
+    struct reloc__lane *lanes)
+{
+	size_t	n = m->lanes.n > 1 ? m->lanes.n : 1, k;
+
+	lanes[0].fd = reloc_chan_fd(m->chan);
+	lanes[0].tls = tls0;
+	for (k = 1; k < n; k++) {
+		lanes[k].fd = reloc_chan_fd(m->lanes.chan[k]);
+		lanes[k].tls = lane_tls(m->lanes.chan[k], send);
+	}
+	return n;
+}
+
+/*
+ * Over the lanes, framed: the save writes into a socketpair, the pump
+ * spreads it.  The extra lanes close after it, their END frames out.
+ */
+static int
+src_save_lanes(struct reloc__mig *m, const struct reloc_save_params *p,
+    const struct reloc__pump_opts *po)
+{
+	struct reloc__lane	 lanes[RELOC_STREAMS_MAX];
+	struct reloc__pump_stats st = { 0, 0 };
+	struct reloc__pump	*pump = NULL;
+	size_t			 n = stream_lanes(m, po->tls_to, true, lanes);
+	int			 sp[2], rc, prc;
+
+	log_info("migrate", "source %s: stream over %zu connections",
+	    m->label, n);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("migrate", "socketpair");
+		return RELOC_ERR_IO;
+	}
+	if ((rc = reloc__pump_start_framed(sp[1], lanes, n, true, po,
+	    &pump)) == 0) {
+		rc = m->hv->save(m->priv, m->dom.domid, sp[0], p);
+		shutdown(sp[0], SHUT_WR);
+		prc = reloc__pump_finish_stats(pump, &st);
+		m->stream_bytes = st.wire;
+		if (rc == 0)
+			rc = prc;
+	}
+	close(sp[0]);
+	close(sp[1]);
+	reloc__lanes_close(m);
+	return rc;
+}
+
+/* Over the lanes, framed: the pump merges them in order for the restore. */
+static int
+dst_restore_lanes(struct reloc__mig *m, const struct reloc_restore_params *p,
+    const struct reloc__pump_opts *po, uint32_t *domid_r)
+{
+	struct reloc__lane	 lanes[RELOC_STREAMS_MAX];
+	struct reloc__pump_stats st = { 0, 0 };
+	struct reloc__pump	*pump = NULL;
+	size_t			 n = stream_lanes(m, po->tls_from, false, lanes);
+	int			 sp[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("migrate", "socketpair");
+		return RELOC_ERR_IO;
+	}
+	if ((rc = reloc__pump_start_framed(sp[0], lanes, n, false, po,
+	    &pump)) == 0) {
+		rc = m->hv->restore(m->priv, &m->dom, sp[1], p, domid_r);
+		shutdown(sp[1], SHUT_RDWR);
+		reloc__pump_stop(pump);
+		(void)reloc__pump_finish_stats(pump, &st);
+		m->stream_bytes = st.wire;
+	}
+	close(sp[0]);
+	close(sp[1]);
+	reloc__lanes_close(m);
+	return rc;
+}
+
 int
 reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 {
@@ -113,6 +211,7 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		.rate_mbps = o->rate_mbps,
 		.tls_to = stream_tls(m, true),
 		.timeout_ms = m->timeout_ms,
+		.peer = m->peer,
 	};
 	struct reloc__pump	*pump = NULL;
 	int			 fd = stream_fd(m, po.tls_to);
@@ -120,6 +219,10 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
+	if (m->lanes.n > 1) {
+		rc = src_save_lanes(m, &p, &po);
+		goto done;
+	}
 	if (o->rate_mbps == 0 && po.tls_to == NULL &&
 	    !reloc__fault_stream_armed(po.point)) {
 		rc = m->hv->save(m->priv, m->dom.domid, fd, &p);
@@ -159,6 +262,7 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 		.end_to = true,
 		.tls_from = stream_tls(m, false),
 		.timeout_ms = m->timeout_ms,
+		.peer = m->peer,
 	};
 	struct reloc__pump	*pump = NULL;
 	int			 fd = stream_fd(m, po.tls_from);
@@ -166,6 +270,10 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
+	if (m->lanes.n > 1) {
+		rc = dst_restore_lanes(m, &p, &po, domid_r);
+		goto done;
+	}
 	if (po.tls_from == NULL && !reloc__fault_stream_armed(po.point)) {
 		rc = m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
 		goto done;
