@@ -46,7 +46,7 @@ struct join {
 	const char			*id;
 	unsigned			 lane;
 	const char			*token;
-	int				 ufd;	/* the migration's socket */
+	int				 ufd;	/* the migration's */
 };
 
 static int
@@ -98,7 +98,8 @@ join_ask(struct join *j, bool pass)
 	}			 cm;
 	struct reloc__join_req	 req;
 	struct iovec		 iov = { &req, sizeof(req) };
-	struct msghdr		 msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr		 msg = { .msg_iov = &iov,
+				    .msg_iovlen = 1 };
 	struct pollfd		 pfd = { j->ufd, POLLIN, 0 };
 	int			 fd = reloc_chan_fd(j->chan);
 	char			 c = 'n';

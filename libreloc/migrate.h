@@ -35,9 +35,9 @@ struct reloc__lanes {
 	unsigned		 n;		/* agreed; 0 before HELLO */
 	unsigned		 asked;		/* the source's */
 	unsigned		 most;		/* target: its key */
-	const char		*dir;		/* target: where lanes join */
+	const char		*dir;		/* target: lanes join */
 	char			 token[RELOC__TOKEN_HEX + 1];
-	struct reloc_chan	*chan[RELOC_STREAMS_MAX];	/* [0] unused */
+	struct reloc_chan	*chan[RELOC_STREAMS_MAX]; /* [0]: none */
 	bool			 listening;	/* target: lfd, path */
 	int			 lfd;
 	char			 path[108];
@@ -153,7 +153,8 @@ int	reloc__mig_hello_id(struct reloc__mig *m, struct reloc_sxp *hello,
 
 /* migrate_lanes.c */
 /* HELLO's (streams N), and the target's (stream-token T). */
-int	reloc__lanes_hello_add(struct reloc__mig *m, struct reloc_sxp *hello);
+int	reloc__lanes_hello_add(struct reloc__mig *m,
+	    struct reloc_sxp *hello);
 /* The peer's HELLO: what was agreed; the target listens for its lanes. */
 int	reloc__lanes_hello_read(struct reloc__mig *m,
 	    const struct reloc_sxp *hello);

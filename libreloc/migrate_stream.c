@@ -143,9 +143,10 @@ src_save_lanes(struct reloc__mig *m, const struct reloc_save_params *p,
 	struct reloc__lane	 lanes[RELOC_STREAMS_MAX];
 	struct reloc__pump_stats st = { 0, 0 };
 	struct reloc__pump	*pump = NULL;
-	size_t			 n = stream_lanes(m, po->tls_to, true, lanes);
+	size_t			 n;
 	int			 sp[2], rc, prc;
 
+	n = stream_lanes(m, po->tls_to, true, lanes);
 	log_info("migrate", "source %s: stream over %zu connections",
 	    m->label, n);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
@@ -175,8 +176,10 @@ dst_restore_lanes(struct reloc__mig *m, const struct reloc_restore_params *p,
 	struct reloc__lane	 lanes[RELOC_STREAMS_MAX];
 	struct reloc__pump_stats st = { 0, 0 };
 	struct reloc__pump	*pump = NULL;
-	size_t			 n = stream_lanes(m, po->tls_from, false, lanes);
+	size_t			 n;
 	int			 sp[2], rc;
+
+	n = stream_lanes(m, po->tls_from, false, lanes);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("migrate", "socketpair");

@@ -1,14 +1,15 @@
 #!/bin/sh
 # Parallel streams (xm migrate --streams N): the stream of a live sim
-# domain spread over 2 and 4 connections, plain and over TLS, and with
-# compression: memory equal byte for byte, the counter carries on,
-# exactly one copy runs, xm names the streams.  A target that takes
-# fewer streams (its xrelocd-relocation-streams) gets what it takes and
-# xm says so.  A JOIN with a wrong token or for an unknown migration is
-# refused with an ERROR and logged, and the migration running meanwhile
-# goes on untouched.  A stream that dies among N (its relaying worker
-# killed) fails the move before GO: xm exits 1, the source resumes, one
-# copy runs.
+# domain spread over 2 and 4 connections, plain and over TLS: memory
+# equal byte for byte, the counter carries on, exactly one copy runs, xm
+# names the streams; the extra connections take no slot of
+# xrelocd-max-incoming.  A target that takes fewer streams (its
+# xrelocd-relocation-streams) gets what it takes and xm says so.  A JOIN
+# with a wrong token or for an unknown migration is refused with an
+# ERROR and logged, and the migration running meanwhile goes on
+# untouched.  A stream that dies among N (its relaying worker killed)
+# fails the move before GO: xm exits 1, the source resumes, one copy
+# runs.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -34,8 +35,11 @@ moves() {
 	    logged "$mv_to" "stream $mv_n of $mv_n joined"
 }
 
-start_host A "(xrelocd-relocation-streams 4)"
-start_host B "(xrelocd-relocation-streams 4)"
+# One incoming migration at a time: the extra streams are not migrations.
+start_host A "(xrelocd-relocation-streams 4)
+(xrelocd-max-incoming 1)"
+start_host B "(xrelocd-relocation-streams 4)
+(xrelocd-max-incoming 1)"
 sim_on A create web01 --memory 64 --dirty-rate 20 >/dev/null
 check "web01 runs on A" runs A web01
 
@@ -132,8 +136,8 @@ mig=$!
 until_true "stream 2's relay runs on B" \
     sh -c "grep -q 'stream 2 of migration .*: relaying' $WORK/B/log"
 until_true "web01's memory streams" job_state_is A web01 streaming
-pid=$(sed -n 's/.*xrelocd\[\([0-9]*\)\]: .*stream 2 of migration .*: relaying.*/\1/p' \
-    "$WORK/B/log" | tail -n 1)
+pid=$(grep 'stream 2 of migration .*: relaying' "$WORK/B/log" |
+    sed -n 's/.*xrelocd\[\([0-9]*\)\]: .*/\1/p' | tail -n 1)
 kill -KILL "$pid"
 set +e
 wait "$mig"
