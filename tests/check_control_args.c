@@ -192,7 +192,7 @@ START_TEST(test_migrate_types)
 	OK_XV(reloc_xv_new_bool(true, &v));
 	migrate_refused("chk", v, "xrelocd.migrate: unknown member 'chk': "
 	    "use domain, host, live, check, ssl, node, port, rate, "
-	    "compress, priority, force");
+	    "compress, streams, priority, force");
 	OK_XV(reloc_xv_new_bool(true, &v));
 	migrate_refused("x\ny", v, "unknown member 'x?y'");
 	ck_assert_int_eq(call("xrelocd.migrate", "s", "web01"),

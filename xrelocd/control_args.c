@@ -305,6 +305,7 @@ struct mig_args {
 	int64_t			 node;
 	int64_t			 rate;
 	const char		*compress;	/* NULL: the key's */
+	int64_t			 streams;
 	const struct reloc_xv	*force;
 };
 
@@ -335,6 +336,7 @@ static const struct ctl_arg opts_spec[] = {
 	ARG("port",	PORT,	false,	0, 0,			port),
 	ARG("rate",	INT,	false,	0, 1000000,		rate),
 	ARG("compress",	STRING,	false,	0, 0,			compress),
+	ARG("streams",	INT,	false,	0, RELOC_STREAMS_MAX,	streams),
 	ARG("priority",	STRING,	false,	0, 0,			priority),
 	ARG("force",	NAMES,	false,	0, 0,			force),
 };
@@ -442,6 +444,7 @@ to_opts(struct xrelocd *x, const struct mig_args *a, struct job_opts *o)
 	/* Checked by check_args (the key by the config's own check). */
 	(void)reloc_codec_parse(a->compress != NULL ? a->compress :
 	    reloc_conf_str(x->conf, RELOC_CK_COMPRESSION), &o->codec);
+	o->streams = (unsigned)a->streams;
 	if ((o->domain = strdup(a->domain)) == NULL ||
 	    (o->host = strdup(a->host)) == NULL ||
 	    asprintf(&o->port, "%lld", (long long)port) < 0 ||

@@ -188,6 +188,7 @@ job_record_opts(struct reloc_record *r, const struct job_opts *o)
 	if (o->codec != RELOC_CODEC_NONE)
 		snprintf(r->compression, sizeof(r->compression), "%s",
 		    reloc_codec_name(o->codec));
+	r->streams = o->streams;
 	r->was_paused = o->was_paused;
 	r->state = RELOC_MS_IDLE;
 	if (reloc_record_new_id(r->id) < 0)
