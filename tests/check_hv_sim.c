@@ -396,7 +396,7 @@ tool(const char *args, char *out, size_t len)
 START_TEST(test_tool)
 {
 	char		 out[512], path[4096];
-	uint32_t	 id;
+	uint32_t	 id, id3;
 	unsigned long	 c1, c2;
 
 	snprintf(path, sizeof(path), "%s/tools/xrelocd-sim", TOP_BUILDDIR);
@@ -430,6 +430,13 @@ START_TEST(test_tool)
 	ck_assert_uint_gt(c2, c1);
 	ck_assert_int_eq(tool("checksum web01", out, sizeof(out)), 0);
 	ck_assert_uint_eq(strlen(out), 16);
+	ck_assert_int_eq(tool("create web03 --memory 4 --fill realistic "
+	    "--paused", out, sizeof(out)), 0);
+	ck_assert_int_eq(reloc__sim_domid(sim_a, "web03", &id3), 0);
+	track(dir_a, id3);
+	ck_assert_int_eq(tool("destroy web03", out, sizeof(out)), 0);
+	ck_assert_int_eq(tool("create web04 --fill sparse", out, sizeof(out)),
+	    2);
 	ck_assert_int_eq(tool("create web01", out, sizeof(out)), 1);
 	ck_assert_int_eq(tool("create", out, sizeof(out)), 2);
 	ck_assert_int_eq(tool("frobnicate web01", out, sizeof(out)), 2);
