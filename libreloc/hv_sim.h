@@ -169,7 +169,7 @@ bool	reloc__sim_counter_read(const uint8_t *mem, uint64_t *value_r);
 /* hv_sim_fill.c: a new domain's memory, mapped read-write */
 int	reloc__sim_fill(uint8_t *mem, uint64_t pages,
 	    enum reloc__sim_fill fill, uint64_t seed);
-bool	reloc__sim_page_zero(const uint8_t *page);
+uint64_t reloc__sim_xorshift(uint64_t *s);
 
 /* hv_sim_host.c: host facts */
 int	reloc__sim_host_info(const struct sim *sim,
@@ -179,13 +179,16 @@ bool	reloc__sim_snapshots(const struct sim *sim);
 int	reloc__sim_snapshot(const struct sim *sim, uint32_t domid,
 	    const char *uuid, const char *suffix);
 
-/* hv_sim_save.c, hv_sim_restore.c: the stream */
+/* hv_sim_rec.c: record checksums, zero pages */
 uint64_t reloc__sim_rec_csum(const struct sim_rec *r, const void *data,
 	    size_t len);
 void	reloc__sim_page_hashes(const uint8_t *data, uint64_t n,
 	    uint64_t *h);
 uint64_t reloc__sim_pages_csum(const struct sim_rec *r, uint64_t *h,
 	    const struct sim_rec_trailer *t);
+bool	reloc__sim_page_zero(const uint8_t *page);
+
+/* hv_sim_save.c, hv_sim_restore.c: the stream */
 int	reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
 	    const struct reloc_save_params *p);
 int	reloc__sim_restore(const struct sim *sim,

@@ -41,8 +41,9 @@ struct text {
 	size_t		 pos;		/* where the next block starts */
 };
 
-static uint64_t
-xorshift(uint64_t *s)
+/* The guest's and the fills' generator: xorshift64*, state never 0. */
+uint64_t
+reloc__sim_xorshift(uint64_t *s)
 {
 	uint64_t	 x = *s;
 
@@ -59,7 +60,7 @@ fill_random(uint8_t *mem, uint64_t bytes, uint64_t *s)
 	uint64_t	*w = (uint64_t *)mem, i;
 
 	for (i = 0; i < bytes / 8; i++)
-		w[i] = xorshift(s);
+		w[i] = reloc__sim_xorshift(s);
 }
 
 /* Append the regular files of TEXT_DIR to t, up to TEXT_MAX bytes. */
@@ -99,7 +100,7 @@ text_generate(struct text *t, uint64_t *s)
 	const char	*w;
 
 	while (t->len < TEXT_MIN) {
-		w = words[xorshift(s) % nw];
+		w = words[reloc__sim_xorshift(s) % nw];
 		wl = strlen(w);
 		memcpy(t->buf + t->len, w, wl);
 		t->len += wl;
@@ -159,7 +160,7 @@ fill_realistic(uint8_t *mem, uint64_t bytes, uint64_t *s)
 			g[2] = K_TEXT;
 			g[3] = K_RANDOM;
 			for (j = 3; j > 0; j--) {
-				r = xorshift(s) % (j + 1);
+				r = reloc__sim_xorshift(s) % (j + 1);
 				k = g[j];
 				g[j] = g[r];
 				g[r] = k;

@@ -41,18 +41,6 @@
 
 static int	wait_stopped(pid_t);
 
-static uint64_t
-xorshift(uint64_t *s)
-{
-	uint64_t	 x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
 static int
 create_file(const char *path, uint64_t bytes)
 {
@@ -321,8 +309,8 @@ guest_tick(struct sim_map *m, uint64_t pps, uint64_t elapsed)
 	v->budget_ns -= n * 1000000000ull / pps;
 	while (n-- > 0) {
 		/* Page 0 holds the counter: the others are fair game. */
-		write_page(m, 1 + xorshift(&v->rng) % (m->pages - 1), value,
-		    v->cursor % 4 == 3);
+		write_page(m, 1 + reloc__sim_xorshift(&v->rng) %
+		    (m->pages - 1), value, v->cursor % 4 == 3);
 		v->cursor++;
 	}
 }
