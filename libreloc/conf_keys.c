@@ -117,6 +117,9 @@ static const struct conf_key keys[] = {
 	S("xrelocd-relocation-ssl-mode", RELOC_CK_SSL_MODE, "opportunistic",
 	    check_ssl_mode),
 	S("xrelocd-relocation-ssl-pin", RELOC_CK_SSL_PIN, "", check_ssl_pin),
+	/* Connections a migration's stream takes; a target's most. */
+	I("xrelocd-relocation-streams", RELOC_CK_STREAMS, "1", 1,
+	    RELOC_STREAMS_MAX),
 	S("xrelocd-sim-dir", RELOC_CK_SIM_DIR, "/var/lib/xrelocd/sim",
 	    check_path),
 	S("xrelocd-state-dir", RELOC_CK_STATE_DIR, "/var/lib/xrelocd",

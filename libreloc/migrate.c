@@ -184,6 +184,7 @@ reloc__hello_send(struct reloc__mig *m)
 	    (rc = reloc_sxp_add_str(msg, "family",
 	    reloc__family_word(m->local_family))) < 0 ||
 	    (rc = reloc__mig_hello_id(m, msg, true)) < 0 ||
+	    (rc = reloc__lanes_hello_add(m, msg)) < 0 ||
 	    (rc = reloc_hostinfo_to_sxp(&m->self, &host)) < 0 ||
 	    (rc = reloc_sxp_append(msg, host)) < 0)
 		goto out;
@@ -291,6 +292,8 @@ reloc__hello_parse(struct reloc__mig *m, struct reloc_sxp *msg)
 		reloc__mig_message(m, "%s: bad host facts in HELLO", m->peer);
 	else if (strcmp(m->role, "target") == 0)
 		rc = reloc__mig_hello_id(m, msg, false);
+	if (rc == 0)
+		rc = reloc__lanes_hello_read(m, msg);
 	reloc_sxp_free(msg);
 	/* The target reads its own facts only now. */
 	if (rc < 0 || (m->self.hostname == NULL &&
@@ -340,6 +343,7 @@ reloc__mig_init(struct reloc__mig *m, const char *role,
 void
 reloc__mig_dispose(struct reloc__mig *m)
 {
+	reloc__lanes_close(m);
 	reloc_domain_dispose(&m->dom);
 	reloc_hostinfo_dispose(&m->self);
 	reloc_hostinfo_dispose(&m->peer_host);
@@ -370,4 +374,6 @@ reloc__mig_summary(struct reloc__mig *m)
 	s->bytes = m->stream_bytes != 0 ? m->stream_bytes : m->last.sent_bytes;
 	s->rounds = m->last.round;
 	s->memory_bytes = m->dom.memory_kb * 1024ull;
+	s->streams = m->lanes.n > 1 ? m->lanes.n : 1;
+	s->streams_asked = m->lanes.asked > 1 ? m->lanes.asked : 1;
 }

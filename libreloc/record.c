@@ -56,6 +56,8 @@ static const struct rec_field summary_fields[] = {
 	{ "stream-bytes", R_U64, SUM(bytes), 0, NULL, 0 },
 	{ "rounds", R_UINT, SUM(rounds), 0, NULL, 0 },
 	{ "memory-bytes", R_U64, SUM(memory_bytes), 0, NULL, 0 },
+	{ "streams", R_UINT, SUM(streams), 0, NULL, 0 },
+	{ "streams-asked", R_UINT, SUM(streams_asked), 0, NULL, 0 },
 	{ NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -75,6 +77,7 @@ const struct rec_field reloc__record_fields[] = {
 	{ "priority", R_PRIO, REC(high), 0, NULL, 0 },
 	{ "ssl", R_BOOL, REC(ssl), 0, NULL, 0 },
 	{ "rate-mbps", R_UINT, REC(rate_mbps), 0, NULL, 0 },
+	{ "streams", R_UINT, REC(streams), 0, NULL, 0 },
 	{ "force", R_FORCE, REC(force), REC(nr_force), NULL, 0 },
 	{ "state", R_STATE, REC(state), 0, NULL, 0 },
 	{ "status", R_STATUS, 0, 0, NULL, RF_XV_ONLY },

@@ -326,6 +326,7 @@ enum reloc_conf_key {
 	RELOC_CK_SSL_CRL,		/* xrelocd-relocation-ssl-crl file */
 	RELOC_CK_SSL_MODE,		/* xrelocd-relocation-ssl-mode */
 	RELOC_CK_SSL_PIN,		/* xrelocd-relocation-ssl-pin sha256s */
+	RELOC_CK_STREAMS,		/* xrelocd-relocation-streams int */
 	RELOC_CK__COUNT
 };
 
@@ -336,6 +337,9 @@ enum reloc_conf_type {
 };
 
 struct reloc_conf;
+
+/* The most connections one migration's stream is spread over. */
+#define RELOC_STREAMS_MAX	16
 
 /* Where xrelocd listens for xm unless xrelocd-control-socket says else. */
 #define RELOC_CONTROL_SOCKET	"/run/xrelocd/xrelocd.sock"

@@ -164,6 +164,8 @@ struct reloc_summary {
 	uint64_t	 bytes;		/* stream bytes */
 	unsigned	 rounds;
 	uint64_t	 memory_bytes;
+	unsigned	 streams;	/* connections the stream took */
+	unsigned	 streams_asked;	/* source: what it asked for */
 };
 
 struct reloc_record;
@@ -217,6 +219,12 @@ struct reloc_migrate_opts {
 	 */
 	bool		 ssl;
 	struct reloc_tls_ctx *tls_ctx;
+	/*
+	 * Connections the stream is spread over, 1..RELOC_STREAMS_MAX (0
+	 * is 1); the target may offer fewer.  The extra ones go to host
+	 * and port as the first, after the verdict, with the same TLS.
+	 */
+	unsigned	 streams;
 };
 
 struct reloc_migrate_result {
@@ -269,6 +277,21 @@ struct reloc_target_opts {
 	 */
 	int		(*admit)(void *arg, char *why, size_t len);
 	void		*admit_arg;
+	/*
+	 * Parallel streams: the most this target takes (0 is 1), and the
+	 * directory (root's alone) where a migration that took more than
+	 * one waits for its extra connections on a UNIX socket named by
+	 * its id.  A JOIN in place of HELLO is such a connection: it is
+	 * handed to that migration when its id and token match, else
+	 * refused with an ERROR; joined (or NULL) is called once, with
+	 * NULL when it matched, else the reason of the refusal (one line
+	 * for the log); the call ends when the lane does.  A JOIN never
+	 * asks admit and never touches rec.
+	 */
+	unsigned	 streams_max;
+	const char	*lane_dir;
+	void		(*joined)(void *arg, const char *refused);
+	void		*joined_arg;
 };
 
 /*

@@ -141,6 +141,8 @@ static const struct {
 	    "it)" },
 	{ "xrelocd-relocation-ssl-pin", PIN_A "0", "'" PIN_A "0' is not a "
 	    "sha256 fingerprint" },
+	{ "xrelocd-relocation-streams", "17", "17 out of range 1..16" },
+	{ "xrelocd-relocation-streams", "0", "0 out of range 1..16" },
 };
 
 /* Modes, CA and CRL paths, several pins in either spelling. */

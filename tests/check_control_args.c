@@ -188,7 +188,7 @@ START_TEST(test_migrate_types)
 	migrate_refused("priority", v, "priority must be a string");
 	OK_XV(reloc_xv_new_bool(true, &v));
 	migrate_refused("chk", v, "xrelocd.migrate: unknown member 'chk': "
-	    "use domain, host, live, check, ssl, node, port, rate, "
+	    "use domain, host, live, check, ssl, node, port, rate, streams, "
 	    "priority, force");
 	OK_XV(reloc_xv_new_bool(true, &v));
 	migrate_refused("x\ny", v, "unknown member 'x?y'");

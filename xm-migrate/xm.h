@@ -90,6 +90,7 @@ struct xm_migrate_opts {
 	bool		 ssl;
 	bool		 chs;		/* -c: xend compatibility only */
 	long		 rate;		/* MB/s, 0: unlimited */
+	long		 streams;	/* 0: the daemon's key */
 	bool		 check;
 	const char	*force[32];
 	size_t		 nr_force;

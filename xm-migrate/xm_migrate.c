@@ -34,6 +34,7 @@ enum {
 	OPT_FORCE,
 	OPT_JSON,
 	OPT_PRIORITY,
+	OPT_STREAMS,
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "force",		required_argument,	NULL, OPT_FORCE },
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "priority",		required_argument,	NULL, OPT_PRIORITY },
+	{ "streams",		required_argument,	NULL, OPT_STREAMS },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -109,6 +111,9 @@ parse_opt(int c, char **argv, struct xm_migrate_opts *o, FILE *err)
 		return 0;
 	case 'r':
 		return parse_num(optarg, 0, 1000000, name, &o->rate, err);
+	case OPT_STREAMS:
+		return parse_num(optarg, 1, RELOC_STREAMS_MAX, "--streams",
+		    &o->streams, err);
 	case OPT_CHECK:
 		o->check = true;
 		return 0;
@@ -200,6 +205,8 @@ xm_migrate_request(const struct xm_migrate_opts *o,
 	    (rc = reloc_xv_struct_set_bool(st, "ssl", o->ssl)) < 0 ||
 	    (rc = reloc_xv_struct_set_bool(st, "check", o->check)) < 0 ||
 	    (rc = reloc_xv_struct_set_int(st, "rate", o->rate)) < 0 ||
+	    (o->streams != 0 && (rc = reloc_xv_struct_set_int(st, "streams",
+	    o->streams)) < 0) ||
 	    (rc = reloc_xv_struct_set_string(st, "priority",
 	    o->priority)) < 0)
 		goto fail;

@@ -304,6 +304,7 @@ struct mig_args {
 	int64_t			 port;
 	int64_t			 node;
 	int64_t			 rate;
+	int64_t			 streams;
 	const struct reloc_xv	*force;
 };
 
@@ -333,6 +334,7 @@ static const struct ctl_arg opts_spec[] = {
 	ARG("node",	INT,	false,	INT32_MIN, INT32_MAX,	node),
 	ARG("port",	PORT,	false,	0, 0,			port),
 	ARG("rate",	INT,	false,	0, 1000000,		rate),
+	ARG("streams",	INT,	false,	0, RELOC_STREAMS_MAX,	streams),
 	ARG("priority",	STRING,	false,	0, 0,			priority),
 	ARG("force",	NAMES,	false,	0, 0,			force),
 };
@@ -432,6 +434,7 @@ to_opts(struct xrelocd *x, const struct mig_args *a, struct job_opts *o)
 	o->check = a->check;
 	o->high = a->priority != NULL && strcmp(a->priority, "high") == 0;
 	o->rate_mbps = (unsigned)a->rate;
+	o->streams = (unsigned)a->streams;
 	if ((o->domain = strdup(a->domain)) == NULL ||
 	    (o->host = strdup(a->host)) == NULL ||
 	    asprintf(&o->port, "%lld", (long long)port) < 0 ||
