@@ -60,8 +60,8 @@ print(statistics.median(float(l) for l in open(sys.argv[1])))' "$1"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-# has OPTION: xm migrate knows OPTION (its usage names it).
-has() { "$XM" migrate --help 2>&1 | grep -q -e "$1"; }
+# has OPTION [ARG]: xm migrate knows OPTION (it only misses the domain).
+has() { ! "$XM" migrate "$@" 2>&1 | grep -q "unknown option"; }
 
 # Two hosts with TLS ports and certificates for 127.0.0.1.
 CA=$WORK/ca
@@ -84,18 +84,25 @@ ASSL=$(free_port)
 BSSL=$(free_port)
 host_facts A "(snapshot no)"
 host_facts B "(snapshot no)"
-if has -z; then
+if has -z zstd; then
 	COMPRESS_KEY="(xrelocd-relocation-compression auto)"
 fi
-if has streams; then
+if has --streams 1; then
 	STREAMS_KEY="(xrelocd-relocation-streams 16)"
 fi
 start_host A "$(host_conf hostA.lab "$ASSL")"
 start_host B "$(host_conf hostB.lab "$BSSL")"
 
+# cpu_ticks: busy and total jiffies of all cpus so far (/proc/stat).
+cpu_ticks() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i;
+	    print t - $5 - $6, t; exit }' /proc/stat
+}
+
 # move DOMAIN KIND XM-OPTIONS...: DOMAIN to the other host (FROM and TO
-# swap); one line "total-ms downtime-ms stream-bytes memory-bytes" to
-# $WORK/KIND.
+# swap); one line "total-ms downtime-ms stream-bytes memory-bytes
+# cpu-busy-%" to $WORK/KIND (cpu-busy: of all cpus while it ran, anyone's
+# work counted).
 FROM=A TO=B
 move() {
 	dom=$1 kind=$2
@@ -105,14 +112,17 @@ move() {
 	    echo "$BSSL"; fi) ;;
 	*) port=$(port_of $TO) ;;
 	esac
+	c0=$(cpu_ticks)
 	xm_on $FROM migrate --json -l "$@" -p "$port" "$dom" 127.0.0.1 \
 	    >"$WORK/xm.out" 2>"$WORK/xm.err" || {
 		cat "$WORK/xm.out" "$WORK/xm.err" >&2
 		exit 1
 	}
+	c1=$(cpu_ticks)
 	echo "$(json summary total-ms) $(json summary downtime-ms)" \
 	    "$(json summary stream-bytes) $(json summary memory-bytes)" \
-	    >>"$WORK/$kind"
+	    "$(echo "$c0 $c1" | awk '{ d = $4 - $2;
+	    print d > 0 ? 100 * ($3 - $1) / d : 0 }')" >>"$WORK/$kind"
 	t=$FROM FROM=$TO TO=$t
 }
 
@@ -154,7 +164,7 @@ part_a() {
 	echo
 	echo "## a. realistic $MIB MiB domain, dirtying $RATE MB/s," \
 	    "xm migrate -r 125, median of $RUNS runs"
-	if ! has -z; then
+	if ! has -z zstd; then
 		echo "skipped: xm migrate has no -z"
 		return 0
 	fi
@@ -169,14 +179,15 @@ part_a() {
 		i=$((i + 1))
 	done
 	sim_on $FROM destroy real >/dev/null
-	printf '%-10s %10s %12s %14s %10s\n' codec "total s" "downtime ms" \
-	    "stream MB" "of memory"
+	printf '%-10s %10s %12s %14s %10s %10s\n' codec "total s" \
+	    "downtime ms" "stream MB" "of memory" "cpu busy"
 	for c in none lz4 zstd auto; do
-		printf '%-10s %10.2f %12.1f %14.1f %9.0f%%\n' $c \
+		printf '%-10s %10.2f %12.1f %14.1f %9.0f%% %9.0f%%\n' $c \
 		    "$(python3 -c "print($(col a.$c 1) / 1000)")" \
 		    "$(col a.$c 2)" \
 		    "$(python3 -c "print($(col a.$c 3) / 1e6)")" \
-		    "$(python3 -c "print(100 * $(col a.$c 3) / $(col a.$c 4))")"
+		    "$(python3 -c "print(100 * $(col a.$c 3) / $(col a.$c 4))")" \
+		    "$(col a.$c 5)"
 	done
 	ratio_line a.zstd a.none 1 0.5 "zstd / none, total time"
 	ratio_line a.lz4 a.none 1 1.0 "lz4 / none, total time"
@@ -188,7 +199,7 @@ part_b() {
 	echo
 	echo "## b. random $MIB MiB domain, uncapped, TLS, median of $RUNS" \
 	    "runs; $(nproc) cpus"
-	if ! has streams; then
+	if ! has --streams 1; then
 		echo "skipped: xm migrate has no --streams"
 		return 0
 	fi
@@ -203,14 +214,17 @@ part_b() {
 		i=$((i + 1))
 	done
 	sim_on $FROM destroy rnd >/dev/null
-	printf '%-10s %10s %10s %10s\n' streams "MB/s" "seconds" "vs 1"
+	printf '%-10s %10s %10s %10s %10s\n' streams "MB/s" "seconds" "vs 1" \
+	    "cpu busy"
 	one=$(python3 -c "print($(col b.1 4) / ($(col b.1 1) / 1000) / 1e6)")
 	for n in 1 2 4; do
 		mbs=$(python3 -c "print($(col b.$n 4) / ($(col b.$n 1) / 1000) / 1e6)")
-		printf '%-10s %10.0f %10.2f %9.2fx\n' $n "$mbs" \
+		printf '%-10s %10.0f %10.2f %9.2fx %9.0f%%\n' $n "$mbs" \
 		    "$(python3 -c "print($(col b.$n 1) / 1000)")" \
-		    "$(python3 -c "print($mbs / $one)")"
+		    "$(python3 -c "print($mbs / $one)")" "$(col b.$n 5)"
 	done
+	echo "source and target share these $(nproc) cpus: a stream adds" \
+	    "throughput only while cpu busy is under 100%"
 	echo "load before part b: $l0, after: $(load)"
 }
 
