@@ -122,7 +122,7 @@ move() {
 	echo "$(json summary total-ms) $(json summary downtime-ms)" \
 	    "$(json summary stream-bytes) $(json summary memory-bytes)" \
 	    "$(echo "$c0 $c1" | awk '{ d = $4 - $2;
-	    print d > 0 ? 100 * ($3 - $1) / d : 0 }')" >>"$WORK/$kind"
+	    print (d > 0 ? 100 * ($3 - $1) / d : 0) }')" >>"$WORK/$kind"
 	t=$FROM FROM=$TO TO=$t
 }
 
