@@ -546,6 +546,28 @@ int	reloc__sim_open_dir(const char *dir, void **priv_r);
  */
 int	reloc__sim_create(void *priv, const struct reloc_domain *dom,
 	    unsigned rate_mb, bool paused, uint32_t *domid_r);
+/* What a new sim domain's memory holds (xrelocd-sim create --fill). */
+enum reloc__sim_fill {
+	RELOC_SIM_FILL_RANDOM,
+	RELOC_SIM_FILL_ZERO,
+	RELOC_SIM_FILL_REALISTIC,	/* 1/2 zero, 1/4 text, 1/4 random */
+	RELOC_SIM_FILL_SPARSE,		/* nothing: a restore fills it */
+};
+struct reloc__sim_create_opts {
+	unsigned		 rate_mb;	/* the guest's dirty rate */
+	bool			 paused;
+	enum reloc__sim_fill	 fill;
+};
+/*
+ * reloc__sim_create with its memory filled as o->fill says (not SPARSE):
+ * zero pages are left unwritten (holes in the memory file, as a guest's
+ * unpopulated frames), text pages are copies of system files (the
+ * licences in /usr/share/common-licenses, else generated words).
+ */
+int	reloc__sim_create_with(void *priv, const struct reloc_domain *dom,
+	    const struct reloc__sim_create_opts *o, uint32_t *domid_r);
+/* "random", "zero", "realistic" into *fill_r; false for anything else. */
+bool	reloc__sim_fill_parse(const char *s, enum reloc__sim_fill *fill_r);
 /* The domain named dom (a name or a numeric id). */
 int	reloc__sim_domid(void *priv, const char *dom, uint32_t *domid_r);
 /* The guest's counter; the XXH3-64 of the domain's whole memory. */
