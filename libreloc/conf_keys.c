@@ -57,6 +57,8 @@ static int	check_address(const struct conf_key *, const char *,
 		    const char *);
 static int	check_backend(const struct conf_key *, const char *,
 		    const char *);
+static int	check_codec(const struct conf_key *, const char *,
+		    const char *);
 static int	check_log_level(const struct conf_key *, const char *,
 		    const char *);
 static int	check_path(const struct conf_key *, const char *,
@@ -111,12 +113,18 @@ static const struct conf_key keys[] = {
 	I("xrelocd-max-rounds", RELOC_CK_MAX_ROUNDS, "5", 1, 1000),
 	S("xrelocd-pid-file", RELOC_CK_PID_FILE, "/run/xrelocd.pid",
 	    check_path),
+	/* Sent as it is unless asked: the link may be faster than a core. */
+	S("xrelocd-relocation-compression", RELOC_CK_COMPRESSION, "none",
+	    check_codec),
 	S("xrelocd-relocation-ssl-ca", RELOC_CK_SSL_CA, "", check_ssl_path),
 	S("xrelocd-relocation-ssl-crl", RELOC_CK_SSL_CRL, "", check_ssl_path),
 	/* Plain keeps working until every host has a certificate. */
 	S("xrelocd-relocation-ssl-mode", RELOC_CK_SSL_MODE, "opportunistic",
 	    check_ssl_mode),
 	S("xrelocd-relocation-ssl-pin", RELOC_CK_SSL_PIN, "", check_ssl_pin),
+	/* Connections a migration's stream takes; a target's most. */
+	I("xrelocd-relocation-streams", RELOC_CK_STREAMS, "1", 1,
+	    RELOC_STREAMS_MAX),
 	S("xrelocd-sim-dir", RELOC_CK_SIM_DIR, "/var/lib/xrelocd/sim",
 	    check_path),
 	S("xrelocd-state-dir", RELOC_CK_STATE_DIR, "/var/lib/xrelocd",
@@ -331,6 +339,19 @@ check_backend(const struct conf_key *k, const char *text, const char *where)
 		return 0;
 	log_errx(MOD, "%s: %s: '%s' is not a backend (libxl, sim)", where,
 	    k->name, show(text, sbuf));
+	return RELOC_ERR_CONFIG;
+}
+
+static int
+check_codec(const struct conf_key *k, const char *text, const char *where)
+{
+	enum reloc_codec	codec;
+	char			sbuf[SHOW_MAX];
+
+	if (reloc_codec_parse(text, &codec) == 0)
+		return 0;
+	log_errx(MOD, "%s: %s: '%s' is not a compression (none, lz4, zstd, "
+	    "auto)", where, k->name, show(text, sbuf));
 	return RELOC_ERR_CONFIG;
 }
 

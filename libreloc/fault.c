@@ -51,6 +51,8 @@ action_parse(const char *s)
 		return RELOC_FA_STALL;
 	if (strcmp(s, "wait") == 0)
 		return RELOC_FA_WAIT;
+	if (strcmp(s, "omit") == 0)
+		return RELOC_FA_OMIT;
 	return RELOC_FA_NONE;
 }
 
@@ -174,7 +176,8 @@ reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd)
 	}
 	log_warnx("fault", "injected fault at %s: %s", point,
 	    a == RELOC_FA_KILL ? "kill" : a == RELOC_FA_CUT ? "cut" :
-	    a == RELOC_FA_STALL ? "stall" : "corrupt");
+	    a == RELOC_FA_STALL ? "stall" : a == RELOC_FA_OMIT ? "omit" :
+	    "corrupt");
 	switch (a) {
 	case RELOC_FA_KILL:
 		kill(getpid(), SIGKILL);
@@ -189,6 +192,7 @@ reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd)
 			pause();
 	case RELOC_FA_CORRUPT:
 	case RELOC_FA_WAIT:
+	case RELOC_FA_OMIT:
 	case RELOC_FA_NONE:
 		break;
 	}

@@ -289,30 +289,44 @@ host_features(const struct sim *sim, struct reloc_domain *d)
 }
 
 int
-reloc__sim_create(void *priv, const struct reloc_domain *dom,
-    unsigned rate_mb, bool paused, uint32_t *domid_r)
+reloc__sim_create_with(void *priv, const struct reloc_domain *dom,
+    const struct reloc__sim_create_opts *o, uint32_t *domid_r)
 {
 	struct sim		*sim = priv;
 	struct reloc_domain	 d = { 0 };
 	int			 rc;
 
-	if ((rc = new_dom(dom, rate_mb, paused, &d)) < 0)
+	if (o->fill == RELOC_SIM_FILL_SPARSE)
+		return RELOC_ERR_INVAL;
+	if ((rc = new_dom(dom, o->rate_mb, o->paused, &d)) < 0)
 		return rc;
 	if ((rc = host_features(sim, &d)) < 0 ||
 	    (rc = reloc__sim_reserve(sim, &d)) < 0)
 		goto out;
 	if ((rc = reloc__sim_mem_create(sim, d.domid, d.memory_kb /
-	    (SIM_PAGE_SIZE / 1024), true)) < 0 ||
-	    (rc = reloc__sim_guest_start(sim, d.domid, rate_mb, paused)) < 0) {
+	    (SIM_PAGE_SIZE / 1024), o->fill)) < 0 ||
+	    (rc = reloc__sim_guest_start(sim, d.domid, o->rate_mb,
+	    o->paused)) < 0) {
 		reloc__sim_remove(sim, d.domid);
 		goto out;
 	}
 	log_info("hv", "sim: created domain %s (%" PRIu32 "), %" PRIu64
-	    " KiB%s", d.name, d.domid, d.memory_kb, paused ? ", paused" : "");
+	    " KiB%s", d.name, d.domid, d.memory_kb, o->paused ? ", paused" :
+	    "");
 	*domid_r = d.domid;
 out:
 	reloc_domain_dispose(&d);
 	return rc;
+}
+
+int
+reloc__sim_create(void *priv, const struct reloc_domain *dom,
+    unsigned rate_mb, bool paused, uint32_t *domid_r)
+{
+	struct reloc__sim_create_opts	 o = { rate_mb, paused,
+					    RELOC_SIM_FILL_RANDOM };
+
+	return reloc__sim_create_with(priv, dom, &o, domid_r);
 }
 
 int

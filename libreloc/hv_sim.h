@@ -89,10 +89,13 @@ struct sim_map {
  * pfn + i; each is sent again later) and csum, XXH3-64 seeded as above
  * of the little-endian array of each page's XXH3-64 (0 for the changed
  * ones) followed by the trailer's bitmap words.  Why that is enough is
- * argued in hv_sim_save.c.  Bump SIM_STREAM_VERSION when this changes.
+ * argued in hv_sim_save.c.  ZERO: pfn and count pages (any number) that
+ * are all zero, no data, csum as for END; the target writes zeros there
+ * (a zero page never crosses the wire, compressed or not).  A restorer
+ * refuses any other version.  Bump SIM_STREAM_VERSION when this changes.
  */
 #define SIM_STREAM_MAGIC	0x6d69736f6c657278ull	/* "xrelosim" */
-#define SIM_STREAM_VERSION	2
+#define SIM_STREAM_VERSION	3
 #define SIM_REC_MAX_PAGES	256	/* 1 MiB: hashed while cached */
 #define SIM_REC_MAX_DATA	4096	/* non-page records */
 #define SIM_REC_WORDS		(SIM_REC_MAX_PAGES / 64)
@@ -102,6 +105,7 @@ enum sim_rec_type {
 	SIM_REC_PAGES,
 	SIM_REC_STATE,
 	SIM_REC_END,
+	SIM_REC_ZERO,
 };
 
 struct sim_rec {
@@ -150,7 +154,7 @@ unsigned reloc__sim_dirty_rate(const struct reloc_domain *dom);
 
 /* hv_sim_guest.c: memory files and the guest process */
 int	reloc__sim_mem_create(const struct sim *sim, uint32_t domid,
-	    uint64_t pages, bool fill);
+	    uint64_t pages, enum reloc__sim_fill fill);
 int	reloc__sim_map(const struct sim *sim, uint32_t domid,
 	    struct sim_map *m, unsigned flags);
 void	reloc__sim_unmap(struct sim_map *m);
@@ -162,6 +166,11 @@ void	reloc__sim_guest_kill(pid_t pid);
 bool	reloc__sim_guest_alive(pid_t pid);
 bool	reloc__sim_counter_read(const uint8_t *mem, uint64_t *value_r);
 
+/* hv_sim_fill.c: a new domain's memory, mapped read-write */
+int	reloc__sim_fill(uint8_t *mem, uint64_t pages,
+	    enum reloc__sim_fill fill, uint64_t seed);
+uint64_t reloc__sim_xorshift(uint64_t *s);
+
 /* hv_sim_host.c: host facts */
 int	reloc__sim_host_info(const struct sim *sim,
 	    struct reloc_hostinfo *hi_r);
@@ -170,13 +179,16 @@ bool	reloc__sim_snapshots(const struct sim *sim);
 int	reloc__sim_snapshot(const struct sim *sim, uint32_t domid,
 	    const char *uuid, const char *suffix);
 
-/* hv_sim_save.c, hv_sim_restore.c: the stream */
+/* hv_sim_rec.c: record checksums, zero pages */
 uint64_t reloc__sim_rec_csum(const struct sim_rec *r, const void *data,
 	    size_t len);
 void	reloc__sim_page_hashes(const uint8_t *data, uint64_t n,
 	    uint64_t *h);
 uint64_t reloc__sim_pages_csum(const struct sim_rec *r, uint64_t *h,
 	    const struct sim_rec_trailer *t);
+bool	reloc__sim_page_zero(const uint8_t *page);
+
+/* hv_sim_save.c, hv_sim_restore.c: the stream */
 int	reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
 	    const struct reloc_save_params *p);
 int	reloc__sim_restore(const struct sim *sim,

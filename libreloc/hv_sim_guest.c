@@ -41,18 +41,6 @@
 
 static int	wait_stopped(pid_t);
 
-static uint64_t
-xorshift(uint64_t *s)
-{
-	uint64_t	 x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
 static int
 create_file(const char *path, uint64_t bytes)
 {
@@ -76,27 +64,41 @@ create_file(const char *path, uint64_t bytes)
 	return fd;
 }
 
-static void
-fill_random(uint8_t *mem, uint64_t bytes, uint64_t seed)
+/* Fill the memory file fd of domid (pages) as fill says. */
+static int
+mem_fill(int fd, uint32_t domid, uint64_t pages, enum reloc__sim_fill fill)
 {
-	uint64_t	*w = (uint64_t *)mem, i, s = seed | 1;
+	uint64_t	 bytes = pages << SIM_PAGE_SHIFT;
+	void		*mem;
+	int		 rc;
 
-	for (i = 0; i < bytes / 8; i++)
-		w[i] = xorshift(&s);
+	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED) {
+		log_warn("hv", "sim: mmap the memory of domain %u",
+		    (unsigned)domid);
+		return reloc__errno_to_err(errno);
+	}
+	rc = reloc__sim_fill(mem, pages, fill, (uint64_t)time(NULL) ^
+	    ((uint64_t)domid << 32) ^ (uint64_t)getpid());
+	/* A fresh guest has counted nothing yet. */
+	memset(mem, 0, sizeof(struct sim_counter));
+	((struct sim_counter *)mem)->check = ~0ull;
+	munmap(mem, bytes);
+	return rc;
 }
 
 /*
- * Create memory (pages, random bytes when fill), an empty dirty bitmap
- * and fresh registers for domid.
+ * Create memory (pages, filled as fill says), an empty dirty bitmap and
+ * fresh registers for domid.
  */
 int
 reloc__sim_mem_create(const struct sim *sim, uint32_t domid, uint64_t pages,
-    bool fill)
+    enum reloc__sim_fill fill)
 {
 	char		 path[SIM_PATH_LEN];
 	struct sim_vcpu	 vcpu = { SIM_VCPU_MAGIC, 0, 0, 0, 0 };
+	bool		 sparse = fill == RELOC_SIM_FILL_SPARSE;
 	uint64_t	 bytes = pages << SIM_PAGE_SHIFT;
-	void		*mem;
 	int		 fd, rc;
 
 	if ((rc = reloc__sim_path(sim, domid, "memory", path)) < 0)
@@ -104,28 +106,19 @@ reloc__sim_mem_create(const struct sim *sim, uint32_t domid, uint64_t pages,
 	/*
 	 * A restore's memory starts sparse: allocating it all here would
 	 * hold up the stream (hv_sim_restore.c allocates ahead of it).
+	 * Zero pages of a new domain are allocated, never written: the
+	 * file reads as zero there, and the saver sees them as holes.
 	 */
-	if ((fd = create_file(path, fill ? bytes : 0)) == -1)
+	if ((fd = create_file(path, sparse ? 0 : bytes)) == -1)
 		return reloc__errno_to_err(errno);
-	if (!fill && ftruncate(fd, (off_t)bytes) == -1) {
+	if (sparse && ftruncate(fd, (off_t)bytes) == -1) {
 		log_warn("hv", "sim: truncate %s", path);
 		close(fd);
 		return reloc__errno_to_err(errno);
 	}
-	if (fill) {
-		mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-		    fd, 0);
-		if (mem == MAP_FAILED) {
-			log_warn("hv", "sim: mmap %s", path);
-			close(fd);
-			return reloc__errno_to_err(errno);
-		}
-		fill_random(mem, bytes, (uint64_t)time(NULL) ^
-		    ((uint64_t)domid << 32) ^ (uint64_t)getpid());
-		/* A fresh guest has counted nothing yet. */
-		memset(mem, 0, sizeof(struct sim_counter));
-		((struct sim_counter *)mem)->check = ~0ull;
-		munmap(mem, bytes);
+	if (!sparse && (rc = mem_fill(fd, domid, pages, fill)) < 0) {
+		close(fd);
+		return rc;
 	}
 	close(fd);
 	if ((rc = reloc__sim_path(sim, domid, "dirty", path)) < 0)
@@ -269,15 +262,20 @@ write_end(struct sim_map *m, uint64_t pfn)
 	__atomic_store_n(&m->vcpu->writing, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * Write a page: a pattern of the counter, or zeros every fourth time (a
+ * guest scrubs the pages it frees), so a page may turn zero while it is
+ * saved and the target must clear it.
+ */
 static void
-write_page(struct sim_map *m, uint64_t pfn, uint64_t counter)
+write_page(struct sim_map *m, uint64_t pfn, uint64_t counter, bool zero)
 {
 	uint64_t	*w = (uint64_t *)(m->mem + (pfn << SIM_PAGE_SHIFT));
 	size_t		 i;
 
 	write_begin(m, pfn);
 	for (i = 0; i < SIM_PAGE_SIZE / 8; i++)
-		__atomic_store_n(&w[i], counter ^ (pfn << 24) ^
+		__atomic_store_n(&w[i], zero ? 0 : counter ^ (pfn << 24) ^
 		    (i * 0x9e3779b97f4a7c15ull), __ATOMIC_RELAXED);
 	write_end(m, pfn);
 }
@@ -311,7 +309,8 @@ guest_tick(struct sim_map *m, uint64_t pps, uint64_t elapsed)
 	v->budget_ns -= n * 1000000000ull / pps;
 	while (n-- > 0) {
 		/* Page 0 holds the counter: the others are fair game. */
-		write_page(m, 1 + xorshift(&v->rng) % (m->pages - 1), value);
+		write_page(m, 1 + reloc__sim_xorshift(&v->rng) %
+		    (m->pages - 1), value, v->cursor % 4 == 3);
 		v->cursor++;
 	}
 }

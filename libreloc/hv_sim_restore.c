@@ -31,11 +31,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hv_sim.h"
 
 #define AHEAD_CHUNK	(2u << 20)	/* short: stopping waits for one */
+#define AHEAD_WINDOW	(256ull << 20)	/* bytes ahead of the reader */
 #define BUF_LEN		(SIM_REC_MAX_DATA + sizeof(struct sim_rec_trailer) + \
 			    sizeof(struct sim_rec))
 
@@ -67,6 +69,7 @@ struct restorer {
 	uint64_t	 bytes;
 	bool		 state_seen;
 	uint64_t	*unverified;	/* pages last received as changed */
+	uint64_t	*written;	/* pages received with data */
 	uint8_t		*buf;		/* small data or trailer, next header */
 	struct ahead	 ahead;
 	uint64_t	 hash[SIM_REC_MAX_PAGES + SIM_REC_WORDS];
@@ -75,6 +78,7 @@ struct restorer {
 static void *
 ahead_main(void *arg)
 {
+	struct timespec	 nap = { 0, 1000000 };
 	struct ahead	*a = arg;
 	uint64_t	 pos = 0, len, rd;
 
@@ -85,6 +89,11 @@ ahead_main(void *arg)
 			pos = rd + AHEAD_CHUNK;
 		if (pos >= a->size)
 			break;
+		/* Not far ahead: the stream may mark it zero and jump. */
+		if (pos > rd + AHEAD_WINDOW) {
+			nanosleep(&nap, NULL);
+			continue;
+		}
 		len = a->size - pos < AHEAD_CHUNK ? a->size - pos :
 		    AHEAD_CHUNK;
 		if (madvise(a->mem + pos, len, MADV_POPULATE_WRITE) == -1) {
@@ -183,14 +192,16 @@ decode_rec(struct restorer *r, const struct sim_rec *raw, struct sim_rec *h)
 	h->count = le64toh(raw->count);
 	h->csum = le64toh(raw->csum);
 	if (h->flags != 0 || (h->type != SIM_REC_PAGES &&
+	    h->type != SIM_REC_ZERO &&
 	    (h->pfn != 0 || h->count > SIM_REC_MAX_DATA))) {
 		log_warnx("hv", "sim: restore %s: record %" PRIu64 ": bad "
 		    "header (type %" PRIu32 ")", r->name, r->nrec, h->type);
 		return RELOC_ERR_PROTO;
 	}
-	if (h->type == SIM_REC_PAGES && (h->csum != 0 || h->count == 0 ||
-	    h->count > SIM_REC_MAX_PAGES || h->pfn >= r->m.pages ||
-	    h->count > r->m.pages - h->pfn)) {
+	if ((h->type == SIM_REC_PAGES && (h->csum != 0 ||
+	    h->count > SIM_REC_MAX_PAGES)) || ((h->type == SIM_REC_PAGES ||
+	    h->type == SIM_REC_ZERO) && (h->count == 0 ||
+	    h->pfn >= r->m.pages || h->count > r->m.pages - h->pfn))) {
 		log_warnx("hv", "sim: restore %s: record %" PRIu64 ": pages %"
 		    PRIu64 "+%" PRIu64 " out of range", r->name, r->nrec,
 		    h->pfn, h->count);
@@ -233,6 +244,14 @@ do_header(struct restorer *r, const struct sim_rec *raw,
 	if ((rc = check_small(r, raw, h, sizeof(sh))) < 0)
 		return rc;
 	memcpy(&sh, r->buf, sizeof(sh));
+	if (le64toh(sh.magic) == SIM_STREAM_MAGIC &&
+	    le32toh(sh.version) != SIM_STREAM_VERSION) {
+		log_warnx("hv", "sim: restore %s: stream version %" PRIu32
+		    ", this host reads version %u: run the same xrelocd "
+		    "release on both hosts", r->name, le32toh(sh.version),
+		    SIM_STREAM_VERSION);
+		return RELOC_ERR_PROTO;
+	}
 	if (le64toh(sh.magic) != SIM_STREAM_MAGIC ||
 	    le32toh(sh.version) != SIM_STREAM_VERSION ||
 	    le32toh(sh.page_size) != SIM_PAGE_SIZE ||
@@ -278,7 +297,51 @@ do_pages(struct restorer *r, const struct sim_rec *raw,
 		c = le64toh(t.changed[i / 64]) >> (i % 64) & 1;
 		r->unverified[pfn / 64] = (r->unverified[pfn / 64] &
 		    ~(1ull << (pfn % 64))) | c << (pfn % 64);
+		r->written[pfn / 64] |= 1ull << (pfn % 64);
 	}
+	return 0;
+}
+
+/* Zero the pages of word i in mask that were written before. */
+static void
+zero_word(struct restorer *r, size_t i, uint64_t mask)
+{
+	uint64_t	 w = r->written[i] & mask;
+	uint8_t		*dst;
+
+	r->unverified[i] &= ~mask;
+	r->written[i] &= ~mask;
+	for (; w != 0; w &= w - 1) {
+		dst = r->mem + ((i * 64 + (uint64_t)__builtin_ctzll(w)) <<
+		    SIM_PAGE_SHIFT);
+		memset(dst, 0, SIM_PAGE_SIZE);
+		(void)madvise(dst, SIM_PAGE_SIZE, MADV_DONTNEED);
+	}
+}
+
+/*
+ * ZERO: pages that are all zero at the source.  The memory starts zero,
+ * so only a page that came with data before is written; nothing is read
+ * or allocated for the others.
+ */
+static int
+do_zero(struct restorer *r, const struct sim_rec *raw,
+    const struct sim_rec *h)
+{
+	uint64_t	 p, end, cnt;
+
+	if (reloc__sim_rec_csum(raw, r->buf, 0) != h->csum)
+		return mismatch(r, h);
+	for (p = h->pfn; p < h->pfn + h->count; p = end) {
+		end = (p / 64 + 1) * 64;
+		if (end > h->pfn + h->count)
+			end = h->pfn + h->count;
+		cnt = end - p;
+		zero_word(r, (size_t)(p / 64), cnt == 64 ? ~0ull :
+		    ((1ull << cnt) - 1) << (p % 64));
+	}
+	__atomic_store_n(&r->ahead.reader, (h->pfn + h->count) <<
+	    SIM_PAGE_SHIFT, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -342,8 +405,12 @@ read_tail(struct restorer *r, const struct sim_rec *h, size_t *next_r)
 
 	if (h->type == SIM_REC_END)
 		return 0;
-	small = h->type == SIM_REC_PAGES ? sizeof(struct sim_rec_trailer) :
-	    (size_t)h->count;
+	if (h->type == SIM_REC_ZERO)
+		small = 0;
+	else if (h->type == SIM_REC_PAGES)
+		small = sizeof(struct sim_rec_trailer);
+	else
+		small = (size_t)h->count;
 	*next_r = small;
 	iov[1].iov_base = r->buf;
 	iov[1].iov_len = small + sizeof(struct sim_rec);
@@ -361,6 +428,8 @@ do_rec(struct restorer *r, const struct sim_rec *raw,
 	switch (h->type) {
 	case SIM_REC_PAGES:
 		return do_pages(r, raw, h);
+	case SIM_REC_ZERO:
+		return do_zero(r, raw, h);
 	case SIM_REC_STATE:
 		return do_state(r, raw, h);
 	case SIM_REC_END:
@@ -455,7 +524,7 @@ prepare(struct restorer *r, const struct reloc_domain *d)
 	int	 fd, rc;
 
 	if ((rc = reloc__sim_mem_create(r->sim, d->domid, d->memory_kb /
-	    (SIM_PAGE_SIZE / 1024), false)) < 0 ||
+	    (SIM_PAGE_SIZE / 1024), RELOC_SIM_FILL_SPARSE)) < 0 ||
 	    (rc = reloc__sim_guest_start(r->sim, d->domid,
 	    reloc__sim_dirty_rate(d), true)) < 0 ||
 	    (rc = reloc__sim_map(r->sim, d->domid, &r->m, SIM_MAP_NOMEM)) < 0 ||
@@ -474,6 +543,7 @@ prepare(struct restorer *r, const struct reloc_domain *d)
 		return reloc__errno_to_err(errno);
 	}
 	if ((r->unverified = calloc(r->m.words, sizeof(uint64_t))) == NULL ||
+	    (r->written = calloc(r->m.words, sizeof(uint64_t))) == NULL ||
 	    (r->buf = malloc(BUF_LEN)) == NULL)
 		return RELOC_ERR_NOMEM;
 	ahead_start(r);
@@ -487,6 +557,7 @@ dispose(struct restorer *r)
 	if (r->mem != NULL)
 		munmap(r->mem, r->m.pages << SIM_PAGE_SHIFT);
 	free(r->unverified);
+	free(r->written);
 	free(r->buf);
 	reloc__sim_unmap(&r->m);
 }

@@ -26,13 +26,12 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <xxhash.h>
 
 #include "hv_sim.h"
 
@@ -44,6 +43,7 @@ struct saver {
 	const struct sim *sim;
 	uint32_t	 domid;
 	int		 fd;
+	int		 memfd;		/* the memory file, for its holes */
 	bool		 nosock;	/* fd is a pipe or file */
 	bool		 paused;
 	bool		 tr_pending;	/* tr not sent yet */
@@ -55,43 +55,10 @@ struct saver {
 	uint64_t	 last_tick;	/* last progress report in a round */
 	struct sim_rec	 rec;		/* the last PAGES header, as sent */
 	struct sim_rec_trailer tr;	/* its trailer */
+	uint64_t	 zpfn;		/* zero pages not sent yet */
+	uint64_t	 zcount;
 	uint64_t	 hash[SIM_REC_MAX_PAGES + SIM_REC_WORDS];
 };
-
-uint64_t
-reloc__sim_rec_csum(const struct sim_rec *r, const void *data, size_t len)
-{
-	return XXH3_64bits_withSeed(data, len, XXH3_64bits(r, 24));
-}
-
-void
-reloc__sim_page_hashes(const uint8_t *data, uint64_t n, uint64_t *h)
-{
-	uint64_t	 i;
-
-	for (i = 0; i < n; i++)
-		h[i] = XXH3_64bits(data + (i << SIM_PAGE_SHIFT),
-		    SIM_PAGE_SIZE);
-}
-
-/*
- * A PAGES record's csum from its raw header, the page hashes h (room for
- * SIM_REC_WORDS more; rewritten) and its raw trailer: changed pages count
- * as 0, and the bitmap itself is covered.
- */
-uint64_t
-reloc__sim_pages_csum(const struct sim_rec *r, uint64_t *h,
-    const struct sim_rec_trailer *t)
-{
-	uint64_t	 n = le64toh(r->count), i;
-
-	for (i = 0; i < n; i++)
-		h[i] = (le64toh(t->changed[i / 64]) >> (i % 64) & 1) ? 0 :
-		    htole64(h[i]);
-	memcpy(&h[n], t->changed, sizeof(t->changed));
-	return XXH3_64bits_withSeed(h, (size_t)(n + SIM_REC_WORDS) * 8,
-	    XXH3_64bits(r, 24));
-}
 
 static uint64_t
 now_ns(clockid_t clk)
@@ -287,7 +254,6 @@ send_pages(struct saver *s, uint64_t pfn, uint64_t count)
 	unsigned	 i;
 	int		 rc;
 
-	clear_bits(s, pfn, count);
 	if ((rc = send_rec(s, SIM_REC_PAGES, pfn, count, src, len)) < 0)
 		return rc;
 	reloc__sim_page_hashes(src, count, s->hash);
@@ -295,13 +261,101 @@ send_pages(struct saver *s, uint64_t pfn, uint64_t count)
 		memset(s->tr.changed, 0, sizeof(s->tr.changed));
 	else
 		find_changed(s, pfn, count);
-	/* Keep the mapping small: unmapping at the end is then cheap. */
-	(void)madvise(src, len, MADV_DONTNEED);
 	for (i = 0; i < SIM_REC_WORDS; i++)
 		s->tr.changed[i] = htole64(s->tr.changed[i]);
 	s->tr.csum = htole64(reloc__sim_pages_csum(&s->rec, s->hash, &s->tr));
 	s->tr_pending = true;
 	return 0;
+}
+
+/* Send the run of zero pages not sent yet, if any. */
+static int
+flush_zero(struct saver *s)
+{
+	uint64_t	 n = s->zcount;
+
+	s->zcount = 0;
+	return n > 0 ? send_rec(s, SIM_REC_ZERO, s->zpfn, n, NULL, 0) : 0;
+}
+
+/* Pages pfn..pfn+n are zero: one record for a run, sent when it ends. */
+static int
+add_zero(struct saver *s, uint64_t pfn, uint64_t n)
+{
+	int	 rc;
+
+	if (s->zcount > 0 && s->zpfn + s->zcount == pfn) {
+		s->zcount += n;
+		return 0;
+	}
+	if ((rc = flush_zero(s)) < 0)
+		return rc;
+	s->zpfn = pfn;
+	s->zcount = n;
+	return 0;
+}
+
+/*
+ * Pages pfn..pfn+count (at most SIM_REC_MAX_PAGES): their bits cleared,
+ * then each run of zero pages marked, the others sent.  A page read as
+ * zero here and written after is dirty again (the guest sets the bit
+ * when done), so it goes in a later round, like any page.
+ */
+static int
+send_range(struct saver *s, uint64_t pfn, uint64_t count)
+{
+	uint8_t		*mem = s->m.mem + (pfn << SIM_PAGE_SHIFT);
+	uint64_t	 i = 0, start;
+	bool		 zero;
+	int		 rc = 0;
+
+	clear_bits(s, pfn, count);
+	while (i < count && rc == 0) {
+		start = i;
+		zero = reloc__sim_page_zero(mem + (i << SIM_PAGE_SHIFT));
+		while (++i < count && reloc__sim_page_zero(mem +
+		    (i << SIM_PAGE_SHIFT)) == zero)
+			;
+		if (zero)
+			rc = add_zero(s, pfn + start, i - start);
+		else if ((rc = flush_zero(s)) == 0)
+			rc = send_pages(s, pfn + start, i - start);
+	}
+	/* Keep the mapping small: unmapping at the end is then cheap. */
+	(void)madvise(mem, (size_t)count << SIM_PAGE_SHIFT, MADV_DONTNEED);
+	return rc;
+}
+
+/* Pages from pfn (at most max) before the memory file's next data. */
+static uint64_t
+before_data(struct saver *s, uint64_t pfn, uint64_t max)
+{
+	off_t		 d;
+	uint64_t	 n;
+
+	d = lseek(s->memfd, (off_t)(pfn << SIM_PAGE_SHIFT), SEEK_DATA);
+	if (d == -1)
+		return errno == ENXIO ? max : 0;
+	n = ((uint64_t)d >> SIM_PAGE_SHIFT) - pfn;
+	return n < max ? n : max;
+}
+
+/*
+ * How many pages from pfn (at most max) are a hole in the memory file,
+ * zero without reading them: an unpopulated frame.  Their bits are
+ * cleared before the second look, which alone counts: a page written
+ * since shows as data then (it is allocated before it is written), or
+ * gets its dirty bit again after.
+ */
+static uint64_t
+hole_pages(struct saver *s, uint64_t pfn, uint64_t max)
+{
+	uint64_t	 n;
+
+	if (s->memfd == -1 || (n = before_data(s, pfn, max)) == 0)
+		return 0;
+	clear_bits(s, pfn, n);
+	return before_data(s, pfn, n);
 }
 
 static int
@@ -311,14 +365,19 @@ send_all(struct saver *s)
 	int		 rc;
 
 	for (pfn = 0; pfn < s->m.pages; pfn += n) {
-		n = s->m.pages - pfn;
-		if (n > SIM_REC_MAX_PAGES)
-			n = SIM_REC_MAX_PAGES;
-		if ((rc = send_pages(s, pfn, n)) < 0)
+		if ((n = hole_pages(s, pfn, s->m.pages - pfn)) > 0)
+			rc = add_zero(s, pfn, n);
+		else {
+			n = s->m.pages - pfn;
+			if (n > SIM_REC_MAX_PAGES)
+				n = SIM_REC_MAX_PAGES;
+			rc = send_range(s, pfn, n);
+		}
+		if (rc < 0)
 			return rc;
 		progress_tick(s, s->m.pages - pfn - n);
 	}
-	return 0;
+	return flush_zero(s);
 }
 
 /* Clear each bitmap word (before reading the pages) and send its runs. */
@@ -342,7 +401,7 @@ send_dirty(struct saver *s)
 				len++;
 				continue;
 			}
-			if (len > 0 && (rc = send_pages(s, start, len)) < 0)
+			if (len > 0 && (rc = send_range(s, start, len)) < 0)
 				return rc;
 			if (len > 0)
 				progress_tick(s, 0);
@@ -350,7 +409,9 @@ send_dirty(struct saver *s)
 			len = 1;
 		}
 	}
-	return len > 0 ? send_pages(s, start, len) : 0;
+	if (len > 0 && (rc = send_range(s, start, len)) < 0)
+		return rc;
+	return flush_zero(s);
 }
 
 static uint64_t
@@ -404,7 +465,8 @@ live_rounds(struct saver *s)
 		if (rc < 0)
 			return rc;
 		report(s, RELOC_PP_PRECOPY, t0);
-		dirty = count_dirty(s);
+		/* What was reported decides: a reader can tell why it ended. */
+		dirty = s->pr.remaining_pages;
 		if (dirty < SAVE_DIRTY_THRESHOLD || s->pr.round >= max ||
 		    s->pr.sent_bytes + (dirty << SIM_PAGE_SHIFT) > limit)
 			return 0;
@@ -496,7 +558,8 @@ reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
     const struct reloc_save_params *p)
 {
 	struct saver		 s = { .sim = sim, .domid = domid, .fd = fd,
-				    .p = p };
+				    .memfd = -1, .p = p };
+	char			 path[SIM_PATH_LEN];
 	struct reloc_domain	 dom = { 0 };
 	pid_t			 pid;
 	int			 rc;
@@ -515,6 +578,9 @@ reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
 	    (rc = reloc__sim_map(sim, domid, &s.m, SIM_MAP_RDONLY)) < 0)
 		goto out;
 	s.pr.total_pages = s.m.pages;
+	/* Without it every page is read to find the zero ones. */
+	if (reloc__sim_path(sim, domid, "memory", path) == 0)
+		s.memfd = open(path, O_RDONLY | O_CLOEXEC);
 	log_info("hv", "sim: saving domain %s (%" PRIu32 "), %" PRIu64
 	    " pages, %s", dom.name, domid, s.m.pages,
 	    p->live ? "live" : "paused");
@@ -524,6 +590,8 @@ reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
 	log_info("hv", "sim: saved domain %s (%" PRIu32 "): %u rounds, %"
 	    PRIu64 " bytes", dom.name, domid, s.pr.round, s.pr.sent_bytes);
 out:
+	if (s.memfd != -1)
+		close(s.memfd);
 	reloc__sim_unmap(&s.m);
 	reloc_domain_dispose(&dom);
 	return rc;

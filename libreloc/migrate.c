@@ -172,6 +172,84 @@ reloc__send_simple(struct reloc_chan *chan, enum reloc_msg_type type,
 	return rc;
 }
 
+/* The codecs a side offers (source) or accepts (target), 1 << codec. */
+static unsigned
+codec_mask(enum reloc_codec c)
+{
+	switch (c) {
+	case RELOC_CODEC_LZ4:
+		return 1u << RELOC_CODEC_LZ4;
+	case RELOC_CODEC_ZSTD:
+		return 1u << RELOC_CODEC_ZSTD;
+	case RELOC_CODEC_AUTO:
+		return 1u << RELOC_CODEC_LZ4 | 1u << RELOC_CODEC_ZSTD;
+	case RELOC_CODEC_NONE:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * (compression lz4 zstd): the source's offer, or the target's answer (a
+ * subset, maybe empty).  None from a source that asks none, nor from a
+ * target that was offered none; the omit fault makes a target answer as
+ * a version without compression.
+ */
+static int
+hello_add_codecs(struct reloc__mig *m, struct reloc_sxp *msg)
+{
+	struct reloc_sxp	*l = NULL, *a;
+	bool			 target = strcmp(m->role, "target") == 0;
+	unsigned		 mask;
+	enum reloc_codec	 c;
+	int			 rc;
+
+	mask = target ? m->codecs : codec_mask(m->codec);
+	if (target && reloc__fault_at("dst-hello") == RELOC_FA_OMIT) {
+		log_warnx("fault", "injected fault at dst-hello: omit");
+		m->codecs = 0;
+	}
+	if (target ? !m->peer_codecs || reloc__fault_at("dst-hello") ==
+	    RELOC_FA_OMIT : mask == 0)
+		return 0;
+	if ((rc = reloc_sxp_new_list(&l)) < 0 ||
+	    (rc = reloc_sxp_new_atom("compression", 11, &a)) < 0 ||
+	    (rc = reloc_sxp_append(l, a)) < 0)
+		goto out;
+	for (c = RELOC_CODEC_LZ4; c <= RELOC_CODEC_ZSTD; c++)
+		if ((mask & 1u << c) &&
+		    ((rc = reloc_sxp_new_atom(reloc_codec_name(c),
+		    strlen(reloc_codec_name(c)), &a)) < 0 ||
+		    (rc = reloc_sxp_append(l, a)) < 0))
+			goto out;
+	rc = reloc_sxp_append(msg, l);
+	l = NULL;
+out:
+	reloc_sxp_free(l);
+	return rc;
+}
+
+/*
+ * The peer's (compression ...): the codecs both take, in m->codecs.
+ * Names this version does not know are left out (a newer peer's).
+ */
+static void
+hello_codecs(struct reloc__mig *m, const struct reloc_sxp *msg)
+{
+	const struct reloc_sxp	*l = reloc_sxp_assoc(msg, "compression");
+	enum reloc_codec	 c;
+	const char		*s;
+	unsigned		 mask = 0;
+	size_t			 i;
+
+	m->peer_codecs = l != NULL;
+	for (i = 1; l != NULL && i < reloc_sxp_len(l); i++)
+		if ((s = reloc_sxp_atom(reloc_sxp_nth(l, i), NULL)) != NULL &&
+		    reloc_codec_parse(s, &c) == 0)
+			mask |= codec_mask(c);
+	m->codecs = mask & codec_mask(m->codec);
+}
+
 int
 reloc__hello_send(struct reloc__mig *m)
 {
@@ -184,8 +262,10 @@ reloc__hello_send(struct reloc__mig *m)
 	    (rc = reloc_sxp_add_str(msg, "family",
 	    reloc__family_word(m->local_family))) < 0 ||
 	    (rc = reloc__mig_hello_id(m, msg, true)) < 0 ||
+	    (rc = reloc__lanes_hello_add(m, msg)) < 0 ||
 	    (rc = reloc_hostinfo_to_sxp(&m->self, &host)) < 0 ||
-	    (rc = reloc_sxp_append(msg, host)) < 0)
+	    (rc = reloc_sxp_append(msg, host)) < 0 ||
+	    (rc = hello_add_codecs(m, msg)) < 0)
 		goto out;
 	rc = reloc_chan_send(m->chan, RELOC_MSG_HELLO, msg);
 out:
@@ -284,6 +364,7 @@ reloc__hello_parse(struct reloc__mig *m, struct reloc_sxp *msg)
 	int			 rc;
 
 	m->peer_family = reloc__family_parse(reloc_sxp_value(msg, "family"));
+	hello_codecs(m, msg);
 	if ((host = reloc_sxp_assoc(msg, "host")) == NULL) {
 		reloc__mig_message(m, "%s: HELLO without host facts", m->peer);
 		rc = RELOC_ERR_PROTO;
@@ -291,6 +372,8 @@ reloc__hello_parse(struct reloc__mig *m, struct reloc_sxp *msg)
 		reloc__mig_message(m, "%s: bad host facts in HELLO", m->peer);
 	else if (strcmp(m->role, "target") == 0)
 		rc = reloc__mig_hello_id(m, msg, false);
+	if (rc == 0)
+		rc = reloc__lanes_hello_read(m, msg);
 	reloc_sxp_free(msg);
 	/* The target reads its own facts only now. */
 	if (rc < 0 || (m->self.hostname == NULL &&
@@ -340,6 +423,7 @@ reloc__mig_init(struct reloc__mig *m, const char *role,
 void
 reloc__mig_dispose(struct reloc__mig *m)
 {
+	reloc__lanes_close(m);
 	reloc_domain_dispose(&m->dom);
 	reloc_hostinfo_dispose(&m->self);
 	reloc_hostinfo_dispose(&m->peer_host);
@@ -368,6 +452,9 @@ reloc__mig_summary(struct reloc__mig *m)
 	s->total_ms = (reloc__now_ns(CLOCK_MONOTONIC) - m->start_ns) /
 	    1000000ull;
 	s->bytes = m->stream_bytes != 0 ? m->stream_bytes : m->last.sent_bytes;
+	s->wire_bytes = m->wire_bytes != 0 ? m->wire_bytes : s->bytes;
 	s->rounds = m->last.round;
 	s->memory_bytes = m->dom.memory_kb * 1024ull;
+	s->streams = m->lanes.n > 1 ? m->lanes.n : 1;
+	s->streams_asked = m->lanes.asked > 1 ? m->lanes.asked : 1;
 }

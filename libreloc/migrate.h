@@ -25,6 +25,31 @@
 
 #include "reloc.h"
 
+/*
+ * Parallel streams (migrate_lanes.c): lane 0 is the channel, lanes
+ * 1..n-1 extra connections of the same migration, joined after the
+ * verdict with the token the target gave in its HELLO.
+ */
+#define RELOC__TOKEN_HEX	32		/* 16 random bytes */
+struct reloc__lanes {
+	unsigned		 n;		/* agreed; 0 before HELLO */
+	unsigned		 asked;		/* the source's */
+	unsigned		 most;		/* target: its key */
+	const char		*dir;		/* target: lanes join */
+	char			 token[RELOC__TOKEN_HEX + 1];
+	struct reloc_chan	*chan[RELOC_STREAMS_MAX]; /* [0]: none */
+	bool			 listening;	/* target: lfd, path */
+	int			 lfd;
+	char			 path[108];
+};
+
+/* What a JOIN's worker asks the migration's on its UNIX socket. */
+struct reloc__join_req {
+	char		 magic[4];	/* "XRLJ" */
+	uint32_t	 lane;
+	char		 token[RELOC__TOKEN_HEX];
+};
+
 struct reloc__mig {
 	const char			*role;		/* "source", "target" */
 	char				 label[256];	/* "web01 to hostB" */
@@ -46,8 +71,18 @@ struct reloc__mig {
 	uint64_t			 start_ns;	/* CLOCK_MONOTONIC */
 	uint64_t			 suspended_ns;	/* CLOCK_MONOTONIC */
 	uint64_t			 stream_bytes;
+	uint64_t			 wire_bytes;
+	/*
+	 * Compression: what this side asks (source) or accepts (target),
+	 * then, after HELLO, the codecs both take as 1 << codec (0: the
+	 * stream goes raw) and whether the peer's HELLO had the field.
+	 */
+	enum reloc_codec		 codec;
+	unsigned			 codecs;
+	bool				 peer_codecs;
 	struct reloc_record		*rec;		/* or NULL */
 	const char			*journal_dir;	/* or NULL */
+	struct reloc__lanes		 lanes;
 };
 
 /* The options both sides take, for reloc__mig_init. */
@@ -124,6 +159,25 @@ void	reloc__mig_record_end(struct reloc__mig *m, bool final);
 /* HELLO's migration id: the source's, the target's from it. */
 int	reloc__mig_hello_id(struct reloc__mig *m, struct reloc_sxp *hello,
 	    bool send);
+
+/* migrate_lanes.c */
+/* HELLO's (streams N), and the target's (stream-token T). */
+int	reloc__lanes_hello_add(struct reloc__mig *m,
+	    struct reloc_sxp *hello);
+/* The peer's HELLO: what was agreed; the target listens for its lanes. */
+int	reloc__lanes_hello_read(struct reloc__mig *m,
+	    const struct reloc_sxp *hello);
+/* Target, after the verdict: every lane joined, or an error (message). */
+int	reloc__lanes_accept(struct reloc__mig *m, int hello_timeout_ms);
+/* Close the lanes and the socket they join on. */
+void	reloc__lanes_close(struct reloc__mig *m);
+/* Source, after the verdict: open and join lanes 1..n-1 (message). */
+int	reloc__lanes_open(struct reloc__mig *m, const char *host,
+	    const char *port, struct reloc_tls_ctx *ctx);
+
+/* lane_join.c: a JOIN in place of HELLO (target_opts: lane_dir...). */
+int	reloc__lane_join(struct reloc_chan *chan,
+	    const struct reloc_target_opts *o, const struct reloc_sxp *join);
 
 /* migrate_stream.c */
 int	reloc__src_save(struct reloc__mig *m,

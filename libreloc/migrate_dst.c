@@ -492,6 +492,11 @@ dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
 	reloc__mig_init(&d->m, "target", hv, priv, &su);
 	d->o = o;
 	d->m.chan = chan;
+	/* Any codec but none accepts both: decoding costs little. */
+	d->m.codec = o->codec == RELOC_CODEC_NONE ? RELOC_CODEC_NONE :
+	    RELOC_CODEC_AUTO;
+	d->m.lanes.most = o->streams_max;
+	d->m.lanes.dir = o->lane_dir;
 	snprintf(d->m.peer, sizeof(d->m.peer), "%s", reloc_chan_peer(chan));
 	snprintf(d->m.label, sizeof(d->m.label), "from %s", d->m.peer);
 }
@@ -515,6 +520,11 @@ dst_hello(struct dst *d)
 		    msg);
 		reloc_sxp_free(msg);
 		reloc__mig_message(m, "answered a query from %s", m->peer);
+		return rc < 0 ? rc : DST_QUERY;
+	}
+	if (rc == 0 && type == RELOC_MSG_JOIN) {
+		rc = reloc__lane_join(m->chan, d->o, msg);
+		reloc_sxp_free(msg);
 		return rc < 0 ? rc : DST_QUERY;
 	}
 	if (rc == 0 && type != RELOC_MSG_HELLO) {
@@ -553,7 +563,8 @@ reloc_migrate_target(const struct reloc_hv_ops *hv, void *priv,
 		reloc__mig_dispose(&d.m);
 		return 0;
 	}
-	if (rc < 0 || (rc = dst_precheck(&d)) < 0)
+	if (rc < 0 || (rc = dst_precheck(&d)) < 0 ||
+	    (rc = reloc__lanes_accept(&d.m, o->hello_timeout_ms)) < 0)
 		goto fail_nothing_here;
 	if ((rc = dst_stream(&d)) == DST_CHECK_ONLY) {
 		res->outcome = RELOC_OUT_MOVED;

@@ -420,9 +420,12 @@ src_init(struct src *s, const struct reloc_hv_ops *hv, void *priv,
 	memset(s, 0, sizeof(*s));
 	reloc__mig_init(&s->m, "source", hv, priv, &su);
 	s->o = o;
+	s->m.codec = o->codec;
 	snprintf(s->m.label, sizeof(s->m.label), "%s to %s", o->domain,
 	    o->host);
 	snprintf(s->m.peer, sizeof(s->m.peer), "%s", o->host);
+	/* A check moves nothing: one connection is enough. */
+	s->m.lanes.asked = o->check_only ? 1 : o->streams;
 }
 
 int
@@ -446,6 +449,9 @@ reloc_migrate_source(const struct reloc_hv_ops *hv, void *priv,
 		reloc__mig_state(&s.m, RELOC_MS_DONE);
 		goto out;
 	}
+	if ((rc = reloc__lanes_open(&s.m, o->host, o->port, o->ssl ?
+	    o->tls_ctx : NULL)) < 0)
+		goto fail_untouched;
 	if ((rc = src_stream(&s)) < 0 || (rc = src_wait_ready(&s)) < 0)
 		goto fail_resume_source;
 	if ((rc = src_commit(&s)) == RELOC_ERR_UNKNOWN_STATE)

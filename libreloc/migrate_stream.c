@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "reloc-int.h"
@@ -98,6 +99,114 @@ stream_tls_again(struct reloc__mig *m)
 	return 0;
 }
 
+/*
+ * The TLS object the pump must go through on an extra lane for this
+ * direction, or NULL: none, or the kernel holds its record layer.
+ */
+static struct reloc_tls *
+lane_tls(struct reloc_chan *c, bool send)
+{
+	struct reloc_tls	*t = reloc_chan_tls(c);
+	bool			 snd, rcv;
+
+	if (t == NULL)
+		return NULL;
+	reloc_tls_ktls(t, &snd, &rcv);
+	return (send ? snd : rcv && !reloc_tls_pending(t)) ? NULL : t;
+}
+
+/*
+ * The stream's lanes: the channel (fd, through tls0), then the joined
+ * ones (parallel streams).  Their number.
+ */
+static size_t
+stream_lanes(struct reloc__mig *m, int fd, struct reloc_tls *tls0,
+    bool send, struct reloc__lane *lanes)
+{
+	size_t	n = m->lanes.n > 1 ? m->lanes.n : 1, k;
+
+	lanes[0].fd = fd;
+	lanes[0].tls = tls0;
+	for (k = 1; k < n; k++) {
+		lanes[k].fd = reloc_chan_fd(m->lanes.chan[k]);
+		lanes[k].tls = lane_tls(m->lanes.chan[k], send);
+	}
+	return n;
+}
+
+/* Framed: compressed, or spread over more than one connection. */
+static bool
+stream_framed(const struct reloc__mig *m)
+{
+	return m->codecs != 0 || m->lanes.n > 1;
+}
+
+/*
+ * What the source sends with, now that HELLO is over: the summary's codec
+ * and, when -z or the key asked for compression the target does not
+ * take, the note that says so (once, in the log and in xm's output).
+ */
+static void
+src_codec(struct reloc__mig *m, const struct reloc_migrate_opts *o)
+{
+	struct reloc_summary	*s = &m->res->summary;
+
+	snprintf(s->codec, sizeof(s->codec), "%s", reloc_codec_name(
+	    m->codecs != 0 ? o->codec : RELOC_CODEC_NONE));
+	if (o->codec == RELOC_CODEC_NONE || m->codecs != 0)
+		return;
+	if (!m->peer_codecs)
+		snprintf(s->note, sizeof(s->note), "%s does not offer "
+		    "compression: sending uncompressed", o->host);
+	else
+		snprintf(s->note, sizeof(s->note), "%s refuses compression "
+		    "(xrelocd-relocation-compression none there): sending "
+		    "uncompressed", o->host);
+	log_warnx("migrate", "%s %s: %s", m->role, m->label, s->note);
+}
+
+/*
+ * Save through the pump: raw over the channel, or framed over the lanes.
+ * The extra lanes close after it, their END frames out.
+ */
+static int
+src_pumped(struct reloc__mig *m, int fd, struct reloc_save_params *p,
+    struct reloc__pump_opts *po)
+{
+	struct reloc__pump_stats st = { 0, 0, "" };
+	struct reloc__lane	 lanes[RELOC_STREAMS_MAX];
+	struct reloc__pump	*pump = NULL;
+	size_t			 n = stream_lanes(m, fd, po->tls_to, true,
+				    lanes);
+	int			 sp[2], rc, prc;
+
+	if (n > 1)
+		log_info("migrate", "source %s: stream over %zu connections",
+		    m->label, n);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("migrate", "socketpair");
+		reloc__lanes_close(m);
+		return RELOC_ERR_IO;
+	}
+	rc = stream_framed(m) ? reloc__pump_start_framed(sp[1], lanes, n,
+	    true, po, &pump) : reloc__pump_start(sp[1], fd, po, &pump);
+	if (rc < 0)
+		goto out;
+	rc = m->hv->save(m->priv, m->dom.domid, sp[0], p);
+	/* The pump sees the end of the stream, sends the rest, stops. */
+	shutdown(sp[0], SHUT_WR);
+	prc = reloc__pump_finish_stats(pump, &st);
+	m->stream_bytes = st.raw;
+	m->wire_bytes = st.wire;
+	if (rc == 0)
+		rc = prc;
+out:
+	close(sp[0]);
+	close(sp[1]);
+	reloc__lanes_close(m);
+	return rc;
+}
+
 int
 reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 {
@@ -113,36 +222,72 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		.rate_mbps = o->rate_mbps,
 		.tls_to = stream_tls(m, true),
 		.timeout_ms = m->timeout_ms,
+		.codec = o->codec,
+		.codecs = m->codecs,
+		.peer = m->peer,
 	};
-	struct reloc__pump	*pump = NULL;
 	int			 fd = stream_fd(m, po.tls_to);
-	int			 sp[2], rc, prc;
+	int			 rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (o->rate_mbps == 0 && po.tls_to == NULL &&
-	    !reloc__fault_stream_armed(po.point)) {
+	src_codec(m, o);
+	if (o->rate_mbps == 0 && po.tls_to == NULL && !stream_framed(m) &&
+	    !reloc__fault_stream_armed(po.point))
 		rc = m->hv->save(m->priv, m->dom.domid, fd, &p);
-		goto done;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("migrate", "socketpair");
-		return RELOC_ERR_IO;
-	}
-	if ((rc = reloc__pump_start(sp[1], fd, &po, &pump)) < 0)
-		goto out;
-	rc = m->hv->save(m->priv, m->dom.domid, sp[0], &p);
-	/* The pump sees the end of the stream, sends the rest, stops. */
-	shutdown(sp[0], SHUT_WR);
-	prc = reloc__pump_finish(pump, &m->stream_bytes);
-	if (rc == 0)
-		rc = prc;
-out:
-	close(sp[0]);
-	close(sp[1]);
-done:
+	else
+		rc = src_pumped(m, fd, &p, &po);
 	prc = stream_tls_again(m);
 	return rc == 0 ? prc : rc;
+}
+
+/*
+ * Restore through the pump.  A framed stream ends with END frames the
+ * backend never reads: after a restore that worked the pump is waited
+ * for, so that they are off the channel before the next message.
+ */
+static int
+dst_pumped(struct reloc__mig *m, int fd, struct reloc_restore_params *p,
+    struct reloc__pump_opts *po, uint32_t *domid_r)
+{
+	struct reloc__pump_stats st = { 0, 0, "" };
+	struct reloc__lane	 lanes[RELOC_STREAMS_MAX];
+	struct reloc__pump	*pump = NULL;
+	size_t			 n = stream_lanes(m, fd, po->tls_from, false,
+				    lanes);
+	bool			 framed = stream_framed(m);
+	int			 sp[2], rc, prc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("migrate", "socketpair");
+		reloc__lanes_close(m);
+		return RELOC_ERR_IO;
+	}
+	rc = framed ? reloc__pump_start_framed(sp[0], lanes, n, false, po,
+	    &pump) : reloc__pump_start(fd, sp[0], po, &pump);
+	if (rc == 0) {
+		rc = m->hv->restore(m->priv, &m->dom, sp[1], p, domid_r);
+		if (rc < 0 || !framed) {
+			/* A restore that stopped early leaves the pump
+			 * writing into a full pair: make that write fail
+			 * before waiting for it. */
+			shutdown(sp[1], SHUT_RDWR);
+			reloc__pump_stop(pump);
+		}
+		prc = reloc__pump_finish_stats(pump, &st);
+		m->stream_bytes = st.raw;
+		m->wire_bytes = st.wire;
+		/* A bad frame is why the restore failed: say so. */
+		if (framed && prc < 0 && st.why[0] != '\0') {
+			reloc__mig_message(m, "%s", st.why);
+			rc = prc;
+		} else if (rc == 0 && framed)
+			rc = prc;
+	}
+	close(sp[0]);
+	close(sp[1]);
+	reloc__lanes_close(m);
+	return rc;
 }
 
 static int
@@ -159,32 +304,18 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 		.end_to = true,
 		.tls_from = stream_tls(m, false),
 		.timeout_ms = m->timeout_ms,
+		.peer = m->peer,
 	};
-	struct reloc__pump	*pump = NULL;
 	int			 fd = stream_fd(m, po.tls_from);
-	int			 sp[2], rc, prc;
+	int			 rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (po.tls_from == NULL && !reloc__fault_stream_armed(po.point)) {
+	if (po.tls_from == NULL && !stream_framed(m) &&
+	    !reloc__fault_stream_armed(po.point))
 		rc = m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
-		goto done;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("migrate", "socketpair");
-		return RELOC_ERR_IO;
-	}
-	if ((rc = reloc__pump_start(fd, sp[0], &po, &pump)) == 0) {
-		rc = m->hv->restore(m->priv, &m->dom, sp[1], &p, domid_r);
-		/* A restore that stopped early leaves the pump writing into a
-		 * full pair: make that write fail before waiting for it. */
-		shutdown(sp[1], SHUT_RDWR);
-		reloc__pump_stop(pump);
-		reloc__pump_finish(pump, &m->stream_bytes);
-	}
-	close(sp[0]);
-	close(sp[1]);
-done:
+	else
+		rc = dst_pumped(m, fd, &p, &po, domid_r);
 	prc = stream_tls_again(m);
 	return rc == 0 ? prc : rc;
 }

@@ -44,12 +44,14 @@ static const char *const msg_names[RELOC_MSG__MAX] = {
 	[RELOC_MSG_QUERY] = "query",
 	[RELOC_MSG_ANSWER] = "answer",
 	[RELOC_MSG_DECLINED] = "declined",
+	[RELOC_MSG_JOIN] = "join",
 };
 
 /* The worker channel: its own magic and names, never valid on the wire. */
 static const char *const wmsg_names[RELOC_WMSG__MAX] = {
 	[RELOC_WMSG_RECORD] = "migration",
 	[RELOC_WMSG_ADMIT] = "admit",
+	[RELOC_WMSG_JOINED] = "joined",
 };
 
 /* One framing, two message sets: the wire's and the worker channel's. */

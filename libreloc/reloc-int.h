@@ -77,6 +77,7 @@ enum reloc_fault_action {
 	RELOC_FA_CORRUPT,	/* flip one byte of the stream */
 	RELOC_FA_STALL,		/* stop answering (sleep until killed) */
 	RELOC_FA_WAIT,		/* hold until $XRELOCD_FAULT_RELEASE is */
+	RELOC_FA_OMIT,		/* leave out what an older version lacks */
 };
 
 #ifdef RELOC_FAULT_INJECTION
@@ -131,6 +132,70 @@ reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd)
 }
 #endif /* RELOC_FAULT_INJECTION */
 
+/* codec.c */
+/*
+ * One frame of the framed stream (stream_frame.c carries the backend's
+ * stream in frames): a 32-byte big-endian header, then enc_len bytes.
+ *
+ *	0 magic "XRZF"  4 codec  5 flags  6 reserved (0)  8 seq
+ *	16 raw_len  20 enc_len  24 XXH3_64bits of the raw bytes
+ *
+ * A data frame carries 1..RELOC_FRAME_MAX_RAW raw bytes; the END frame
+ * (flag END, raw_len and enc_len 0, hash 0) ends a lane, its seq is the
+ * number of data frames of the whole stream.
+ */
+#define RELOC_FRAME_MAGIC	0x58525a46u
+#define RELOC_FRAME_HDR		32
+#define RELOC_FRAME_MAX_RAW	(1024 * 1024)
+#define RELOC_FRAME_END		0x01
+
+struct reloc__frame {
+	uint8_t		codec;		/* enum reloc_codec, not AUTO */
+	uint8_t		flags;		/* RELOC_FRAME_END */
+	uint64_t	seq;
+	uint32_t	raw_len;	/* bytes */
+	uint32_t	enc_len;	/* bytes after the header */
+	uint64_t	hash;		/* XXH3_64bits of the raw bytes */
+};
+
+/*
+ * A codec context: the compression and decompression state of one thread
+ * (not shared between threads).  _new: RELOC_ERR_NOMEM; _free(NULL) is a
+ * no-op.
+ */
+struct reloc__codec;
+int	reloc__codec_new(struct reloc__codec **c_r);
+void	reloc__codec_free(struct reloc__codec *c);
+/* The largest frame (header included) a raw_len of at most max encodes to. */
+size_t	reloc__frame_bound(size_t max);
+/*
+ * Encode len bytes of raw (1..RELOC_FRAME_MAX_RAW) as frame seq with
+ * codec (NONE, LZ4 or ZSTD) into out, which holds at least
+ * reloc__frame_bound(len) bytes; the frame's length in *len_r, the codec
+ * used in *used_r (NONE when compressing does not shrink the chunk).
+ * RELOC_ERR_INVAL for a bad length or codec, RELOC_ERR_NOMEM.
+ */
+int	reloc__frame_encode(struct reloc__codec *c, enum reloc_codec codec,
+	    uint64_t seq, const uint8_t *raw, size_t len, uint8_t *out,
+	    size_t *len_r, enum reloc_codec *used_r);
+/* The END frame of a lane for a stream of count data frames, into out. */
+void	reloc__frame_end(uint64_t count, uint8_t out[RELOC_FRAME_HDR]);
+/*
+ * Decode and check the header in buf (RELOC_FRAME_HDR bytes) into *f:
+ * magic, codec, flags, reserved, lengths against the codec's bound.
+ * RELOC_ERR_PROTO with the reason (a static string) in *why_r.
+ */
+int	reloc__frame_header(const uint8_t *buf, struct reloc__frame *f,
+	    const char **why_r);
+/*
+ * Decode the f->enc_len bytes at enc into raw (at least f->raw_len bytes)
+ * and check their hash.  Never reads or writes past those lengths.
+ * RELOC_ERR_PROTO with the reason in *why_r.
+ */
+int	reloc__frame_decode(struct reloc__codec *c,
+	    const struct reloc__frame *f, const uint8_t *enc, uint8_t *raw,
+	    const char **why_r);
+
 /* stream.c */
 /*
  * A pump copies the backend's stream between a local socketpair and the
@@ -154,6 +219,28 @@ struct reloc__pump_opts {
 	struct reloc_tls *tls_from;
 	struct reloc_tls *tls_to;
 	int		 timeout_ms;
+	/* Framed pumps only (reloc__pump_start_framed()): */
+	enum reloc_codec codec;		/* source: NONE, LZ4, ZSTD or AUTO */
+	unsigned	 codecs;	/* AUTO: 1 << codec for each allowed */
+	const char	*peer;		/* in messages: "10.0.0.2:8002" */
+};
+
+/*
+ * One connection of a framed stream: its socket and, when OpenSSL must
+ * carry the direction (no kernel TLS), its TLS (borrowed; the pump alone
+ * uses both until reloc__pump_finish()).  Lane 0 is the migration's
+ * channel; further lanes are extra connections to the same peer.
+ */
+struct reloc__lane {
+	int		 fd;
+	struct reloc_tls *tls;		/* may be NULL */
+};
+
+/* What a pump moved: raw bytes of the backend's stream, bytes on the wire. */
+struct reloc__pump_stats {
+	uint64_t	raw;
+	uint64_t	wire;
+	char		why[256];	/* framed: the first failure, or "" */
 };
 
 int	reloc__pump_start(int from, int to, const struct reloc__pump_opts *o,
@@ -162,6 +249,38 @@ int	reloc__pump_start(int from, int to, const struct reloc__pump_opts *o,
 void	reloc__pump_stop(struct reloc__pump *pump);
 /* Wait for the pump; its result and byte count.  Frees it. */
 int	reloc__pump_finish(struct reloc__pump *pump, uint64_t *bytes_r);
+/* The same, with the bytes on the wire too (stats may be NULL). */
+int	reloc__pump_finish_stats(struct reloc__pump *pump,
+	    struct reloc__pump_stats *stats);
+
+/* stream_frame.c */
+/*
+ * A framed pump: the backend's stream as frames (see codec.c) over
+ * nlanes (1..RELOC_LANES_MAX) connections.  send: read the backend's
+ * stream from local, cut it into chunks, and write each chunk as one
+ * frame with o->codec on whichever lane is free (a thread per lane), then
+ * an END frame on every lane.  !send: read frames from every lane, check
+ * and decode them, and write the raw bytes to local in seq order, then
+ * shut local for writing when o->end_to.  lanes is copied; the fds and
+ * TLS objects are borrowed.  The rate cap paces the bytes on all lanes
+ * together.  The first failure of any lane stops them all; its rc comes
+ * from reloc__pump_finish() (RELOC_ERR_PROTO for a bad frame, logged with
+ * the peer and the chunk's seq).  reloc__pump_stop() and
+ * reloc__pump_finish() work on both kinds of pump.
+ */
+#define RELOC_LANES_MAX	16
+
+int	reloc__pump_start_framed(int local, const struct reloc__lane *lanes,
+	    size_t nlanes, bool send, const struct reloc__pump_opts *o,
+	    struct reloc__pump **pump_r);
+/* The framed pump itself, behind reloc__pump (stream_frame.c). */
+struct reloc__framed;
+int	reloc__framed_start(int local, const struct reloc__lane *lanes,
+	    size_t nlanes, bool send, const struct reloc__pump_opts *o,
+	    struct reloc__framed **f_r);
+void	reloc__framed_stop(struct reloc__framed *f);
+int	reloc__framed_finish(struct reloc__framed *f,
+	    struct reloc__pump_stats *stats);
 
 /* announce.c */
 /* The announcement frame for one vif into buf; its length or < 0. */
@@ -427,6 +546,28 @@ int	reloc__sim_open_dir(const char *dir, void **priv_r);
  */
 int	reloc__sim_create(void *priv, const struct reloc_domain *dom,
 	    unsigned rate_mb, bool paused, uint32_t *domid_r);
+/* What a new sim domain's memory holds (xrelocd-sim create --fill). */
+enum reloc__sim_fill {
+	RELOC_SIM_FILL_RANDOM,
+	RELOC_SIM_FILL_ZERO,
+	RELOC_SIM_FILL_REALISTIC,	/* 1/2 zero, 1/4 text, 1/4 random */
+	RELOC_SIM_FILL_SPARSE,		/* nothing: a restore fills it */
+};
+struct reloc__sim_create_opts {
+	unsigned		 rate_mb;	/* the guest's dirty rate */
+	bool			 paused;
+	enum reloc__sim_fill	 fill;
+};
+/*
+ * reloc__sim_create with its memory filled as o->fill says (not SPARSE):
+ * zero pages are left unwritten (holes in the memory file, as a guest's
+ * unpopulated frames), text pages are copies of system files (the
+ * licences in /usr/share/common-licenses, else generated words).
+ */
+int	reloc__sim_create_with(void *priv, const struct reloc_domain *dom,
+	    const struct reloc__sim_create_opts *o, uint32_t *domid_r);
+/* "random", "zero", "realistic" into *fill_r; false for anything else. */
+bool	reloc__sim_fill_parse(const char *s, enum reloc__sim_fill *fill_r);
 /* The domain named dom (a name or a numeric id). */
 int	reloc__sim_domid(void *priv, const char *dom, uint32_t *domid_r);
 /* The guest's counter; the XXH3-64 of the domain's whole memory. */

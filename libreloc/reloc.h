@@ -73,6 +73,25 @@ enum reloc_err {
 /* A static string describing rc (0 or a negative enum reloc_err). */
 const char *reloc_strerror(int rc);
 
+/* -------------------------------------------------------------- codec.c */
+
+/*
+ * The codecs that may compress the migration stream, by their number on
+ * the wire (see the frame in reloc-int.h).  AUTO is a choice, never on
+ * the wire: the sender picks lz4, zstd or none per chunk.
+ */
+enum reloc_codec {
+	RELOC_CODEC_NONE = 0,
+	RELOC_CODEC_LZ4 = 1,
+	RELOC_CODEC_ZSTD = 2,
+	RELOC_CODEC_AUTO = 3,
+};
+
+/* "none", "lz4", "zstd" or "auto" (a static string; "?" out of range). */
+const char *reloc_codec_name(enum reloc_codec codec);
+/* Parse one of those names; RELOC_ERR_INVAL for anything else. */
+int reloc_codec_parse(const char *s, enum reloc_codec *codec_r);
+
 /* ---------------------------------------------------------------- log.c */
 
 enum reloc_log_level {
@@ -326,6 +345,8 @@ enum reloc_conf_key {
 	RELOC_CK_SSL_CRL,		/* xrelocd-relocation-ssl-crl file */
 	RELOC_CK_SSL_MODE,		/* xrelocd-relocation-ssl-mode */
 	RELOC_CK_SSL_PIN,		/* xrelocd-relocation-ssl-pin sha256s */
+	RELOC_CK_COMPRESSION,		/* xrelocd-relocation-compression */
+	RELOC_CK_STREAMS,		/* xrelocd-relocation-streams int */
 	RELOC_CK__COUNT
 };
 
@@ -336,6 +357,9 @@ enum reloc_conf_type {
 };
 
 struct reloc_conf;
+
+/* The most connections one migration's stream is spread over. */
+#define RELOC_STREAMS_MAX	16
 
 /* Where xrelocd listens for xm unless xrelocd-control-socket says else. */
 #define RELOC_CONTROL_SOCKET	"/run/xrelocd/xrelocd.sock"

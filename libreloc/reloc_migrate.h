@@ -162,8 +162,13 @@ struct reloc_summary {
 	uint64_t	 total_ms;
 	double		 downtime_ms;	/* source pause to target unpause */
 	uint64_t	 bytes;		/* stream bytes */
+	uint64_t	 wire_bytes;	/* bytes on the connection(s) */
+	char		 codec[8];	/* compression: "none", "lz4"... */
+	char		 note[160];	/* why not compressed, or "" */
 	unsigned	 rounds;
 	uint64_t	 memory_bytes;
+	unsigned	 streams;	/* connections the stream took */
+	unsigned	 streams_asked;	/* source: what it asked for */
 };
 
 struct reloc_record;
@@ -196,6 +201,11 @@ struct reloc_migrate_opts {
 	const char *const *force;	/* check names to override */
 	size_t		 nr_force;
 	unsigned	 rate_mbps;	/* 0: no cap */
+	/*
+	 * Compress the stream with this codec (AUTO: lz4, zstd or none per
+	 * chunk) when the target accepts it; NONE sends it as it is.
+	 */
+	enum reloc_codec codec;
 	unsigned	 max_rounds;	/* 0: backend default */
 	int		 timeout_ms;	/* per I/O step */
 	int		 local_family;	/* family of our relocation address */
@@ -217,6 +227,12 @@ struct reloc_migrate_opts {
 	 */
 	bool		 ssl;
 	struct reloc_tls_ctx *tls_ctx;
+	/*
+	 * Connections the stream is spread over, 1..RELOC_STREAMS_MAX (0
+	 * is 1); the target may offer fewer.  The extra ones go to host
+	 * and port as the first, after the verdict, with the same TLS.
+	 */
+	unsigned	 streams;
 };
 
 struct reloc_migrate_result {
@@ -250,6 +266,8 @@ struct reloc_target_opts {
 	int		 hello_timeout_ms;
 	int		 timeout_ms;
 	int		 local_family;	/* family of our relocation address */
+	/* NONE: refuse a compressed stream; else accept lz4 and zstd. */
+	enum reloc_codec codec;
 	const struct reloc_migrate_events *ev;
 	/*
 	 * As for the source; the id comes from the source's HELLO.  The
@@ -269,6 +287,21 @@ struct reloc_target_opts {
 	 */
 	int		(*admit)(void *arg, char *why, size_t len);
 	void		*admit_arg;
+	/*
+	 * Parallel streams: the most this target takes (0 is 1), and the
+	 * directory (root's alone) where a migration that took more than
+	 * one waits for its extra connections on a UNIX socket named by
+	 * its id.  A JOIN in place of HELLO is such a connection: it is
+	 * handed to that migration when its id and token match, else
+	 * refused with an ERROR; joined (or NULL) is called once, with
+	 * NULL when it matched, else the reason of the refusal (one line
+	 * for the log); the call ends when the lane does.  A JOIN never
+	 * asks admit and never touches rec.
+	 */
+	unsigned	 streams_max;
+	const char	*lane_dir;
+	void		(*joined)(void *arg, const char *refused);
+	void		*joined_arg;
 };
 
 /*

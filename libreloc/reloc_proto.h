@@ -60,6 +60,9 @@ enum reloc_msg_type {
 	RELOC_MSG_ANSWER,	/* target -> source: from its journal */
 	RELOC_MSG_DECLINED,	/* target -> source after GO: not taken
 				   over, the incoming copy is destroyed */
+	RELOC_MSG_JOIN,		/* source -> target, in place of HELLO:
+				   an extra stream of migration ID; the
+				   target echoes it once the lane joined */
 	RELOC_MSG__MAX
 };
 
@@ -80,6 +83,9 @@ enum reloc_wmsg_type {
 	RELOC_WMSG_ADMIT,	/* target worker -> daemon, after the
 				   source's HELLO: may it run?  Answered
 				   with one byte, see xrelocd's worker.c */
+	RELOC_WMSG_JOINED,	/* target worker -> daemon: its connection
+				   is an extra stream, joined; no HELLO,
+				   no migration of its own */
 	RELOC_WMSG__MAX
 };
 

@@ -78,6 +78,9 @@ struct reloc_record {
 	bool		 ssl;		/* over TLS (xm migrate -s): the
 					   recovery's QUERY is too */
 	unsigned	 rate_mbps;	/* stream cap, MB/s; 0: none */
+	char		 compression[8];	/* asked: "zstd"; "" none */
+	unsigned	 streams;	/* connections asked (source); 0: the
+					   key's xrelocd-relocation-streams */
 	char		**force;	/* owned: check names overridden */
 	size_t		 nr_force;
 	enum reloc_mstate state;	/* where it is, or where it ended */

@@ -36,6 +36,7 @@
 #define PUMP_BUF	(256 * 1024)
 
 struct reloc__pump {
+	struct reloc__framed	*framed;	/* a framed pump, or NULL */
 	pthread_t		 thread;
 	int			 from, to;
 	int			 stopfd;	/* eventfd: stop reading */
@@ -304,25 +305,68 @@ reloc__pump_start(int from, int to, const struct reloc__pump_opts *o,
 	return 0;
 }
 
+int
+reloc__pump_start_framed(int local, const struct reloc__lane *lanes,
+    size_t nlanes, bool send, const struct reloc__pump_opts *o,
+    struct reloc__pump **pump_r)
+{
+	struct reloc__pump	*p;
+	int			 rc;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return RELOC_ERR_NOMEM;
+	p->stopfd = -1;
+	if ((rc = reloc__framed_start(local, lanes, nlanes, send, o,
+	    &p->framed)) < 0) {
+		free(p);
+		return rc;
+	}
+	*pump_r = p;
+	return 0;
+}
+
 void
 reloc__pump_stop(struct reloc__pump *p)
 {
 	uint64_t	one = 1;
 
+	if (p->framed != NULL) {
+		reloc__framed_stop(p->framed);
+		return;
+	}
 	if (write(p->stopfd, &one, sizeof(one)) == -1)
 		log_warn("stream", "pump stop");
 }
 
 int
-reloc__pump_finish(struct reloc__pump *p, uint64_t *bytes_r)
+reloc__pump_finish_stats(struct reloc__pump *p,
+    struct reloc__pump_stats *stats)
 {
 	int	rc;
 
-	pthread_join(p->thread, NULL);
-	rc = p->rc;
-	if (bytes_r != NULL)
-		*bytes_r = p->bytes;
-	close(p->stopfd);
+	if (p->framed != NULL)
+		rc = reloc__framed_finish(p->framed, stats);
+	else {
+		pthread_join(p->thread, NULL);
+		rc = p->rc;
+		if (stats != NULL) {
+			stats->raw = stats->wire = p->bytes;
+			stats->why[0] = '\0';
+		}
+		close(p->stopfd);
+	}
 	free(p);
+	return rc;
+}
+
+int
+reloc__pump_finish(struct reloc__pump *p, uint64_t *bytes_r)
+{
+	struct reloc__pump_stats	st;
+	int				rc;
+
+	rc = reloc__pump_finish_stats(p, &st);
+	if (bytes_r != NULL)
+		*bytes_r = st.raw;
 	return rc;
 }

@@ -9,20 +9,20 @@
 # the committed corpus tests/fuzz/corpus/TARGET and grows a working
 # corpus in _fuzz/corpus/TARGET; findings go to _fuzz/crashes/TARGET/.
 # "merge" minimises the working corpus back into the committed one.
-# Targets: allow proto record sxp xmlrpc.  Example:
+# Targets: allow frame proto record sxp xmlrpc.  Example:
 #   nice -n 19 scripts/fuzz.sh sxp -runs=10000000
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 fuzz=${XRELOCD_FUZZ:-$top/_fuzz}
-targets="allow proto record sxp xmlrpc"
+targets="allow frame proto record sxp xmlrpc"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-g -O1 -fno-omit-frame-pointer $san"
 
 usage() {
-	echo "usage: fuzz.sh [allow|proto|record|sxp|xmlrpc|all]" \
+	echo "usage: fuzz.sh [allow|frame|proto|record|sxp|xmlrpc|all]" \
 	    "[libFuzzer options]" >&2
-	echo "       fuzz.sh merge allow|proto|record|sxp|xmlrpc|all" >&2
+	echo "       fuzz.sh merge allow|frame|proto|record|sxp|xmlrpc|all" >&2
 	exit 2
 }
 
@@ -42,7 +42,8 @@ build() {
 	fi
 	make -C libreloc -j2 cpufeatures.h libreloc.la >make.out 2>&1 ||
 	    { tail -n 40 make.out; exit 1; }
-	libs=$(pkg-config --libs libevent libxml-2.0 libxxhash)
+	libs=$(pkg-config --libs libevent libxml-2.0 libxxhash libzstd liblz4 \
+	    libssl libcrypto)
 	for t in $targets; do
 		# shellcheck disable=SC2086 # the flags are words
 		clang $cflags -fsanitize=fuzzer -D_GNU_SOURCE \

@@ -8,8 +8,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${XRELOCD_BUILD:-$top/_build}
 
 pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
- libxml2-dev check libxxhash-dev libssl-dev openssl libxen-dev mandoc iproute2 iptables
- nftables tcpdump iputils-ping netcat-openbsd shellcheck python3 procps"
+ libxml2-dev check libxxhash-dev libssl-dev libzstd-dev liblz4-dev openssl
+ libxen-dev mandoc iproute2 iptables nftables tcpdump iputils-ping
+ netcat-openbsd shellcheck python3 procps"
 
 missing=""
 for p in $pkgs; do

@@ -130,6 +130,8 @@ static const struct {
 	    "an absolute path" },
 	{ "xrelocd-max-rounds", "1001", "1001 out of range 1..1000" },
 	{ "xrelocd-max-rounds", "0", "0 out of range 1..1000" },
+	{ "xrelocd-relocation-compression", "gzip", "'gzip' is not a "
+	    "compression (none, lz4, zstd, auto)" },
 	{ "xrelocd-relocation-ssl-ca", "ca.pem", "'ca.pem' is not an "
 	    "absolute path" },
 	{ "xrelocd-relocation-ssl-crl", "crl.pem", "'crl.pem' is not an "
@@ -141,6 +143,8 @@ static const struct {
 	    "it)" },
 	{ "xrelocd-relocation-ssl-pin", PIN_A "0", "'" PIN_A "0' is not a "
 	    "sha256 fingerprint" },
+	{ "xrelocd-relocation-streams", "17", "17 out of range 1..16" },
+	{ "xrelocd-relocation-streams", "0", "0 out of range 1..16" },
 };
 
 /* Modes, CA and CRL paths, several pins in either spelling. */

@@ -186,10 +186,13 @@ START_TEST(test_migrate_types)
 	migrate_refused("live", v, "live must be a boolean");
 	OK_XV(reloc_xv_new_int(5, &v));
 	migrate_refused("priority", v, "priority must be a string");
+	OK_XV(reloc_xv_new_string("gzip", &v));
+	migrate_refused("compress", v, "compress 'gzip': use none, lz4, zstd "
+	    "or auto");
 	OK_XV(reloc_xv_new_bool(true, &v));
 	migrate_refused("chk", v, "xrelocd.migrate: unknown member 'chk': "
 	    "use domain, host, live, check, ssl, node, port, rate, "
-	    "priority, force");
+	    "compress, streams, priority, force");
 	OK_XV(reloc_xv_new_bool(true, &v));
 	migrate_refused("x\ny", v, "unknown member 'x?y'");
 	ck_assert_int_eq(call("xrelocd.migrate", "s", "web01"),

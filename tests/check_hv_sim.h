@@ -26,5 +26,7 @@
 
 /* check_hv_sim_errors.c: streams that are corrupt, cut or do not fit. */
 TCase	*hv_sim_errors_tcase(void);
+/* check_hv_sim_zero.c: zero pages, realistic memory. */
+TCase	*hv_sim_zero_tcase(void);
 
 #endif /* TESTS_CHECK_HV_SIM_H */

@@ -304,7 +304,7 @@ START_TEST(test_bad_type)
 	ck_assert(capture_has("unknown message type 0"));
 	len = raw_msg(buf, RELOC_PROTO_MAGIC, PV, RELOC_MSG__MAX, "(go)");
 	ck_assert_int_eq(decode_raw(buf, len), RELOC_ERR_PROTO);
-	ck_assert(capture_has("unknown message type 12"));
+	ck_assert(capture_has("unknown message type 13"));
 }
 END_TEST
 

@@ -103,6 +103,46 @@ START_TEST(test_parse_all)
 	    "-r", "50", "web01", "hostB", NULL), 0);
 	ck_assert_int_eq(o.port, 8004);
 	ck_assert_int_eq(o.rate, 50);
+	ck_assert_ptr_null(o.compress);
+	ck_assert_int_eq(o.streams, 0);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate", "--streams",
+	    "4", "web01", "hostB", NULL), 0);
+	ck_assert_int_eq(o.streams, 4);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate",
+	    "--streams=16", "web01", "hostB", NULL), 0);
+	ck_assert_int_eq(o.streams, 16);
+}
+END_TEST
+
+/* -z CODEC, -zCODEC, --compress=CODEC; a bare -z or --compress is zstd. */
+START_TEST(test_parse_compress)
+{
+	struct xm_migrate_opts	o;
+	char			err[64];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate", "-z", "lz4",
+	    "web01", "hostB", NULL), 0);
+	ck_assert_str_eq(o.compress, "lz4");
+	ck_assert_str_eq(o.domain, "web01");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate", "-l", "-z",
+	    "web01", "hostB", NULL), 0);
+	ck_assert_str_eq(o.compress, "zstd");
+	ck_assert_str_eq(o.domain, "web01");
+	ck_assert_str_eq(o.host, "hostB");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate", "web01", "-z",
+	    "auto", "-r", "125", "hostB", NULL), 0);
+	ck_assert_str_eq(o.compress, "auto");
+	ck_assert_int_eq(o.rate, 125);
+	ck_assert_str_eq(o.host, "hostB");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate",
+	    "--compress=none", "web01", "hostB", NULL), 0);
+	ck_assert_str_eq(o.compress, "none");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate", "--compress",
+	    "web01", "hostB", NULL), 0);
+	ck_assert_str_eq(o.compress, "zstd");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate", "-zlz4",
+	    "web01", "hostB", NULL), 0);
+	ck_assert_str_eq(o.compress, "lz4");
 }
 END_TEST
 
@@ -117,6 +157,12 @@ static const struct {
 	{ { "migrate", "--priority", "urgent", "a", "b" },
 	    "--priority: 'urgent'" },
 	{ { "migrate", "--rate", "-5", "a", "b" }, "-r: '-5'" },
+	{ { "migrate", "--compress=gzip", "a", "b" },
+	    "--compress: 'gzip' is not none, lz4, zstd or auto" },
+	{ { "migrate", "--streams", "0", "a", "b" },
+	    "--streams: '0' is not a number from 1 to 16" },
+	{ { "migrate", "--streams=17", "a", "b" },
+	    "--streams: '17' is not a number from 1 to 16" },
 	{ { "migrate", "-l", "web01" }, "expected DOMAIN and HOST, got 1" },
 	{ { "migrate", "a", "b", "c" }, "expected DOMAIN and HOST, got 3" },
 };
@@ -203,12 +249,46 @@ END_TEST
 START_TEST(test_fmt_summary)
 {
 	struct reloc_xv	*st = fake_status("done", 0, "");
+	struct reloc_xv	*sm;
 	char		 buf[512];
 
 	fake_add_summary(st);
 	xm_fmt_summary(st, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "web01 moved to hostB: total 4.2 s, downtime "
 	    "18 ms, 1.07 GiB sent in 4 rounds (1.05 x memory)");
+	/* Compressed: the bytes on the wire and the codec. */
+	sm = reloc_xv_member(st, "summary");
+	ck_assert_int_eq(reloc_xv_struct_set_i8(sm, "wire-bytes",
+	    222298112LL), 0);
+	ck_assert_int_eq(reloc_xv_struct_set_string(sm, "codec", "zstd"), 0);
+	xm_fmt_summary(st, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "web01 moved to hostB: total 4.2 s, downtime "
+	    "18 ms, 1.07 GiB sent in 4 rounds (1.05 x memory), 212 MiB on "
+	    "the wire (zstd)");
+	/* Asked, not taken: why. */
+	ck_assert_int_eq(reloc_xv_struct_set_string(sm, "codec", "none"), 0);
+	ck_assert_int_eq(reloc_xv_struct_set_string(sm, "note", "hostB does "
+	    "not offer compression: sending uncompressed"), 0);
+	xm_fmt_summary(st, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "web01 moved to hostB: total 4.2 s, downtime "
+	    "18 ms, 1.07 GiB sent in 4 rounds (1.05 x memory); hostB does not "
+	    "offer compression: sending uncompressed");
+	reloc_xv_free(st);
+	/* The streams: as many as asked, or fewer, which is said. */
+	st = fake_status("done", 0, "");
+	fake_add_summary(st);
+	sm = reloc_xv_member(st, "summary");
+	ck_assert_int_eq(reloc_xv_struct_set_int(sm, "streams", 4), 0);
+	ck_assert_int_eq(reloc_xv_struct_set_int(sm, "streams-asked", 4), 0);
+	xm_fmt_summary(st, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "web01 moved to hostB: total 4.2 s, downtime "
+	    "18 ms, 1.07 GiB sent in 4 rounds (1.05 x memory), over 4 "
+	    "streams");
+	ck_assert_int_eq(reloc_xv_struct_set_int(sm, "streams", 1), 0);
+	xm_fmt_summary(st, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "web01 moved to hostB: total 4.2 s, downtime "
+	    "18 ms, 1.07 GiB sent in 4 rounds (1.05 x memory), over 1 "
+	    "stream (hostB takes no more)");
 	reloc_xv_free(st);
 	st = fake_status("failed", 1, "precheck failed: cpu");
 	xm_fmt_summary(st, buf, sizeof(buf));
@@ -482,6 +562,7 @@ xm_suite(void)
 	tcase_add_loop_test(tc, test_parse_errors, 0,
 	    sizeof(bad_args) / sizeof(bad_args[0]));
 	tcase_add_test(tc, test_parse_help);
+	tcase_add_test(tc, test_parse_compress);
 	tcase_add_test(tc, test_request);
 	suite_add_tcase(s, tc);
 

@@ -452,11 +452,23 @@ put_pages(FILE *f, uint64_t pfn, const uint8_t *data, uint64_t n,
 	put(f, &t, sizeof(t));
 }
 
+/* A ZERO record: pages pfn..pfn+n are all zero. */
+static void
+put_zero(FILE *f, uint64_t pfn, uint64_t n)
+{
+	struct sim_rec	 r = { htole32(SIM_REC_ZERO), 0, htole64(pfn),
+			    htole64(n), 0 };
+
+	r.csum = htole64(reloc__sim_rec_csum(&r, NULL, 0));
+	put(f, &r, sizeof(r));
+}
+
 int
 crafted_stream(const struct crafted *c)
 {
 	struct sim_stream_hdr	 sh = { htole64(SIM_STREAM_MAGIC),
-				    htole32(SIM_STREAM_VERSION),
+				    htole32(c->version != 0 ? c->version :
+				    SIM_STREAM_VERSION),
 				    htole32(SIM_PAGE_SIZE), htole64(c->pages) };
 	uint64_t		 v[SIM_STATE_WORDS] = { htole64(SIM_VCPU_MAGIC),
 				    htole64(7), 0, 0 };
@@ -476,6 +488,8 @@ crafted_stream(const struct crafted *c)
 		memset(mem, 0xee, SIM_PAGE_SIZE);
 		put_pages(f, c->changed, mem, 1, UINT64_MAX);
 	}
+	if (c->nzero > 0)
+		put_zero(f, c->zero, c->nzero);
 	put_small(f, SIM_REC_STATE, v, sizeof(v));
 	put_small(f, SIM_REC_END, NULL, 0);
 	free(mem);

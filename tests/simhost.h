@@ -95,14 +95,19 @@ uint32_t incoming(void);
  * A sim stream written by hand (simhost.c), in a file: HEADER, all pages
  * filled with their number in one PAGES record that marks page `changed`
  * as changed in flight (none when past the end), that page again in a
- * record of its own filled with 0xee when resend, STATE, END.  flip > 0
- * flips byte flip of the file.  Returns the file, at offset 0.
+ * record of its own filled with 0xee when resend, a ZERO record for
+ * pages zero..zero+nzero when nzero > 0, STATE, END.  flip > 0 flips
+ * byte flip of the file; version, when not 0, replaces the stream's.
+ * Returns the file, at offset 0.
  */
 struct crafted {
 	uint64_t	 pages;
 	uint64_t	 changed;
 	bool		 resend;
 	size_t		 flip;
+	uint64_t	 zero;
+	uint64_t	 nzero;
+	uint32_t	 version;
 };
 int	 crafted_stream(const struct crafted *c);
 /* Restore crafted_stream(c) on B as "crafted" (tracked when it worked). */

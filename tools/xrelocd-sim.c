@@ -50,7 +50,8 @@ usage(void)
 	    "[--vif mac=M,bridge=B,ip=A]\n"
 	    "           [--disk vdev=V,path=P[,size=BYTES][,cdrom]] "
 	    "[--pci BDF]\n"
-	    "           [--usb ID[,migratable]] [--paused]\n"
+	    "           [--usb ID[,migratable]] [--paused] "
+	    "[--fill random|zero|realistic]\n"
 	    "       xrelocd-sim [-v] [-d dir] list | host\n"
 	    "       xrelocd-sim [-v] [-d dir] info | counter | checksum | "
 	    "pause | unpause |\n"
@@ -188,7 +189,7 @@ parse_type(const char *s, enum reloc_dom_type *t)
 }
 
 enum { OPT_MEMORY = 1, OPT_VCPUS, OPT_TYPE, OPT_RATE, OPT_VIF, OPT_DISK,
-	OPT_PCI, OPT_USB, OPT_PAUSED };
+	OPT_PCI, OPT_USB, OPT_PAUSED, OPT_FILL };
 
 static const struct option create_opts[] = {
 	{ "memory", required_argument, NULL, OPT_MEMORY },
@@ -200,13 +201,14 @@ static const struct option create_opts[] = {
 	{ "pci", required_argument, NULL, OPT_PCI },
 	{ "usb", required_argument, NULL, OPT_USB },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "fill", required_argument, NULL, OPT_FILL },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* One create option into d; false on a bad value. */
 static bool
-create_opt(int c, char *arg, struct reloc_domain *d, unsigned long *rate,
-    bool *paused)
+create_opt(int c, char *arg, struct reloc_domain *d,
+    struct reloc__sim_create_opts *o)
 {
 	unsigned long	 v;
 
@@ -224,7 +226,10 @@ create_opt(int c, char *arg, struct reloc_domain *d, unsigned long *rate,
 	case OPT_TYPE:
 		return parse_type(arg, &d->type);
 	case OPT_RATE:
-		return parse_uint(arg, 100000, rate);
+		if (!parse_uint(arg, 100000, &v))
+			return false;
+		o->rate_mb = (unsigned)v;
+		return true;
 	case OPT_VIF:
 		d->vifs = grow(d->vifs, d->nr_vifs + 1, sizeof(*d->vifs));
 		return each_item(arg, vif_item, &d->vifs[d->nr_vifs++]);
@@ -236,8 +241,10 @@ create_opt(int c, char *arg, struct reloc_domain *d, unsigned long *rate,
 		add_passdev(d, c == OPT_PCI ? "pci" : "usb", arg);
 		return true;
 	case OPT_PAUSED:
-		*paused = true;
+		o->paused = true;
 		return true;
+	case OPT_FILL:
+		return reloc__sim_fill_parse(arg, &o->fill);
 	default:
 		return false;
 	}
@@ -247,9 +254,8 @@ static int
 cmd_create(void *sim, int argc, char **argv)
 {
 	struct reloc_domain	 d = { 0 };
-	unsigned long		 rate = 0;
+	struct reloc__sim_create_opts o = { 0, false, RELOC_SIM_FILL_RANDOM };
 	uint32_t		 domid;
-	bool			 paused = false;
 	int			 c, rc;
 
 	d.memory_kb = 256 * 1024;
@@ -257,12 +263,12 @@ cmd_create(void *sim, int argc, char **argv)
 	d.type = RELOC_DOM_PVH;
 	optind = 0;	/* glibc: start over, argv[0] is "create" */
 	while ((c = getopt_long(argc, argv, "", create_opts, NULL)) != -1)
-		if (!create_opt(c, optarg, &d, &rate, &paused))
+		if (!create_opt(c, optarg, &d, &o))
 			usage();
 	if (argc - optind != 1)
 		usage();
 	d.name = xstrdup(argv[optind]);
-	rc = reloc__sim_create(sim, &d, (unsigned)rate, paused, &domid);
+	rc = reloc__sim_create_with(sim, &d, &o, &domid);
 	reloc_domain_dispose(&d);
 	if (rc < 0) {
 		fprintf(stderr, "xrelocd-sim: create: %s\n",

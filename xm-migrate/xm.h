@@ -90,6 +90,8 @@ struct xm_migrate_opts {
 	bool		 ssl;
 	bool		 chs;		/* -c: xend compatibility only */
 	long		 rate;		/* MB/s, 0: unlimited */
+	const char	*compress;	/* -z: a codec; NULL: the key's */
+	long		 streams;	/* 0: the daemon's key */
 	bool		 check;
 	const char	*force[32];
 	size_t		 nr_force;

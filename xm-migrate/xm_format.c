@@ -152,12 +152,52 @@ xm_fmt_finding(const struct reloc_xv *f, char *buf, size_t size)
 	reloc_log_vis(buf + len, size - len, fix);
 }
 
+/*
+ * ", 212 MiB on the wire (zstd)" when the stream was compressed; "; NOTE"
+ * when compression was asked but not taken.
+ */
+static void
+fmt_wire(const struct reloc_xv *sm, char *buf, size_t size)
+{
+	const char	*codec = reloc_xv_member_string(sm, "codec");
+	const char	*note = reloc_xv_member_string(sm, "note");
+	char		 wire[32];
+
+	if (codec != NULL && *codec != '\0' && strcmp(codec, "none") != 0) {
+		xm_fmt_bytes((uint64_t)member_i(sm, "wire-bytes"), wire,
+		    sizeof(wire));
+		snprintf(buf, size, ", %s on the wire (%s)", wire, codec);
+	} else if (note != NULL && *note != '\0')
+		snprintf(buf, size, "; %s", note);
+}
+
+/*
+ * ", over 4 streams"; ", over 1 stream (hostB takes no more)" when the
+ * target granted fewer than asked; "" for the one stream asked.
+ */
+static void
+fmt_streams(const struct reloc_xv *status, const struct reloc_xv *sm,
+    char *buf, size_t size)
+{
+	int64_t	n = member_i(sm, "streams"), asked = member_i(sm,
+		    "streams-asked");
+
+	*buf = '\0';
+	if (n > 1 && asked <= n)
+		snprintf(buf, size, ", over %" PRId64 " streams", n);
+	else if (asked > 1 && n >= 1)
+		snprintf(buf, size, ", over %" PRId64 " stream%s (%s takes "
+		    "no more)", n, n == 1 ? "" : "s",
+		    member_s(status, "peer"));
+}
+
 /* "web01 moved to hostB: total 4.2 s, downtime 18 ms, 1.07 GiB ..." */
 static void
 fmt_moved(const struct reloc_xv *status, const struct reloc_xv *sm,
     char *buf, size_t size)
 {
-	char	total[32], down[32], bytes[32], ratio[48] = "";
+	char	total[32], down[32], bytes[32], ratio[48] = "", wire[200] = "";
+	char	lanes[96];
 	double	dt = 0;
 	int64_t	mem = member_i(sm, "memory-bytes");
 
@@ -169,11 +209,13 @@ fmt_moved(const struct reloc_xv *status, const struct reloc_xv *sm,
 	if (mem > 0)
 		snprintf(ratio, sizeof(ratio), " (%.2f x memory)",
 		    (double)member_i(sm, "stream-bytes") / (double)mem);
+	fmt_streams(status, sm, lanes, sizeof(lanes));
+	fmt_wire(sm, wire, sizeof(wire));
 	snprintf(buf, size, "%s moved to %s: total %s, downtime %s, %s sent "
-	    "in %" PRId64 " round%s%s", member_s(status, "domain"),
+	    "in %" PRId64 " round%s%s%s%s", member_s(status, "domain"),
 	    member_s(status, "peer"), total, down, bytes,
 	    member_i(sm, "rounds"), member_i(sm, "rounds") == 1 ? "" : "s",
-	    ratio);
+	    ratio, lanes, wire);
 }
 
 void

@@ -34,6 +34,7 @@ enum {
 	OPT_FORCE,
 	OPT_JSON,
 	OPT_PRIORITY,
+	OPT_STREAMS,
 };
 
 static const struct option long_opts[] = {
@@ -43,10 +44,12 @@ static const struct option long_opts[] = {
 	{ "ssl",		no_argument,		NULL, 's' },
 	{ "change_home_server",	no_argument,		NULL, 'c' },
 	{ "rate",		required_argument,	NULL, 'r' },
+	{ "compress",		optional_argument,	NULL, 'z' },
 	{ "check",		no_argument,		NULL, OPT_CHECK },
 	{ "force",		required_argument,	NULL, OPT_FORCE },
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "priority",		required_argument,	NULL, OPT_PRIORITY },
+	{ "streams",		required_argument,	NULL, OPT_STREAMS },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -87,6 +90,35 @@ parse_num(const char *arg, long min, long max, const char *opt, long *v_r,
 	return 0;
 }
 
+/*
+ * -z [CODEC] or --compress[=CODEC]: bare, zstd.  -z takes the next word
+ * when it names a codec, so "-z lz4 web01 hostB" and "-z web01 hostB"
+ * both read as meant.
+ */
+static int
+parse_compress(char **argv, struct xm_migrate_opts *o, FILE *err)
+{
+	static const char *const codecs[] = { "none", "lz4", "zstd", "auto" };
+	const char	*arg = optarg;
+	size_t		 i;
+
+	if (arg == NULL && argv[optind] != NULL &&
+	    strcmp(argv[optind - 1], "-z") == 0)
+		for (i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+			if (strcmp(argv[optind], codecs[i]) == 0)
+				arg = argv[optind++];
+	if (arg == NULL)
+		arg = "zstd";
+	for (i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+		if (strcmp(arg, codecs[i]) == 0) {
+			o->compress = codecs[i];
+			return 0;
+		}
+	fprintf(err, "xm migrate: --compress: '%s' is not none, lz4, zstd "
+	    "or auto\n", arg);
+	return -1;
+}
+
 /* One option; -1 on a usage error (already reported). */
 static int
 parse_opt(int c, char **argv, struct xm_migrate_opts *o, FILE *err)
@@ -109,6 +141,11 @@ parse_opt(int c, char **argv, struct xm_migrate_opts *o, FILE *err)
 		return 0;
 	case 'r':
 		return parse_num(optarg, 0, 1000000, name, &o->rate, err);
+	case 'z':
+		return parse_compress(argv, o, err);
+	case OPT_STREAMS:
+		return parse_num(optarg, 1, RELOC_STREAMS_MAX, "--streams",
+		    &o->streams, err);
 	case OPT_CHECK:
 		o->check = true;
 		return 0;
@@ -154,7 +191,7 @@ xm_migrate_parse(int argc, char **argv, struct xm_migrate_opts *o,
 	/* optind 0 re-initialises GNU getopt: tests parse many times. */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":lp:n:scr:h", long_opts,
+	while ((c = getopt_long(argc, argv, ":lp:n:scr:z::h", long_opts,
 	    NULL)) != -1) {
 		if (c == 'h')
 			return -1;
@@ -200,6 +237,10 @@ xm_migrate_request(const struct xm_migrate_opts *o,
 	    (rc = reloc_xv_struct_set_bool(st, "ssl", o->ssl)) < 0 ||
 	    (rc = reloc_xv_struct_set_bool(st, "check", o->check)) < 0 ||
 	    (rc = reloc_xv_struct_set_int(st, "rate", o->rate)) < 0 ||
+	    (o->compress != NULL && (rc = reloc_xv_struct_set_string(st,
+	    "compress", o->compress)) < 0) ||
+	    (o->streams != 0 && (rc = reloc_xv_struct_set_int(st, "streams",
+	    o->streams)) < 0) ||
 	    (rc = reloc_xv_struct_set_string(st, "priority",
 	    o->priority)) < 0)
 		goto fail;

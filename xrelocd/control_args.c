@@ -304,6 +304,8 @@ struct mig_args {
 	int64_t			 port;
 	int64_t			 node;
 	int64_t			 rate;
+	const char		*compress;	/* NULL: the key's */
+	int64_t			 streams;
 	const struct reloc_xv	*force;
 };
 
@@ -333,6 +335,8 @@ static const struct ctl_arg opts_spec[] = {
 	ARG("node",	INT,	false,	INT32_MIN, INT32_MAX,	node),
 	ARG("port",	PORT,	false,	0, 0,			port),
 	ARG("rate",	INT,	false,	0, 1000000,		rate),
+	ARG("compress",	STRING,	false,	0, 0,			compress),
+	ARG("streams",	INT,	false,	0, RELOC_STREAMS_MAX,	streams),
 	ARG("priority",	STRING,	false,	0, 0,			priority),
 	ARG("force",	NAMES,	false,	0, 0,			force),
 };
@@ -403,6 +407,8 @@ static int
 check_args(const struct xrelocd *x, struct mig_args *a, bool ssl_given,
     char **why_r)
 {
+	enum reloc_codec	c;
+
 	if (check_ssl(x, a, ssl_given, why_r) < 0)
 		return -1;
 	if (a->node != -1)
@@ -415,6 +421,9 @@ check_args(const struct xrelocd *x, struct mig_args *a, bool ssl_given,
 	    strcmp(a->priority, "standard") != 0)
 		return why(why_r, "priority '%.20s': use high or standard",
 		    a->priority);
+	if (a->compress != NULL && reloc_codec_parse(a->compress, &c) < 0)
+		return why(why_r, "compress '%.20s': use none, lz4, zstd or "
+		    "auto", a->compress);
 	return check_force(a->force, why_r);
 }
 
@@ -432,6 +441,10 @@ to_opts(struct xrelocd *x, const struct mig_args *a, struct job_opts *o)
 	o->check = a->check;
 	o->high = a->priority != NULL && strcmp(a->priority, "high") == 0;
 	o->rate_mbps = (unsigned)a->rate;
+	/* Checked by check_args (the key by the config's own check). */
+	(void)reloc_codec_parse(a->compress != NULL ? a->compress :
+	    reloc_conf_str(x->conf, RELOC_CK_COMPRESSION), &o->codec);
+	o->streams = (unsigned)a->streams;
 	if ((o->domain = strdup(a->domain)) == NULL ||
 	    (o->host = strdup(a->host)) == NULL ||
 	    asprintf(&o->port, "%lld", (long long)port) < 0 ||

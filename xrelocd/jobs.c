@@ -185,6 +185,10 @@ job_record_opts(struct reloc_record *r, const struct job_opts *o)
 	r->high = o->high;
 	r->ssl = o->ssl;
 	r->rate_mbps = o->rate_mbps;
+	if (o->codec != RELOC_CODEC_NONE)
+		snprintf(r->compression, sizeof(r->compression), "%s",
+		    reloc_codec_name(o->codec));
+	r->streams = o->streams;
 	r->was_paused = o->was_paused;
 	r->state = RELOC_MS_IDLE;
 	if (reloc_record_new_id(r->id) < 0)

@@ -84,7 +84,9 @@ status_read_cb(struct bufferevent *bev, void *arg)
 			char c = worker_admit(w->x, w);
 
 			bufferevent_write(bev, &c, 1);
-		}
+		} else if (type == RELOC_WMSG_JOINED &&
+		    w->kind == WORKER_TARGET)
+			worker_joined(w->x, w, body);
 		reloc_sxp_free(body);
 	}
 }
@@ -367,6 +369,22 @@ worker_hello_done(struct xrelocd *x, struct worker *w)
 	w->hello_done = true;
 	if (x->pending > 0)
 		x->pending--;
+}
+
+/*
+ * A target worker's connection is an extra stream of another migration
+ * (a JOIN): never counted as an incoming migration, out of the HELLO
+ * caps from now on; a JOIN that matched nothing is logged as a refusal.
+ */
+void
+worker_joined(struct xrelocd *x, struct worker *w,
+    const struct reloc_sxp *body)
+{
+	const char	*why = reloc_sxp_value(body, "refused");
+
+	worker_hello_done(x, w);
+	if (why != NULL)
+		ratelog_note(&x->refused, w->addr, w->peer, "%s", why);
 }
 
 /* "addr:port" or "[addr]:port": the same address, whatever the port. */

@@ -161,6 +161,8 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	o.force = (const char *const *)r->force;
 	o.nr_force = r->nr_force;
 	o.rate_mbps = r->rate_mbps;
+	if (reloc_codec_parse(r->compression, &o.codec) < 0)
+		o.codec = RELOC_CODEC_NONE;
 	o.max_rounds = (unsigned)reloc_conf_int(x->conf, RELOC_CK_MAX_ROUNDS);
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
 	o.local_family = x->reloc.family;
@@ -169,6 +171,8 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	o.journal_dir = x->state_dir;
 	o.ssl = r->ssl;
 	o.tls_ctx = x->tls_ctx;
+	o.streams = r->streams != 0 ? r->streams :
+	    (unsigned)reloc_conf_int(x->conf, RELOC_CK_STREAMS);
 	if (reloc_migrate_source(x->hv, priv, &o, &res) < 0)
 		_exit(WORKER_EXIT_SETUP);
 	/* Nothing moved: the daemon queues the job to try again. */
@@ -276,6 +280,33 @@ child_admit(void *arg, char *why, size_t len)
 }
 
 /*
+ * reloc_target_opts.joined: the connection is an extra stream, no
+ * migration; the daemon stops its HELLO clock, and logs a refusal with
+ * its rate limit.
+ */
+static void
+child_joined(void *arg, const char *refused)
+{
+	struct reloc_sxp	*body = NULL, *head;
+	uint8_t			*buf = NULL;
+	size_t			 len, off = 0;
+	ssize_t			 n;
+
+	(void)arg;
+	if (reloc_sxp_new_list(&body) < 0 ||
+	    reloc_sxp_new_atom("joined", 6, &head) < 0 ||
+	    reloc_sxp_append(body, head) < 0 || (refused != NULL &&
+	    reloc_sxp_add_str(body, "refused", refused) < 0) ||
+	    reloc_wchan_encode(RELOC_WMSG_JOINED, body, &buf, &len) < 0)
+		goto out;
+	while (off < len && (n = write(STATUS_FD, buf + off, len - off)) > 0)
+		off += (size_t)n;
+out:
+	free(buf);
+	reloc_sxp_free(body);
+}
+
+/*
  * Before HELLO and before the backend: go on over the TLS session the
  * daemon's event loop started and checked (listen_tls.c).  A plain
  * connection in the required mode never gets here: the daemon refused
@@ -313,11 +344,16 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	target_gate(chan, tls);
 	priv = child_backend(x);
 	o.local_family = x->reloc.family;
+	(void)reloc_codec_parse(reloc_conf_str(x->conf, RELOC_CK_COMPRESSION),
+	    &o.codec);
 	o.ev = &events;
 	o.rec = &r;
 	o.journal_dir = x->state_dir;
 	o.admit = child_admit;
 	o.admit_arg = x;
+	o.streams_max = (unsigned)reloc_conf_int(x->conf, RELOC_CK_STREAMS);
+	o.lane_dir = x->lane_dir;
+	o.joined = child_joined;
 	if (reloc_conf_bool(x->conf, RELOC_CK_AUTO_TUNNEL))
 		o.tunnel_script = reloc_conf_str(x->conf,
 		    RELOC_CK_TUNNEL_SCRIPT);

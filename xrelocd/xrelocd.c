@@ -482,6 +482,13 @@ daemon_start(struct xrelocd *x)
 		fatalx("out of memory");
 	if (reloc_journal_check(x->state_dir, why.msg, sizeof(why.msg)) < 0)
 		fatalx("%s (xrelocd-state-dir in %s)", why.msg, x->conf_path);
+	if ((x->lane_dir = strdup(reloc_conf_str(x->conf,
+	    RELOC_CK_CONTROL_SOCKET))) == NULL)
+		fatalx("out of memory");
+	if (strrchr(x->lane_dir, '/') != NULL)
+		*strrchr(x->lane_dir, '/') = '\0';
+	else
+		snprintf(x->lane_dir, strlen(x->lane_dir) + 1, ".");
 	if (tlsctx_build(x->conf, x->conf_path, &x->tls_ctx, &why) < 0)
 		fatalx("%s", why.msg);
 	/* A backend instance belongs to one process: open it after daemon. */
@@ -530,6 +537,7 @@ daemon_stop(struct xrelocd *x)
 	worker_watch_stop(x);
 	job_free_all(x);
 	free(x->state_dir);
+	free(x->lane_dir);
 	if (*reloc_conf_str(x->conf, RELOC_CK_PID_FILE) != '\0')
 		unlink(reloc_conf_str(x->conf, RELOC_CK_PID_FILE));
 	x->hv->close(x->hv_priv);

@@ -117,6 +117,9 @@ struct xrelocd {
 	const struct job_hooks		*job_hooks;
 	unsigned			 next_job;
 	char				*state_dir;	/* journal, as started */
+	char				*lane_dir;	/* the control socket's
+							   directory, as started:
+							   where streams join */
 	struct event			*sweep_ev;
 	struct event			*watch_ev;	/* stuck workers */
 	unsigned			 pending;	/* before HELLO */
@@ -352,6 +355,8 @@ struct job_opts {
 	bool		 check;
 	bool		 high;
 	unsigned	 rate_mbps;
+	enum reloc_codec codec;		/* -z or the key's default */
+	unsigned	 streams;	/* 0: xrelocd-relocation-streams */
 	char		**force;
 	size_t		 nr_force;
 	bool		 ssl;		/* over TLS (xm migrate -s) */
@@ -473,6 +478,9 @@ void	worker_stop_resolving(struct xrelocd *x);
 unsigned worker_count(const struct xrelocd *x, enum worker_kind kind);
 /* A target worker finished HELLO: it no longer counts as pending. */
 void	worker_hello_done(struct xrelocd *x, struct worker *w);
+/* RELOC_WMSG_JOINED: the worker's connection is another's extra stream. */
+void	worker_joined(struct xrelocd *x, struct worker *w,
+	    const struct reloc_sxp *body);
 /*
  * The answers to a target worker's RELOC_WMSG_ADMIT, one byte: admitted,
  * or busy for the host's cap (xrelocd-max-incoming) or the peer's

@@ -26,7 +26,7 @@ LAB_XENVER=4.17
 LAB_DOM0_PKGS="linux-image-amd64 xen-hypervisor-4.17-amd64 xen-utils-4.17 \
 xen-utils-common xenstore-utils openssh-server openssh-client iproute2 \
 procps kmod udev systemd-sysv busybox-static \
-libevent-2.1-7 libxml2 libxxhash0 libssl3 openssl"
+libevent-2.1-7 libxml2 libxxhash0 libssl3 openssl libzstd1 liblz4-1"
 LAB_IMG_SIZE=2G
 
 # The chroot must see the security suite too: the hypervisor and the

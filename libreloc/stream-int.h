@@ -1,0 +1,120 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The framed pump's state, shared by stream_frame.c (the threads and the
+ * reorder window) and stream_lane.c (one lane's I/O, the rate cap, the
+ * codec a lane picks).
+ */
+
+#ifndef RELOC_STREAM_INT_H
+#define RELOC_STREAM_INT_H
+
+#include <pthread.h>
+#include <time.h>
+
+#include "reloc-int.h"
+
+/* The backend's stream is cut into chunks of this size (bytes). */
+#define FRAME_CHUNK	(256 * 1024)
+
+/* Returned by the lane I/O when the pump was asked to stop. */
+#define LANE_STOPPED	1
+
+enum slot_state {
+	SLOT_EMPTY,		/* free for the next seq */
+	SLOT_FULL,		/* holds a chunk: seq, len */
+	SLOT_TAKEN,		/* a lane encodes it, or the writer writes it */
+};
+
+struct slot {
+	enum slot_state	 state;
+	uint64_t	 seq;
+	size_t		 len;
+	uint8_t		*buf;		/* FRAME_CHUNK or RELOC_FRAME_MAX_RAW */
+	size_t		 corrupt;	/* src-frame fault: byte to flip + 1 */
+};
+
+/* The codec a sending lane picks for AUTO, from what it measured. */
+struct lane_auto {
+	uint64_t	 chunks;
+	double		 ns_per_byte[3];	/* compressing, per raw byte */
+	double		 ratio[3];		/* encoded / raw */
+	double		 wire_ns_per_byte;	/* writing, with the cap */
+};
+
+struct lane_run {
+	struct reloc__framed	*f;
+	size_t			 k;		/* lane number */
+	struct reloc__lane	 lane;
+	struct reloc__codec	*codec;
+	uint8_t			*enc;		/* one frame */
+	uint8_t			*raw;		/* target: one decoded chunk */
+	struct lane_auto	 a;
+	bool			 waiting;	/* target: for the window */
+	bool			 ended;		/* target: END read */
+	uint64_t		 want;		/* the seq it waits to place */
+	pthread_t		 thread;
+	bool			 started;
+};
+
+struct reloc__framed {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cond;
+	int			 local;
+	bool			 send;
+	struct reloc__pump_opts	 o;
+	int			 stopfd;	/* eventfd: stop every wait */
+	bool			 stop;
+	int			 rc;		/* the first failure */
+	char			 why[256];	/* its message, or "" */
+	struct lane_run		*lanes;
+	size_t			 nlanes;
+	pthread_t		 thread;	/* reader (send) or writer */
+	bool			 started;
+	struct slot		*win;
+	size_t			 nwin;
+	uint64_t		 head;		/* send: next seq read */
+	uint64_t		 next;		/* send: next seq to a lane;
+						   else next seq written */
+	bool			 eof;		/* send: all read */
+	size_t			 ended;		/* lanes that saw END */
+	uint64_t		 seen;		/* target: highest seq + 1 */
+	uint64_t		 total;		/* from END: data frames */
+	bool			 total_known;
+	uint64_t		 raw_bytes, wire_bytes;
+	struct timespec		 start;
+};
+
+/* stream_frame.c */
+/* Record the first failure, stop everything; logs msg when it is first. */
+void	reloc__frame_fail(struct reloc__framed *f, int rc,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *reloc__frame_peer(const struct reloc__framed *f);
+
+/* stream_lane.c */
+int	reloc__lane_write(struct lane_run *l, const uint8_t *buf,
+	    size_t len);
+int	reloc__lane_read(struct lane_run *l, uint8_t *buf, size_t len,
+	    bool first);
+void	reloc__lane_pace(struct lane_run *l, size_t wire);
+enum reloc_codec reloc__lane_pick(struct lane_run *l);
+void	reloc__lane_measure(struct lane_run *l, enum reloc_codec tried,
+	    enum reloc_codec used, size_t raw, size_t enc, uint64_t ns);
+uint64_t reloc__lane_now_ns(void);
+
+#endif /* RELOC_STREAM_INT_H */

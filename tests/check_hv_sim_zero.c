@@ -1,0 +1,232 @@
+/*
+ * Copyright (c) 2026 The xrelocd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Check suite for the sim backend, continued (part of check_hv_sim):
+ * zero pages cost nothing in the stream.  Zero, realistic and random
+ * domains move with their memory equal byte for byte, live and while
+ * their guest dirties (and zeroes) pages; hand-written ZERO records.
+ */
+
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "check_hv_sim.h"
+#include "common.h"
+#include "hv_sim.h"
+#include "simhost.h"
+
+#define MIB	(1ull << 20)
+
+/* Create web01 on A with its memory filled as fill says; wait for it. */
+static uint32_t
+start_filled(unsigned mb, unsigned rate, enum reloc__sim_fill fill,
+    struct reloc_domain *d)
+{
+	struct reloc__sim_create_opts	 o = { rate, false, fill };
+	struct reloc_domain		 n = { 0 };
+	uint32_t			 id = 0;
+
+	n.name = (char *)(uintptr_t)"web01";
+	n.memory_kb = (uint64_t)mb * 1024;
+	n.vcpus = 1;
+	n.type = RELOC_DOM_PVH;
+	ck_assert_int_eq(reloc__sim_create_with(sim_a, &n, &o, &id), 0);
+	track(dir_a, id);
+	wait_counter_past(sim_a, id, 0);
+	ck_assert_int_eq(ops->describe(sim_a, "web01", d), 0);
+	return id;
+}
+
+/* Move web01 (live); the target holds the source's memory at pause. */
+static void
+move_equal(uint32_t id, const struct reloc_domain *d, struct xfer *x)
+{
+	uint32_t	 dst;
+	uint64_t	 c;
+
+	x->live = true;
+	run_xfer(x, id, d);
+	ck_assert_int_eq(x->save_rc, 0);
+	ck_assert_int_eq(x->restore_status, 0);
+	ck_assert_uint_ge(x->npr, 2);
+	dst = incoming();
+	ck_assert(same_file(dom_file(dir_a, id, "memory"),
+	    dom_file(dir_b, dst, "memory")));
+	c = counter(sim_a, id);
+	ck_assert_uint_eq(counter(sim_b, dst), c);
+	ck_assert_int_eq(ops->unpause(sim_b, dst), 0);
+	wait_counter_past(sim_b, dst, c);
+}
+
+/* Bytes in the file of pages pfn..pfn+n of the memory that are not 0. */
+static size_t
+nonzero(const char *path, uint64_t pfn, uint64_t n)
+{
+	uint8_t		 buf[SIM_PAGE_SIZE];
+	size_t		 bad = 0, i;
+	uint64_t	 p;
+	int		 fd;
+
+	ck_assert_int_ne(fd = open(path, O_RDONLY), -1);
+	for (p = pfn; p < pfn + n; p++) {
+		ck_assert_int_eq(pread(fd, buf, sizeof(buf), (off_t)(p <<
+		    SIM_PAGE_SHIFT)), (ssize_t)sizeof(buf));
+		for (i = 0; i < sizeof(buf); i++)
+			bad += buf[i] != 0;
+	}
+	close(fd);
+	return bad;
+}
+
+/* An idle all-zero domain: its whole stream is a few records. */
+START_TEST(test_zero_idle)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { 0 };
+	uint32_t		 id;
+
+	id = start_filled(64, 0, RELOC_SIM_FILL_ZERO, &d);
+	move_equal(id, &d, &x);
+	ck_assert_uint_lt(x.pr[x.npr - 1].sent_bytes, 64 << 10);
+	ck_assert_uint_eq(nonzero(dom_file(dir_a, id, "memory"), 1,
+	    (64 * MIB >> SIM_PAGE_SHIFT) - 1), 0);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+/*
+ * Realistic memory is half zero pages: the first round sends the other
+ * half and little more, whatever the machine's speed (an idle guest).
+ */
+START_TEST(test_zero_realistic)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { 0 };
+	uint32_t		 id;
+
+	id = start_filled(32, 0, RELOC_SIM_FILL_REALISTIC, &d);
+	ck_assert_uint_gt(nonzero(dom_file(dir_a, id, "memory"), 0,
+	    32 * MIB >> SIM_PAGE_SHIFT), 8 * MIB);
+	move_equal(id, &d, &x);
+	ck_assert_uint_ge(x.pr[0].sent_bytes, 16 * MIB);
+	ck_assert_uint_le(x.pr[0].sent_bytes, 17 * MIB);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+/*
+ * Guests that dirty their memory, a fourth of the pages they write
+ * turning zero: pages sent with data and zero later (or the other way)
+ * end equal on the target.
+ */
+START_TEST(test_zero_live_dirty)
+{
+	static const enum reloc__sim_fill fills[] = { RELOC_SIM_FILL_ZERO,
+	    RELOC_SIM_FILL_REALISTIC, RELOC_SIM_FILL_RANDOM };
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { 0 };
+	uint32_t		 id;
+
+	id = start_filled(32, 16, fills[_i], &d);
+	move_equal(id, &d, &x);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+/* ZERO clears a page that came with data, and stands for its last copy. */
+START_TEST(test_zero_crafted)
+{
+	struct crafted	 c = { .pages = 8, .changed = 3, .zero = 2,
+			    .nzero = 3 };
+	const char	*mem;
+	uint32_t	 id;
+
+	ck_assert_int_eq(restore_crafted(&c, &id), 0);
+	mem = dom_file(dir_b, id, "memory");
+	ck_assert_uint_eq(nonzero(mem, 2, 3), 0);
+	ck_assert_uint_eq(nonzero(mem, 5, 1), SIM_PAGE_SIZE);
+	ck_assert_uint_eq(nonzero(mem, 1, 1), SIM_PAGE_SIZE);
+}
+END_TEST
+
+/* The ZERO record after HEADER and one PAGES record of c.pages pages. */
+#define ZERO_REC(pages)	(CRAFTED_PAGE(pages) + \
+			    sizeof(struct sim_rec_trailer))
+
+START_TEST(test_zero_corrupt)
+{
+	struct crafted	 c = { .pages = 8, .zero = 2, .nzero = 3,
+			    .flip = ZERO_REC(8) + 24 };
+	uint32_t	 id;
+
+	capture_start();
+	ck_assert_int_eq(restore_crafted(&c, &id), RELOC_ERR_PROTO);
+	ck_assert(capture_has("checksum mismatch"));
+	assert_empty(sim_b, dir_b);
+	capture_stop();
+}
+END_TEST
+
+START_TEST(test_zero_out_of_range)
+{
+	struct crafted	 c = { .pages = 8, .zero = 6, .nzero = 3 };
+	uint32_t	 id;
+
+	capture_start();
+	ck_assert_int_eq(restore_crafted(&c, &id), RELOC_ERR_PROTO);
+	ck_assert(capture_has("out of range"));
+	assert_empty(sim_b, dir_b);
+	capture_stop();
+}
+END_TEST
+
+/* A stream of the version before zero pages is refused, and says so. */
+START_TEST(test_stream_version)
+{
+	struct crafted	 c = { .pages = 8, .version = 2 };
+	uint32_t	 id;
+
+	capture_start();
+	ck_assert_int_eq(restore_crafted(&c, &id), RELOC_ERR_PROTO);
+	ck_assert(capture_has("stream version 2, this host reads version 3"));
+	assert_empty(sim_b, dir_b);
+	capture_stop();
+}
+END_TEST
+
+TCase *
+hv_sim_zero_tcase(void)
+{
+	TCase	*tc = tcase_create("zero_pages");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_zero_idle);
+	tcase_add_test(tc, test_zero_realistic);
+	tcase_add_loop_test(tc, test_zero_live_dirty, 0, 3);
+	tcase_add_test(tc, test_zero_crafted);
+	tcase_add_test(tc, test_zero_corrupt);
+	tcase_add_test(tc, test_zero_out_of_range);
+	tcase_add_test(tc, test_stream_version);
+	return tc;
+}
