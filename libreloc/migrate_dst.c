@@ -492,9 +492,11 @@ dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
 	reloc__mig_init(&d->m, "target", hv, priv, &su);
 	d->o = o;
 	d->m.chan = chan;
-	/* Any codec but none accepts both: decoding costs little. */
-	d->m.codec = o->codec == RELOC_CODEC_NONE ? RELOC_CODEC_NONE :
-	    RELOC_CODEC_AUTO;
+	/*
+	 * A target takes lz4 and zstd whatever its key: decoding costs
+	 * little, and the source's administrator asked for it.
+	 */
+	d->m.codec = RELOC_CODEC_AUTO;
 	d->m.lanes.most = o->streams_max;
 	d->m.lanes.dir = o->lane_dir;
 	snprintf(d->m.peer, sizeof(d->m.peer), "%s", reloc_chan_peer(chan));

@@ -159,9 +159,8 @@ src_codec(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		snprintf(s->note, sizeof(s->note), "%s does not offer "
 		    "compression: sending uncompressed", o->host);
 	else
-		snprintf(s->note, sizeof(s->note), "%s refuses compression "
-		    "(xrelocd-relocation-compression none there): sending "
-		    "uncompressed", o->host);
+		snprintf(s->note, sizeof(s->note), "%s takes none of the "
+		    "codecs offered: sending uncompressed", o->host);
 	log_warnx("migrate", "%s %s: %s", m->role, m->label, s->note);
 }
 

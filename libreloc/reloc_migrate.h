@@ -266,8 +266,6 @@ struct reloc_target_opts {
 	int		 hello_timeout_ms;
 	int		 timeout_ms;
 	int		 local_family;	/* family of our relocation address */
-	/* NONE: refuse a compressed stream; else accept lz4 and zstd. */
-	enum reloc_codec codec;
 	const struct reloc_migrate_events *ev;
 	/*
 	 * As for the source; the id comes from the source's HELLO.  The

@@ -344,8 +344,6 @@ worker_child_target(struct xrelocd *x, int fd, const char *peer,
 	target_gate(chan, tls);
 	priv = child_backend(x);
 	o.local_family = x->reloc.family;
-	(void)reloc_codec_parse(reloc_conf_str(x->conf, RELOC_CK_COMPRESSION),
-	    &o.codec);
 	o.ev = &events;
 	o.rec = &r;
 	o.journal_dir = x->state_dir;

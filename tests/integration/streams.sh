@@ -2,7 +2,7 @@
 # Parallel streams (xm migrate --streams N): the stream of a live sim
 # domain spread over 2 and 4 connections, plain and over TLS: memory
 # equal byte for byte, the counter carries on, exactly one copy runs, xm
-# names the streams; the extra connections take no slot of
+# names the streams; compressed too (-z zstd plain, -z lz4 over TLS); the extra connections take no slot of
 # xrelocd-max-incoming.  A target that takes fewer streams (its
 # xrelocd-relocation-streams) gets what it takes and xm says so.  A JOIN
 # with a wrong token or for an unknown migration is refused with an
@@ -44,7 +44,9 @@ sim_on A create web01 --memory 64 --dirty-rate 20 >/dev/null
 check "web01 runs on A" runs A web01
 
 moves 4 A B "plain, 4 streams"
-moves 2 B A "plain, 2 streams"
+moves 2 B A "plain, 2 streams, zstd" -z zstd
+check "plain, 2 streams, zstd: compressed on the wire" \
+    grep -q "over 2 streams, .* on the wire (zstd)" "$XM_OUT"
 check "plain: no error or warning logged" \
     sh -c "! grep -E ': (error|warning): ' $WORK/A/log $WORK/B/log"
 
@@ -101,28 +103,32 @@ start_host A "$(tls_conf hostA.lab)
 start_host B "$(SSL_PORT=$BSSL tls_conf hostB.lab)
 (xrelocd-relocation-streams 4)"
 moves_tls() {
+	mt_n=$1
+	shift
 	mt_c=$(counter A web01)
 	XM_OUT=$WORK/xm.out
 	set +e
-	xm_on A migrate -l -s -p "$BSSL" --streams "$1" web01 127.0.0.1 \
-	    >"$XM_OUT" 2>&1
+	xm_on A migrate -l -s -p "$BSSL" --streams "$mt_n" "$@" web01 \
+	    127.0.0.1 >"$XM_OUT" 2>&1
 	XM_RC=$?
 	set -e
 	sed 's/^/    xm: /' "$XM_OUT"
-	check "tls, $1 streams: xm exits 0" [ "$XM_RC" -eq 0 ]
-	check "tls, $1 streams: xm names them" \
-	    grep -q "moved to .*, over $1 streams" "$XM_OUT"
-	check "tls, $1 streams: web01 runs only on B" runs_only_on B web01
-	check "tls, $1 streams: memory equal" memory_equal A B web01
-	check "tls, $1 streams: the counter carried on" \
+	check "tls, $mt_n streams: xm exits 0" [ "$XM_RC" -eq 0 ]
+	check "tls, $mt_n streams: xm names them" \
+	    grep -q "moved to .*, over $mt_n streams" "$XM_OUT"
+	check "tls, $mt_n streams: web01 runs only on B" runs_only_on B web01
+	check "tls, $mt_n streams: memory equal" memory_equal A B web01
+	check "tls, $mt_n streams: the counter carried on" \
 	    [ "$(counter B web01)" -gt "$mt_c" ]
-	check "tls, $1 streams: relayed on B" \
-	    logged B "stream $1 of $1 joined \\(relayed\\)"
+	check "tls, $mt_n streams: relayed on B" \
+	    logged B "stream $mt_n of $mt_n joined \\(relayed\\)"
 }
 moves_tls 4
 migrate B A web01 -l
 check "back to A (the key's 4 streams)" [ "$XM_RC" -eq 0 ]
-moves_tls 2
+moves_tls 2 -z lz4
+check "tls, 2 streams, lz4: compressed on the wire" \
+    grep -q "over 2 streams, .* on the wire (lz4)" "$XM_OUT"
 
 # A stream that dies among 4: the worker relaying stream 2 is killed
 # while memory streams.  The move fails before GO, xm exits 1, web01
