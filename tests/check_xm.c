@@ -164,6 +164,12 @@ static const struct {
 	{ { "migrate", "--streams=17", "a", "b" },
 	    "--streams: '17' is not a number from 1 to 16" },
 	{ { "migrate", "-l", "web01" }, "expected DOMAIN and HOST, got 1" },
+	/* The codec is the last word: no DOMAIN, no crash. */
+	{ { "migrate", "-z", "zstd" }, "expected DOMAIN and HOST, got 0" },
+	{ { "migrate", "web01", "-z", "lz4" }, "expected DOMAIN and HOST, "
+	    "got 1" },
+	{ { "migrate", "-z", "-z", "zstd", "a" }, "expected DOMAIN and HOST, "
+	    "got 1" },
 	{ { "migrate", "a", "b", "c" }, "expected DOMAIN and HOST, got 3" },
 };
 

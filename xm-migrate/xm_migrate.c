@@ -90,25 +90,17 @@ parse_num(const char *arg, long min, long max, const char *opt, long *v_r,
 	return 0;
 }
 
-/*
- * -z [CODEC] or --compress[=CODEC]: bare, zstd.  -z takes the next word
- * when it names a codec, so "-z lz4 web01 hostB" and "-z web01 hostB"
- * both read as meant.
- */
+static const char *const codecs[] = { "none", "lz4", "zstd", "auto" };
+static const char *const compress_opts[] = { "--compress=none",
+    "--compress=lz4", "--compress=zstd", "--compress=auto" };
+
+/* -z [CODEC] or --compress[=CODEC]: bare, zstd. */
 static int
-parse_compress(char **argv, struct xm_migrate_opts *o, FILE *err)
+parse_compress(struct xm_migrate_opts *o, FILE *err)
 {
-	static const char *const codecs[] = { "none", "lz4", "zstd", "auto" };
-	const char	*arg = optarg;
+	const char	*arg = optarg != NULL ? optarg : "zstd";
 	size_t		 i;
 
-	if (arg == NULL && argv[optind] != NULL &&
-	    strcmp(argv[optind - 1], "-z") == 0)
-		for (i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
-			if (strcmp(argv[optind], codecs[i]) == 0)
-				arg = argv[optind++];
-	if (arg == NULL)
-		arg = "zstd";
 	for (i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
 		if (strcmp(arg, codecs[i]) == 0) {
 			o->compress = codecs[i];
@@ -117,6 +109,40 @@ parse_compress(char **argv, struct xm_migrate_opts *o, FILE *err)
 	fprintf(err, "xm migrate: --compress: '%s' is not none, lz4, zstd "
 	    "or auto\n", arg);
 	return -1;
+}
+
+/*
+ * A copy of argv where "-z CODEC", two words, is "--compress=CODEC", so
+ * that "-z lz4 web01 hostB" and "-z web01 hostB" both read as meant
+ * (getopt gives an optional argument only when it is attached).  Words
+ * after "--" are left alone.  The strings stay argv's; NULL on no memory.
+ */
+static char **
+join_compress(int argc, char **argv, int *argc_r)
+{
+	char	**v;
+	int	  i, n = 0;
+	size_t	  k;
+
+	if ((v = calloc((size_t)argc + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		v[n++] = argv[i];
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-z") != 0 || i + 1 >= argc)
+			continue;
+		for (k = 0; k < sizeof(codecs) / sizeof(codecs[0]); k++)
+			if (strcmp(argv[i + 1], codecs[k]) == 0) {
+				v[n - 1] = (char *)compress_opts[k];
+				i++;
+				break;
+			}
+	}
+	while (++i < argc)
+		v[n++] = argv[i];
+	*argc_r = n;
+	return v;
 }
 
 /* One option; -1 on a usage error (already reported). */
@@ -142,7 +168,7 @@ parse_opt(int c, char **argv, struct xm_migrate_opts *o, FILE *err)
 	case 'r':
 		return parse_num(optarg, 0, 1000000, name, &o->rate, err);
 	case 'z':
-		return parse_compress(argv, o, err);
+		return parse_compress(o, err);
 	case OPT_STREAMS:
 		return parse_num(optarg, 1, RELOC_STREAMS_MAX, "--streams",
 		    &o->streams, err);
@@ -183,34 +209,43 @@ int
 xm_migrate_parse(int argc, char **argv, struct xm_migrate_opts *o,
     FILE *err)
 {
-	int	c;
+	char	**v;
+	int	  c, n, rc = XM_EXIT_USAGE;
 
 	memset(o, 0, sizeof(*o));
 	o->node = -1;
 	o->priority = "standard";
+	if ((v = join_compress(argc, argv, &n)) == NULL) {
+		fprintf(err, "xm migrate: out of memory\n");
+		return XM_EXIT_FAILED;
+	}
 	/* optind 0 re-initialises GNU getopt: tests parse many times. */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":lp:n:scr:z::h", long_opts,
+	while ((c = getopt_long(n, v, ":lp:n:scr:z::h", long_opts,
 	    NULL)) != -1) {
-		if (c == 'h')
-			return -1;
-		if (parse_opt(c, argv, o, err) < 0)
-			return XM_EXIT_USAGE;
+		if (c == 'h') {
+			rc = -1;
+			goto out;
+		}
+		if (parse_opt(c, v, o, err) < 0)
+			goto out;
 	}
-	if (argc - optind != 2) {
+	if (n - optind != 2) {
 		fprintf(err, "xm migrate: expected DOMAIN and HOST, got %d "
-		    "argument%s\n", argc - optind,
-		    argc - optind == 1 ? "" : "s");
-		return XM_EXIT_USAGE;
+		    "argument%s\n", n - optind, n - optind == 1 ? "" : "s");
+		goto out;
 	}
-	o->domain = argv[optind];
-	o->host = argv[optind + 1];
+	o->domain = v[optind];
+	o->host = v[optind + 1];
 	if (*o->domain == '\0' || *o->host == '\0') {
 		fprintf(err, "xm migrate: DOMAIN and HOST must not be empty\n");
-		return XM_EXIT_USAGE;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(v);
+	return rc;
 }
 
 int
