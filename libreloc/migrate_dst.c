@@ -492,10 +492,7 @@ dst_init(struct dst *d, const struct reloc_hv_ops *hv, void *priv,
 	reloc__mig_init(&d->m, "target", hv, priv, &su);
 	d->o = o;
 	d->m.chan = chan;
-	/*
-	 * A target takes lz4 and zstd whatever its key: decoding costs
-	 * little, and the source's administrator asked for it.
-	 */
+	/* lz4 and zstd whatever the key: decoding costs little. */
 	d->m.codec = RELOC_CODEC_AUTO;
 	d->m.lanes.most = o->streams_max;
 	d->m.lanes.dir = o->lane_dir;

@@ -104,10 +104,6 @@ START_TEST(test_parse_all)
 	ck_assert_int_eq(o.port, 8004);
 	ck_assert_int_eq(o.rate, 50);
 	ck_assert_ptr_null(o.compress);
-	ck_assert_int_eq(o.streams, 0);
-	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate", "--streams",
-	    "4", "web01", "hostB", NULL), 0);
-	ck_assert_int_eq(o.streams, 4);
 	ck_assert_int_eq(parse(&o, err, sizeof(err), "migrate",
 	    "--streams=16", "web01", "hostB", NULL), 0);
 	ck_assert_int_eq(o.streams, 16);
@@ -166,10 +162,7 @@ static const struct {
 	{ { "migrate", "-l", "web01" }, "expected DOMAIN and HOST, got 1" },
 	/* The codec is the last word: no DOMAIN, no crash. */
 	{ { "migrate", "-z", "zstd" }, "expected DOMAIN and HOST, got 0" },
-	{ { "migrate", "web01", "-z", "lz4" }, "expected DOMAIN and HOST, "
-	    "got 1" },
-	{ { "migrate", "-z", "-z", "zstd", "a" }, "expected DOMAIN and HOST, "
-	    "got 1" },
+	{ { "migrate", "a", "-z", "lz4" }, "expected DOMAIN and HOST, got 1" },
 	{ { "migrate", "a", "b", "c" }, "expected DOMAIN and HOST, got 3" },
 };
 
