@@ -63,24 +63,34 @@ stream_fd(struct reloc__mig *m, const struct reloc_tls *tls)
 }
 
 /*
- * The TLS object the pump must go through for this direction, or NULL:
- * none on the channel, or the kernel holds the direction's record layer
- * and OpenSSL buffers nothing of it.  Logs which, once per stream.
+ * The TLS object the pump must go through on a connection for this
+ * direction, or NULL: none on it, or the kernel holds the direction's
+ * record layer and OpenSSL buffers nothing of it.
  */
 static struct reloc_tls *
-stream_tls(struct reloc__mig *m, bool send)
+lane_tls(struct reloc_chan *c, bool send)
 {
-	struct reloc_tls	*t = reloc_chan_tls(m->chan);
-	bool			 snd, rcv, kernel;
+	struct reloc_tls	*t = reloc_chan_tls(c);
+	bool			 snd, rcv;
 
 	if (t == NULL)
 		return NULL;
 	reloc_tls_ktls(t, &snd, &rcv);
-	kernel = send ? snd : rcv && !reloc_tls_pending(t);
-	log_info("migrate", "%s %s: stream over %s %s, kernel tls: %s",
-	    m->role, m->label, reloc_tls_version(t), reloc_tls_cipher(t),
-	    kernel ? "yes" : "no");
-	return kernel ? NULL : t;
+	return (send ? snd : rcv && !reloc_tls_pending(t)) ? NULL : t;
+}
+
+/* lane_tls() for the channel; logs which, once per stream. */
+static struct reloc_tls *
+stream_tls(struct reloc__mig *m, bool send)
+{
+	struct reloc_tls	*t = reloc_chan_tls(m->chan);
+	struct reloc_tls	*via = lane_tls(m->chan, send);
+
+	if (t != NULL)
+		log_info("migrate", "%s %s: stream over %s %s, kernel tls: %s",
+		    m->role, m->label, reloc_tls_version(t),
+		    reloc_tls_cipher(t), via == NULL ? "yes" : "no");
+	return via;
 }
 
 /* After a stream the kernel moved: the channel's TLS is non-blocking. */
@@ -97,22 +107,6 @@ stream_tls_again(struct reloc__mig *m)
 		return RELOC_ERR_IO;
 	}
 	return 0;
-}
-
-/*
- * The TLS object the pump must go through on an extra lane for this
- * direction, or NULL: none, or the kernel holds its record layer.
- */
-static struct reloc_tls *
-lane_tls(struct reloc_chan *c, bool send)
-{
-	struct reloc_tls	*t = reloc_chan_tls(c);
-	bool			 snd, rcv;
-
-	if (t == NULL)
-		return NULL;
-	reloc_tls_ktls(t, &snd, &rcv);
-	return (send ? snd : rcv && !reloc_tls_pending(t)) ? NULL : t;
 }
 
 /*
