@@ -101,8 +101,8 @@ cpu_ticks() {
 
 # move DOMAIN KIND XM-OPTIONS...: DOMAIN to the other host (FROM and TO
 # swap); one line "total-ms downtime-ms stream-bytes memory-bytes
-# cpu-busy-%" to $WORK/KIND (cpu-busy: of all cpus while it ran, anyone's
-# work counted).
+# cpu-busy-% wire-bytes" to $WORK/KIND (cpu-busy: of all cpus while it
+# ran, anyone's work counted; wire-bytes: after compression).
 FROM=A TO=B
 move() {
 	dom=$1 kind=$2
@@ -122,7 +122,8 @@ move() {
 	echo "$(json summary total-ms) $(json summary downtime-ms)" \
 	    "$(json summary stream-bytes) $(json summary memory-bytes)" \
 	    "$(echo "$c0 $c1" | awk '{ d = $4 - $2;
-	    print (d > 0 ? 100 * ($3 - $1) / d : 0) }')" >>"$WORK/$kind"
+	    print (d > 0 ? 100 * ($3 - $1) / d : 0) }')" \
+	    "$(json summary wire-bytes)" >>"$WORK/$kind"
 	t=$FROM FROM=$TO TO=$t
 }
 
@@ -179,13 +180,14 @@ part_a() {
 		i=$((i + 1))
 	done
 	sim_on $FROM destroy real >/dev/null
-	printf '%-10s %10s %12s %14s %10s %10s\n' codec "total s" \
-	    "downtime ms" "stream MB" "of memory" "cpu busy"
+	printf '%-10s %10s %12s %12s %10s %10s %10s\n' codec "total s" \
+	    "downtime ms" "stream MB" "wire MB" "of memory" "cpu busy"
 	for c in none lz4 zstd auto; do
-		printf '%-10s %10.2f %12.1f %14.1f %9.0f%% %9.0f%%\n' $c \
-		    "$(python3 -c "print($(col a.$c 1) / 1000)")" \
+		printf '%-10s %10.2f %12.1f %12.1f %10.1f %9.0f%% %9.0f%%\n' \
+		    $c "$(python3 -c "print($(col a.$c 1) / 1000)")" \
 		    "$(col a.$c 2)" \
 		    "$(python3 -c "print($(col a.$c 3) / 1e6)")" \
+		    "$(python3 -c "print($(col a.$c 6) / 1e6)")" \
 		    "$(python3 -c "print(100 * $(col a.$c 3) / $(col a.$c 4))")" \
 		    "$(col a.$c 5)"
 	done

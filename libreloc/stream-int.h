@@ -49,12 +49,17 @@ struct slot {
 	size_t		 corrupt;	/* src-frame fault: byte to flip + 1 */
 };
 
-/* The codec a sending lane picks for AUTO, from what it measured. */
-struct lane_auto {
-	uint64_t	 chunks;
-	double		 ns_per_byte[3];	/* compressing, per raw byte */
-	double		 ratio[3];		/* encoded / raw */
-	double		 wire_ns_per_byte;	/* writing, with the cap */
+/*
+ * AUTO on a sending lane (stream_auto.c): the codec it sends with, the
+ * codecs it may use, and what each moved when last tried.
+ */
+struct reloc__auto {
+	unsigned		 codecs;	/* 1 << codec; NONE always */
+	enum reloc_codec	 cur;		/* sending with */
+	bool			 trying;	/* each codec in turn */
+	uint64_t		 raw;		/* bytes sent with cur */
+	uint64_t		 m_raw, m_ns;	/* the measured part */
+	double			 rate[3];	/* raw bytes per busy ns */
 };
 
 struct lane_run {
@@ -64,7 +69,7 @@ struct lane_run {
 	struct reloc__codec	*codec;
 	uint8_t			*enc;		/* one frame */
 	uint8_t			*raw;		/* target: one decoded chunk */
-	struct lane_auto	 a;
+	struct reloc__auto	 a;
 	bool			 waiting;	/* target: for the window */
 	bool			 ended;		/* target: END read */
 	uint64_t		 want;		/* the seq it waits to place */
@@ -112,9 +117,19 @@ int	reloc__lane_write(struct lane_run *l, const uint8_t *buf,
 int	reloc__lane_read(struct lane_run *l, uint8_t *buf, size_t len,
 	    bool first);
 void	reloc__lane_pace(struct lane_run *l, size_t wire);
-enum reloc_codec reloc__lane_pick(struct lane_run *l);
-void	reloc__lane_measure(struct lane_run *l, enum reloc_codec tried,
-	    enum reloc_codec used, size_t raw, size_t enc, uint64_t ns);
 uint64_t reloc__lane_now_ns(void);
+
+/* stream_auto.c */
+/* Start AUTO with the codecs the peer takes (1 << codec); NONE first. */
+void	reloc__auto_init(struct reloc__auto *a, unsigned codecs);
+/*
+ * A chunk of raw bytes went out with a->cur, the lane busy busy_ns
+ * (compressing, writing, paced) for it: the codec for the next chunk.
+ */
+enum reloc_codec reloc__auto_sent(struct reloc__auto *a, size_t raw,
+	    uint64_t busy_ns);
+/* "none 110 MB/s, lz4 ..." as last measured, in buf (len bytes). */
+const char *reloc__auto_rates(const struct reloc__auto *a, char *buf,
+	    size_t len);
 
 #endif /* RELOC_STREAM_INT_H */

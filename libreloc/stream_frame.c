@@ -169,22 +169,31 @@ static size_t
 send_encode(struct lane_run *l, struct slot *s)
 {
 	enum reloc_codec	c = l->f->o.codec, used;
-	uint64_t		t0;
 	size_t			len;
 
 	if (c == RELOC_CODEC_AUTO)
-		c = reloc__lane_pick(l);
-	t0 = reloc__lane_now_ns();
+		c = l->a.cur;
 	/* Cannot fail: the length and codec are right, the buffer fits. */
 	reloc__frame_encode(l->codec, c, s->seq, s->buf, s->len, l->enc, &len,
 	    &used);
-	if (c != RELOC_CODEC_NONE)
-		reloc__lane_measure(l, c, used, s->len, len - RELOC_FRAME_HDR,
-		    reloc__lane_now_ns() - t0);
 	if (s->corrupt != 0)
 		l->enc[RELOC_FRAME_HDR + (s->corrupt - 1) % (len -
 		    RELOC_FRAME_HDR)] ^= 0x5a;
 	return len;
+}
+
+/* AUTO: account a chunk; say what was measured when the choice is made. */
+static void
+auto_sent(struct lane_run *l, size_t raw, uint64_t busy_ns)
+{
+	bool	trying = l->a.trying;
+	char	rates[96];
+
+	reloc__auto_sent(&l->a, raw, busy_ns);
+	if (trying && !l->a.trying)
+		log_info("stream", "lane %zu to %s: auto measured %s: %s next",
+		    l->k, reloc__frame_peer(l->f), reloc__auto_rates(&l->a,
+		    rates, sizeof(rates)), reloc_codec_name(l->a.cur));
 }
 
 /* Source lane: the next chunk not yet taken, as a frame, until the end. */
@@ -208,18 +217,18 @@ send_main(void *arg)
 		s->state = SLOT_TAKEN;
 		f->next++;
 		pthread_mutex_unlock(&f->mu);
+		t0 = reloc__lane_now_ns();
 		len = send_encode(l, s);
 		raw = s->len;
 		pthread_mutex_lock(&f->mu);
 		s->state = SLOT_EMPTY;
 		pthread_cond_broadcast(&f->cond);
 		pthread_mutex_unlock(&f->mu);
-		t0 = reloc__lane_now_ns();
 		if (reloc__lane_write(l, l->enc, len) != 0)
 			return NULL;
 		reloc__lane_pace(l, len);
-		reloc__lane_measure(l, RELOC_CODEC_NONE, RELOC_CODEC_NONE, raw,
-		    len, reloc__lane_now_ns() - t0);
+		if (f->o.codec == RELOC_CODEC_AUTO)
+			auto_sent(l, raw, reloc__lane_now_ns() - t0);
 	}
 	count = f->head;
 	pthread_mutex_unlock(&f->mu);
@@ -483,6 +492,7 @@ framed_alloc(struct reloc__framed *f, const struct reloc__lane *lanes)
 		f->lanes[i].f = f;
 		f->lanes[i].k = i;
 		f->lanes[i].lane = lanes[i];
+		reloc__auto_init(&f->lanes[i].a, f->o.codecs);
 		if (reloc__codec_new(&f->lanes[i].codec) < 0 ||
 		    (f->lanes[i].enc = malloc(frame)) == NULL ||
 		    (!f->send && (f->lanes[i].raw = malloc(chunk)) == NULL))

@@ -19,8 +19,7 @@
  * One lane of the framed pump: reading and writing whole buffers on its
  * connection (plain, kernel TLS or OpenSSL) while any stop or the I/O
  * deadline can end the wait; the first failure, which stops every lane;
- * the rate cap on all lanes together; and, for AUTO, the codec a lane
- * sends its next chunk with.
+ * and the rate cap on all lanes together.
  */
 
 #include <sys/socket.h>
@@ -33,9 +32,6 @@
 #include <unistd.h>
 
 #include "stream-int.h"
-
-/* AUTO tries every codec again once every this many chunks of a lane. */
-#define AUTO_PROBE	32
 
 const char *
 reloc__frame_peer(const struct reloc__framed *f)
@@ -253,66 +249,4 @@ reloc__lane_pace(struct lane_run *l, size_t wire)
 	ts.tv_sec = (time_t)((due_ns - now_ns) / 1000000000ull);
 	ts.tv_nsec = (long)((due_ns - now_ns) % 1000000000ull);
 	nanosleep(&ts, NULL);
-}
-
-static bool
-allowed(const struct lane_run *l, enum reloc_codec c)
-{
-	return (l->f->o.codecs & (1u << c)) != 0;
-}
-
-/*
- * AUTO: the codec with the least time for a chunk, compressing and
- * writing what it gives, from this lane's measures; every AUTO_PROBE
- * chunks (and at first) each allowed codec is tried again.
- */
-enum reloc_codec
-reloc__lane_pick(struct lane_run *l)
-{
-	struct lane_auto	*a = &l->a;
-	enum reloc_codec	 c, best = RELOC_CODEC_NONE;
-	double			 t, best_t;
-	uint64_t		 probe = a->chunks++ % AUTO_PROBE;
-
-	if (probe == 0 && allowed(l, RELOC_CODEC_ZSTD))
-		return RELOC_CODEC_ZSTD;
-	if (probe == 1 && allowed(l, RELOC_CODEC_LZ4))
-		return RELOC_CODEC_LZ4;
-	best_t = a->wire_ns_per_byte;
-	for (c = RELOC_CODEC_LZ4; c <= RELOC_CODEC_ZSTD; c++) {
-		if (!allowed(l, c) || a->ratio[c] == 0)
-			continue;
-		t = a->ns_per_byte[c] + a->ratio[c] * a->wire_ns_per_byte;
-		if (t < best_t) {
-			best_t = t;
-			best = c;
-		}
-	}
-	return best;
-}
-
-/* A running mean that follows the link and the data as they change. */
-static void
-ewma(double *v, double x)
-{
-	*v = *v == 0 ? x : *v * 0.75 + x * 0.25;
-}
-
-/*
- * After a chunk: tried is the codec asked, used what the frame got, ns
- * the time compressing (tried != NONE) or writing (tried == NONE).
- */
-void
-reloc__lane_measure(struct lane_run *l, enum reloc_codec tried,
-    enum reloc_codec used, size_t raw, size_t enc, uint64_t ns)
-{
-	struct lane_auto	*a = &l->a;
-
-	if (tried == RELOC_CODEC_NONE || tried == RELOC_CODEC_AUTO) {
-		ewma(&a->wire_ns_per_byte, (double)ns / (double)enc);
-		return;
-	}
-	ewma(&a->ns_per_byte[tried], (double)ns / (double)raw);
-	ewma(&a->ratio[tried], used == RELOC_CODEC_NONE ? 1.0 :
-	    (double)enc / (double)raw);
 }

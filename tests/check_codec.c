@@ -30,6 +30,7 @@
 
 #include "common.h"
 #include "reloc-int.h"
+#include "stream-int.h"
 
 #define PAGE	4096
 #define MAX	RELOC_FRAME_MAX_RAW
@@ -333,6 +334,103 @@ START_TEST(test_names)
 }
 END_TEST
 
+/*
+ * AUTO against a model of the path: per raw byte, a codec costs cpu[c] ns
+ * to compress and sends ratio[c] of it over a link of link bytes per ns;
+ * a peer that restores peer bytes per ns bounds every codec alike.
+ */
+struct path {
+	double	cpu[3], ratio[3];
+	double	link, peer;
+};
+
+static const struct path slow_link = {		/* 1 GbE, text-like */
+	{ 0, 0.5, 1.0 }, { 1, 0.5, 0.25 }, 0.125, 10
+};
+static const struct path fast_link = {		/* warm loopback */
+	{ 0, 0.5, 1.0 }, { 1, 0.5, 0.25 }, 3.0, 10
+};
+static const struct path slow_peer = {		/* the target is the bound */
+	{ 0, 0.5, 1.0 }, { 1, 0.5, 0.25 }, 3.0, 0.1
+};
+static const struct path near_tie = {		/* zstd barely beats lz4 */
+	{ 0, 0.5, 0.55 }, { 1, 0.5, 0.49 }, 0.125, 10
+};
+
+static uint64_t
+path_ns(const struct path *p, enum reloc_codec c, size_t raw)
+{
+	double	per = p->cpu[c] + p->ratio[c] / p->link;
+
+	if (per < 1 / p->peer)
+		per = 1 / p->peer;
+	return (uint64_t)(per * (double)raw);
+}
+
+/* Feed chunks until the choice is made (or n chunks): the codec. */
+static enum reloc_codec
+auto_run(struct reloc__auto *a, const struct path *p, unsigned n)
+{
+	enum reloc_codec	c = a->cur;
+	bool			was = a->trying;
+
+	while (n-- > 0) {
+		c = reloc__auto_sent(a, 256 * 1024, path_ns(p, c, 256 * 1024));
+		if (was && !a->trying)
+			break;
+		was = a->trying;
+	}
+	return c;
+}
+
+START_TEST(test_auto_picks)
+{
+	struct reloc__auto	a;
+	unsigned		all = 1u << RELOC_CODEC_LZ4 |
+				    1u << RELOC_CODEC_ZSTD;
+	char			buf[96];
+
+	reloc__auto_init(&a, all);
+	ck_assert_int_eq(a.cur, RELOC_CODEC_NONE);
+	ck_assert_int_eq(auto_run(&a, &slow_link, 100000), RELOC_CODEC_ZSTD);
+	ck_assert(!a.trying);
+	ck_assert_str_eq(reloc__auto_rates(&a, buf, sizeof(buf)),
+	    "none 125 MB/s, lz4 222 MB/s, zstd 333 MB/s");
+	reloc__auto_init(&a, all);
+	ck_assert_int_eq(auto_run(&a, &fast_link, 100000), RELOC_CODEC_NONE);
+	/* A slow peer is no slow link: compressing only costs. */
+	reloc__auto_init(&a, all);
+	ck_assert_int_eq(auto_run(&a, &slow_peer, 100000), RELOC_CODEC_NONE);
+	/* The cheaper codec keeps its place unless clearly beaten. */
+	reloc__auto_init(&a, all);
+	ck_assert_int_eq(auto_run(&a, &near_tie, 100000), RELOC_CODEC_LZ4);
+	/* Only what the peer takes is tried. */
+	reloc__auto_init(&a, 1u << RELOC_CODEC_LZ4);
+	ck_assert_int_eq(auto_run(&a, &slow_link, 100000), RELOC_CODEC_LZ4);
+	ck_assert_str_eq(reloc__auto_rates(&a, buf, sizeof(buf)),
+	    "none 125 MB/s, lz4 222 MB/s");
+	reloc__auto_init(&a, 0);
+	ck_assert_int_eq(auto_run(&a, &slow_link, 100000), RELOC_CODEC_NONE);
+}
+END_TEST
+
+/* The choice follows the path: tried again after a while, it changes. */
+START_TEST(test_auto_follows)
+{
+	struct reloc__auto	a;
+	unsigned		n;
+
+	reloc__auto_init(&a, 1u << RELOC_CODEC_LZ4 | 1u << RELOC_CODEC_ZSTD);
+	ck_assert_int_eq(auto_run(&a, &slow_link, 100000), RELOC_CODEC_ZSTD);
+	for (n = 0; !a.trying && n < 100000; n++)
+		reloc__auto_sent(&a, 256 * 1024, path_ns(&fast_link, a.cur,
+		    256 * 1024));
+	ck_assert(a.trying);
+	ck_assert_int_eq(a.cur, RELOC_CODEC_NONE);
+	ck_assert_int_eq(auto_run(&a, &fast_link, 100000), RELOC_CODEC_NONE);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -350,6 +448,8 @@ main(void)
 	tcase_add_loop_test(tc, test_corrupt_payload, 0, 3);
 	tcase_add_test(tc, test_end_frame);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_auto_picks);
+	tcase_add_test(tc, test_auto_follows);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

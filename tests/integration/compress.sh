@@ -58,6 +58,19 @@ done
 check "neither daemon logged an error" \
     sh -c "! grep -E ': (error|warning): ' $WORK/A/log $WORK/B/log"
 
+# auto on a slow link (-r 8) tries none, lz4 and zstd on 64 MiB each
+# and then compresses: the link, not a core, is the bound.
+sim_on A create big --memory 448 --dirty-rate 0 --fill realistic \
+    >/dev/null
+migrate A B big -l -z auto -r 8
+check "auto, slow link: xm exits 0" [ "$XM_RC" -eq 0 ]
+check "auto, slow link: memory on B equals A's at pause" \
+    memory_equal A B big
+check "auto, slow link: measured each codec and compressed" \
+    logged A "auto measured none [0-9]+ MB/s, lz4 [0-9]+ MB/s, zstd [0-9]+ MB/s: (lz4|zstd) next"
+grep -o 'auto measured.*' "$WORK/A/log" | sed 's/^/    A: /'
+sim_on B destroy big >/dev/null
+
 # Bare -z is zstd, with the rate cap of a 1 GbE link.
 c0=$(counter A web01)
 migrate A B web01 -l -z -r 125
