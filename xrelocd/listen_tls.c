@@ -355,19 +355,16 @@ listen_plain_start(struct xrelocd *x, int fd, const char *peer,
 }
 
 void
-listen_tls_stop(struct xrelocd *x, bool all)
+listen_tls_stop(struct xrelocd *x)
 {
 	struct gate	*g, *next;
 	unsigned	 n = 0;
 
 	for (g = LIST_FIRST(&x->gates); g != NULL; g = next) {
 		next = LIST_NEXT(g, entry);
-		if (!all && g->tls == NULL)
-			continue;
 		gate_free(g);
 		n++;
 	}
 	if (n > 0)
-		log_info("listen", "%u connections before HELLO dropped%s", n,
-		    all ? "" : " (tls handshakes with the old certificate)");
+		log_info("listen", "%u connections before HELLO dropped", n);
 }
