@@ -106,9 +106,9 @@ src_connect_failed(struct src *s, int rc)
 }
 
 #define TLS_FIX	"the tls port is xend-relocation-ssl-port (default 8003) " \
-		"on the target: give it with -p, or drop -s"
+	"on the target: give it with -p, or drop -s"
 #define PLAIN_FIX "xrelocd listens on xend-relocation-port (default 8002), " \
-		"and on xend-relocation-ssl-port (default 8003) for xm migrate -s"
+	"and on xend-relocation-ssl-port (default 8003) for xm migrate -s"
 
 /*
  * The TLS handshake failed: what answered, and the fix.  A refusal of

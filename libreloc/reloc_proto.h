@@ -162,18 +162,19 @@ const struct sockaddr *reloc_chan_remote_addr(const struct reloc_chan *chan,
  * target passes its HELLO timeout).  name is the peer's name for the
  * check (the host the user gave on the client, the forward-confirmed
  * name or NULL on the server); it is copied.  chan's TLS connection
- * holds a reference to ctx.  Afterwards every message and reloc_chan_tls()'s stream
- * go through TLS with the same deadlines, and the socket is
- * non-blocking.  On failure the reason is logged (module "chan") and
- * kept in reloc_chan_tls_reason(); a refused handshake was closed with
- * close_notify, end of file and a short drain (at most 0.5 s) so that
- * the peer reads the alert; chan is then only good for
- * reloc_chan_free().  Errors: RELOC_ERR_INVAL (no ctx, TLS already
- * started), RELOC_ERR_DENIED (a certificate refused, by either side),
- * RELOC_ERR_PROTO (the peer does not speak TLS), RELOC_ERR_TIMEOUT,
- * RELOC_ERR_CLOSED, RELOC_ERR_IO, RELOC_ERR_NOMEM.  Under TLS 1.3 a
- * server's refusal of the client reaches the client as
- * RELOC_ERR_DENIED from its first receive instead.  Blocks in poll().
+ * holds a reference to ctx.  Afterwards every message and
+ * reloc_chan_tls()'s stream go through TLS with the same deadlines,
+ * and the socket is non-blocking.  On failure the reason is logged
+ * (module "chan") and kept in reloc_chan_tls_reason(); a refused
+ * handshake was closed with close_notify, end of file and a short
+ * drain (at most 0.5 s) so that the peer reads the alert; chan is then
+ * only good for reloc_chan_free().  Errors: RELOC_ERR_INVAL (no ctx,
+ * TLS already started), RELOC_ERR_DENIED (a certificate refused, by
+ * either side), RELOC_ERR_PROTO (the peer does not speak TLS),
+ * RELOC_ERR_TIMEOUT, RELOC_ERR_CLOSED, RELOC_ERR_IO, RELOC_ERR_NOMEM.
+ * Under TLS 1.3 a server's refusal of the client reaches the client
+ * as RELOC_ERR_DENIED from its first receive instead.  Blocks in
+ * poll().
  */
 int reloc_chan_start_tls(struct reloc_chan *chan, struct reloc_tls_ctx *ctx,
     enum reloc_tls_role role, const char *name, int timeout_ms);
