@@ -53,7 +53,9 @@ struct entry {
 	regex_t		 re;		/* REGEX */
 };
 
+/* Shared by the conf and the TLS contexts made from it: counted. */
 struct reloc_allow {
+	unsigned	 refs;
 	bool		 open;
 	bool		 has_regex;
 	struct entry	*entries;
@@ -323,6 +325,7 @@ reloc_allow_compile(const char *spec, const char *where,
 	    where != NULL ? ": " : "");
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return RELOC_ERR_NOMEM;
+	a->refs = 1;
 	if (*spec == '\0') {
 		a->open = true;
 		*allow_r = a;
@@ -347,12 +350,21 @@ reloc_allow_free(struct reloc_allow *allow)
 {
 	size_t	i;
 
-	if (allow == NULL)
+	if (allow == NULL || --allow->refs > 0)
 		return;
 	for (i = 0; i < allow->n; i++)
 		entry_dispose(&allow->entries[i]);
 	free(allow->entries);
 	free(allow);
+}
+
+struct reloc_allow *
+reloc__allow_hold(const struct reloc_allow *allow)
+{
+	struct reloc_allow	*a = (struct reloc_allow *)(uintptr_t)allow;
+
+	a->refs++;
+	return a;
 }
 
 bool

@@ -38,6 +38,8 @@ struct reloc_chan {
 	struct sockaddr_storage	 remote;
 	socklen_t		 remote_len;
 	struct reloc_tls	*tls;		/* after start_tls, or NULL */
+	uint8_t			 heard[RELOC_CHAN_HEARD_MAX];
+	size_t			 nheard;	/* first bytes, before TLS */
 };
 
 /* CLOCK_MONOTONIC now + timeout_ms, in ms; -1 when timeout_ms <= 0. */

@@ -383,6 +383,13 @@ write_all(struct reloc_chan *chan, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+size_t
+reloc_chan_heard(const struct reloc_chan *chan, const uint8_t **bytes_r)
+{
+	*bytes_r = chan->heard;
+	return chan->nheard;
+}
+
 /*
  * Read exactly len bytes.  End of file before the first byte and in the
  * middle are both RELOC_ERR_CLOSED; the log tells them apart.
@@ -391,7 +398,7 @@ static int
 read_all(struct reloc_chan *chan, uint8_t *buf, size_t len, int64_t deadline,
     const char *what)
 {
-	size_t	done = 0;
+	size_t	done = 0, k;
 	ssize_t	n;
 	int	rc;
 
@@ -413,6 +420,11 @@ read_all(struct reloc_chan *chan, uint8_t *buf, size_t len, int64_t deadline,
 			log_warn(CHAN, "peer %s: %s", chan->peer, what);
 			return reloc__errno_to_err(errno);
 		}
+		/* The first bytes: what answered, when it is no xrelocd. */
+		k = sizeof(chan->heard) - chan->nheard;
+		k = (size_t)n < k ? (size_t)n : k;
+		memcpy(chan->heard + chan->nheard, buf + done, k);
+		chan->nheard += k;
 		done += (size_t)n;
 	}
 	return 0;

@@ -32,8 +32,10 @@
 
 struct conf_val {
 	bool		 set;		/* given in the file */
-	unsigned	 line;		/* where, when set */
+	unsigned	 line;		/* where, when set: the value */
 	unsigned	 col;
+	unsigned	 kline;		/* and its key */
+	unsigned	 kcol;
 	struct reloc__conf_value val;
 };
 
@@ -92,6 +94,8 @@ apply_known(struct reloc_conf *conf, enum reloc_conf_key key,
 	v->set = true;
 	v->line = reloc_sxp_line(val);
 	v->col = reloc_sxp_col(val);
+	v->kline = reloc_sxp_line(reloc_sxp_nth(form, 0));
+	v->kcol = reloc_sxp_col(reloc_sxp_nth(form, 0));
 	return reloc__conf_parse(key, text, where, &v->val);
 }
 
@@ -126,6 +130,100 @@ apply_form(struct reloc_conf *conf, const struct reloc_sxp *form)
 		return 0;
 	}
 	return apply_known(conf, key, form);
+}
+
+/* ---------------------------------------------------------------- clashes */
+
+/* Both relocation servers listen, on the one address they share. */
+static bool
+both_servers(const struct reloc_conf *conf)
+{
+	enum reloc_tls_mode	mode = RELOC_TLS_OPPORTUNISTIC;
+
+	(void)reloc_tls_mode_parse(conf->v[RELOC_CK_SSL_MODE].val.s, &mode);
+	return conf->v[RELOC_CK_RELOCATION_SERVER].val.b &&
+	    conf->v[RELOC_CK_SSL_SERVER].val.b && mode != RELOC_TLS_DISABLED;
+}
+
+static bool
+always(const struct reloc_conf *conf)
+{
+	(void)conf;
+	return true;
+}
+
+/* Two keys that must not name one thing: a port, a file. */
+static const struct clash {
+	enum reloc_conf_key	 a, b;
+	bool			(*applies)(const struct reloc_conf *);
+	const char		*fix;
+} clashes[] = {
+	{ RELOC_CK_RELOCATION_PORT, RELOC_CK_SSL_PORT, both_servers,
+	    "the plain and the tls relocation servers listen on the same "
+	    "address and cannot share a port: give each its own (defaults "
+	    "8002 and 8003)" },
+	{ RELOC_CK_CONTROL_SOCKET, RELOC_CK_PID_FILE, always,
+	    "one file cannot be both the control socket and the pid file: "
+	    "give each its own path" },
+};
+
+static bool
+same_value(const struct reloc_conf *conf, const struct clash *c)
+{
+	const struct reloc__conf_value	*a = &conf->v[c->a].val;
+	const struct reloc__conf_value	*b = &conf->v[c->b].val;
+
+	if (reloc_conf_key_type(c->a) == RELOC_CT_INT)
+		return a->i == b->i;
+	return a->s != NULL && b->s != NULL && *a->s != '\0' &&
+	    strcmp(a->s, b->s) == 0;
+}
+
+/* Of the two keys, the one written last (a default counts as first). */
+static bool
+later(const struct conf_val *x, const struct conf_val *y)
+{
+	if (!x->set || !y->set)
+		return x->set;
+	return x->kline > y->kline || (x->kline == y->kline &&
+	    x->kcol > y->kcol);
+}
+
+/* Each clash is reported at the key written second, naming the first. */
+static unsigned
+check_clashes(const struct reloc_conf *conf)
+{
+	const struct clash	*c;
+	const struct conf_val	*first, *second;
+	enum reloc_conf_key	 k1, k2;
+	char			 value[128], other[64];
+	unsigned		 n = 0;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(clashes) / sizeof(clashes[0]); i++) {
+		c = &clashes[i];
+		if (!c->applies(conf) || !same_value(conf, c))
+			continue;
+		k2 = later(&conf->v[c->a], &conf->v[c->b]) ? c->a : c->b;
+		k1 = k2 == c->a ? c->b : c->a;
+		first = &conf->v[k1];
+		second = &conf->v[k2];
+		if (reloc_conf_key_type(k2) == RELOC_CT_INT)
+			snprintf(value, sizeof(value), "%ld", second->val.i);
+		else
+			reloc__conf_show(second->val.s, strlen(second->val.s),
+			    value, sizeof(value));
+		if (first->set)
+			snprintf(other, sizeof(other), "line %u", first->kline);
+		else
+			snprintf(other, sizeof(other), "its default");
+		log_errx(MOD, "%s:%u:%u: %s %s is also %s (%s): %s",
+		    conf->source, second->kline, second->kcol,
+		    reloc_conf_key_name(k2), value, reloc_conf_key_name(k1),
+		    other, c->fix);
+		n++;
+	}
+	return n;
 }
 
 /* ---------------------------------------------------------------- load */
@@ -185,6 +283,7 @@ conf_from_sxp(const char *source, const struct reloc_sxp *root,
 		else if (rc < 0)
 			goto out;
 	}
+	nerr += check_clashes(conf);
 	/* A bad allow-list is one more error; it logs its own. */
 	if (nerr == 0 && (rc = compile_allow(conf)) < 0)
 		goto out;

@@ -105,16 +105,91 @@ src_connect_failed(struct src *s, int rc)
 	}
 }
 
+#define TLS_FIX	"the tls port is xend-relocation-ssl-port (default 8003) " \
+	"on the target: give it with -p, or drop -s"
+#define PLAIN_FIX "xrelocd listens on xend-relocation-port (default 8002), " \
+	"and on xend-relocation-ssl-port (default 8003) for xm migrate -s"
+
 /*
- * The target closed before HELLO: its listener refuses a peer that its
- * allow-list does not admit, before reading a byte.
+ * The TLS handshake failed: what answered, and the fix.  A refusal of
+ * a certificate says its own reason; OpenSSL's words go to the log.
  */
 static void
-src_closed_before_hello(struct src *s)
+src_tls_failed(struct src *s, int rc)
 {
-	reloc__mig_message(&s->m, "%s closed the connection before HELLO: "
-	    "%s's allow-list (xend-relocation-hosts-allow) may not admit "
-	    "this host, see its log", s->m.peer, s->o->host);
+	struct reloc__mig	*m = &s->m;
+	const char		*h = s->o->host, *p = s->o->port;
+
+	switch (rc) {
+	case RELOC_ERR_CLOSED:
+		reloc__mig_message(m, "%s:%s closed the connection during the "
+		    "tls handshake: it does not speak tls there, or it refused "
+		    "this host (see its log); %s", h, p, TLS_FIX);
+		break;
+	case RELOC_ERR_IO:
+		reloc__mig_message(m, "%s:%s reset the connection during the "
+		    "tls handshake: it does not speak tls there, or it refused "
+		    "this host (see its log); %s", h, p, TLS_FIX);
+		break;
+	case RELOC_ERR_PROTO:
+		reloc__mig_message(m, "%s:%s does not speak tls: it is no "
+		    "xrelocd tls port; %s", h, p, TLS_FIX);
+		break;
+	case RELOC_ERR_TIMEOUT:
+		reloc__mig_message(m, "%s:%s did not finish the tls handshake "
+		    "in time: it may be no xrelocd tls port; %s", h, p,
+		    TLS_FIX);
+		break;
+	default:
+		reloc__mig_message(m, "tls with %s:%s failed: %s", h, p,
+		    *reloc_chan_tls_reason(m->chan) != '\0' ?
+		    reloc_chan_tls_reason(m->chan) : reloc_strerror(rc));
+		break;
+	}
+}
+
+/* Whether bytes begin a TLS record: a type 20-23, then version 3.x. */
+static bool
+heard_tls(const uint8_t *b, size_t n)
+{
+	return n >= 2 && b[0] >= 20 && b[0] <= 23 && b[1] == 3;
+}
+
+/*
+ * No HELLO came back on a plain connection.  The target closed before
+ * a byte: its listener refuses a peer that its allow-list does not
+ * admit, before reading one.  Bytes that are no xrelocd message: a TLS
+ * port, or another service.
+ */
+static void
+src_no_hello(struct src *s, int rc)
+{
+	struct reloc__mig	*m = &s->m;
+	const char		*h = s->o->host, *p = s->o->port;
+	const uint8_t		*b;
+	char			 text[24];
+	size_t			 n = reloc_chan_heard(m->chan, &b), i;
+
+	if (n == 0 && rc == RELOC_ERR_CLOSED) {
+		reloc__mig_message(m, "%s:%s closed the connection before "
+		    "HELLO: %s's allow-list (xend-relocation-hosts-allow) may "
+		    "not admit this host, see its log", h, p, h);
+		return;
+	}
+	if (n == 0 || (rc != RELOC_ERR_PROTO && rc != RELOC_ERR_CLOSED) ||
+	    b[0] == (uint8_t)(RELOC_PROTO_MAGIC >> 24))
+		return;
+	if (heard_tls(b, n)) {
+		reloc__mig_message(m, "%s:%s answered in tls: it is a tls "
+		    "port; use xm migrate -s, or the plain port "
+		    "xend-relocation-port (default 8002)", h, p);
+		return;
+	}
+	for (i = 0; i < n && i < sizeof(text) - 1; i++)
+		text[i] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '.';
+	text[i] = '\0';
+	reloc__mig_message(m, "%s:%s is not an xrelocd relocation port (it "
+	    "answered '%s'): check the port; %s", h, p, text, PLAIN_FIX);
 }
 
 int
@@ -133,9 +208,7 @@ reloc__src_connect(struct src *s)
 	snprintf(m->peer, sizeof(m->peer), "%s", reloc_chan_peer(m->chan));
 	if (s->o->ssl && (rc = reloc_chan_start_tls(m->chan, s->o->tls_ctx,
 	    RELOC_TLS_CLIENT, s->o->host, m->timeout_ms)) < 0) {
-		reloc__mig_message(m, "tls with %s failed: %s", m->peer,
-		    *reloc_chan_tls_reason(m->chan) != '\0' ?
-		    reloc_chan_tls_reason(m->chan) : reloc_strerror(rc));
+		src_tls_failed(s, rc);
 		return rc;
 	}
 	reloc__mig_state(m, RELOC_MS_HELLO);
@@ -144,8 +217,12 @@ reloc__src_connect(struct src *s)
 		    reloc_strerror(rc));
 	else
 		rc = reloc__hello_recv(m);
-	if (rc == RELOC_ERR_CLOSED)
-		src_closed_before_hello(s);
+	if (!s->o->ssl && (rc == RELOC_ERR_CLOSED || rc == RELOC_ERR_PROTO))
+		src_no_hello(s, rc);
+	else if (rc == RELOC_ERR_CLOSED)
+		reloc__mig_message(m, "%s closed the connection before HELLO: "
+		    "%s's allow-list (xend-relocation-hosts-allow) may not "
+		    "admit this host, see its log", m->peer, s->o->host);
 	else if (rc == RELOC_ERR_DENIED && s->o->ssl &&
 	    *reloc_chan_tls_reason(m->chan) != '\0')
 		reloc__mig_message(m, "%s refused this host's certificate: %s",

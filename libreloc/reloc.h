@@ -274,6 +274,10 @@ enum reloc_allow_kind {
  */
 int reloc_allow_compile(const char *spec, const char *where,
     struct reloc_allow **allow_r);
+/*
+ * Drop a reference: the conf that compiled it holds one, and every TLS
+ * context built from that conf another.  NULL is a no-op.
+ */
 void reloc_allow_free(struct reloc_allow *allow);
 
 /* True when the spec was empty: every peer is allowed. */

@@ -161,19 +161,20 @@ const struct sockaddr *reloc_chan_remote_addr(const struct reloc_chan *chan,
  * the peer's certificate within timeout_ms (<= 0: no deadline; the
  * target passes its HELLO timeout).  name is the peer's name for the
  * check (the host the user gave on the client, the forward-confirmed
- * name or NULL on the server); it is copied.  ctx is borrowed and must
- * outlive chan.  Afterwards every message and reloc_chan_tls()'s stream
- * go through TLS with the same deadlines, and the socket is
- * non-blocking.  On failure the reason is logged (module "chan") and
- * kept in reloc_chan_tls_reason(); a refused handshake was closed with
- * close_notify, end of file and a short drain (at most 0.5 s) so that
- * the peer reads the alert; chan is then only good for
- * reloc_chan_free().  Errors: RELOC_ERR_INVAL (no ctx, TLS already
- * started), RELOC_ERR_DENIED (a certificate refused, by either side),
- * RELOC_ERR_PROTO (the peer does not speak TLS), RELOC_ERR_TIMEOUT,
- * RELOC_ERR_CLOSED, RELOC_ERR_IO, RELOC_ERR_NOMEM.  Under TLS 1.3 a
- * server's refusal of the client reaches the client as
- * RELOC_ERR_DENIED from its first receive instead.  Blocks in poll().
+ * name or NULL on the server); it is copied.  chan's TLS connection
+ * holds a reference to ctx.  Afterwards every message and
+ * reloc_chan_tls()'s stream go through TLS with the same deadlines,
+ * and the socket is non-blocking.  On failure the reason is logged
+ * (module "chan") and kept in reloc_chan_tls_reason(); a refused
+ * handshake was closed with close_notify, end of file and a short
+ * drain (at most 0.5 s) so that the peer reads the alert; chan is then
+ * only good for reloc_chan_free().  Errors: RELOC_ERR_INVAL (no ctx,
+ * TLS already started), RELOC_ERR_DENIED (a certificate refused, by
+ * either side), RELOC_ERR_PROTO (the peer does not speak TLS),
+ * RELOC_ERR_TIMEOUT, RELOC_ERR_CLOSED, RELOC_ERR_IO, RELOC_ERR_NOMEM.
+ * Under TLS 1.3 a server's refusal of the client reaches the client
+ * as RELOC_ERR_DENIED from its first receive instead.  Blocks in
+ * poll().
  */
 int reloc_chan_start_tls(struct reloc_chan *chan, struct reloc_tls_ctx *ctx,
     enum reloc_tls_role role, const char *name, int timeout_ms);
@@ -191,6 +192,17 @@ int reloc_chan_adopt_tls(struct reloc_chan *chan, struct reloc_tls *tls);
 struct reloc_tls *reloc_chan_tls(const struct reloc_chan *chan);
 /* Why the last TLS step of chan failed: one line, "" when none; borrowed. */
 const char *reloc_chan_tls_reason(const struct reloc_chan *chan);
+
+#define RELOC_CHAN_HEARD_MAX	16
+
+/*
+ * The first bytes (at most RELOC_CHAN_HEARD_MAX) received on chan while
+ * it was plain, to tell what answered when it is no xrelocd: *bytes_r
+ * is borrowed from chan; returns how many, 0 when none.  Does not
+ * block.
+ */
+size_t reloc_chan_heard(const struct reloc_chan *chan,
+    const uint8_t **bytes_r);
 
 /*
  * Send one message.  On failure reloc_chan_sent_nothing() tells whether

@@ -79,15 +79,35 @@ int reloc_tls_pin_of_file(const char *path, uint8_t *out);
 struct reloc_tls_ctx;
 
 /*
- * Build the context from conf, which must outlive it (the allow-list
- * is borrowed).  Every problem is logged (module "tls") naming the file
- * and what is wrong with it: unreadable, not PEM, the key not matching
- * the certificate, no CA; the call then fails with RELOC_ERR_CONFIG.
- * A certificate, a key and a CA are all required.  Blocks on file I/O.
+ * Build the context from conf, which may be freed before it (the
+ * context holds its own reference to conf's allow-list).  Every problem
+ * is logged (module "tls") naming the key and the file and what is
+ * wrong with it: unreadable, not PEM, the key not matching the
+ * certificate, no CA, a CRL file with a block that does not parse or a
+ * CRL out of its dates; the call then fails with RELOC_ERR_CONFIG.  A
+ * certificate, a key and a CA are all required.  Blocks on file I/O.
+ * The caller holds one reference.
  */
 int reloc_tls_ctx_new(const struct reloc_conf *conf,
     struct reloc_tls_ctx **ctx_r);
-/* NULL is a no-op.  Free it after its last connection. */
+/*
+ * Whether peers would accept this host's own certificate, checked as
+ * they check it: valid now, its chain verified against the context's
+ * own CA and CRL (not revoked), and an extendedKeyUsage that allows
+ * both serverAuth and clientAuth (a host receives and sends
+ * migrations).  0, or RELOC_ERR_CONFIG with the reason logged (module
+ * "tls"), naming the key and the file and the fix.  xrelocd checks so
+ * before it uses a context; tests skip it to play a bad peer.  Does
+ * not block.
+ */
+int reloc_tls_ctx_check(const struct reloc_tls_ctx *ctx);
+/*
+ * Drop the caller's reference; NULL is a no-op.  Every connection made
+ * by reloc_tls_new() holds another until reloc_tls_free(), so a context
+ * dropped while handshakes use it lives until the last of them ends:
+ * they finish with the certificates, CA, CRL, pins and allow-list they
+ * began with.  Not thread-safe.
+ */
 void reloc_tls_ctx_free(struct reloc_tls_ctx *ctx);
 
 /* One TLS connection over a socket. */
@@ -115,8 +135,9 @@ struct reloc_tls_peer {
 
 /*
  * Wrap fd, a connected stream socket that the caller keeps owning (it
- * is never closed here) and that is made non-blocking.  The peer is
- * checked during reloc_tls_handshake().  Does not block.
+ * is never closed here) and that is made non-blocking.  The connection
+ * holds a reference to ctx.  The peer is checked during
+ * reloc_tls_handshake().  Does not block.
  */
 int reloc_tls_new(struct reloc_tls_ctx *ctx, int fd, enum reloc_tls_role role,
     const struct reloc_tls_peer *peer, unsigned flags,

@@ -32,11 +32,20 @@
 
 #define RELOC__TLS_REASON_MAX	512	/* one line, for both logs */
 
+/*
+ * Counted: its creator holds one reference and every connection made
+ * from it another, so that a reload can let go of a context while
+ * handshakes begun with it finish with it.
+ */
 struct reloc_tls_ctx {
+	unsigned		 refs;
 	SSL_CTX			*ssl;
-	const struct reloc_allow *allow;	/* borrowed from the conf */
+	struct reloc_allow	*allow;		/* compiled from the conf */
 	uint8_t			(*pins)[RELOC_TLS_PIN_LEN];
 	size_t			 npins;
+	char			*cert;		/* the files, for messages */
+	char			*ca;
+	char			*crl;
 };
 
 struct reloc_tls {

@@ -297,7 +297,43 @@ load_ca(SSL_CTX *ssl, const char *ca)
 	return 0;
 }
 
-/* Every CRL in the file; when there is one, leaf certificates are checked. */
+/* A CRL out of its dates: peers that load it refuse every certificate. */
+static int
+crl_dates(const char *path, X509_CRL *crl)
+{
+	const ASN1_TIME	*next = X509_CRL_get0_nextUpdate(crl);
+	char		 issuer[256];
+
+	X509_NAME_oneline(X509_CRL_get_issuer(crl), issuer, sizeof(issuer));
+	if (X509_cmp_current_time(X509_CRL_get0_lastUpdate(crl)) > 0) {
+		log_errx(MOD, "%s %s: the crl of %s is not valid yet: check "
+		    "this host's clock, or give the current crl", CRL_KEY,
+		    path, issuer);
+		return RELOC_ERR_CONFIG;
+	}
+	if (next != NULL && X509_cmp_current_time(next) < 0) {
+		log_errx(MOD, "%s %s: the crl of %s has expired (next update "
+		    "was due): give the ca's current crl", CRL_KEY, path,
+		    issuer);
+		return RELOC_ERR_CONFIG;
+	}
+	return 0;
+}
+
+/* The end of a PEM file, or a block that does not parse. */
+static bool
+pem_at_end(void)
+{
+	unsigned long	code = ERR_peek_last_error();
+
+	return ERR_GET_LIB(code) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(code) == PEM_R_NO_START_LINE;
+}
+
+/*
+ * Every CRL in the file, each parsed and in its dates; with one, leaf
+ * certificates are checked.
+ */
 static int
 load_crl(SSL_CTX *ssl, const char *path)
 {
@@ -305,7 +341,7 @@ load_crl(SSL_CTX *ssl, const char *path)
 	X509_CRL	*crl;
 	FILE		*f;
 	unsigned	 n = 0;
-	int		 rc;
+	int		 rc = 0;
 
 	if (path[0] == '\0')
 		return 0;
@@ -313,15 +349,21 @@ load_crl(SSL_CTX *ssl, const char *path)
 		return rc;
 	if ((f = fopen(path, "r")) == NULL)
 		return RELOC_ERR_CONFIG;
-	while ((crl = PEM_read_X509_CRL(f, NULL, NULL, NULL)) != NULL) {
-		if (X509_STORE_add_crl(store, crl) == 1)
+	ERR_clear_error();
+	while (rc == 0 && (crl = PEM_read_X509_CRL(f, NULL, NULL, NULL)) !=
+	    NULL) {
+		if ((rc = crl_dates(path, crl)) == 0 &&
+		    X509_STORE_add_crl(store, crl) == 1)
 			n++;
 		X509_CRL_free(crl);
 	}
 	fclose(f);
-	if (n == 0) {
-		log_errx(MOD, "%s %s: no pem crl in it (%s): give the ca's "
-		    "crl, or leave the key out", CRL_KEY, path, ssl_err());
+	if (rc < 0)
+		return rc;
+	if (n == 0 || !pem_at_end()) {
+		log_errx(MOD, "%s %s: %s (%s): give the ca's crl in pem, or "
+		    "leave the key out", CRL_KEY, path, n == 0 ? "no pem crl "
+		    "in it" : "a crl in it does not parse", ssl_err());
 		return RELOC_ERR_CONFIG;
 	}
 	ERR_clear_error();
@@ -393,13 +435,20 @@ reloc_tls_ctx_new(const struct reloc_conf *conf, struct reloc_tls_ctx **ctx_r)
 		return RELOC_ERR_INVAL;
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return RELOC_ERR_NOMEM;
-	ctx->allow = reloc_conf_allow(conf);
+	ctx->refs = 1;
+#define STR(k)	reloc_conf_str(conf, (k))
+	/* The conf may go first (a reload): hold its allow-list. */
+	ctx->allow = reloc__allow_hold(reloc_conf_allow(conf));
+	rc = RELOC_ERR_NOMEM;
+	if ((ctx->cert = strdup(STR(RELOC_CK_SSL_CERT_FILE))) == NULL ||
+	    (ctx->ca = strdup(STR(RELOC_CK_SSL_CA))) == NULL ||
+	    (ctx->crl = strdup(STR(RELOC_CK_SSL_CRL))) == NULL)
+		goto out;
 	if ((ctx->ssl = ssl_ctx()) == NULL) {
 		log_errx(MOD, "cannot make a tls context: %s", ssl_err());
 		rc = RELOC_ERR_NOMEM;
 		goto out;
 	}
-#define STR(k)	reloc_conf_str(conf, (k))
 	if ((rc = load_own(ctx->ssl, STR(RELOC_CK_SSL_CERT_FILE),
 	    STR(RELOC_CK_SSL_KEY_FILE))) < 0 ||
 	    (rc = load_ca(ctx->ssl, STR(RELOC_CK_SSL_CA))) < 0 ||
@@ -419,9 +468,13 @@ out:
 void
 reloc_tls_ctx_free(struct reloc_tls_ctx *ctx)
 {
-	if (ctx == NULL)
+	if (ctx == NULL || --ctx->refs > 0)
 		return;
 	SSL_CTX_free(ctx->ssl);
+	reloc_allow_free(ctx->allow);
 	free(ctx->pins);
+	free(ctx->cert);
+	free(ctx->ca);
+	free(ctx->crl);
 	free(ctx);
 }

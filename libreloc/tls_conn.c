@@ -182,7 +182,9 @@ reloc_tls_new(struct reloc_tls_ctx *ctx, int fd, enum reloc_tls_role role,
 		return RELOC_ERR_INVAL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return RELOC_ERR_NOMEM;
+	/* Held until reloc_tls_free(): the SSL's verify callback uses it. */
 	t->ctx = ctx;
+	ctx->refs++;
 	t->fd = fd;
 	t->role = role;
 	if ((rc = set_peer(t, peer)) < 0)
@@ -225,6 +227,7 @@ reloc_tls_free(struct reloc_tls *tls)
 	if (tls == NULL)
 		return;
 	SSL_free(tls->ssl);
+	reloc_tls_ctx_free(tls->ctx);
 	free(tls->name);
 	free(tls);
 }

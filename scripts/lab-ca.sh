@@ -3,11 +3,15 @@
 # openssl command only.  Files go to DIR (-d, default ./lab-ca).
 #
 #   lab-ca.sh [-d DIR] ca                  the CA: ca.key ca.pem crl.pem
-#   lab-ca.sh [-d DIR] [-o OUT] [-s START -e END] host NAME [ADDRESS...]
-#                                          a host: OUT.key OUT.pem (OUT
+#   lab-ca.sh [-d DIR] [-o OUT] [-s START -e END] [-u EKU] host NAME
+#             [ADDRESS...]                 a host: OUT.key OUT.pem (OUT
 #                                          defaults to NAME), subjectAltName
-#                                          DNS:NAME and IP:ADDRESS...
+#                                          DNS:NAME and IP:ADDRESS...,
+#                                          extendedKeyUsage EKU (default
+#                                          serverAuth,clientAuth)
 #   lab-ca.sh [-d DIR] revoke OUT          revoke OUT.pem, rewrite crl.pem
+#   lab-ca.sh [-d DIR] -o OUT -s START -e END crl
+#                                          a CRL OUT.pem for those dates
 #   lab-ca.sh pin CERT                     the SPKI sha256 of CERT, for
 #                                          xrelocd-relocation-ssl-pin
 #   lab-ca.sh [-d DIR] testset             what tests/check_tls uses
@@ -22,9 +26,10 @@ dir=./lab-ca
 out=""
 start=""
 end=""
+eku=serverAuth,clientAuth
 
 usage() {
-	sed -n '5,13s/^# \{0,1\}//p' "$0" >&2
+	sed -n '5,17s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -84,6 +89,14 @@ crl() {
 	    -out crl.pem 2>/dev/null) || fatal "cannot write $dir/crl.pem"
 }
 
+# A CRL with the dates given, for the tests of an expired one.
+dated_crl() {
+	[ -n "$out" ] && [ -n "$start" ] && [ -n "$end" ] || usage
+	(cd "$dir" && openssl ca -batch -config ca.cnf -gencrl \
+	    -crl_lastupdate "$start" -crl_nextupdate "$end" \
+	    -out "$out.pem" 2>/dev/null) || fatal "cannot write $dir/$out.pem"
+}
+
 host() {
 	[ $# -ge 1 ] || usage
 	name=$1
@@ -102,7 +115,7 @@ host() {
 		cd "$dir"
 		printf '%s\n' "basicConstraints=CA:FALSE" \
 		    "keyUsage=critical,digitalSignature" \
-		    "extendedKeyUsage=serverAuth,clientAuth" \
+		    "extendedKeyUsage=$eku" \
 		    "subjectAltName=$san" >"$o.ext"
 		umask 077
 		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
@@ -150,15 +163,22 @@ testset() {
 	out=revoked start="" end=""
 	host hostB.lab 192.0.2.2
 	revoke revoked
-	dir=$top/other out=unknown
+	out=server-only eku=serverAuth
+	host hostA.lab 192.0.2.1
+	out=client-only eku=clientAuth
+	host hostA.lab 192.0.2.1
+	out=crl-expired start=20200101000000Z end=20210101000000Z
+	[ -f "$dir/crl-expired.pem" ] || dated_crl
+	dir=$top/other out=unknown start="" end="" eku=serverAuth,clientAuth
 	ca
 	host hostB.lab 192.0.2.2
 	dir=$top out=""
 	cp "$dir/other/unknown.pem" "$dir/other/unknown.key" "$dir/"
 }
 
-while getopts d:o:s:e: opt; do
+while getopts d:o:s:e:u: opt; do
 	case $opt in
+	u) eku=$OPTARG ;;
 	d) dir=$OPTARG ;;
 	o) out=$OPTARG ;;
 	s) start=$OPTARG ;;
@@ -175,6 +195,7 @@ case $verb in
 ca) [ $# -eq 0 ] || usage; ca ;;
 host) host "$@" ;;
 revoke) revoke "$@" ;;
+crl) [ $# -eq 0 ] || usage; dated_crl ;;
 pin) pin "$@" ;;
 testset) [ $# -eq 0 ] || usage; testset ;;
 *) usage ;;

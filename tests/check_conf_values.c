@@ -227,6 +227,44 @@ START_TEST(test_log_level_names)
 }
 END_TEST
 
+/* Two keys naming one port or one file: refused at the second key. */
+START_TEST(test_clash)
+{
+	struct reloc_conf	*conf;
+
+	capture_start();
+	conf_load_bad("(xend-relocation-server yes)\n"
+	    "(xend-relocation-ssl-server yes)\n"
+	    "(xend-relocation-ssl-port 8002)\n");
+	ck_assert(capture_has("err: conf: t.sxp:3:2: xend-relocation-ssl-port "
+	    "8002 is also xend-relocation-port (its default): the plain and "
+	    "the tls relocation servers listen on the same address and cannot "
+	    "share a port: give each its own (defaults 8002 and 8003)"));
+	capture_clear();
+	conf_load_bad("(xend-relocation-ssl-port 9000)\n"
+	    "(xend-relocation-server yes)\n(xend-relocation-ssl-server yes)\n"
+	    "  (xend-relocation-port 9000)\n");
+	ck_assert(capture_has("err: conf: t.sxp:4:4: xend-relocation-port "
+	    "9000 is also xend-relocation-ssl-port (line 1): "));
+	capture_clear();
+	conf_load_bad("(xrelocd-control-socket /run/x)\n"
+	    "(xrelocd-pid-file /run/x)\n");
+	ck_assert(capture_has("err: conf: t.sxp:2:2: xrelocd-pid-file /run/x "
+	    "is also xrelocd-control-socket (line 1): one file cannot be both "
+	    "the control socket and the pid file: give each its own path"));
+	capture_stop();
+	/* Only one of the servers listens: nothing to share. */
+	conf = conf_load_ok("(xend-relocation-server yes)\n"
+	    "(xend-relocation-ssl-port 8002)\n");
+	reloc_conf_free(conf);
+	conf = conf_load_ok("(xend-relocation-server yes)\n"
+	    "(xend-relocation-ssl-server yes)\n"
+	    "(xrelocd-relocation-ssl-mode disabled)\n"
+	    "(xend-relocation-ssl-port 8002)\n");
+	reloc_conf_free(conf);
+}
+END_TEST
+
 TCase *
 conf_values_tcase(void)
 {
@@ -241,5 +279,6 @@ conf_values_tcase(void)
 	tcase_add_test(tc, test_bad_value_covers_keys);
 	tcase_add_test(tc, test_bad_allow);
 	tcase_add_test(tc, test_log_level_names);
+	tcase_add_test(tc, test_clash);
 	return tc;
 }

@@ -85,31 +85,71 @@ tls_conf_of(const struct side *s)
 
 /* ---------------------------------------------------------------- load */
 
-/* The expected message, each @ standing for the CA's directory. */
+/* want_at with each @ standing for the CA's directory, into want. */
 static void
-load_bad(const char *cert, const char *key, const char *extra,
-    const char *want_at)
+expand_at(const char *want_at, char *want, size_t size)
 {
-	struct side		 s = { .cert = cert, .key = key,
-				    .conf = extra };
-	struct reloc_conf	*conf = tls_conf_of(&s);
-	struct reloc_tls_ctx	*ctx = NULL;
-	char			 want[512];
-	size_t			 n = 0;
+	size_t	n = 0;
 
-	for (; *want_at != '\0' && n < sizeof(want) - 256; want_at++)
+	for (; *want_at != '\0' && n < size - 256; want_at++)
 		if (*want_at == '@')
-			n += (size_t)snprintf(want + n, sizeof(want) - n, "%s",
+			n += (size_t)snprintf(want + n, size - n, "%s",
 			    tls_dir);
 		else
 			want[n++] = *want_at;
 	want[n] = '\0';
+}
+
+/* The context is refused at load, with the expected message. */
+static void
+load_bad(const char *cert, const char *key, const char *extra,
+    const char *want_at)
+{
+	struct side		 s = { .cert = cert, .key = key };
+	struct reloc_conf	*conf;
+	struct reloc_tls_ctx	*ctx = NULL;
+	char			 want[1024], more[1024];
+
+	if (extra != NULL) {
+		expand_at(extra, more, sizeof(more));
+		s.conf = more;
+	}
+	conf = tls_conf_of(&s);
+	expand_at(want_at, want, sizeof(want));
 	capture_start();
 	ck_assert_int_eq(reloc_tls_ctx_new(conf, &ctx), RELOC_ERR_CONFIG);
 	ck_assert_ptr_null(ctx);
 	if (!capture_has(want))
 		ck_abort_msg("want \"%s\" in:\n%s", want, capture_text());
 	capture_stop();
+	reloc_conf_free(conf);
+}
+
+/*
+ * The context loads (a peer playing a bad host can use it), but its own
+ * certificate fails reloc_tls_ctx_check(), with the expected message.
+ */
+static void
+own_bad(const char *cert, const char *extra, const char *want_at)
+{
+	struct side		 s = { .cert = cert };
+	struct reloc_conf	*conf;
+	struct reloc_tls_ctx	*ctx = NULL;
+	char			 want[1024], more[1024];
+
+	if (extra != NULL) {
+		expand_at(extra, more, sizeof(more));
+		s.conf = more;
+	}
+	conf = tls_conf_of(&s);
+	expand_at(want_at, want, sizeof(want));
+	capture_start();
+	ck_assert_int_eq(reloc_tls_ctx_new(conf, &ctx), 0);
+	ck_assert_int_eq(reloc_tls_ctx_check(ctx), RELOC_ERR_CONFIG);
+	if (!capture_has(want))
+		ck_abort_msg("want \"%s\" in:\n%s", want, capture_text());
+	capture_stop();
+	reloc_tls_ctx_free(ctx);
 	reloc_conf_free(conf);
 }
 
@@ -158,6 +198,93 @@ START_TEST(test_bad_ca_crl)
 }
 END_TEST
 
+#define CERT_FILE	"err: tls: xend-relocation-server-ssl-cert-file "
+
+START_TEST(test_own_dates)
+{
+	own_bad("expired", NULL, CERT_FILE "@/expired.pem: certificate "
+	    "'hostB.lab' expired on Jan  1 00:00:00 2021 GMT: peers refuse "
+	    "it; renew it");
+	own_bad("notyet", NULL, CERT_FILE "@/notyet.pem: certificate "
+	    "'hostB.lab' is not valid before Jan  1 00:00:00 2099 GMT: peers "
+	    "refuse it; check this host's clock, or make it valid from now");
+}
+END_TEST
+
+START_TEST(test_own_chain)
+{
+	own_bad("unknown", NULL, CERT_FILE "@/unknown.pem: certificate "
+	    "'hostB.lab' does not verify against xrelocd-relocation-ssl-ca "
+	    "@/ca.pem (unable to get local issuer certificate): peers would "
+	    "refuse it; give a certificate that ca signed, or add its ca");
+	own_bad("revoked", NULL, CERT_FILE "@/revoked.pem: certificate "
+	    "'hostB.lab' is revoked by xrelocd-relocation-ssl-crl @/crl.pem: "
+	    "peers refuse it; give this host a new certificate");
+}
+END_TEST
+
+/* The daemon is both the tls server and the tls client. */
+START_TEST(test_own_purpose)
+{
+	own_bad("server-only", NULL, CERT_FILE "@/server-only.pem: "
+	    "certificate 'hostA.lab' is not for clientAuth (its "
+	    "extendedKeyUsage leaves out clientAuth), and this host both "
+	    "receives and sends migrations: make it with extendedKeyUsage "
+	    "serverAuth,clientAuth");
+	own_bad("client-only", NULL, CERT_FILE "@/client-only.pem: "
+	    "certificate 'hostA.lab' is not for serverAuth (its "
+	    "extendedKeyUsage leaves out serverAuth)");
+}
+END_TEST
+
+START_TEST(test_own_good)
+{
+	struct side		 s = { .cert = "hostA.lab" };
+	struct reloc_conf	*conf = tls_conf_of(&s);
+	struct reloc_tls_ctx	*ctx = NULL;
+
+	capture_start();
+	ck_assert_int_eq(reloc_tls_ctx_new(conf, &ctx), 0);
+	ck_assert_int_eq(reloc_tls_ctx_check(ctx), 0);
+	ck_assert_uint_eq(capture_count("err: "), 0);
+	capture_stop();
+	reloc_tls_ctx_free(ctx);
+	reloc_conf_free(conf);
+}
+END_TEST
+
+/* A CRL that does not parse, out of its dates, or of another CA. */
+START_TEST(test_bad_crl)
+{
+	char	*cmd;
+
+	free(write_file(tls_dir, "junk-crl.pem", "not a crl\n"));
+	load_bad("hostA.lab", NULL, "(xrelocd-relocation-ssl-crl "
+	    "@/junk-crl.pem)", "err: tls: xrelocd-relocation-ssl-crl "
+	    "@/junk-crl.pem: no pem crl in it");
+	/* A good CRL, then a block cut short. */
+	ck_assert_int_eq(asprintf(&cmd, "cd %s && { cat crl.pem; printf "
+	    "'%%s\\n' '-----BEGIN X509 CRL-----' MIIBbad= "
+	    "'-----END X509 CRL-----'; } >cut-crl.pem", tls_dir) > 0, 1);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	load_bad("hostA.lab", NULL, "(xrelocd-relocation-ssl-crl "
+	    "@/cut-crl.pem)", "err: tls: xrelocd-relocation-ssl-crl "
+	    "@/cut-crl.pem: a crl in it does not parse");
+	load_bad("hostA.lab", NULL, "(xrelocd-relocation-ssl-crl "
+	    "@/crl-expired.pem)", "err: tls: xrelocd-relocation-ssl-crl "
+	    "@/crl-expired.pem: the crl of /CN=xrelocd lab CA ");
+	load_bad("hostA.lab", NULL, "(xrelocd-relocation-ssl-crl "
+	    "@/crl-expired.pem)", " has expired (next update was due): give "
+	    "the ca's current crl");
+	own_bad("hostA.lab", "(xrelocd-relocation-ssl-crl @/other/crl.pem)",
+	    "err: tls: xrelocd-relocation-ssl-crl @/other/crl.pem: cannot "
+	    "check certificate 'hostA.lab' of @/hostA.lab.pem against it "
+	    "(unable to get certificate CRL): give the current crl of the ca "
+	    "that signed it");
+}
+END_TEST
+
 TCase *
 tls_load_tcase(void)
 {
@@ -167,5 +294,10 @@ tls_load_tcase(void)
 	tcase_add_test(tc, test_wrong_key_file);
 	tcase_add_test(tc, test_encrypted_key);
 	tcase_add_test(tc, test_bad_ca_crl);
+	tcase_add_test(tc, test_own_dates);
+	tcase_add_test(tc, test_own_chain);
+	tcase_add_test(tc, test_own_purpose);
+	tcase_add_test(tc, test_own_good);
+	tcase_add_test(tc, test_bad_crl);
 	return tc;
 }

@@ -459,7 +459,7 @@ listen_stop(struct xrelocd *x)
 	memset(&none, 0, sizeof(none));
 	listen_replace(x, &none);
 	listen_name_stop(x);
-	listen_tls_stop(x, true);
+	listen_tls_stop(x);
 	ratelog_dispose(&x->refused);
 	ratelog_dispose(&x->closed);
 }

@@ -57,6 +57,7 @@ struct gate {
 	struct xrelocd		*x;
 	int			 fd;
 	struct reloc_tls	*tls;		/* NULL once draining */
+	bool			 started;	/* the handshake has begun */
 	struct event		*ev;
 	int64_t			 deadline;	/* ms, CLOCK_MONOTONIC */
 	char			 peer[128];
@@ -169,6 +170,60 @@ gate_pass(struct gate *g)
 	gate_free(g);
 }
 
+/*
+ * Tell a plain source why, in an ERROR message it reads in answer to
+ * its HELLO, then drain and close.
+ */
+static void
+gate_answer(struct gate *g, const char *why)
+{
+	struct reloc_chan	*chan = NULL;
+	char			 host[256];
+	int			 cfd;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "the target");
+	host[sizeof(host) - 1] = '\0';
+	/* One short message into an empty socket buffer: no wait. */
+	if ((cfd = fcntl(g->fd, F_DUPFD_CLOEXEC, 0)) != -1 &&
+	    reloc_chan_new(cfd, g->peer, GATE_DRAIN_MS, &chan) == 0)
+		(void)reloc_chan_send_error(chan, RELOC_ERR_DENIED, "%s %s",
+		    host, why);
+	reloc_chan_free(chan);
+	reloc_tls_free(g->tls);
+	g->tls = NULL;
+	gate_refuse(g);
+}
+
+/*
+ * Before the handshake: an xrelocd source that speaks plain (its first
+ * byte begins the magic) is told to use -s, like a plain source in the
+ * required mode, instead of a close it cannot tell from a refusal.
+ */
+static bool
+gate_plain_source(struct gate *g)
+{
+	char	why[256];
+	uint8_t	b;
+
+	g->started = true;
+	if (recv(g->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 1 ||
+	    b != (RELOC_PROTO_MAGIC >> 24))
+		return false;
+	log_warnx("listen", "peer %s: does not speak tls: a plain xrelocd "
+	    "source on the tls port %ld; it must use xm migrate -s, or the "
+	    "plain port %ld (no worker started)", g->peer,
+	    reloc_conf_int(g->x->conf, RELOC_CK_SSL_PORT),
+	    reloc_conf_int(g->x->conf, RELOC_CK_RELOCATION_PORT));
+	snprintf(why, sizeof(why), "answers only tls on port %ld "
+	    "(xend-relocation-ssl-port): use xm migrate -s, or the plain "
+	    "port %ld (xend-relocation-port)",
+	    reloc_conf_int(g->x->conf, RELOC_CK_SSL_PORT),
+	    reloc_conf_int(g->x->conf, RELOC_CK_RELOCATION_PORT));
+	gate_answer(g, why);
+	return true;
+}
+
 static void
 gate_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -177,6 +232,8 @@ gate_cb(evutil_socket_t fd, short events, void *arg)
 	short		 want;
 
 	(void)fd;
+	if (!(events & EV_TIMEOUT) && !g->started && gate_plain_source(g))
+		return;
 	if (events & EV_TIMEOUT) {
 		ratelog_note(&g->x->closed, g->addr, g->peer, "no tls "
 		    "handshake within %lds (xrelocd-hello-timeout)",
@@ -270,27 +327,15 @@ gate_no_hello(struct gate *g)
 static void
 plain_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct gate		*g = arg;
-	struct reloc_chan	*chan = NULL;
-	char			 host[256];
-	int			 cfd;
+	struct gate	*g = arg;
 
 	(void)fd;
 	if (events & EV_TIMEOUT) {
 		gate_no_hello(g);
 		return;
 	}
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "the target");
-	host[sizeof(host) - 1] = '\0';
-	/* One short message into an empty socket buffer: no wait. */
-	if ((cfd = fcntl(g->fd, F_DUPFD_CLOEXEC, 0)) != -1 &&
-	    reloc_chan_new(cfd, g->peer, GATE_DRAIN_MS, &chan) == 0)
-		(void)reloc_chan_send_error(chan, RELOC_ERR_DENIED, "%s takes "
-		    "migrations only over tls (xrelocd-relocation-ssl-mode "
-		    "required): use xm migrate -s", host);
-	reloc_chan_free(chan);
-	gate_refuse(g);
+	gate_answer(g, "takes migrations only over tls "
+	    "(xrelocd-relocation-ssl-mode required): use xm migrate -s");
 }
 
 
@@ -355,19 +400,16 @@ listen_plain_start(struct xrelocd *x, int fd, const char *peer,
 }
 
 void
-listen_tls_stop(struct xrelocd *x, bool all)
+listen_tls_stop(struct xrelocd *x)
 {
 	struct gate	*g, *next;
 	unsigned	 n = 0;
 
 	for (g = LIST_FIRST(&x->gates); g != NULL; g = next) {
 		next = LIST_NEXT(g, entry);
-		if (!all && g->tls == NULL)
-			continue;
 		gate_free(g);
 		n++;
 	}
 	if (n > 0)
-		log_info("listen", "%u connections before HELLO dropped%s", n,
-		    all ? "" : " (tls handshakes with the old certificate)");
+		log_info("listen", "%u connections before HELLO dropped", n);
 }

@@ -173,10 +173,10 @@ reload_commit(struct xrelocd *x, struct reload *r)
 	    *old_pid != '\0')
 		unlink(old_pid);
 	/*
-	 * Workers hold their own copy since fork(): the old one can go,
-	 * with the handshakes that use it (their peers try again).
+	 * Workers hold their own copy since fork(), and each handshake
+	 * under way holds a reference: it finishes with the old context,
+	 * freed after it; connections accepted from now on get the new.
 	 */
-	listen_tls_stop(x, false);
 	reloc_tls_ctx_free(x->tls_ctx);
 	x->tls_ctx = r->tls_ctx;
 	reloc_conf_free(x->conf);

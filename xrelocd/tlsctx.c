@@ -57,12 +57,16 @@ tlsctx_build(const struct reloc_conf *conf, const char *path,
 	*ctx_r = NULL;
 	if (!tlsctx_wanted(conf))
 		return 0;
-	if (reloc_tls_ctx_new(conf, ctx_r) == 0)
+	/* Peers would refuse what fails the check: refuse it here first. */
+	if (reloc_tls_ctx_new(conf, ctx_r) == 0 &&
+	    reloc_tls_ctx_check(*ctx_r) == 0)
 		return 0;
+	reloc_tls_ctx_free(*ctx_r);
+	*ctx_r = NULL;
 	xrelocd_why_set(why, 0, "%s asks for tls (xend-relocation-ssl-server, "
 	    "xend-relocation-ssl, a certificate file or "
-	    "xrelocd-relocation-ssl-mode required) but its certificate, key "
-	    "or ca cannot be used (the file is named above): fix that file, "
-	    "or set xrelocd-relocation-ssl-mode disabled", path);
+	    "xrelocd-relocation-ssl-mode required) but its certificate, key, "
+	    "ca or crl cannot be used (the file is named above): fix that "
+	    "file, or set xrelocd-relocation-ssl-mode disabled", path);
 	return -1;
 }

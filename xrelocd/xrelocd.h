@@ -248,9 +248,11 @@ int	listen_plain_start(struct xrelocd *x, int fd, const char *peer,
 	    const char *addr);
 /* Handshakes from ADDR under way (and plain refusals). */
 unsigned listen_tls_count(const struct xrelocd *x, const char *addr);
-/* Stopping (ALL): close every connection the gates hold; reloading: the
- * TLS handshakes under way, which use the old context. */
-void	listen_tls_stop(struct xrelocd *x, bool all);
+/*
+ * Stopping: close every connection the gates hold.  A reload closes
+ * none: a handshake under way keeps the context it began with.
+ */
+void	listen_tls_stop(struct xrelocd *x);
 
 /* control.c */
 /* Bind the control socket PATH; the caller owns the listener. */

@@ -4,7 +4,8 @@
 # context at start, and xrelocd -n checks the same; a key file that is
 # not the certificate's stops both, naming the file.  xm migrate -l -s
 # moves a live domain over TLS.  A source whose certificate the target
-# refuses (unknown CA, expired, not yet valid, another host's), a target
+# refuses (unknown CA, another host's; an expired or not yet valid one,
+# which xrelocd refuses to run with, from a TLS client), a target
 # whose certificate the source refuses, a plain client on the TLS port,
 # a TLS client on the plain port and a plain source to a target in the
 # required mode move nothing: the domain runs once, on the source, and
@@ -102,12 +103,13 @@ no_worker_refused() { ! grep -q "worker\[.*tls refused" "$WORK/$1/log"; }
 
 no_web02_on_B() { ! has_domain B web02--incoming && ! has_domain B web02; }
 
-# refused_from CERT WHAT ERE: A restarted with CERT migrates web02 to B
-# over TLS; B refuses it before HELLO, logging ERE.
+# refused_from CERT WHAT ERE [CA]: A restarted with CERT (and CA, which
+# must sign it) migrates web02 to B over TLS; B refuses it before
+# HELLO, logging ERE.
 refused_from() {
 	stop_host A
 	: >"$WORK/A/log"
-	start_host A "$(tls_conf "$1")"
+	start_host A "$(tls_conf "$1" | sed "s|$CA/ca.pem|${4:-$CA/ca.pem}|")"
 	before=$(forks B)
 	migrate_tls A B web02 "$BSSL" -l
 	check "$2: xm fails" [ "$XM_RC" -ne 0 ]
@@ -117,11 +119,26 @@ refused_from() {
 	check "$2: web02 runs once, on A" runs_only_on A web02
 	check "$2: B has no web02" no_web02_on_B
 }
+# refused_client CERT WHAT ERE: a TLS client with CERT, which xrelocd
+# would not run with, is refused by B before HELLO, logging ERE.
+refused_client() {
+	before=$(forks B)
+	timeout 60 openssl s_client -connect "127.0.0.1:$BSSL" \
+	    -cert "$CA/$1.pem" -key "$CA/$1.key" -CAfile "$CA/ca.pem" \
+	    </dev/null >/dev/null 2>&1 || true
+	check "$2: B refuses it, saying why" logged B "$3"
+	check "$2: B forked no worker for it" [ "$(forks B)" -eq "$before" ]
+	check "$2: B's daemon refused it, not a worker" no_worker_refused B
+}
 sim_on A create web02 --memory 16 >/dev/null
-refused_from unknown "unknown ca" "tls refused: .*unable to get local issuer"
-refused_from expired "expired certificate" \
+# A trusts its own CA and B's; B only its own.
+cat "$CA/ca.pem" "$CA/other/ca.pem" >"$CA/both.pem"
+refused_from unknown "unknown ca" \
+    "tls refused: .*(in certificate chain|unable to get local issuer)" \
+    "$CA/both.pem"
+refused_client expired "expired certificate" \
     "tls refused: .*certificate has expired"
-refused_from notyet "not yet valid certificate" \
+refused_client notyet "not yet valid certificate" \
     "tls refused: .*certificate is not yet valid"
 refused_from hostC.lab "another host's certificate" \
     "tls refused: .*'hostC.lab' names hostC.lab, 192.0.2.3"
