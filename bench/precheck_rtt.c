@@ -137,6 +137,7 @@ prechecks(const char *dir, const char *port, const char *dom, double *v,
 		.local_family = AF_INET,
 	};
 	struct reloc_migrate_result	res;
+	struct reloc_record		rec;
 	void				*priv;
 	double				 t0;
 	size_t				 i;
@@ -145,12 +146,19 @@ prechecks(const char *dir, const char *port, const char *dom, double *v,
 		errx(1, "cannot open the sim backend in %s", dir);
 	for (i = 0; i < n; i++) {
 		memset(&res, 0, sizeof(res));
+		/* A target takes a HELLO only with a migration id. */
+		reloc_record_init(&rec, RELOC_ROLE_SOURCE);
+		rec.check = true;
+		o.rec = &rec;
 		t0 = now_ms();
+		if (reloc_record_new_id(rec.id) < 0)
+			errx(1, "cannot make a migration id");
 		if (reloc_migrate_source(&reloc__hv_sim_ops, priv, &o,
 		    &res) < 0 || res.outcome != RELOC_OUT_MOVED)
 			errx(1, "precheck %zu failed: %s", i, res.message);
 		v[i] = now_ms() - t0;
 		reloc_migrate_result_dispose(&res);
+		reloc_record_dispose(&rec);
 	}
 	reloc__hv_sim_ops.close(priv);
 }
