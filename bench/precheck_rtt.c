@@ -37,7 +37,8 @@
 
 #include "reloc-int.h"
 
-#define GOAL_MS	5.0
+#define GOAL_MS		2.0
+#define GOAL_P99_MS	10.0
 
 static double
 now_ms(void)
@@ -183,8 +184,9 @@ main(int argc, char **argv)
 	printf("%-44s %8s %8s %8s\n", "", "median", "p90", "p99");
 	row("TCP connect + 1 round trip on loopback", ref, n);
 	row("precheck (connect, HELLO, PRECHECK, verdict)", pc, n);
-	printf("goal: median <= %.0f ms: %s\n", GOAL_MS,
-	    pct(pc, n, 50) <= GOAL_MS ? "met" : "NOT met");
+	printf("goal: median <= %.0f ms, p99 <= %.0f ms: %s\n", GOAL_MS,
+	    GOAL_P99_MS, pct(pc, n, 50) <= GOAL_MS &&
+	    pct(pc, n, 99) <= GOAL_P99_MS ? "met" : "NOT met");
 	free(ref);
 	free(pc);
 	return 0;
