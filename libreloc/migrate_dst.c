@@ -90,10 +90,9 @@ dst_incoming_in(const struct dst *d, const struct reloc_domain *doms,
 }
 
 /*
- * Run the checks against this host, into v: first with the facts read
- * for HELLO on this connection (one read per precheck); rechecking, with
- * facts read now, only the checks that can change while memory streams,
- * beside the incoming copy.
+ * Run the checks into v with the facts HELLO read (once per precheck);
+ * rechecking, with facts read now, only those that can change while
+ * memory streams, beside the incoming copy.
  */
 static int
 dst_run_checks(struct dst *d, struct reloc_verdict *v, bool recheck)
