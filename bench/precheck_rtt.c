@@ -37,7 +37,8 @@
 
 #include "reloc-int.h"
 
-#define GOAL_MS	5.0
+#define GOAL_MS		2.0
+#define GOAL_P99_MS	10.0
 
 static double
 now_ms(void)
@@ -137,6 +138,7 @@ prechecks(const char *dir, const char *port, const char *dom, double *v,
 		.local_family = AF_INET,
 	};
 	struct reloc_migrate_result	res;
+	struct reloc_record		rec;
 	void				*priv;
 	double				 t0;
 	size_t				 i;
@@ -145,12 +147,19 @@ prechecks(const char *dir, const char *port, const char *dom, double *v,
 		errx(1, "cannot open the sim backend in %s", dir);
 	for (i = 0; i < n; i++) {
 		memset(&res, 0, sizeof(res));
+		/* A target takes a HELLO only with a migration id. */
+		reloc_record_init(&rec, RELOC_ROLE_SOURCE);
+		rec.check = true;
+		o.rec = &rec;
 		t0 = now_ms();
+		if (reloc_record_new_id(rec.id) < 0)
+			errx(1, "cannot make a migration id");
 		if (reloc_migrate_source(&reloc__hv_sim_ops, priv, &o,
 		    &res) < 0 || res.outcome != RELOC_OUT_MOVED)
 			errx(1, "precheck %zu failed: %s", i, res.message);
 		v[i] = now_ms() - t0;
 		reloc_migrate_result_dispose(&res);
+		reloc_record_dispose(&rec);
 	}
 	reloc__hv_sim_ops.close(priv);
 }
@@ -175,8 +184,9 @@ main(int argc, char **argv)
 	printf("%-44s %8s %8s %8s\n", "", "median", "p90", "p99");
 	row("TCP connect + 1 round trip on loopback", ref, n);
 	row("precheck (connect, HELLO, PRECHECK, verdict)", pc, n);
-	printf("goal: median <= %.0f ms: %s\n", GOAL_MS,
-	    pct(pc, n, 50) <= GOAL_MS ? "met" : "NOT met");
+	printf("goal: median <= %.0f ms, p99 <= %.0f ms: %s\n", GOAL_MS,
+	    GOAL_P99_MS, pct(pc, n, 50) <= GOAL_MS &&
+	    pct(pc, n, 99) <= GOAL_P99_MS ? "met" : "NOT met");
 	free(ref);
 	free(pc);
 	return 0;

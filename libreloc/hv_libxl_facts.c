@@ -470,14 +470,18 @@ reloc__xenfacts_bridges(const char *sysfs_net, struct reloc_bridge **br_r,
 		log_warn("hv", "opendir %s", sysfs_net);
 		return reloc__errno_to_err(errno);
 	}
-	/* Without addresses the bridges are still worth listing. */
-	if (getifaddrs(&ifa) == -1) {
-		log_warn("hv", "getifaddrs");
-		ifa = NULL;
-	}
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || !is_bridge(sysfs_net, de->d_name))
 			continue;
+		/*
+		 * The addresses only once there is a bridge (a netlink dump
+		 * per precheck otherwise); without them the bridges are
+		 * still worth listing.
+		 */
+		if (n == 0 && getifaddrs(&ifa) == -1) {
+			log_warn("hv", "getifaddrs");
+			ifa = NULL;
+		}
 		rc = add_bridge(sysfs_net, de->d_name, ifa, &br, &n);
 	}
 	closedir(d);

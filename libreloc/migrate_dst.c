@@ -90,9 +90,9 @@ dst_incoming_in(const struct dst *d, const struct reloc_domain *doms,
 }
 
 /*
- * Run the checks against this host as it is now, into v.  Rechecking,
- * only those that can change while memory streams, beside the incoming
- * copy.
+ * Run the checks into v with the facts HELLO read (once per precheck);
+ * rechecking, with facts read now, only those that can change while
+ * memory streams, beside the incoming copy.
  */
 static int
 dst_run_checks(struct dst *d, struct reloc_verdict *v, bool recheck)
@@ -110,7 +110,7 @@ dst_run_checks(struct dst *d, struct reloc_verdict *v, bool recheck)
 		.nr_force = d->nr_force,
 	};
 
-	if ((rc = reloc__mig_self(m)) < 0)
+	if (recheck && (rc = reloc__mig_self(m)) < 0)
 		return rc;
 	if ((rc = m->hv->list(m->priv, &doms, &n)) < 0) {
 		reloc__mig_message(m, "cannot list domains: %s",
@@ -538,8 +538,8 @@ dst_hello(struct dst *d)
 			    reloc_strerror(rc));
 		return rc;
 	}
+	/* hello_parse read this host's facts: HELLO and PRECHECK use them. */
 	if ((rc = reloc__hello_parse(m, msg)) < 0 ||
-	    (rc = reloc__mig_self(m)) < 0 ||
 	    (rc = reloc__hello_admit(m, d->o->admit, d->o->admit_arg)) < 0)
 		return rc;
 	return reloc__hello_send(m);
