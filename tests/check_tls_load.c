@@ -100,21 +100,32 @@ expand_at(const char *want_at, char *want, size_t size)
 	want[n] = '\0';
 }
 
-/* The context is refused at load, with the expected message. */
-static void
-load_bad(const char *cert, const char *key, const char *extra,
-    const char *want_at)
+/*
+ * The configuration of a side with cert and key, plus extra (@: the
+ * CA's directory) when not NULL.
+ */
+static struct reloc_conf *
+conf_with(const char *cert, const char *key, const char *extra)
 {
-	struct side		 s = { .cert = cert, .key = key };
-	struct reloc_conf	*conf;
-	struct reloc_tls_ctx	*ctx = NULL;
-	char			 want[1024], more[1024];
+	struct side	s = { .cert = cert, .key = key };
+	char		more[1024];
 
 	if (extra != NULL) {
 		expand_at(extra, more, sizeof(more));
 		s.conf = more;
 	}
-	conf = tls_conf_of(&s);
+	return tls_conf_of(&s);
+}
+
+/* The context is refused at load, with the expected message. */
+static void
+load_bad(const char *cert, const char *key, const char *extra,
+    const char *want_at)
+{
+	struct reloc_conf	*conf = conf_with(cert, key, extra);
+	struct reloc_tls_ctx	*ctx = NULL;
+	char			 want[1024];
+
 	expand_at(want_at, want, sizeof(want));
 	capture_start();
 	ck_assert_int_eq(reloc_tls_ctx_new(conf, &ctx), RELOC_ERR_CONFIG);
@@ -132,16 +143,10 @@ load_bad(const char *cert, const char *key, const char *extra,
 static void
 own_bad(const char *cert, const char *extra, const char *want_at)
 {
-	struct side		 s = { .cert = cert };
-	struct reloc_conf	*conf;
+	struct reloc_conf	*conf = conf_with(cert, NULL, extra);
 	struct reloc_tls_ctx	*ctx = NULL;
-	char			 want[1024], more[1024];
+	char			 want[1024];
 
-	if (extra != NULL) {
-		expand_at(extra, more, sizeof(more));
-		s.conf = more;
-	}
-	conf = tls_conf_of(&s);
 	expand_at(want_at, want, sizeof(want));
 	capture_start();
 	ck_assert_int_eq(reloc_tls_ctx_new(conf, &ctx), 0);
