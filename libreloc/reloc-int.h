@@ -54,11 +54,7 @@ int	reloc__gai_to_err(int gai, int e);
 /* hv.c */
 bool	reloc__hv_sigchld_by_caller(void);
 
-/* allow.c */
-/*
- * Another reference to allow, for a TLS context that outlives the conf
- * that compiled it; reloc_allow_free() drops one.
- */
+/* allow.c: one more hold on allow (reloc_allow_free() drops one). */
 struct reloc_allow *reloc__allow_hold(const struct reloc_allow *allow);
 
 /* allow_regex.c */
