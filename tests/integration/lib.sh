@@ -277,7 +277,8 @@ caps_a_moves() {
 }
 sim_on() { h=$1; shift; "$SIM" -d "$WORK/$h/sim" "$@"; }
 
-# migrate FROM TO DOMAIN [xm options...]: sets XM_RC and XM_OUT.
+# migrate FROM TO DOMAIN [xm options...]: sets XM_RC and XM_OUT; a -p
+# among the options (a TLS port) wins over TO's plain port.
 migrate() {
 	from=$1 to=$2 dom=$3
 	shift 3
