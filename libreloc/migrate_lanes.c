@@ -370,7 +370,13 @@ lane_open(struct reloc__mig *m, unsigned k, const char *host,
 		goto out;
 	if (ctx != NULL && (rc = reloc_chan_start_tls(*c, ctx,
 	    RELOC_TLS_CLIENT, host, m->timeout_ms)) < 0) {
-		why = strdup(reloc_chan_tls_reason(*c));
+		/* The first stream's handshake with the same peer passed. */
+		if (*reloc_chan_tls_reason(*c) != '\0')
+			why = strdup(reloc_chan_tls_reason(*c));
+		else if (asprintf(&why, "%s:%s ended this stream's tls "
+		    "handshake (%s) after the first stream's passed: see its "
+		    "log", host, port, reloc_strerror(rc)) == -1)
+			why = NULL;
 		goto out;
 	}
 	if ((rc = reloc__msg_new(RELOC_MSG_JOIN, &msg)) < 0 ||

@@ -90,9 +90,15 @@ reloc_recover_query_tls(const struct reloc_record *r,
 
 	if ((rc = reloc_chan_connect(r->peer, r->port, timeout_ms, &chan)) < 0)
 		return rc;
-	if ((ctx != NULL && (rc = reloc_chan_start_tls(chan, ctx,
-	    RELOC_TLS_CLIENT, r->peer, timeout_ms)) < 0) ||
-	    (rc = reloc__msg_new(RELOC_MSG_QUERY, &q)) < 0 ||
+	if (ctx != NULL && (rc = reloc_chan_start_tls(chan, ctx,
+	    RELOC_TLS_CLIENT, r->peer, timeout_ms)) < 0) {
+		snprintf(msg, len, "the tls handshake with %s port %s failed: "
+		    "%s; see its log", r->peer, r->port,
+		    *reloc_chan_tls_reason(chan) != '\0' ?
+		    reloc_chan_tls_reason(chan) : reloc_strerror(rc));
+		goto out;
+	}
+	if ((rc = reloc__msg_new(RELOC_MSG_QUERY, &q)) < 0 ||
 	    (rc = reloc_sxp_add_str(q, "migration", r->id)) < 0 ||
 	    (rc = reloc_sxp_add_str(q, "domain-uuid", r->domain_uuid)) < 0 ||
 	    (rc = reloc_chan_send(chan, RELOC_MSG_QUERY, q)) < 0 ||

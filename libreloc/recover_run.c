@@ -220,7 +220,8 @@ rcv_ask(struct rcv *v)
 		    "became of %s (query %u: %s); the copy here stays "
 		    "suspended as %s until it answers, or 'xm recover %s' if "
 		    "%s is gone for good", r->peer, r->peer, r->domain,
-		    r->queries, qrc < 0 ? reloc_strerror(qrc) : said,
+		    r->queries, qrc < 0 && said[0] == '\0' ?
+		    reloc_strerror(qrc) : said,
 		    v->alias, r->domain, r->peer);
 		rcv_changed(v);
 		if (o->max_queries != 0 && r->queries >= o->max_queries)

@@ -326,7 +326,8 @@ int reloc_recover(const struct reloc_recover_opts *o, struct reloc_record *r);
 /*
  * As reloc_recover_query(), over TLS as the client of ctx (borrowed) when
  * ctx is not NULL; a refused certificate is RELOC_ERR_DENIED, logged with
- * why (module "chan").
+ * why (module "chan").  A failed handshake also leaves in msg what failed
+ * with which host and port, for the record's message.
  */
 int reloc_recover_query_tls(const struct reloc_record *r,
     struct reloc_tls_ctx *ctx, int timeout_ms, enum reloc_answer *answer_r,

@@ -242,6 +242,23 @@ read_key(const char *path)
 	return key;
 }
 
+/*
+ * A private key other users of this host can read is a key they can
+ * use: say so, as sshd does for host keys (it refuses them; a daemon
+ * that ran with such a key yesterday keeps running, warned).
+ */
+static void
+key_mode(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		log_warnx(MOD, "%s %s: mode %04o lets other users of this "
+		    "host read or change the private key: chmod 600 %s",
+		    KEY_KEY, path, (unsigned)(st.st_mode & 07777), path);
+}
+
 /* This host's certificate (with its chain) and the key that goes with it. */
 static int
 load_own(SSL_CTX *ssl, const char *cert, const char *key)
@@ -252,6 +269,7 @@ load_own(SSL_CTX *ssl, const char *cert, const char *key)
 	if ((rc = readable(CERT_KEY, cert, NULL)) < 0 ||
 	    (rc = readable(KEY_KEY, key, NULL)) < 0)
 		return rc;
+	key_mode(key);
 	rc = RELOC_ERR_CONFIG;
 	SSL_CTX_set_default_passwd_cb(ssl, no_passphrase);
 	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1) {

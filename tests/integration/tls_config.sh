@@ -5,7 +5,7 @@
 # from the configured CA, revoked by the configured CRL, without
 # serverAuth or clientAuth; a CRL that does not parse or has expired;
 # xend-relocation-ssl-port equal to xend-relocation-port; the pid file
-# on the control socket.  A running daemon's reload keeps its material
+# on the control socket.  A private key others can read is a warning.  A running daemon's reload keeps its material
 # and configuration, and still moves a domain over TLS with them.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -89,6 +89,27 @@ refused "the pid file on the control socket" hostA.lab \
     "(xrelocd-pid-file $WORK/n/ctl.sock)" "xrelocd-pid-file \
 $WORK/n/ctl.sock is also xrelocd-control-socket (line 7): one file cannot \
 be both the control socket and the pid file"
+
+# A private key others can read: -n warns, naming the file and the fix,
+# and accepts the configuration (a daemon that ran with it keeps running).
+cp "$CA/hostA.lab.key" "$WORK/n/open.key"
+chmod 644 "$WORK/n/open.key"
+conf_of "$WORK/n" hostA.lab >"$WORK/n/xend-config.sxp"
+sed -i "s|$CA/hostA.lab.key|$WORK/n/open.key|" "$WORK/n/xend-config.sxp"
+set +e
+timeout 60 "$XRELOCD" -n -f "$WORK/n/xend-config.sxp" >"$WORK/n.out" 2>&1
+rc=$?
+set -e
+sed 's/^/    -n: /' "$WORK/n.out"
+check "a key of mode 0644: xrelocd -n accepts it" [ "$rc" -eq 0 ]
+check "a key of mode 0644: -n warns, with the fix" grep -q -F \
+    "xend-relocation-server-ssl-key-file $WORK/n/open.key: mode 0644 lets \
+other users of this host read or change the private key: chmod 600 \
+$WORK/n/open.key" "$WORK/n.out"
+chmod 600 "$WORK/n/open.key"
+timeout 60 "$XRELOCD" -n -f "$WORK/n/xend-config.sxp" >"$WORK/n.out" 2>&1
+check "a key of mode 0600: no warning" sh -c \
+    "! grep -q 'mode 0' $WORK/n.out"
 
 # A running B: each of the above at a reload is refused, and B keeps
 # what it runs with.
