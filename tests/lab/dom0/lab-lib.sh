@@ -94,11 +94,11 @@ peer_of()
 	esac
 }
 
-# guest_cfg NAME TYPE MEM_MB: writes /etc/xen/lab/NAME.cfg.  The guest
+# guest_cfg NAME TYPE MEM_MB [EXTRA]: writes /etc/xen/lab/NAME.cfg.  The guest
 # has a vif on xenbr0 so the target's bridge matters, and a fixed MAC.
 guest_cfg()
 {
-	local name=$1 type=$2 mem=$3 n
+	local name=$1 type=$2 mem=$3 extra=${4:-} n
 
 	n=$(echo "$name" | cksum | cut -c1-2)
 	mkdir -p /etc/xen/lab
@@ -107,7 +107,7 @@ name = "$name"
 type = "$type"
 kernel = "$LAB_GUEST_DIR/vmlinuz"
 ramdisk = "$LAB_GUEST_DIR/initrd.gz"
-extra = "console=hvc0 loglevel=4"
+extra = "console=hvc0 loglevel=4${extra:+ $extra}"
 memory = $mem
 vcpus = 1
 on_crash = "preserve"
@@ -189,7 +189,8 @@ wait_ticks()
 	return 1
 }
 
-# create_guest NAME TYPE MEM: a fresh guest on this host, counting.
+# create_guest NAME TYPE MEM [EXTRA]: a fresh guest on this host,
+# counting; EXTRA goes on its kernel command line (lab_dirty=MB).
 create_guest()
 {
 	local name=$1 cfg t h
