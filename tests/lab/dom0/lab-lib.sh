@@ -381,3 +381,29 @@ xl_free()
 {
 	xl info | awk '/^free_memory/ { print $3 }'
 }
+
+# sched_of NAME: "WEIGHT CAP" of the domain under the scheduler Xen runs
+# (credit2 by default in 4.17, or credit).
+sched_of()
+{
+	local s
+
+	s=$(xl info | awk '$1 == "xen_scheduler" { print $3 }')
+	case $s in
+	credit | credit2) ;;
+	*) echo "no cap: scheduler $s"; return 1 ;;
+	esac
+	xl "sched-$s" -d "$1" | awk 'NR == 2 { print $3, $4 }'
+}
+
+# logged_since N RE: lines of this host's xrelocd.log after line N that
+# match RE (extended), or false.
+logged_since()
+{
+	tail -n "+$(($1 + 1))" "$LAB_OUT/xrelocd.log" | grep -E "$2"
+}
+
+log_lines()
+{
+	wc -l < "$LAB_OUT/xrelocd.log"
+}
