@@ -13,18 +13,20 @@ sh "$top/scripts/setup.sh"
 
 status=0
 summary=""
+# Each part's wall time goes into the summary: CI must stay under an hour.
 run() {
 	name=$1
 	shift
 	echo "=== $name"
+	t0=$(date +%s)
 	if "$@"; then
-		summary="$summary
-$name: passed"
+		res=passed
 	else
-		summary="$summary
-$name: FAILED"
+		res=FAILED
 		status=1
 	fi
+	summary="$summary
+$name: $res ($(($(date +%s) - t0)) s)"
 }
 
 check_in() {

@@ -19,7 +19,7 @@
 # started here is killed on exit.
 
 LAB_RESULTS=${XRELOCD_LAB_RESULTS:-${LAB_BUILDDIR:-$PWD}/lab-results}
-LAB_STEPS=${LAB_STEPS:-1 2 3 4}
+LAB_STEPS=${LAB_STEPS:-1 2 3 4 5}
 # Boot: about 6 minutes at load 3; at load 10 one host took 8 minutes.
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-900}
 # Step 2 creates a guest and makes four live moves, each checked: on an
@@ -218,7 +218,7 @@ run_steps_table()
 {
 	local m=$1 finished=$2 n line res
 
-	for n in 1 2 3 4; do
+	for n in 1 2 3 4 5; do
 		line=$(grep "^LAB step $n \(pass\|fail\|skip\) " "$m" 2>/dev/null |
 		    tail -n 1)
 		if [ -n "$line" ]; then

@@ -94,11 +94,11 @@ peer_of()
 	esac
 }
 
-# guest_cfg NAME TYPE MEM_MB: writes /etc/xen/lab/NAME.cfg.  The guest
+# guest_cfg NAME TYPE MEM_MB [EXTRA]: writes /etc/xen/lab/NAME.cfg.  The guest
 # has a vif on xenbr0 so the target's bridge matters, and a fixed MAC.
 guest_cfg()
 {
-	local name=$1 type=$2 mem=$3 n
+	local name=$1 type=$2 mem=$3 extra=${4:-} n
 
 	n=$(echo "$name" | cksum | cut -c1-2)
 	mkdir -p /etc/xen/lab
@@ -107,7 +107,7 @@ name = "$name"
 type = "$type"
 kernel = "$LAB_GUEST_DIR/vmlinuz"
 ramdisk = "$LAB_GUEST_DIR/initrd.gz"
-extra = "console=hvc0 loglevel=4"
+extra = "console=hvc0 loglevel=4${extra:+ $extra}"
 memory = $mem
 vcpus = 1
 on_crash = "preserve"
@@ -189,7 +189,8 @@ wait_ticks()
 	return 1
 }
 
-# create_guest NAME TYPE MEM: a fresh guest on this host, counting.
+# create_guest NAME TYPE MEM [EXTRA]: a fresh guest on this host,
+# counting; EXTRA goes on its kernel command line (lab_dirty=MB).
 create_guest()
 {
 	local name=$1 cfg t h
@@ -379,4 +380,30 @@ ktls_count()
 xl_free()
 {
 	xl info | awk '/^free_memory/ { print $3 }'
+}
+
+# sched_of NAME: "WEIGHT CAP" of the domain under the scheduler Xen runs
+# (credit2 by default in 4.17, or credit).
+sched_of()
+{
+	local s
+
+	s=$(xl info | awk '$1 == "xen_scheduler" { print $3 }')
+	case $s in
+	credit | credit2) ;;
+	*) echo "no cap: scheduler $s"; return 1 ;;
+	esac
+	xl "sched-$s" -d "$1" | awk 'NR == 2 { print $3, $4 }'
+}
+
+# logged_since N RE: lines of this host's xrelocd.log after line N that
+# match RE (extended), or false.
+logged_since()
+{
+	tail -n "+$(($1 + 1))" "$LAB_OUT/xrelocd.log" | grep -E "$2"
+}
+
+log_lines()
+{
+	wc -l < "$LAB_OUT/xrelocd.log"
 }
