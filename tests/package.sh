@@ -140,6 +140,10 @@ fi
 [ ! -e /etc/xen/xend-config.sxp ] ||
     fail "/etc/xen/xend-config.sxp exists: the install would start xrelocd"
 
+# Purge removes the default state directory: it must be ours to remove.
+[ ! -e /var/lib/xrelocd ] ||
+    fail "/var/lib/xrelocd exists: purging the package would remove it"
+
 purge() { dpkg -P xrelocd >/dev/null 2>&1 || true; }
 trap purge EXIT
 log "dpkg -i $(basename "$deb")"
@@ -157,11 +161,14 @@ if [ -d /run/systemd/system ]; then
 else
 	log "xrelocd.service enabled (systemd is not running here)"
 fi
+# The daemon would have journalled there (StateDirectory=xrelocd).
+mkdir -m 0700 /var/lib/xrelocd
+: >/var/lib/xrelocd/0.source
 dpkg -P xrelocd >"$work/purge.out" 2>&1 ||
     { cat "$work/purge.out"; fail "dpkg -P xrelocd"; }
 trap - EXIT
 if [ -e /etc/xen/xend-config.sxp.sample ] || [ -e /usr/sbin/xrelocd ] ||
-    [ -L $wants ]; then
+    [ -L $wants ] || [ -e /var/lib/xrelocd ]; then
 	fail "dpkg -P left files behind"
 fi
 log "installed, run and purged"
