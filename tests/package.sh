@@ -46,6 +46,14 @@ else
 	    -cf - .) | tar -C "$src" -xf -
 fi
 [ -f "$src/debian/control" ] || fail "no debian/control in $top"
+# A native package: its version is configure.ac's.
+upver=$(sed -n 's/^AC_INIT(\[xrelocd\], \[\([^]]*\)\].*/\1/p' \
+    "$src/configure.ac")
+debver=$(sed -n '1s/^xrelocd (\([^)]*\)).*/\1/p' "$src/debian/changelog")
+if [ -z "$upver" ] || [ "$debver" != "$upver" ]; then
+	fail "debian/changelog:1 is version '$debver', configure.ac's AC_INIT \
+'$upver': add a debian/changelog entry for $upver"
+fi
 
 # The tools, then Build-Depends (apt reads them from debian/control).
 missing=""
