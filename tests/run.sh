@@ -1,9 +1,11 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: build, every Check suite and
 # integration test, man page lint, the same again under ASan/UBSan, make
-# distcheck, and the Xen lab (two Xen hosts under QEMU, make lab-check;
-# root only, about 10 minutes).  XRELOCD_SKIP_SAN=1, XRELOCD_SKIP_DISTCHECK=1
-# and XRELOCD_SKIP_LAB=1 leave those out while working.  No test depends on
+# distcheck, the Debian package (tests/package.sh, about 2 minutes), and
+# the Xen lab (two Xen hosts under QEMU, make lab-check; root only, about
+# 10 minutes).  XRELOCD_SKIP_SAN=1, XRELOCD_SKIP_DISTCHECK=1,
+# XRELOCD_SKIP_PACKAGE=1 and XRELOCD_SKIP_LAB=1 leave those out while
+# working.  No test depends on
 # the machine's speed: tests/under-load.sh runs make check under stress-ng
 # (twice as many CPU hogs as cores) and must pass every run.
 set -eu
@@ -86,6 +88,16 @@ distcheck() {
 }
 if [ "${XRELOCD_SKIP_DISTCHECK:-0}" != 1 ]; then
 	run "distcheck" distcheck
+fi
+
+# The Debian package: built from a clean copy of the tree, lintian, its
+# programs run from a scratch root (and installed for real when
+# XRELOCD_PACKAGE_INSTALL=1, as .ci/run does).
+if [ "${XRELOCD_SKIP_PACKAGE:-0}" = 1 ]; then
+	summary="$summary
+package: skipped (XRELOCD_SKIP_PACKAGE=1)"
+else
+	run "package (tests/package.sh)" sh "$top/tests/package.sh"
 fi
 
 lab_once() {
