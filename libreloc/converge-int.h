@@ -97,4 +97,36 @@ int	reloc__conv_end(const struct reloc__conv *c,
 	    enum reloc__conv_next next, const struct reloc_save_params *p,
 	    uint32_t domid);
 
+/*
+ * hv_libxl_cap.c: the throttle on Xen, as the credit scheduler's cap (a
+ * percentage of one physical CPU, 0 for none), through get and set
+ * (libxl_domain_sched_params_get/_set in the libxl backend, a recorder
+ * in the tests).  Both return 0 or a negative reloc_err.
+ */
+struct reloc__cap_ops {
+	int	(*get)(void *arg, uint32_t domid, int *weight_r, int *cap_r);
+	int	(*set)(void *arg, uint32_t domid, int weight, int cap);
+};
+
+struct reloc__cap {
+	const struct reloc__cap_ops *ops;
+	void		*arg;
+	uint32_t	 domid;
+	unsigned	 vcpus;		/* the domain's online vcpus */
+	bool		 held;		/* weight and cap saved, changed */
+	int		 weight, cap;	/* as they were before */
+	unsigned	 pct;		/* the throttle applied */
+};
+
+void	reloc__cap_init(struct reloc__cap *c, const struct reloc__cap_ops *ops,
+	    void *arg, uint32_t domid, unsigned vcpus);
+/*
+ * Throttle the domain by pct percent of what it may use now (its cap, or
+ * all its vcpus when uncapped); the first call saves weight and cap as
+ * they are.  0 restores them.
+ */
+int	reloc__cap_set(struct reloc__cap *c, unsigned pct);
+/* Put weight and cap back exactly as they were; nothing if untouched. */
+int	reloc__cap_restore(struct reloc__cap *c);
+
 #endif /* CONVERGE_INT_H */

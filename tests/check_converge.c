@@ -18,9 +18,11 @@
 /*
  * Check suite for converge.c: synthetic rounds (link rate, dirty rate,
  * dirty pages, time) in, decisions out: when pre-copy stops, how the
- * throttle steps, when it gives up and what it says then.
+ * throttle steps, when it gives up and what it says then; the throttle as
+ * Xen's scheduler cap (hv_libxl_cap.c), its calls recorded.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,6 +284,176 @@ START_TEST(test_end)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- cap */
+
+/* The scheduler's calls, recorded: "get 7", "set 7 256 160". */
+static char	 calls[16][48];
+static size_t	 ncalls;
+static int	 sched_weight = 256, sched_cap, get_rc, set_rc;
+
+static void
+record(const char *what, uint32_t domid, int weight, int cap)
+{
+	ck_assert_uint_lt(ncalls, 16);
+	if (weight < 0)
+		snprintf(calls[ncalls++], sizeof(calls[0]), "%s %u", what,
+		    (unsigned)domid);
+	else
+		snprintf(calls[ncalls++], sizeof(calls[0]), "%s %u %d %d",
+		    what, (unsigned)domid, weight, cap);
+}
+
+static int
+fake_get(void *arg, uint32_t domid, int *weight_r, int *cap_r)
+{
+	ck_assert_ptr_eq(arg, &ncalls);
+	record("get", domid, -1, 0);
+	if (get_rc < 0)
+		return get_rc;
+	*weight_r = sched_weight;
+	*cap_r = sched_cap;
+	return 0;
+}
+
+static int
+fake_set(void *arg, uint32_t domid, int weight, int cap)
+{
+	ck_assert_ptr_eq(arg, &ncalls);
+	record("set", domid, weight, cap);
+	if (set_rc < 0)
+		return set_rc;
+	sched_weight = weight;
+	sched_cap = cap;
+	return 0;
+}
+
+static const struct reloc__cap_ops fake_ops = { fake_get, fake_set };
+static struct reloc__cap cap;
+
+static void
+cap_setup(void)
+{
+	log_silence();
+	ncalls = 0;
+	sched_weight = 256;
+	sched_cap = 0;
+	get_rc = set_rc = 0;
+}
+
+static void
+assert_calls(const char *const *want, size_t n)
+{
+	size_t	 i;
+
+	ck_assert_uint_eq(ncalls, n);
+	for (i = 0; i < n; i++)
+		ck_assert_str_eq(calls[i], want[i]);
+}
+
+START_TEST(test_cap_steps_restore)
+{
+	static const char *const want[] = { "get 7", "set 7 256 160",
+	    "set 7 256 140", "set 7 256 2", "set 7 256 0" };
+
+	/* Two vcpus, uncapped: 200% of a CPU is what it may use. */
+	reloc__cap_init(&cap, &fake_ops, &ncalls, 7, 2);
+	ck_assert_int_eq(reloc__cap_set(&cap, 20), 0);
+	ck_assert_int_eq(reloc__cap_set(&cap, 30), 0);
+	ck_assert_int_eq(reloc__cap_set(&cap, 30), 0);
+	ck_assert_int_eq(reloc__cap_set(&cap, 99), 0);
+	ck_assert_int_eq(reloc__cap_restore(&cap), 0);
+	/* Exactly once: a second restore (the failure path) does nothing. */
+	ck_assert_int_eq(reloc__cap_restore(&cap), 0);
+	assert_calls(want, sizeof(want) / sizeof(want[0]));
+	ck_assert_int_eq(sched_weight, 256);
+	ck_assert_int_eq(sched_cap, 0);
+}
+END_TEST
+
+START_TEST(test_cap_of_capped)
+{
+	static const char *const want[] = { "get 3", "set 3 512 40",
+	    "set 3 512 1", "set 3 512 50" };
+
+	/* Capped at 50% of a CPU with weight 512: a share of that. */
+	sched_weight = 512;
+	sched_cap = 50;
+	reloc__cap_init(&cap, &fake_ops, &ncalls, 3, 4);
+	ck_assert_int_eq(reloc__cap_set(&cap, 20), 0);
+	ck_assert_int_eq(reloc__cap_set(&cap, 99), 0);
+	ck_assert_int_eq(reloc__cap_set(&cap, 0), 0);
+	assert_calls(want, sizeof(want) / sizeof(want[0]));
+	ck_assert_int_eq(sched_weight, 512);
+	ck_assert_int_eq(sched_cap, 50);
+}
+END_TEST
+
+START_TEST(test_cap_untouched)
+{
+	/* Never throttled: restoring calls nothing. */
+	reloc__cap_init(&cap, &fake_ops, &ncalls, 7, 1);
+	ck_assert_int_eq(reloc__cap_restore(&cap), 0);
+	ck_assert_uint_eq(ncalls, 0);
+}
+END_TEST
+
+START_TEST(test_cap_get_fails)
+{
+	static const char *const want[] = { "get 7", "get 7" };
+
+	/* No cap read, none set, none to restore. */
+	get_rc = RELOC_ERR_HV;
+	reloc__cap_init(&cap, &fake_ops, &ncalls, 7, 1);
+	ck_assert_int_eq(reloc__cap_set(&cap, 20), RELOC_ERR_HV);
+	ck_assert_int_eq(reloc__cap_set(&cap, 30), RELOC_ERR_HV);
+	ck_assert_int_eq(reloc__cap_restore(&cap), 0);
+	assert_calls(want, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
+START_TEST(test_cap_set_fails)
+{
+	static const char *const want[] = { "get 7", "set 7 256 80",
+	    "set 7 256 0", "set 7 256 0" };
+
+	/* A restore that failed is tried again by the next one. */
+	reloc__cap_init(&cap, &fake_ops, &ncalls, 7, 1);
+	ck_assert_int_eq(reloc__cap_set(&cap, 20), 0);
+	set_rc = RELOC_ERR_HV;
+	ck_assert_int_eq(reloc__cap_restore(&cap), RELOC_ERR_HV);
+	set_rc = 0;
+	ck_assert_int_eq(reloc__cap_restore(&cap), 0);
+	assert_calls(want, sizeof(want) / sizeof(want[0]));
+	ck_assert_int_eq(sched_cap, 0);
+}
+END_TEST
+
+/*
+ * A save's life on Xen as hv_libxl_mig.c drives it: each round's
+ * throttle becomes the cap, and whatever the end (moved, failed,
+ * aborted) the cap is put back once.
+ */
+START_TEST(test_cap_save_abort)
+{
+	static const char *const want[] = { "get 9", "set 9 256 80",
+	    "set 9 256 70", "set 9 256 0" };
+	int	 next = RELOC_CONV_AGAIN;
+	unsigned n = 0;
+
+	start(1, 4);
+	reloc__cap_init(&cap, &fake_ops, &ncalls, 9, 1);
+	while (next == RELOC_CONV_AGAIN) {
+		next = round_(100, 400, 30000, ++n * 1000);
+		if (next == RELOC_CONV_AGAIN)
+			ck_assert_int_eq(reloc__cap_set(&cap, conv.throttle),
+			    0);
+	}
+	ck_assert_int_eq(next, RELOC_CONV_ABORT);
+	ck_assert_int_eq(reloc__cap_restore(&cap), 0);
+	assert_calls(want, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
 static Suite *
 converge_suite(void)
 {
@@ -314,6 +486,15 @@ converge_suite(void)
 	tcase_add_test(tc, test_abort_fits_at_timeout);
 	tcase_add_test(tc, test_abort_at_max);
 	tcase_add_test(tc, test_end);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cap");
+	tcase_add_checked_fixture(tc, cap_setup, NULL);
+	tcase_add_test(tc, test_cap_steps_restore);
+	tcase_add_test(tc, test_cap_of_capped);
+	tcase_add_test(tc, test_cap_untouched);
+	tcase_add_test(tc, test_cap_get_fails);
+	tcase_add_test(tc, test_cap_set_fails);
+	tcase_add_test(tc, test_cap_save_abort);
 	suite_add_tcase(s, tc);
 	return s;
 }
