@@ -33,7 +33,7 @@ note=$(grep "pre-copy stops: " "$WORK/A/log" | tail -n 1)
 log "$note"
 pred=$(echo "$note" | sed -n 's/.*stop-and-copy predicted \([0-9]*\) ms, budget \([0-9]*\) ms.*/\1 \2/p')
 check "budget: the stop was decided on a prediction" [ -n "$pred" ]
-# shellcheck disable=SC2086 # two numbers
+# shellcheck disable=SC2016,SC2086 # $1 in sh -c; two numbers
 check "budget: the prediction used was within the budget" \
     sh -c '[ "$1" -le "$2" ] && [ "$2" -eq 100 ]' sh $pred
 check "budget: the guest was throttled on the way" \
@@ -42,6 +42,7 @@ check "budget: no throttle on B after" unthrottled B web01
 check "budget: the record has the budget" \
     [ "$(json max-downtime-ms)" -eq 100 ]
 us=$(json progress predicted-downtime-us)
+# shellcheck disable=SC2016 # $1 in sh -c
 check "budget: the record has the prediction used, within the budget" \
     sh -c '[ "$1" -gt 0 ] && [ "$1" -le 100000 ]' sh "$us"
 check "budget: the record has the throttle used" \
@@ -85,6 +86,7 @@ check "killed worker: web02 runs only on B" runs_only_on B web02
 # Bad values, each error naming the option.
 for bad in "--max-downtime -1" "--max-downtime abc" "--max-downtime 3600001" \
     "--timeout -5" "--timeout 1.5"; do
+	# shellcheck disable=SC2086 # an option and its value
 	migrate B A web01 -l $bad
 	opt=${bad%% *}
 	check "$bad: usage error" [ "$XM_RC" -eq 2 ]
