@@ -109,7 +109,7 @@ echo
 echo "## Downtime: live migration of a $MEM MiB domain, budget $BUDGET ms" \
     "(timeout $TIMEOUT s), $RUNS runs per rate; load average" \
     "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-12s %7s %10s %10s %10s %7s %10s %9s %7s %7s\n' "dirty MB/s" \
+printf '%-15s %7s %10s %10s %10s %7s %10s %9s %7s %7s\n' "dirty MB/s" \
     "budget" "median ms" "min ms" "max ms" "rounds" "bytes/mem" \
     "throttle" "moved" "abort"
 link=0
@@ -139,7 +139,7 @@ moved = [x for x in rows if x[5] == 1]
 budget = float(sys.argv[3])
 d = [x[0] for x in moved] or [0.0]
 over = [x for x in d if budget > 0 and x > budget]
-print("%-12s %7d %10.2f %10.2f %10.2f %7d %10.2f %8d%% %7d %7d%s" % (
+print("%-15s %7d %10.2f %10.2f %10.2f %7d %10.2f %8d%% %7d %7d%s" % (
     sys.argv[2], budget, statistics.median(d), min(d), max(d),
     statistics.median(x[1] for x in rows),
     statistics.median(x[2] / x[3] for x in rows),
