@@ -116,6 +116,12 @@ struct reloc__cap {
 	bool		 held;		/* weight and cap saved, changed */
 	int		 weight, cap;	/* as they were before */
 	unsigned	 pct;		/* the throttle applied */
+	/*
+	 * Where the undo is noted before the first cap (see
+	 * reloc__cap_note_take), with the domain's uuid; NULL: nowhere.
+	 */
+	const char	*note_dir;
+	char		 uuid[37];
 };
 
 void	reloc__cap_init(struct reloc__cap *c, const struct reloc__cap_ops *ops,
@@ -128,5 +134,14 @@ void	reloc__cap_init(struct reloc__cap *c, const struct reloc__cap_ops *ops,
 int	reloc__cap_set(struct reloc__cap *c, unsigned pct);
 /* Put weight and cap back exactly as they were; nothing if untouched. */
 int	reloc__cap_restore(struct reloc__cap *c);
+/*
+ * A saver killed while it throttles leaves the cap set, and its note:
+ * DIR/throttle.DOMID, "UUID WEIGHT CAP", written (and synced) before the
+ * first cap, removed once it is restored.  Take the weight and cap of a
+ * note left for domid and uuid, and remove it; RELOC_ERR_NOENT when there
+ * is none (one for another uuid, a domid reused, is removed).
+ */
+int	reloc__cap_note_take(const char *dir, uint32_t domid,
+	    const char *uuid, int *weight_r, int *cap_r);
 
 #endif /* CONVERGE_INT_H */

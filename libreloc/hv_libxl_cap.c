@@ -22,9 +22,84 @@
  * recorder.
  */
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "converge-int.h"
+
+static void
+note_path(const char *dir, uint32_t domid, const char *suffix, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "%s/throttle.%" PRIu32 "%s", dir, domid, suffix);
+}
+
+/* Durable before the cap changes: write, sync, rename. */
+static int
+note_write(const struct reloc__cap *c)
+{
+	char	 tmp[4096], path[4096], line[128];
+	int	 fd, n, ok;
+
+	note_path(c->note_dir, c->domid, ".tmp", tmp, sizeof(tmp));
+	note_path(c->note_dir, c->domid, "", path, sizeof(path));
+	n = snprintf(line, sizeof(line), "%s %d %d\n", c->uuid, c->weight,
+	    c->cap);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1) {
+		log_warn("hv", "domain %u: not throttled: %s", c->domid, tmp);
+		return reloc__errno_to_err(errno);
+	}
+	ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
+	if (!ok) {
+		log_warn("hv", "domain %u: not throttled: %s", c->domid, path);
+		(void)unlink(tmp);
+		return RELOC_ERR_IO;
+	}
+	return 0;
+}
+
+static void
+note_drop(const struct reloc__cap *c)
+{
+	char	 path[4096];
+
+	if (c->note_dir == NULL)
+		return;
+	note_path(c->note_dir, c->domid, "", path, sizeof(path));
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("hv", "domain %u: remove %s", c->domid, path);
+}
+
+int
+reloc__cap_note_take(const char *dir, uint32_t domid, const char *uuid,
+    int *weight_r, int *cap_r)
+{
+	char	 path[4096], u[40];
+	FILE	*f;
+	int	 w, cap, n;
+
+	note_path(dir, domid, "", path, sizeof(path));
+	if ((f = fopen(path, "re")) == NULL)
+		return RELOC_ERR_NOENT;
+	n = fscanf(f, "%39s %d %d", u, &w, &cap);
+	fclose(f);
+	(void)unlink(path);
+	if (n != 3 || strcasecmp(u, uuid) != 0) {
+		log_warnx("hv", "domain %u: stale throttle note %s removed",
+		    (unsigned)domid, path);
+		return RELOC_ERR_NOENT;
+	}
+	*weight_r = w;
+	*cap_r = cap;
+	return 0;
+}
 
 void
 reloc__cap_init(struct reloc__cap *c, const struct reloc__cap_ops *ops,
@@ -49,7 +124,8 @@ reloc__cap_set(struct reloc__cap *c, unsigned pct)
 		return 0;
 	if (!c->held) {
 		if ((rc = c->ops->get(c->arg, c->domid, &c->weight,
-		    &c->cap)) < 0)
+		    &c->cap)) < 0 ||
+		    (c->note_dir != NULL && (rc = note_write(c)) < 0))
 			return rc;
 		c->held = true;
 	}
@@ -80,6 +156,7 @@ reloc__cap_restore(struct reloc__cap *c)
 	}
 	log_info("hv", "domain %u: throttle removed: cap %d, weight %d",
 	    (unsigned)c->domid, c->cap, c->weight);
+	note_drop(c);
 	c->held = false;
 	c->pct = 0;
 	return 0;

@@ -156,8 +156,13 @@ budget_progress(const struct reloc_progress *p, void *arg)
 		b->up->progress(&q, b->up->progress_arg);
 }
 
-static unsigned
-online_vcpus(struct hvl *hv, uint32_t domid)
+/*
+ * The cap of domid, with its vcpus and uuid, its undo noted in the state
+ * directory: a worker killed while it throttles leaves the note, and the
+ * resume of its recovery puts the cap back (reloc__hvl_resume).
+ */
+static void
+budget_cap(struct hvl *hv, uint32_t domid, struct reloc__cap *c)
 {
 	libxl_dominfo	 info;
 	unsigned	 n = 1;
@@ -165,8 +170,11 @@ online_vcpus(struct hvl *hv, uint32_t domid)
 	libxl_dominfo_init(&info);
 	if (libxl_domain_info(hv->ctx, &info, domid) == 0)
 		n = info.vcpu_online;
+	reloc__cap_init(c, &cap_ops, hv, domid, n);
+	snprintf(c->uuid, sizeof(c->uuid), LIBXL_UUID_FMT,
+	    LIBXL_UUID_BYTES(info.uuid));
+	c->note_dir = hv->state_dir[0] != '\0' ? hv->state_dir : NULL;
 	libxl_dominfo_dispose(&info);
-	return n;
 }
 
 int
@@ -184,7 +192,7 @@ reloc__hvl_save(void *priv, uint32_t domid, int fd,
 		log_debug("hv", "domain %u: max_rounds %u not supported by "
 		    "libxl, using its default", domid, p->max_rounds);
 	reloc__conv_init(&b.cv, p, HVL_SWITCH_NS);
-	reloc__cap_init(&b.cap, &cap_ops, hv, domid, online_vcpus(hv, domid));
+	budget_cap(hv, domid, &b.cap);
 	b.start_ns = mono_ns();
 	if (p->live && p->max_downtime_ms != 0) {
 		b.down.progress = budget_progress;
@@ -223,8 +231,9 @@ reloc__hvl_resume(void *priv, uint32_t domid)
 {
 	struct hvl	*hv = priv;
 	libxl_dominfo	 info;
+	char		 uuid[37];
 	bool		 suspended;
-	int		 lrc;
+	int		 lrc, weight, cap;
 
 	libxl_dominfo_init(&info);
 	if ((lrc = libxl_domain_info(hv->ctx, &info, domid)) != 0) {
@@ -233,7 +242,15 @@ reloc__hvl_resume(void *priv, uint32_t domid)
 	}
 	suspended = info.shutdown &&
 	    info.shutdown_reason == LIBXL_SHUTDOWN_REASON_SUSPEND;
+	snprintf(uuid, sizeof(uuid), LIBXL_UUID_FMT,
+	    LIBXL_UUID_BYTES(info.uuid));
 	libxl_dominfo_dispose(&info);
+	/* A saver killed while it throttled: its cap goes back first. */
+	if (hv->state_dir[0] != '\0' && reloc__cap_note_take(hv->state_dir,
+	    domid, uuid, &weight, &cap) == 0 &&
+	    cap_set(hv, domid, weight, cap) == 0)
+		log_info("hv", "domain %u: throttle of a dead saver removed: "
+		    "cap %d, weight %d", domid, cap, weight);
 	if (!suspended) {
 		log_info("hv", "domain %u was not suspended: nothing to resume",
 		    domid);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -454,6 +455,105 @@ START_TEST(test_cap_save_abort)
 }
 END_TEST
 
+#define UUID	"8c3b2a3e-1f7e-4e8e-9d6a-0e0b5d3c2a11"
+
+static char	 note_dir[64];
+
+static bool
+note_exists(uint32_t domid)
+{
+	char	 path[128];
+
+	snprintf(path, sizeof(path), "%s/throttle.%u", note_dir,
+	    (unsigned)domid);
+	return access(path, F_OK) == 0;
+}
+
+static void
+note_setup(void)
+{
+	cap_setup();
+	snprintf(note_dir, sizeof(note_dir), "/tmp/check_converge.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(note_dir));
+}
+
+static void
+note_teardown(void)
+{
+	char	 path[128];
+
+	snprintf(path, sizeof(path), "%s/throttle.7", note_dir);
+	(void)unlink(path);
+	(void)rmdir(note_dir);
+}
+
+static void
+cap_with_note(uint32_t domid)
+{
+	reloc__cap_init(&cap, &fake_ops, &ncalls, domid, 2);
+	cap.note_dir = note_dir;
+	snprintf(cap.uuid, sizeof(cap.uuid), "%s", UUID);
+}
+
+START_TEST(test_note_while_throttled)
+{
+	cap_with_note(7);
+	ck_assert(!note_exists(7));
+	ck_assert_int_eq(reloc__cap_set(&cap, 20), 0);
+	ck_assert(note_exists(7));
+	ck_assert_int_eq(reloc__cap_restore(&cap), 0);
+	ck_assert(!note_exists(7));
+}
+END_TEST
+
+/* The saver killed: the recovery's resume finds what to put back. */
+START_TEST(test_note_saver_killed)
+{
+	int	 w = 0, c = -1;
+
+	sched_weight = 512;
+	sched_cap = 0;
+	cap_with_note(7);
+	ck_assert_int_eq(reloc__cap_set(&cap, 50), 0);
+	ck_assert_int_eq(sched_cap, 100);
+	ck_assert_int_eq(reloc__cap_note_take(note_dir, 7, UUID, &w, &c), 0);
+	ck_assert_int_eq(w, 512);
+	ck_assert_int_eq(c, 0);
+	ck_assert(!note_exists(7));
+	ck_assert_int_eq(reloc__cap_note_take(note_dir, 7, UUID, &w, &c),
+	    RELOC_ERR_NOENT);
+}
+END_TEST
+
+START_TEST(test_note_other_domain)
+{
+	int	 w = 0, c = 0;
+
+	/* A domid reused by another domain: the note is stale. */
+	cap_with_note(7);
+	ck_assert_int_eq(reloc__cap_set(&cap, 20), 0);
+	ck_assert_int_eq(reloc__cap_note_take(note_dir, 7,
+	    "00000000-0000-4000-8000-000000000000", &w, &c), RELOC_ERR_NOENT);
+	ck_assert(!note_exists(7));
+	ck_assert_int_eq(reloc__cap_note_take(note_dir, 8, UUID, &w, &c),
+	    RELOC_ERR_NOENT);
+}
+END_TEST
+
+START_TEST(test_note_cannot_write)
+{
+	static const char *const want[] = { "get 7" };
+
+	/* No note, no cap: nothing is changed that could not be undone. */
+	cap_with_note(7);
+	cap.note_dir = "/nonexistent/dir";
+	ck_assert_int_lt(reloc__cap_set(&cap, 20), 0);
+	ck_assert_int_eq(reloc__cap_restore(&cap), 0);
+	assert_calls(want, sizeof(want) / sizeof(want[0]));
+	ck_assert_int_eq(sched_cap, 0);
+}
+END_TEST
+
 static Suite *
 converge_suite(void)
 {
@@ -495,6 +595,13 @@ converge_suite(void)
 	tcase_add_test(tc, test_cap_get_fails);
 	tcase_add_test(tc, test_cap_set_fails);
 	tcase_add_test(tc, test_cap_save_abort);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cap_note");
+	tcase_add_checked_fixture(tc, note_setup, note_teardown);
+	tcase_add_test(tc, test_note_while_throttled);
+	tcase_add_test(tc, test_note_saver_killed);
+	tcase_add_test(tc, test_note_other_domain);
+	tcase_add_test(tc, test_note_cannot_write);
 	suite_add_tcase(s, tc);
 	return s;
 }
