@@ -307,7 +307,6 @@ END_TEST
 START_TEST(test_fmt_progress)
 {
 	struct reloc_xv	*st = fake_status("streaming", -1, "");
-	struct reloc_xv	*p;
 	char		 buf[512];
 
 	fake_add_progress(st);
@@ -315,20 +314,6 @@ START_TEST(test_fmt_progress)
 	ck_assert_str_eq(buf, "web01 -> hostB: precopy round 2, sent "
 	    "768.0/1024.0 MiB, 4.8 MiB left, 118.2 MB/s, dirtying 10.2 "
 	    "MB/s");
-	reloc_xv_free(st);
-	/* Under a budget: the prediction against it, and the throttle. */
-	st = fake_status("streaming", -1, "");
-	fake_add_progress(st);
-	p = reloc_xv_member(st, "progress");
-	ck_assert_int_eq(reloc_xv_struct_set_i8(p,
-	    "predicted-downtime-us", 42400), 0);
-	ck_assert_int_eq(reloc_xv_struct_set_int(p,
-	    "throttle-percent", 30), 0);
-	ck_assert_int_eq(reloc_xv_struct_set_int(st, "max-downtime-ms", 300),
-	    0);
-	xm_fmt_progress(st, buf, sizeof(buf));
-	ck_assert_ptr_nonnull(strstr(buf, "dirtying 10.2 MB/s, downtime "
-	    "~42 ms of 300, throttle 30%"));
 	reloc_xv_free(st);
 	st = fake_status("precheck", -1, "");
 	xm_fmt_progress(st, buf, sizeof(buf));
@@ -586,7 +571,7 @@ xm_suite(void)
 	tcase_add_test(tc, test_fmt_progress);
 	tcase_add_test(tc, test_json);
 	suite_add_tcase(s, tc);
-
+	suite_add_tcase(s, xm_budget_tcase());
 	tc = tcase_create("client");
 	tcase_add_checked_fixture(tc, server_setup, server_teardown);
 	tcase_add_test(tc, test_e2e_moved);
