@@ -149,7 +149,8 @@ void
 reloc__conv_note(const struct reloc__conv *c, enum reloc__conv_next next,
     char *buf, size_t len)
 {
-	char	 link[32], dirty[32], need[32];
+	char	 link[32], dirty[32], need[96];
+	size_t	 n;
 
 	mbps(link, sizeof(link), c->rate_bps);
 	mbps(dirty, sizeof(dirty), c->dirty_bps);
@@ -158,6 +159,11 @@ reloc__conv_note(const struct reloc__conv *c, enum reloc__conv_next next,
 	else
 		snprintf(need, sizeof(need), "%" PRIu64 " ms",
 		    (c->predicted_ns + 999999) / 1000000);
+	/* A budget no throttle can meet: say why. */
+	n = strlen(need);
+	if (c->budget_ns < c->switch_ns)
+		snprintf(need + n, sizeof(need) - n, " (a switchover alone "
+		    "takes about %" PRIu64 " ms)", c->switch_ns / 1000000);
 	if (next != RELOC_CONV_ABORT)
 		snprintf(buf, len, "pre-copy stops: stop-and-copy predicted "
 		    "%s, budget %" PRIu64 " ms, link %s, guest dirtying %s, "

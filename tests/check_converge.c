@@ -231,6 +231,8 @@ START_TEST(test_abort_timeout)
 	ck_assert_ptr_nonnull(strstr(why, "--max-downtime"));
 	ck_assert_ptr_nonnull(strstr(why, "--timeout"));
 	ck_assert_ptr_nonnull(strstr(why, "budget of 1 ms"));
+	ck_assert_ptr_nonnull(strstr(why, "(a switchover alone takes about "
+	    "50 ms)"));
 }
 END_TEST
 
