@@ -101,6 +101,8 @@ static const struct conf_key keys[] = {
 	I("xrelocd-io-timeout", RELOC_CK_IO_TIMEOUT, "30", 1, 3600),
 	S("xrelocd-log-level", RELOC_CK_LOG_LEVEL, "info", check_log_level),
 	/* Incoming migrations past HELLO, on this host and per source. */
+	/* The stop-and-copy's budget, ms (QEMU's default); 0: no bound. */
+	I("xrelocd-max-downtime", RELOC_CK_MAX_DOWNTIME, "300", 0, 3600000),
 	I("xrelocd-max-incoming", RELOC_CK_MAX_INCOMING, "4", 1, 64),
 	I("xrelocd-max-incoming-per-peer", RELOC_CK_MAX_INCOMING_PER_PEER,
 	    "4", 1, 64),
@@ -113,6 +115,8 @@ static const struct conf_key keys[] = {
 	I("xrelocd-max-rounds", RELOC_CK_MAX_ROUNDS, "5", 1, 1000),
 	S("xrelocd-pid-file", RELOC_CK_PID_FILE, "/run/xrelocd.pid",
 	    check_path),
+	/* Pre-copy's time to meet the budget, s; 0: no limit. */
+	I("xrelocd-precopy-timeout", RELOC_CK_PRECOPY_TIMEOUT, "0", 0, 86400),
 	/* Sent as it is unless asked: the link may be faster than a core. */
 	S("xrelocd-relocation-compression", RELOC_CK_COMPRESSION, "none",
 	    check_codec),

@@ -69,11 +69,13 @@ hvl_open(const struct reloc_conf *conf, void **priv_r)
 	struct hvl	*hv;
 	int		 lrc;
 
-	(void)conf;
 	if ((hv = calloc(1, sizeof(*hv))) == NULL) {
 		log_warn("hv", "calloc");
 		return RELOC_ERR_NOMEM;
 	}
+	/* Where a throttle's undo is noted (hv_libxl_cap.c). */
+	snprintf(hv->state_dir, sizeof(hv->state_dir), "%s", conf != NULL ?
+	    reloc_conf_str(conf, RELOC_CK_STATE_DIR) : "");
 	reloc__hvl_log_init(&hv->lg);
 	lrc = libxl_ctx_alloc(&hv->ctx, LIBXL_VERSION, 0, &hv->lg.vtable);
 	if (lrc != 0) {

@@ -68,6 +68,7 @@ struct hvl {
 	struct hvl_log		 lg;
 	libxl_ctx		*ctx;
 	xc_interface		*xch;	/* featuresets, or NULL */
+	char			 state_dir[1024];	/* throttle notes */
 };
 
 /* Log a libxl error code as ERROR_NAME (n); returns RELOC_ERR_HV. */

@@ -29,13 +29,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* As hv_libxl.c: the 4.14 API holds through 4.17+. */
 #define LIBXL_API_VERSION 0x041400
 #include <libxl.h>
 #include <libxl_utils.h>
 
+#include "converge-int.h"
 #include "hv_libxl.h"
+
+/* A switchover besides the pages (ns): libxl's suspend, READY, GO. */
+#define HVL_SWITCH_NS	(100ull * 1000 * 1000)
 
 /*
  * What the peer acknowledged on a TCP socket, or 0 if fd is none (the
@@ -57,22 +62,150 @@ tcp_acked(int fd)
 	return ti.tcpi_bytes_acked;
 }
 
+/* A budgeted save on libxl: libxc picks its rounds, we cap and abort. */
+struct hvl_budget {
+	struct hvl		*hv;
+	uint32_t		 domid;
+	int			 fd;
+	const struct reloc_save_params *up;
+	struct reloc_save_params down;	/* what libxl's logger relays to */
+	struct reloc__conv	 cv;
+	struct reloc__cap	 cap;
+	uint64_t		 start_ns;
+	unsigned		 round;
+	bool			 aborted;
+};
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int
+cap_get(void *arg, uint32_t domid, int *weight_r, int *cap_r)
+{
+	struct hvl			*hv = arg;
+	libxl_domain_sched_params	 sp;
+	int				 lrc, rc = 0;
+
+	libxl_domain_sched_params_init(&sp);
+	if ((lrc = libxl_domain_sched_params_get(hv->ctx, domid, &sp)) != 0)
+		rc = reloc__hvl_err("libxl_domain_sched_params_get", lrc);
+	else if (sp.sched != LIBXL_SCHEDULER_CREDIT &&
+	    sp.sched != LIBXL_SCHEDULER_CREDIT2) {
+		log_warnx("hv", "domain %u: scheduler %s has no cap: not "
+		    "throttled", domid, libxl_scheduler_to_string(sp.sched));
+		rc = RELOC_ERR_HV;
+	} else {
+		*weight_r = sp.weight;
+		*cap_r = sp.cap;
+	}
+	libxl_domain_sched_params_dispose(&sp);
+	return rc;
+}
+
+static int
+cap_set(void *arg, uint32_t domid, int weight, int cap)
+{
+	struct hvl			*hv = arg;
+	libxl_domain_sched_params	 sp;
+	int				 lrc;
+
+	libxl_domain_sched_params_init(&sp);
+	if ((lrc = libxl_domain_sched_params_get(hv->ctx, domid, &sp)) == 0) {
+		sp.weight = weight;
+		sp.cap = cap;
+		lrc = libxl_domain_sched_params_set(hv->ctx, domid, &sp);
+	}
+	libxl_domain_sched_params_dispose(&sp);
+	return lrc == 0 ? 0 : reloc__hvl_err("libxl_domain_sched_params_set",
+	    lrc);
+}
+
+static const struct reloc__cap_ops cap_ops = { cap_get, cap_set };
+
+/*
+ * Each round libxc reports: the budget's verdict.  libxc stops pre-copy
+ * by its own rule, so STOP changes nothing; the throttle becomes the
+ * cap, and ABORT closes the stream, which fails the save before the
+ * domain is suspended (before READY: the target discards).
+ */
+static void
+budget_progress(const struct reloc_progress *p, void *arg)
+{
+	struct hvl_budget	*b = arg;
+	struct reloc_progress	 q = *p;
+
+	if (q.phase == RELOC_PP_PRECOPY && q.round > b->round &&
+	    !b->aborted) {
+		b->round = q.round;
+		if (reloc__conv_round(&b->cv, &q, mono_ns() - b->start_ns) ==
+		    RELOC_CONV_ABORT) {
+			(void)reloc__conv_end(&b->cv, RELOC_CONV_ABORT, b->up,
+			    b->domid);
+			b->aborted = true;
+			shutdown(b->fd, SHUT_RDWR);
+		} else
+			(void)reloc__cap_set(&b->cap, b->cv.throttle);
+	}
+	if (b->up->progress != NULL)
+		b->up->progress(&q, b->up->progress_arg);
+}
+
+/*
+ * The cap of domid, with its vcpus and uuid, its undo noted in the state
+ * directory: a worker killed while it throttles leaves the note, and the
+ * resume of its recovery puts the cap back (reloc__hvl_resume).
+ */
+static void
+budget_cap(struct hvl *hv, uint32_t domid, struct reloc__cap *c)
+{
+	libxl_dominfo	 info;
+	unsigned	 n = 1;
+
+	libxl_dominfo_init(&info);
+	if (libxl_domain_info(hv->ctx, &info, domid) == 0)
+		n = info.vcpu_online;
+	reloc__cap_init(c, &cap_ops, hv, domid, n);
+	snprintf(c->uuid, sizeof(c->uuid), LIBXL_UUID_FMT,
+	    LIBXL_UUID_BYTES(info.uuid));
+	c->note_dir = hv->state_dir[0] != '\0' ? hv->state_dir : NULL;
+	libxl_dominfo_dispose(&info);
+}
+
 int
 reloc__hvl_save(void *priv, uint32_t domid, int fd,
     const struct reloc_save_params *p)
 {
-	struct hvl	*hv = priv;
-	uint64_t	 acked = tcp_acked(fd), after;
-	int		 lrc;
+	struct hvl		*hv = priv;
+	struct hvl_budget	 b = { .hv = hv, .domid = domid, .fd = fd,
+				    .up = p, .down = *p };
+	uint64_t		 acked = tcp_acked(fd), after;
+	int			 lrc;
 
 	/* libxc fixes its own round limit (5); max_rounds has no knob. */
 	if (p->max_rounds != 0)
 		log_debug("hv", "domain %u: max_rounds %u not supported by "
 		    "libxl, using its default", domid, p->max_rounds);
-	reloc__hvl_log_save(&hv->lg, p);
+	reloc__conv_init(&b.cv, p, HVL_SWITCH_NS);
+	budget_cap(hv, domid, &b.cap);
+	b.start_ns = mono_ns();
+	if (p->live && p->max_downtime_ms != 0) {
+		b.down.progress = budget_progress;
+		b.down.progress_arg = &b;
+	}
+	reloc__hvl_log_save(&hv->lg, &b.down);
 	lrc = libxl_domain_suspend(hv->ctx, domid, fd,
 	    p->live ? LIBXL_SUSPEND_LIVE : 0, NULL);
 	reloc__hvl_log_save(&hv->lg, NULL);
+	/* Saved, failed or aborted: the cap goes back as it was. */
+	(void)reloc__cap_restore(&b.cap);
+	if (b.aborted)
+		return RELOC_ERR_TIMEOUT;
 	if (lrc != 0)
 		return reloc__hvl_err("libxl_domain_suspend", lrc);
 	after = tcp_acked(fd);
@@ -98,8 +231,9 @@ reloc__hvl_resume(void *priv, uint32_t domid)
 {
 	struct hvl	*hv = priv;
 	libxl_dominfo	 info;
+	char		 uuid[37];
 	bool		 suspended;
-	int		 lrc;
+	int		 lrc, weight, cap;
 
 	libxl_dominfo_init(&info);
 	if ((lrc = libxl_domain_info(hv->ctx, &info, domid)) != 0) {
@@ -108,7 +242,15 @@ reloc__hvl_resume(void *priv, uint32_t domid)
 	}
 	suspended = info.shutdown &&
 	    info.shutdown_reason == LIBXL_SHUTDOWN_REASON_SUSPEND;
+	snprintf(uuid, sizeof(uuid), LIBXL_UUID_FMT,
+	    LIBXL_UUID_BYTES(info.uuid));
 	libxl_dominfo_dispose(&info);
+	/* A saver killed while it throttled: its cap goes back first. */
+	if (hv->state_dir[0] != '\0' && reloc__cap_note_take(hv->state_dir,
+	    domid, uuid, &weight, &cap) == 0 &&
+	    cap_set(hv, domid, weight, cap) == 0)
+		log_info("hv", "domain %u: throttle of a dead saver removed: "
+		    "cap %d, weight %d", domid, cap, weight);
 	if (!suspended) {
 		log_info("hv", "domain %u was not suspended: nothing to resume",
 		    domid);

@@ -63,6 +63,13 @@ struct sim_vcpu {
 	uint64_t	 cursor;	/* pages written so far */
 	uint64_t	 budget_ns;	/* time owed to the dirty rate */
 	uint64_t	 writing;	/* not saved */
+	/*
+	 * Auto-converge (not saved): the share of its time, in percent, the
+	 * guest gives up, for as long as the process throttle_pid (the
+	 * saver) lives; a guest whose saver died drops it.
+	 */
+	uint64_t	 throttle;
+	int64_t		 throttle_pid;
 };
 #define SIM_VCPU_MAGIC		0x3175706376736978ull	/* "xsvcpu1" */
 #define SIM_STATE_WORDS		4	/* words of sim_vcpu in STATE */
@@ -164,6 +171,7 @@ int	reloc__sim_guest_stop(pid_t pid);
 int	reloc__sim_guest_cont(pid_t pid);
 void	reloc__sim_guest_kill(pid_t pid);
 bool	reloc__sim_guest_alive(pid_t pid);
+void	reloc__sim_guest_throttle(struct sim_vcpu *v, unsigned pct);
 bool	reloc__sim_counter_read(const uint8_t *mem, uint64_t *value_r);
 
 /* hv_sim_fill.c: a new domain's memory, mapped read-write */

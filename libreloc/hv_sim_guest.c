@@ -38,6 +38,8 @@
 
 #define GUEST_TICK_NS	1000000ull	/* 1 ms */
 #define GUEST_MAX_OWED	(20 * GUEST_TICK_NS)
+#define GUEST_CHECK_NS	(128 * GUEST_TICK_NS)	/* memory file still there? */
+#define GUEST_THROTTLE_MAX 99			/* percent */
 
 static int	wait_stopped(pid_t);
 
@@ -96,7 +98,7 @@ reloc__sim_mem_create(const struct sim *sim, uint32_t domid, uint64_t pages,
     enum reloc__sim_fill fill)
 {
 	char		 path[SIM_PATH_LEN];
-	struct sim_vcpu	 vcpu = { SIM_VCPU_MAGIC, 0, 0, 0, 0 };
+	struct sim_vcpu	 vcpu = { SIM_VCPU_MAGIC, 0, 0, 0, 0, 0, 0 };
 	bool		 sparse = fill == RELOC_SIM_FILL_SPARSE;
 	uint64_t	 bytes = pages << SIM_PAGE_SHIFT;
 	int		 fd, rc;
@@ -315,23 +317,71 @@ guest_tick(struct sim_map *m, uint64_t pps, uint64_t elapsed)
 	}
 }
 
-/* Tick until the domain's memory file is removed from under us. */
+/*
+ * The share of its time (percent) the guest gives up now.  A throttle
+ * whose saver is gone (killed, say) is dropped here: nobody else would.
+ */
+static unsigned
+throttle_now(struct sim_vcpu *v)
+{
+	uint64_t	 pct = __atomic_load_n(&v->throttle, __ATOMIC_ACQUIRE);
+	int64_t		 pid;
+
+	if (pct == 0)
+		return 0;
+	pid = __atomic_load_n(&v->throttle_pid, __ATOMIC_ACQUIRE);
+	if (pid <= 0 || (kill((pid_t)pid, 0) == -1 && errno == ESRCH)) {
+		(void)__atomic_compare_exchange_n(&v->throttle, &pct, 0, false,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		return 0;
+	}
+	return pct > GUEST_THROTTLE_MAX ? GUEST_THROTTLE_MAX : (unsigned)pct;
+}
+
+/*
+ * Tick until the domain's memory file is removed from under us.  A
+ * throttle of t% stretches each tick's sleep so that the guest runs
+ * (100 - t)% of the time, and only that share of the time counts towards
+ * the dirty rate: nothing is owed, so nothing is caught up after.
+ */
 static void
 guest_loop(struct sim_map *m, unsigned rate_mb, int memfd)
 {
 	struct timespec	 tick = { 0, GUEST_TICK_NS };
 	struct stat	 st;
 	uint64_t	 pps = (uint64_t)rate_mb << (20 - SIM_PAGE_SHIFT);
-	uint64_t	 last = now_ns(), t, n;
+	uint64_t	 last = now_ns(), check = last, t;
+	unsigned	 thr;
 
-	for (n = 0;; n++) {
-		if (n % 128 == 0 && fstat(memfd, &st) == 0 && st.st_nlink == 0)
-			return;
+	for (;;) {
 		t = now_ns();
-		guest_tick(m, pps, t - last);
+		if (t - check >= GUEST_CHECK_NS) {
+			check = t;
+			if (fstat(memfd, &st) == 0 && st.st_nlink == 0)
+				return;
+		}
+		thr = throttle_now(m->vcpu);
+		guest_tick(m, pps, (t - last) * (100 - thr) / 100);
 		last = t;
+		tick.tv_nsec = (long)(GUEST_TICK_NS * 100 / (100 - thr));
 		nanosleep(&tick, NULL);
 	}
+}
+
+/*
+ * Throttle the guest of v to pct percent (0: none) on behalf of this
+ * process: the guest drops it by itself should this process die.  v may
+ * be NULL (nothing mapped).
+ */
+void
+reloc__sim_guest_throttle(struct sim_vcpu *v, unsigned pct)
+{
+	if (v == NULL)
+		return;
+	__atomic_store_n(&v->throttle_pid, pct != 0 ? (int64_t)getpid() : 0,
+	    __ATOMIC_RELEASE);
+	__atomic_store_n(&v->throttle, (uint64_t)(pct > GUEST_THROTTLE_MAX ?
+	    GUEST_THROTTLE_MAX : pct), __ATOMIC_RELEASE);
 }
 
 /* The guest itself, in the grandchild: never returns. */

@@ -33,11 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "converge-int.h"
 #include "hv_sim.h"
 
-#define SAVE_MAX_ROUNDS		5	/* pre-copy rounds by default */
-#define SAVE_DIRTY_THRESHOLD	50	/* pages: few enough to stop */
-#define SAVE_BYTES_FACTOR	3	/* stop after 3x memory sent */
+#define SAVE_SWITCH_NS	(50ull * 1000 * 1000)	/* ns: switchover, no pages */
 
 struct saver {
 	const struct sim *sim;
@@ -50,6 +49,7 @@ struct saver {
 	struct sim_map	 m;
 	const struct reloc_save_params *p;
 	struct reloc_progress pr;
+	struct reloc__conv cv;		/* when pre-copy stops */
 	uint64_t	 round_bytes;
 	uint64_t	 round_t0;	/* CLOCK_MONOTONIC at round start */
 	uint64_t	 last_tick;	/* last progress report in a round */
@@ -426,51 +426,50 @@ count_dirty(const struct saver *s)
 	return n;
 }
 
-/* End of a round: rates and the callback. */
-static void
-report(struct saver *s, enum reloc_progress_phase phase, uint64_t t0)
+/* End of a round: rates, the policy's verdict on it, the callback. */
+static enum reloc__conv_next
+report(struct saver *s, enum reloc_progress_phase phase, uint64_t t0,
+    uint64_t start)
 {
-	uint64_t	 dt = now_ns(CLOCK_MONOTONIC) - t0;
+	uint64_t	 now = now_ns(CLOCK_MONOTONIC);
+	uint64_t	 dt = now > t0 ? now - t0 : 1;
+	enum reloc__conv_next next = RELOC_CONV_STOP;
 
-	if (dt == 0)
-		dt = 1;
 	s->pr.phase = phase;
 	s->pr.remaining_pages = phase == RELOC_PP_PRECOPY ? count_dirty(s) : 0;
 	s->pr.rate_bps = s->round_bytes * 1000000000ull / dt;
-	if (phase == RELOC_PP_PRECOPY)
+	if (phase == RELOC_PP_PRECOPY) {
 		s->pr.dirty_pps = s->pr.remaining_pages * 1000000000ull / dt;
+		next = reloc__conv_round(&s->cv, &s->pr, now - start);
+		reloc__sim_guest_throttle(s->m.vcpu, s->cv.throttle);
+	}
 	log_debug("hv", "sim: domain %" PRIu32 ": round %u sent %" PRIu64
 	    " bytes, %" PRIu64 " pages dirty", s->domid, s->pr.round,
 	    s->round_bytes, s->pr.remaining_pages);
 	s->round_bytes = 0;
 	if (s->p->progress != NULL)
 		s->p->progress(&s->pr, s->p->progress_arg);
+	return next;
 }
 
-/* Pre-copy until few pages are dirty, the rounds or the bytes run out. */
+/* Pre-copy until the policy (converge.c) stops it or gives up. */
 static int
 live_rounds(struct saver *s)
 {
-	unsigned	 max = s->p->max_rounds ? s->p->max_rounds :
-			    SAVE_MAX_ROUNDS;
-	uint64_t	 limit = SAVE_BYTES_FACTOR * (s->m.pages <<
-			    SIM_PAGE_SHIFT), dirty, t0;
+	uint64_t	 t0, start = now_ns(CLOCK_MONOTONIC);
+	enum reloc__conv_next next = RELOC_CONV_AGAIN;
 	int		 rc;
 
-	for (;;) {
+	reloc__conv_init(&s->cv, s->p, SAVE_SWITCH_NS);
+	while (next == RELOC_CONV_AGAIN) {
 		t0 = now_ns(CLOCK_MONOTONIC);
 		s->round_t0 = s->last_tick = t0;
 		s->pr.round++;
-		rc = s->pr.round == 1 ? send_all(s) : send_dirty(s);
-		if (rc < 0)
+		if ((rc = s->pr.round == 1 ? send_all(s) : send_dirty(s)) < 0)
 			return rc;
-		report(s, RELOC_PP_PRECOPY, t0);
-		/* What was reported decides: a reader can tell why it ended. */
-		dirty = s->pr.remaining_pages;
-		if (dirty < SAVE_DIRTY_THRESHOLD || s->pr.round >= max ||
-		    s->pr.sent_bytes + (dirty << SIM_PAGE_SHIFT) > limit)
-			return 0;
+		next = report(s, RELOC_PP_PRECOPY, t0, start);
 	}
+	return reloc__conv_end(&s->cv, next, s->p, s->domid);
 }
 
 static int
@@ -542,7 +541,7 @@ save_stream(struct saver *s, pid_t pid, const char *uuid)
 	if ((rc = s->p->live ? send_dirty(s) : send_all(s)) < 0 ||
 	    (rc = send_tail(s)) < 0)
 		return rc;
-	report(s, RELOC_PP_SUSPENDED, t0);
+	(void)report(s, RELOC_PP_SUSPENDED, t0, t0);
 	s->pr.phase = RELOC_PP_DONE;
 	if (s->p->progress != NULL)
 		s->p->progress(&s->pr, s->p->progress_arg);
@@ -590,6 +589,7 @@ reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
 	log_info("hv", "sim: saved domain %s (%" PRIu32 "): %u rounds, %"
 	    PRIu64 " bytes", dom.name, domid, s.pr.round, s.pr.sent_bytes);
 out:
+	reloc__sim_guest_throttle(s.m.vcpu, 0);
 	if (s.memfd != -1)
 		close(s.memfd);
 	reloc__sim_unmap(&s.m);

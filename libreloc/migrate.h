@@ -72,6 +72,7 @@ struct reloc__mig {
 	uint64_t			 suspended_ns;	/* CLOCK_MONOTONIC */
 	uint64_t			 stream_bytes;
 	uint64_t			 wire_bytes;
+	char				 save_why[512];	/* abort: why */
 	/*
 	 * Compression: what this side asks (source) or accepts (target),
 	 * then, after HELLO, the codecs both take as 1 << codec (0: the

@@ -134,6 +134,12 @@ src_stream_failed(struct src *s, int rc)
 	enum reloc_msg_type	 type;
 	const char		*why = NULL;
 
+	/* Pre-copy gave up on the budget: the domain was never suspended. */
+	if (m->save_why[0] != '\0') {
+		reloc__mig_message(m, "%s stays on this host: %s", m->dom.name,
+		    m->save_why);
+		return;
+	}
 	reloc_chan_set_timeout(m->chan, 1000);
 	if (reloc_chan_recv(m->chan, &type, &msg) == 0 &&
 	    type == RELOC_MSG_ERROR)

@@ -208,6 +208,10 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		.max_rounds = o->max_rounds,
 		.progress = reloc__mig_progress,
 		.progress_arg = m,
+		.max_downtime_ms = o->max_downtime_ms,
+		.timeout_s = o->budget_timeout_s,
+		.why = m->save_why,
+		.why_len = sizeof(m->save_why),
 	};
 	struct reloc__pump_opts	 po = {
 		.point = "src-stream",

@@ -47,6 +47,9 @@ static const struct rec_field progress_fields[] = {
 	{ "total-bytes", R_U64, PRO(total_bytes), 0, NULL, 0 },
 	{ "rate-bytes-per-s", R_U64, PRO(rate_bytes_per_s), 0, NULL, 0 },
 	{ "dirty-bytes-per-s", R_U64, PRO(dirty_bytes_per_s), 0, NULL, 0 },
+	{ "predicted-downtime-us", R_U64, PRO(predicted_downtime_us), 0, NULL,
+	    0 },
+	{ "throttle-percent", R_UINT, PRO(throttle_percent), 0, NULL, 0 },
 	{ NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -84,6 +87,8 @@ const struct rec_field reloc__record_fields[] = {
 	{ "rate-mbps", R_UINT, REC(rate_mbps), 0, NULL, 0 },
 	{ "compression", R_STR, STR(compression), NULL, 0 },
 	{ "streams", R_UINT, REC(streams), 0, NULL, 0 },
+	{ "max-downtime-ms", R_UINT, REC(max_downtime_ms), 0, NULL, 0 },
+	{ "timeout-s", R_UINT, REC(timeout_s), 0, NULL, 0 },
 	{ "force", R_FORCE, REC(force), REC(nr_force), NULL, 0 },
 	{ "state", R_STATE, REC(state), 0, NULL, 0 },
 	{ "status", R_STATUS, 0, 0, NULL, RF_XV_ONLY },
@@ -245,6 +250,10 @@ reloc_record_set_progress(struct reloc_record *r,
 	q->total_bytes = p->total_pages * RELOC_PAGE_SIZE;
 	q->rate_bytes_per_s = p->rate_bps;
 	q->dirty_bytes_per_s = p->dirty_pps * RELOC_PAGE_SIZE;
+	/* Unknown (no link measured yet) is 0, as before any round. */
+	q->predicted_downtime_us = p->predicted_ns == UINT64_MAX ? 0 :
+	    p->predicted_ns / 1000;
+	q->throttle_percent = p->throttle_pct;
 }
 
 static const char *

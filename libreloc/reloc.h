@@ -351,6 +351,8 @@ enum reloc_conf_key {
 	RELOC_CK_SSL_PIN,		/* xrelocd-relocation-ssl-pin sha256s */
 	RELOC_CK_COMPRESSION,		/* xrelocd-relocation-compression */
 	RELOC_CK_STREAMS,		/* xrelocd-relocation-streams int */
+	RELOC_CK_MAX_DOWNTIME,		/* xrelocd-max-downtime ms */
+	RELOC_CK_PRECOPY_TIMEOUT,	/* xrelocd-precopy-timeout seconds */
 	RELOC_CK__COUNT
 };
 

@@ -160,15 +160,34 @@ struct reloc_progress {
 	uint64_t	 rate_bps;	/* bytes/s during the last round */
 	uint64_t	 dirty_pps;	/* pages/s dirtied during the last round */
 	uint64_t	 suspended_ns;	/* CLOCK_MONOTONIC when paused, or 0 */
+	uint64_t	 predicted_ns;	/* stop-and-copy time if pre-copy
+					   stopped now (ns); 0: unknown */
+	unsigned	 throttle_pct;	/* guest's CPU held back, percent */
 };
 
 typedef void (*reloc_progress_fn)(const struct reloc_progress *p, void *arg);
 
+/*
+ * max_downtime_ms bounds the stop-and-copy: pre-copy goes on (throttling
+ * the guest when it dirties faster than the link can follow) until the
+ * predicted downtime fits; 0 keeps the backend's own rule (a few rounds,
+ * then stop whatever is dirty).  timeout_s: when the budget is still not
+ * met after that many seconds of pre-copy, the save fails with
+ * RELOC_ERR_TIMEOUT before the domain is suspended (0: no limit; at the
+ * highest throttle a few rounds more end it anyway).  On that failure
+ * why (why_len bytes, the caller's; may be NULL) holds one line with the
+ * measured rates and the downtime needed.  The throttle is undone before
+ * save returns, whatever it returns.
+ */
 struct reloc_save_params {
 	bool		 live;
 	unsigned	 max_rounds;	/* 0: the backend's default */
 	reloc_progress_fn progress;	/* may be NULL */
 	void		*progress_arg;
+	unsigned	 max_downtime_ms;
+	unsigned	 timeout_s;
+	char		*why;
+	size_t		 why_len;
 };
 
 struct reloc_restore_params {

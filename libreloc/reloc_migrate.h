@@ -207,6 +207,14 @@ struct reloc_migrate_opts {
 	 */
 	enum reloc_codec codec;
 	unsigned	 max_rounds;	/* 0: backend default */
+	/*
+	 * The downtime budget (ms, 0: none) and how long pre-copy may try
+	 * to meet it (s, 0: no limit): see struct reloc_save_params.  An
+	 * abort fails the migration before the domain is suspended; the
+	 * outcome's message says what was measured and what to change.
+	 */
+	unsigned	 max_downtime_ms;
+	unsigned	 budget_timeout_s;
 	int		 timeout_ms;	/* per I/O step */
 	int		 local_family;	/* family of our relocation address */
 	const struct reloc_migrate_events *ev;

@@ -54,6 +54,9 @@ struct reloc_record_progress {
 	uint64_t	 total_bytes;		/* the domain's memory */
 	uint64_t	 rate_bytes_per_s;	/* during the last round */
 	uint64_t	 dirty_bytes_per_s;	/* dirtied, last round */
+	uint64_t	 predicted_downtime_us;	/* if it stopped now; 0:
+						   unknown */
+	unsigned	 throttle_percent;	/* guest held back */
 };
 
 /* Xen's page on x86 (XC_PAGE_SIZE), in bytes. */
@@ -81,6 +84,8 @@ struct reloc_record {
 	char		 compression[8];	/* asked: "zstd"; "" none */
 	unsigned	 streams;	/* connections asked (source); 0: the
 					   key's xrelocd-relocation-streams */
+	unsigned	 max_downtime_ms; /* downtime budget, 0: none */
+	unsigned	 timeout_s;	/* pre-copy's to meet it, 0: none */
 	char		**force;	/* owned: check names overridden */
 	size_t		 nr_force;
 	enum reloc_mstate state;	/* where it is, or where it ended */

@@ -62,7 +62,8 @@ START_TEST(test_int_bounds)
 	conf = conf_load_ok("(xend-relocation-port 1) (xrelocd-max-pending 1024)"
 	    "(xrelocd-max-rounds 1000) (xrelocd-io-timeout 3600)"
 	    "(xend-relocation-ssl-port 65535) (xrelocd-hello-timeout 600)"
-	    "(xrelocd-max-migrations 64)");
+	    "(xrelocd-max-migrations 64) (xrelocd-max-downtime 0)"
+	    "(xrelocd-precopy-timeout 86400)");
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_RELOCATION_PORT), 1);
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_PENDING), 1024);
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_ROUNDS), 1000);
@@ -70,6 +71,9 @@ START_TEST(test_int_bounds)
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_SSL_PORT), 65535);
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_HELLO_TIMEOUT), 600);
 	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_MIGRATIONS), 64);
+	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_MAX_DOWNTIME), 0);
+	ck_assert_int_eq(reloc_conf_int(conf, RELOC_CK_PRECOPY_TIMEOUT),
+	    86400);
 	reloc_conf_free(conf);
 }
 END_TEST
@@ -129,6 +133,11 @@ static const struct {
 	{ "xrelocd-tunnel-script", "xrelocd-tunnel", "'xrelocd-tunnel' is not "
 	    "an absolute path" },
 	{ "xrelocd-max-rounds", "1001", "1001 out of range 1..1000" },
+	{ "xrelocd-max-downtime", "-1", "-1 out of range 0..3600000" },
+	{ "xrelocd-max-downtime", "3600001",
+	    "3600001 out of range 0..3600000" },
+	{ "xrelocd-precopy-timeout", "86401", "86401 out of range 0..86400" },
+	{ "xrelocd-precopy-timeout", "1s", "'1s' is not a decimal integer" },
 	{ "xrelocd-max-rounds", "0", "0 out of range 1..1000" },
 	{ "xrelocd-relocation-compression", "gzip", "'gzip' is not a "
 	    "compression (none, lz4, zstd, auto)" },

@@ -315,6 +315,9 @@ START_TEST(test_migrate_bad)
 	ck_assert_int_eq(call("xrelocd.migrate", "x", st), 0);
 	ck_assert(job_find(&fx.x, 1)->rec.high);
 	ck_assert_uint_eq(job_find(&fx.x, 1)->rec.rate_mbps, 1000000);
+	/* Without --max-downtime and --timeout: the keys' defaults. */
+	ck_assert_uint_eq(job_find(&fx.x, 1)->rec.max_downtime_ms, 300);
+	ck_assert_uint_eq(job_find(&fx.x, 1)->rec.timeout_s, 0);
 	/* The domain is held now: a second job for it is refused. */
 	ck_assert_int_eq(call("xrelocd.migrate", "x", opts("web01")),
 	    FAULT_FAILED);

@@ -189,10 +189,16 @@ START_TEST(test_migrate_types)
 	OK_XV(reloc_xv_new_string("gzip", &v));
 	migrate_refused("compress", v, "compress 'gzip': use none, lz4, zstd "
 	    "or auto");
+	OK_XV(reloc_xv_new_int(-1, &v));
+	migrate_refused("max-downtime", v, "max-downtime -1 out of range");
+	OK_XV(reloc_xv_new_string("300", &v));
+	migrate_refused("max-downtime", v, "max-downtime must be an int");
+	OK_XV(reloc_xv_new_int(86401, &v));
+	migrate_refused("timeout", v, "timeout 86401 out of range");
 	OK_XV(reloc_xv_new_bool(true, &v));
 	migrate_refused("chk", v, "xrelocd.migrate: unknown member 'chk': "
 	    "use domain, host, live, check, ssl, node, port, rate, "
-	    "compress, streams, priority, force");
+	    "compress, streams, max-downtime, timeout, priority, force");
 	OK_XV(reloc_xv_new_bool(true, &v));
 	migrate_refused("x\ny", v, "unknown member 'x?y'");
 	ck_assert_int_eq(call("xrelocd.migrate", "s", "web01"),

@@ -472,6 +472,7 @@ hv_sim_suite(void)
 
 	suite_add_tcase(s, hv_sim_errors_tcase());
 	suite_add_tcase(s, hv_sim_zero_tcase());
+	suite_add_tcase(s, hv_sim_throttle_tcase());
 	return s;
 }
 

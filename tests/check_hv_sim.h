@@ -28,5 +28,7 @@
 TCase	*hv_sim_errors_tcase(void);
 /* check_hv_sim_zero.c: zero pages, realistic memory. */
 TCase	*hv_sim_zero_tcase(void);
+/* check_hv_sim_throttle.c: the guest's throttle, the downtime budget. */
+TCase	*hv_sim_throttle_tcase(void);
 
 #endif /* TESTS_CHECK_HV_SIM_H */

@@ -87,7 +87,7 @@ START_TEST(test_progress_bytes)
 {
 	struct reloc_record	r;
 	struct reloc_progress	p = { RELOC_PP_PRECOPY, 2, 1000000, 10, 262144,
-				    50000000, 300, 0 };
+				    50000000, 300, 0, 42500000, 30 };
 
 	reloc_record_init(&r, RELOC_ROLE_SOURCE);
 	reloc_record_set_progress(&r, &p);
@@ -98,6 +98,12 @@ START_TEST(test_progress_bytes)
 	ck_assert_uint_eq(r.progress.total_bytes, 262144ull * 4096);
 	ck_assert_uint_eq(r.progress.rate_bytes_per_s, 50000000);
 	ck_assert_uint_eq(r.progress.dirty_bytes_per_s, 300 * 4096);
+	ck_assert_uint_eq(r.progress.predicted_downtime_us, 42500);
+	ck_assert_uint_eq(r.progress.throttle_percent, 30);
+	/* No link measured yet: unknown, as before any round. */
+	p.predicted_ns = UINT64_MAX;
+	reloc_record_set_progress(&r, &p);
+	ck_assert_uint_eq(r.progress.predicted_downtime_us, 0);
 }
 END_TEST
 
@@ -250,7 +256,7 @@ START_TEST(test_xv_same_keys)
 	ck_assert_int_eq(reloc_record_to_xv(&r, &xv), 0);
 	assert_keys_in_xv(sxp, xv, &n);
 	assert_keys_in_sxp(xv, sxp);
-	ck_assert_uint_eq(n, 29 + 7 + 10);
+	ck_assert_uint_eq(n, 31 + 9 + 10);
 	/* The xv form has "status" besides, and nothing else. */
 	ck_assert_uint_eq(reloc_xv_len(xv), reloc_sxp_len(sxp) - 1 + 1);
 	ck_assert_str_eq(reloc_xv_member_string(xv, "status"), "unknown");

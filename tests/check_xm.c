@@ -571,7 +571,7 @@ xm_suite(void)
 	tcase_add_test(tc, test_fmt_progress);
 	tcase_add_test(tc, test_json);
 	suite_add_tcase(s, tc);
-
+	suite_add_tcase(s, xm_budget_tcase());
 	tc = tcase_create("client");
 	tcase_add_checked_fixture(tc, server_setup, server_teardown);
 	tcase_add_test(tc, test_e2e_moved);

@@ -358,7 +358,9 @@ run_xfer(struct xfer *x, uint32_t domid, const struct reloc_domain *dom)
 	struct reloc_save_params p = { .live = x->live,
 				    .max_rounds = x->max_rounds,
 				    .progress = progress_cb,
-				    .progress_arg = x };
+				    .progress_arg = x,
+				    .max_downtime_ms = x->max_downtime_ms,
+				    .timeout_s = x->timeout_s };
 	int		 s[2], q[2];
 	pid_t		 relay = -1, rest;
 

@@ -45,6 +45,8 @@ enum relay {
 struct xfer {
 	bool		 live;
 	unsigned	 max_rounds;
+	unsigned	 max_downtime_ms;	/* 0: no budget */
+	unsigned	 timeout_s;
 	enum relay	 relay;
 	uint64_t	 at;
 	int		 save_rc;

@@ -25,6 +25,8 @@
 
 #include <stdbool.h>
 
+#include <check.h>
+
 #include "reloc.h"
 
 /* A job status of web01 to hostB as xrelocd sends it. */
@@ -32,6 +34,8 @@ struct reloc_xv *fake_status(const char *state, int exit_code,
 	    const char *msg);
 void	fake_add_progress(struct reloc_xv *st);
 void	fake_add_summary(struct reloc_xv *st);
+/* check_xm_budget.c: the downtime budget's options and progress. */
+TCase	*xm_budget_tcase(void);
 void	fake_add_finding(struct reloc_xv *st, const char *sev,
 	    const char *check, const char *code, const char *msg,
 	    const char *fix);

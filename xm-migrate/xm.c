@@ -41,7 +41,8 @@ static const struct xm_cmd cmds[] = {
 	    "\t[-n node | --node=node] [-s | --ssl] "
 	    "[-c | --change_home_server]\n"
 	    "\t[-r MB/s | --rate=MB/s] [-z [codec] | --compress[=codec]]\n"
-	    "\t[--streams=N] [--check] [--force check ...] [--json]\n"
+	    "\t[--streams=N] [--max-downtime=ms] [--timeout=s]\n"
+	    "\t[--check] [--force check ...] [--json]\n"
 	    "\t[--priority high | standard] domain host" },
 	{ "list", xm_list, "[-S socket] list [domain ...]" },
 	{ "jobs", xm_jobs, "[-S socket] jobs" },

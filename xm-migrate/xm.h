@@ -81,6 +81,8 @@ struct xm_call {
 int	xm_rpc_invoke(struct xm *xm, struct xm_call *k);
 
 /* xm_migrate.c */
+#define XM_MAX_DOWNTIME_MS	3600000	/* the daemon's bounds too */
+#define XM_TIMEOUT_S		86400
 struct xm_migrate_opts {
 	const char	*domain;
 	const char	*host;
@@ -92,6 +94,8 @@ struct xm_migrate_opts {
 	long		 rate;		/* MB/s, 0: unlimited */
 	const char	*compress;	/* -z: a codec; NULL: the key's */
 	long		 streams;	/* 0: the daemon's key */
+	long		 max_downtime;	/* ms, 0: no bound; -1: the key's */
+	long		 timeout;	/* s, 0: no limit; -1: the key's */
 	bool		 check;
 	const char	*force[32];
 	size_t		 nr_force;

@@ -101,6 +101,29 @@ member_s(const struct reloc_xv *st, const char *name)
 	return s != NULL ? s : "?";
 }
 
+/*
+ * ", downtime ~12 ms of 300, throttle 40%": the prediction pre-copy goes
+ * by, against the budget, appended to buf.
+ */
+static void
+fmt_budget(const struct reloc_xv *status, const struct reloc_xv *p,
+    char *buf, size_t size)
+{
+	int64_t	 us = member_i(p, "predicted-downtime-us");
+	int64_t	 thr = member_i(p, "throttle-percent");
+	int64_t	 budget = member_i(status, "max-downtime-ms");
+	size_t	 n = strlen(buf);
+
+	if (us > 0 && n < size)
+		n += (size_t)snprintf(buf + n, size - n, ", downtime ~%.0f ms",
+		    (double)us / 1000);
+	if (us > 0 && budget > 0 && n < size)
+		n += (size_t)snprintf(buf + n, size - n, " of %" PRId64,
+		    budget);
+	if (thr > 0 && n < size)
+		snprintf(buf + n, size - n, ", throttle %" PRId64 "%%", thr);
+}
+
 void
 xm_fmt_progress(const struct reloc_xv *status, char *buf, size_t size)
 {
@@ -129,6 +152,7 @@ xm_fmt_progress(const struct reloc_xv *status, char *buf, size_t size)
 	    member_s(status, "domain"), member_s(status, "peer"),
 	    strcmp(phase, "suspended") == 0 ? "stop-and-copy" : phase,
 	    member_i(p, "round"), sent, total, left, rate, dirty);
+	fmt_budget(status, p, buf, size);
 	xm_fmt_vis(buf, size);
 }
 

@@ -35,6 +35,8 @@ enum {
 	OPT_JSON,
 	OPT_PRIORITY,
 	OPT_STREAMS,
+	OPT_MAX_DOWNTIME,
+	OPT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +52,8 @@ static const struct option long_opts[] = {
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "priority",		required_argument,	NULL, OPT_PRIORITY },
 	{ "streams",		required_argument,	NULL, OPT_STREAMS },
+	{ "max-downtime",	required_argument, NULL, OPT_MAX_DOWNTIME },
+	{ "timeout",		required_argument,	NULL, OPT_TIMEOUT },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -172,6 +176,12 @@ parse_opt(int c, char **argv, struct xm_migrate_opts *o, FILE *err)
 	case OPT_STREAMS:
 		return parse_num(optarg, 1, RELOC_STREAMS_MAX, "--streams",
 		    &o->streams, err);
+	case OPT_MAX_DOWNTIME:
+		return parse_num(optarg, 0, XM_MAX_DOWNTIME_MS,
+		    "--max-downtime (ms, 0: no bound)", &o->max_downtime, err);
+	case OPT_TIMEOUT:
+		return parse_num(optarg, 0, XM_TIMEOUT_S,
+		    "--timeout (s, 0: no limit)", &o->timeout, err);
 	case OPT_CHECK:
 		o->check = true;
 		return 0;
@@ -214,6 +224,8 @@ xm_migrate_parse(int argc, char **argv, struct xm_migrate_opts *o,
 
 	memset(o, 0, sizeof(*o));
 	o->node = -1;
+	o->max_downtime = -1;
+	o->timeout = -1;
 	o->priority = "standard";
 	if ((v = join_compress(argc, argv, &n)) == NULL) {
 		fprintf(err, "xm migrate: out of memory\n");
@@ -276,6 +288,10 @@ xm_migrate_request(const struct xm_migrate_opts *o,
 	    "compress", o->compress)) < 0) ||
 	    (o->streams != 0 && (rc = reloc_xv_struct_set_int(st, "streams",
 	    o->streams)) < 0) ||
+	    (o->max_downtime != -1 && (rc = reloc_xv_struct_set_int(st,
+	    "max-downtime", o->max_downtime)) < 0) ||
+	    (o->timeout != -1 && (rc = reloc_xv_struct_set_int(st, "timeout",
+	    o->timeout)) < 0) ||
 	    (rc = reloc_xv_struct_set_string(st, "priority",
 	    o->priority)) < 0)
 		goto fail;

@@ -306,6 +306,8 @@ struct mig_args {
 	int64_t			 rate;
 	const char		*compress;	/* NULL: the key's */
 	int64_t			 streams;
+	int64_t			 max_downtime;	/* -1: the key's */
+	int64_t			 timeout;	/* -1: the key's */
 	const struct reloc_xv	*force;
 };
 
@@ -337,6 +339,8 @@ static const struct ctl_arg opts_spec[] = {
 	ARG("rate",	INT,	false,	0, 1000000,		rate),
 	ARG("compress",	STRING,	false,	0, 0,			compress),
 	ARG("streams",	INT,	false,	0, RELOC_STREAMS_MAX,	streams),
+	ARG("max-downtime", INT, false,	0, 3600000,		max_downtime),
+	ARG("timeout",	INT,	false,	0, 86400,		timeout),
 	ARG("priority",	STRING,	false,	0, 0,			priority),
 	ARG("force",	NAMES,	false,	0, 0,			force),
 };
@@ -445,6 +449,10 @@ to_opts(struct xrelocd *x, const struct mig_args *a, struct job_opts *o)
 	(void)reloc_codec_parse(a->compress != NULL ? a->compress :
 	    reloc_conf_str(x->conf, RELOC_CK_COMPRESSION), &o->codec);
 	o->streams = (unsigned)a->streams;
+	o->max_downtime_ms = (unsigned)(a->max_downtime != -1 ?
+	    a->max_downtime : reloc_conf_int(x->conf, RELOC_CK_MAX_DOWNTIME));
+	o->timeout_s = (unsigned)(a->timeout != -1 ? a->timeout :
+	    reloc_conf_int(x->conf, RELOC_CK_PRECOPY_TIMEOUT));
 	if ((o->domain = strdup(a->domain)) == NULL ||
 	    (o->host = strdup(a->host)) == NULL ||
 	    asprintf(&o->port, "%lld", (long long)port) < 0 ||
@@ -472,6 +480,8 @@ control_args_migrate(struct xrelocd *x, const char *method,
 	*why_r = NULL;
 	memset(&a, 0, sizeof(a));
 	a.node = -1;
+	a.max_downtime = -1;
+	a.timeout = -1;
 	a.ssl = reloc_conf_bool(x->conf, RELOC_CK_SSL);
 	if (xend)
 		rc = control_args_params(method, params, xend_spec,

@@ -189,6 +189,8 @@ job_record_opts(struct reloc_record *r, const struct job_opts *o)
 		snprintf(r->compression, sizeof(r->compression), "%s",
 		    reloc_codec_name(o->codec));
 	r->streams = o->streams;
+	r->max_downtime_ms = o->max_downtime_ms;
+	r->timeout_s = o->timeout_s;
 	r->was_paused = o->was_paused;
 	r->state = RELOC_MS_IDLE;
 	if (reloc_record_new_id(r->id) < 0)

@@ -164,6 +164,8 @@ worker_child_source(struct xrelocd *x, struct job *j, int statusfd)
 	if (reloc_codec_parse(r->compression, &o.codec) < 0)
 		o.codec = RELOC_CODEC_NONE;
 	o.max_rounds = (unsigned)reloc_conf_int(x->conf, RELOC_CK_MAX_ROUNDS);
+	o.max_downtime_ms = r->max_downtime_ms;
+	o.budget_timeout_s = r->timeout_s;
 	o.timeout_ms = (int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) * 1000;
 	o.local_family = x->reloc.family;
 	o.ev = &events;

@@ -359,6 +359,8 @@ struct job_opts {
 	unsigned	 rate_mbps;
 	enum reloc_codec codec;		/* -z or the key's default */
 	unsigned	 streams;	/* 0: xrelocd-relocation-streams */
+	unsigned	 max_downtime_ms; /* 0: no bound */
+	unsigned	 timeout_s;	/* pre-copy's, 0: no limit */
 	char		**force;
 	size_t		 nr_force;
 	bool		 ssl;		/* over TLS (xm migrate -s) */
