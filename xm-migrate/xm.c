@@ -43,6 +43,7 @@ static const struct xm_cmd cmds[] = {
 	    "\t[-r MB/s | --rate=MB/s] [-z [codec] | --compress[=codec]]\n"
 	    "\t[--streams=N] [--check] [--force check ...] [--json]\n"
 	    "\t[--priority high | standard] domain host" },
+	{ "migrate", xm_migrate, "[-S socket] migrate --cancel job" },
 	{ "list", xm_list, "[-S socket] list [domain ...]" },
 	{ "jobs", xm_jobs, "[-S socket] jobs" },
 	{ "recover", xm_recover, "[-S socket] recover domain" },

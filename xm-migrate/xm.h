@@ -111,6 +111,20 @@ int	xm_migrate_request(const struct xm_migrate_opts *o,
 	    struct reloc_xv **params_r);
 int	xm_migrate(struct xm *xm, int argc, char **argv);
 
+/* xm_cancel.c: xm migrate --cancel JOB */
+/* Whether ARGV (argv[0] "migrate") asks for --cancel. */
+bool	xm_cancel_asked(int argc, char **argv);
+/*
+ * Parse "migrate --cancel JOB" (or --cancel=JOB) into *job_r; on a usage
+ * error the message goes to err and XM_EXIT_USAGE is returned.
+ */
+int	xm_cancel_parse(int argc, char **argv, long *job_r, FILE *err);
+/*
+ * Cancel the job and follow it to its end: 0 when the domain stays here,
+ * 1 when it was too late (GO sent, moved) or the daemon refused.
+ */
+int	xm_cancel(struct xm *xm, int argc, char **argv);
+
 /* xm_list.c */
 int	xm_list(struct xm *xm, int argc, char **argv);
 int	xm_jobs(struct xm *xm, int argc, char **argv);

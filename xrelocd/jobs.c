@@ -395,6 +395,7 @@ job_changed(struct xrelocd *x, struct job *j)
 	j->version++;
 	if (reloc_record_final(&j->rec) && j->phase != JOB_ENDED) {
 		j->phase = JOB_ENDED;
+		jobs_cancel_note(x, j);
 		log_info("jobs", "job %u: %s %s %s: %s", j->rec.job,
 		    reloc_role_name(j->rec.role), j->rec.domain,
 		    job_state_name(j), j->rec.message);
