@@ -65,28 +65,6 @@ xm_cancel_parse(int argc, char **argv, long *job_r, FILE *err)
 	return 0;
 }
 
-/* One call of METHOD with the ints in V; its fault printed. */
-static int
-call_ints(struct xm *xm, const char *method, const int64_t *v, size_t n,
-    struct reloc_xv **result_r)
-{
-	struct reloc_xv	*params = NULL, *e;
-	size_t		 i;
-	int		 rc;
-
-	if (reloc_xv_new_array(&params) < 0)
-		return XM_EXIT_FAILED;
-	for (i = 0; i < n; i++)
-		if (reloc_xv_new_int(v[i], &e) < 0 ||
-		    reloc_xv_array_append(params, e) < 0) {
-			reloc_xv_free(params);
-			return XM_EXIT_FAILED;
-		}
-	rc = xm_rpc_call(xm, method, params, result_r);
-	reloc_xv_free(params);
-	return rc;
-}
-
 static bool
 status_final(const struct reloc_xv *st)
 {
@@ -107,7 +85,7 @@ wait_end(struct xm *xm, int64_t job, struct reloc_xv **st)
 	while (!status_final(*st)) {
 		if (reloc_xv_member_int(*st, "version", &args[1]) < 0)
 			args[1] = -1;
-		if ((rc = call_ints(xm, "xrelocd.job.wait", args, 3,
+		if ((rc = xm_rpc_call_ints(xm, "xrelocd.job.wait", args, 3,
 		    &next)) != 0)
 			return rc;
 		reloc_xv_free(*st);
@@ -138,7 +116,8 @@ xm_cancel(struct xm *xm, int argc, char **argv)
 		return rc;
 	}
 	arg = job;
-	if ((rc = call_ints(xm, "xrelocd.job.cancel", &arg, 1, &st)) != 0)
+	if ((rc = xm_rpc_call_ints(xm, "xrelocd.job.cancel", &arg, 1,
+	    &st)) != 0)
 		return rc;
 	fprintf(xm->out, "job %ld: cancelling the migration of %s to %s\n",
 	    job, member_str(st, "domain"), member_str(st, "peer"));

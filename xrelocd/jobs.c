@@ -303,6 +303,10 @@ job_schedule(struct xrelocd *x)
 			job_ended(x, j, RELOC_OUT_FAILED, "cannot start a "
 			    "migration worker (see the daemon's log); the "
 			    "domain was not touched");
+		else
+			log_info("jobs", "job %u: started, %u at once "
+			    "(xrelocd-max-migrations %ld)", j->rec.job,
+			    jobs_migrating(x), max);
 	}
 }
 
