@@ -351,6 +351,7 @@ enum reloc_conf_key {
 	RELOC_CK_SSL_PIN,		/* xrelocd-relocation-ssl-pin sha256s */
 	RELOC_CK_COMPRESSION,		/* xrelocd-relocation-compression */
 	RELOC_CK_STREAMS,		/* xrelocd-relocation-streams int */
+	RELOC_CK_EVACUATE_TARGETS,	/* xrelocd-evacuate-targets str */
 	RELOC_CK__COUNT
 };
 

@@ -196,6 +196,11 @@ START_TEST(test_parse_ok)
 	ck_assert_str_eq(o.priority, "standard");
 	ck_assert_int_eq(parse(&o, err, sizeof(err), "evacuate", "-h",
 	    NULL), -1);
+	/* No --to: xrelocd-evacuate-targets, asked of the daemon later. */
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "evacuate", "-p",
+	    "8002", NULL), 0);
+	ck_assert_uint_eq(o.nr_to, 0);
+	ck_assert_int_eq(o.port, 8002);
 }
 END_TEST
 
@@ -203,7 +208,6 @@ static const struct bad {
 	const char	*w[6];
 	const char	*says;
 } bad[] = {
-	{ { "evacuate", NULL }, "no target: give one or more --to" },
 	{ { "evacuate", "--to", NULL }, "option '--to' needs a value" },
 	{ { "evacuate", "--to", "", NULL }, "--to: '' is not HOST" },
 	{ { "evacuate", "--to", ":8002", NULL }, "--to: ':8002' is not" },

@@ -158,14 +158,44 @@ xm_evacuate_parse(int argc, char **argv, struct xm_evac_opts *o, FILE *err)
 		    "targets go after --to\n", argv[optind]);
 		return XM_EXIT_USAGE;
 	}
-	if (o->nr_to == 0) {
-		fprintf(err, "xm evacuate: no target: give one or more --to "
-		    "HOST[:PORT]\n");
-		return XM_EXIT_USAGE;
-	}
 	for (i = 0; i < o->nr_to; i++)
 		if (o->to[i].port == 0)
 			o->to[i].port = o->port;
+	return 0;
+}
+
+/*
+ * No --to: the daemon's xrelocd-evacuate-targets.  The words stay in
+ * *list_r (the caller frees it), which the targets borrow.
+ */
+static int
+configured_targets(struct xm *xm, struct xm_evac_opts *o,
+    struct reloc_xv **list_r)
+{
+	const char	*w;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = xm_rpc_call(xm, "xrelocd.evacuate.targets", NULL,
+	    list_r)) != 0)
+		return rc;
+	for (i = 0; i < reloc_xv_len(*list_r); i++) {
+		w = reloc_xv_get_string(reloc_xv_nth(*list_r, i, NULL));
+		if (w == NULL || add_target(o, w, xm->err) < 0) {
+			fprintf(xm->err, "xm evacuate: xrelocd-evacuate-"
+			    "targets: fix it in xend-config.sxp, or give "
+			    "--to\n");
+			return XM_EXIT_FAILED;
+		}
+		o->to[o->nr_to - 1].port = o->to[o->nr_to - 1].port != 0 ?
+		    o->to[o->nr_to - 1].port : o->port;
+	}
+	if (o->nr_to == 0) {
+		fprintf(xm->err, "xm evacuate: no target: give one or more "
+		    "--to HOST[:PORT], or set xrelocd-evacuate-targets in "
+		    "xend-config.sxp\n");
+		return XM_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -280,15 +310,19 @@ make_plan(struct xm_evac *e)
 int
 xm_evacuate(struct xm *xm, int argc, char **argv)
 {
-	struct xm_evac	e;
-	bool		all;
-	int		rc;
+	struct xm_evac	 e;
+	struct reloc_xv	*conf_to = NULL;
+	bool		 all;
+	int		 rc;
 
 	memset(&e, 0, sizeof(e));
 	if ((rc = xm_evacuate_parse(argc, argv, &e.o, xm->err)) != 0) {
 		xm_usage(rc == -1 ? xm->out : xm->err);
 		return rc == -1 ? XM_EXIT_OK : rc;
 	}
+	if (e.o.nr_to == 0 &&
+	    (rc = configured_targets(xm, &e.o, &conf_to)) != 0)
+		goto out;
 	if ((rc = xm_evac_domains(xm, &e)) != 0)
 		goto out;
 	if (e.nr_doms == 0) {
@@ -311,5 +345,6 @@ xm_evacuate(struct xm *xm, int argc, char **argv)
 	rc = xm_evac_run(xm, &e);
 out:
 	xm_evac_dispose(&e);
+	reloc_xv_free(conf_to);
 	return rc;
 }

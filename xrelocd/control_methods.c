@@ -284,6 +284,33 @@ m_job_cancel(struct call *k)
 	return 0;
 }
 
+/* xrelocd.evacuate.targets(): xrelocd-evacuate-targets, word by word. */
+static int
+m_evacuate_targets(struct call *k)
+{
+	const char	*w = reloc_conf_str(k->x->conf,
+			    RELOC_CK_EVACUATE_TARGETS);
+	char		*word;
+	struct reloc_xv	*s;
+	size_t		 len;
+
+	if (reloc_xv_new_array(&k->result) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	for (; *w != '\0'; w += len) {
+		if ((len = strspn(w, " \t")) > 0)
+			continue;
+		len = strcspn(w, " \t");
+		if ((word = strndup(w, len)) == NULL ||
+		    reloc_xv_new_string(word, &s) < 0 ||
+		    reloc_xv_array_append(k->result, s) < 0) {
+			free(word);
+			return call_fault(k, FAULT_FAILED, "out of memory");
+		}
+		free(word);
+	}
+	return 0;
+}
+
 bool
 control_parked_ready(const struct job *j, enum ctl_wait wait)
 {
@@ -523,6 +550,7 @@ static const struct method {
 	{ "xend.domain.migrate",	m_xend_migrate },
 	{ "xrelocd.domain.list",	m_domain_list },
 	{ "xrelocd.domain.recover",	m_domain_recover },
+	{ "xrelocd.evacuate.targets",	m_evacuate_targets },
 	{ "xrelocd.job.cancel",		m_job_cancel },
 	{ "xrelocd.job.list",		m_job_list },
 	{ "xrelocd.job.status",		m_job_status },

@@ -14,7 +14,9 @@ for h in B C; do
 	host_facts "$h" "(total-memory-kb 262144)"
 	start_host "$h" "(xrelocd-max-incoming 2)"
 done
-start_host A "(xrelocd-max-migrations 4)"
+# --check finds its targets in xrelocd-evacuate-targets.
+start_host A "(xrelocd-max-migrations 4)
+(xrelocd-evacuate-targets '127.0.0.1:$(port_of B) 127.0.0.1:$(port_of C)')"
 i=0
 for d in $DOMS; do
 	sim_on A create "$d" --memory $((16 + 8 * (i % 4))) --dirty-rate 1 \
@@ -24,11 +26,10 @@ done
 sim_on A create big01 --memory 272 --dirty-rate 1 >/dev/null
 TO="--to 127.0.0.1:$(port_of B) --to 127.0.0.1:$(port_of C)"
 
-# evacuate [options]: xm evacuate on A to B and C; EV_RC and its output.
+# evacuate [options]: xm evacuate on A; EV_RC and its output.
 evacuate() {
 	set +e
-	# shellcheck disable=SC2086 # TO is two options
-	xm_on A evacuate $TO "$@" >"$WORK/ev.out" 2>&1
+	xm_on A evacuate "$@" >"$WORK/ev.out" 2>&1
 	EV_RC=$?
 	set -e
 	sed 's/^/    xm: /' "$WORK/ev.out"
@@ -36,6 +37,27 @@ evacuate() {
 
 # on HOST: the domains of the sim host, one per line.
 on() { sim_on "$1" list | awk 'NR > 1 { print $1 }'; }
+
+# Without --to nor the key: a usage error that says what to give.
+set +e
+xm_on B evacuate >"$WORK/none.out" 2>&1
+rc=$?
+set -e
+check "no target anywhere: exit 2" [ "$rc" -eq 2 ]
+check "no target anywhere: says --to or the key" grep -q \
+    "give one or more --to HOST\[:PORT\], or set xrelocd-evacuate-targets" \
+    "$WORK/none.out"
+# A bad target in the key is refused where it stands, by xrelocd -n.
+printf '(xrelocd-evacuate-targets "hostB hostC:0")\n' >"$WORK/bad.sxp"
+set +e
+"$XRELOCD" -n -f "$WORK/bad.sxp" >"$WORK/bad.out" 2>&1
+rc=$?
+set -e
+sed 's/^/    xrelocd -n: /' "$WORK/bad.out"
+check "a bad xrelocd-evacuate-targets fails xrelocd -n" [ "$rc" -ne 0 ]
+check "... naming the file, line, key and word" grep -q \
+    "bad.sxp:1:.*xrelocd-evacuate-targets: 'hostC:0' is not HOST or HOST:PORT" \
+    "$WORK/bad.out"
 
 evacuate --check -l --max 3
 check "--check: exit 1, since big01 fits nowhere" [ "$EV_RC" -eq 1 ]
@@ -50,7 +72,8 @@ check "--check: nothing moved to B or C" \
     [ -z "$(on B)$(on C)" ]
 check "--check: all 13 domains still on A" [ "$(on A | wc -l)" -eq 13 ]
 
-evacuate -l --max 3
+# shellcheck disable=SC2086 # TO is two options
+evacuate $TO -l --max 3
 check "exit 1: big01 is left on A" [ "$EV_RC" -eq 1 ]
 check "big01 is named as staying" grep -q \
     "big01 stays here: it fits on no target" "$WORK/ev.out"
