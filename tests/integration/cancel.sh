@@ -9,13 +9,14 @@ set -eu
 needs_fault_injection
 export XRELOCD_FAULT_RELEASE="$WORK/release"
 
-# fresh FAULT: new hosts A (at most one migration at a time) and B, the
-# wait armed at FAULT on A ("" for none), web01 running on A.
+# fresh FAULT [A-CONFIG [B-CONFIG]]: new hosts A (by default at most one
+# migration at a time) and B, the wait armed at FAULT on A ("" for none),
+# web01 running on A.
 fresh() {
 	teardown
 	rm -rf "$WORK/A" "$WORK/B" "$XRELOCD_FAULT_RELEASE"
-	FAULT=$1 start_host A "(xrelocd-max-migrations 1)"
-	FAULT="" start_host B
+	FAULT=$1 start_host A "${2:-(xrelocd-max-migrations 1)}"
+	FAULT="" start_host B "${3:-}"
 	sim_on A create web01 --memory 32 --dirty-rate 5 >/dev/null
 }
 
@@ -80,6 +81,25 @@ sed 's/^/    jobs: /' "$WORK/jobs.out"
 check "streaming: xm jobs says cancelled" \
     grep -q "web01 .* failed .*cancelled (xm migrate --cancel)" \
     "$WORK/jobs.out"
+
+# Waiting: B takes one migration at a time and is busy with web01, so
+# web02's job waits on A for its next try.
+fresh "" "(xrelocd-max-migrations 4)" "(xrelocd-max-incoming 1)"
+sim_on A create web02 --memory 16 --dirty-rate 5 >/dev/null
+start_bg web01 "$WORK/j1.out" -r 1
+J1=$BG
+until_true "web01's job is streaming" job_state_is A web01 streaming
+start_bg web02 "$WORK/j2.out"
+J2=$BG
+until_true "web02's job waits: B is busy" job_state_is A web02 waiting
+cancel "$(job_of A web02)"
+cancelled "waiting" web02
+bg_wait "$J2" "web02's xm migrate" "$WORK/j2.out"
+check "waiting: web02's xm migrate exits 1" [ "$BG_RC" -eq 1 ]
+check "waiting: its journal says cancelled too" grep -l -r \
+    "cancelled while waiting" "$WORK/A/state"
+cancel "$(job_of A web01)"
+bg_wait "$J1" "web01's xm migrate" "$WORK/j1.out"
 
 for point in src-precheck src-suspended src-go; do
 	fresh "$point:wait"
