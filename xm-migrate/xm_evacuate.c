@@ -249,7 +249,7 @@ xm_evac_dispose(struct xm_evac *e)
 {
 	size_t	i;
 
-	for (i = 0; i < e->nr_doms * e->o.nr_to; i++)
+	for (i = 0; e->why != NULL && i < e->nr_doms * e->o.nr_to; i++)
 		free(e->why[i]);
 	free(e->why);
 	free(e->choice);

@@ -43,6 +43,11 @@ cancel_refused(const struct job *j, char *why, size_t len)
 		    "for %s, which %s may run now; the migration goes on to "
 		    "its end (see 'xm jobs')", j->rec.job, j->rec.domain,
 		    j->rec.peer);
+	else if (j->phase == JOB_RUNNING && j->worker == NULL &&
+	    j->adopted != 0)
+		snprintf(why, len, "job %u (%s) runs in a worker that an "
+		    "earlier xrelocd started: it cannot be cancelled; see 'xm "
+		    "jobs'", j->rec.job, j->rec.domain);
 	else if (j->phase == JOB_RUNNING && j->worker == NULL)
 		snprintf(why, len, "job %u (%s) is being recovered after its "
 		    "worker ended: nothing to cancel; see 'xm jobs'",
@@ -66,7 +71,7 @@ cancel_unstarted(struct xrelocd *x, struct job *j)
 	    job_state_name(j), j->rec.domain);
 	job_ended(x, j, RELOC_OUT_FAILED, msg);
 	/* A busy answer left the worker's record waiting in the journal. */
-	if (journaled)
+	if (journaled && x->state_dir != NULL)
 		(void)reloc_journal_put(x->state_dir, &j->rec);
 }
 
@@ -90,6 +95,12 @@ jobs_cancel(struct xrelocd *x, struct job *j, char *why, size_t len)
 	 * dies: the target drops its copy when the connection goes, and
 	 * the recovery resumes the domain here if it was suspended.
 	 */
+	/* Never a pid of 0 or less: kill(2) would take a whole group. */
+	if (j->worker->pid <= 0) {
+		snprintf(why, len, "job %u has no worker process to stop yet; "
+		    "try again", j->rec.job);
+		return RELOC_ERR_INVAL;
+	}
 	j->cancelled = true;
 	if (kill(j->worker->pid, SIGKILL) == -1) {
 		log_warn("jobs", "job %u: cannot stop worker pid %ld",
@@ -114,5 +125,6 @@ jobs_cancel_note(struct xrelocd *x, struct job *j)
 	    j->rec.outcome == RELOC_OUT_FAILED ? "cancelled (xm migrate "
 	    "--cancel)" : "too late to cancel (GO had been sent)", msg);
 	/* The journal is read again later: it says so too. */
-	(void)reloc_journal_put(x->state_dir, &j->rec);
+	if (x->state_dir != NULL)
+		(void)reloc_journal_put(x->state_dir, &j->rec);
 }
