@@ -61,6 +61,8 @@ static int	check_codec(const struct conf_key *, const char *,
 		    const char *);
 static int	check_log_level(const struct conf_key *, const char *,
 		    const char *);
+static int	check_targets(const struct conf_key *, const char *,
+		    const char *);
 static int	check_path(const struct conf_key *, const char *,
 		    const char *);
 static int	check_socket(const struct conf_key *, const char *,
@@ -97,6 +99,9 @@ static const struct conf_key keys[] = {
 	I("xrelocd-busy-wait", RELOC_CK_BUSY_WAIT, "600", 0, 86400),
 	S("xrelocd-control-socket", RELOC_CK_CONTROL_SOCKET,
 	    RELOC_CONTROL_SOCKET, check_socket),
+	/* xm evacuate's targets when it is given no --to. */
+	S("xrelocd-evacuate-targets", RELOC_CK_EVACUATE_TARGETS, "",
+	    check_targets),
 	I("xrelocd-hello-timeout", RELOC_CK_HELLO_TIMEOUT, "10", 1, 600),
 	I("xrelocd-io-timeout", RELOC_CK_IO_TIMEOUT, "30", 1, 3600),
 	S("xrelocd-log-level", RELOC_CK_LOG_LEVEL, "info", check_log_level),
@@ -357,6 +362,37 @@ check_codec(const struct conf_key *k, const char *text, const char *where)
 	log_errx(MOD, "%s: %s: '%s' is not a compression (none, lz4, zstd, "
 	    "auto)", where, k->name, show(text, sbuf));
 	return RELOC_ERR_CONFIG;
+}
+
+/* Words of HOST or HOST:PORT (one colon; more: an IPv6 address). */
+static int
+check_targets(const struct conf_key *k, const char *text, const char *where)
+{
+	const char	*w = text, *colon, *end;
+	char		 sbuf[SHOW_MAX], *p;
+	size_t		 len;
+	long		 port;
+	int		 rc = 0;
+
+	for (; *w != '\0'; w += len) {
+		if ((len = strspn(w, " \t")) > 0)
+			continue;
+		len = strcspn(w, " \t");
+		end = w + len;
+		colon = memchr(w, ':', len);
+		if (colon == NULL || memchr(colon + 1, ':', (size_t)(end -
+		    colon - 1)) != NULL)
+			continue;
+		port = strtol(colon + 1, &p, 10);
+		if (colon > w && p == end && colon + 1 < end && port >= 1 &&
+		    port <= 65535)
+			continue;
+		log_errx(MOD, "%s: %s: '%s' is not HOST or HOST:PORT (a port "
+		    "from 1 to 65535)", where, k->name,
+		    reloc__conf_show(w, len, sbuf, SHOW_MAX));
+		rc = RELOC_ERR_CONFIG;
+	}
+	return rc;
 }
 
 static int

@@ -41,6 +41,8 @@ rec_sync(struct reloc__mig *m)
 	if (m->peer_host.host_uuid[0] != '\0')
 		snprintf(r->peer_uuid, sizeof(r->peer_uuid), "%s",
 		    m->peer_host.host_uuid);
+	if (r->role == RELOC_ROLE_SOURCE && m->peer_host.free_memory_kb != 0)
+		r->peer_free_kb = m->peer_host.free_memory_kb;
 	if (m->chan != NULL && reloc_chan_tls(m->chan) != NULL)
 		r->ssl = true;
 	snprintf(r->message, sizeof(r->message), "%s", m->res->message);

@@ -79,6 +79,7 @@ src_precheck(struct src *s)
 	int			 rc;
 
 	reloc__mig_state(m, RELOC_MS_PRECHECK);
+	(void)reloc__fault_point("src-precheck", reloc_chan_fd(m->chan));
 	/* The config blob travels with STREAM, not here. */
 	brief = m->dom;
 	brief.config = NULL;

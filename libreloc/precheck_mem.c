@@ -21,6 +21,8 @@
  * domain's own memory is not free.
  */
 
+#include <string.h>
+
 #include "reloc-int.h"
 #include "precheck.h"
 
@@ -32,6 +34,17 @@ static uint64_t
 overhead_kb(const struct reloc_domain *dom)
 {
 	return 4096 + 1024ull * dom->vcpus + dom->memory_kb / 1024 * 8;
+}
+
+uint64_t
+reloc_precheck_memory_need_kb(uint64_t memory_kb, unsigned vcpus)
+{
+	struct reloc_domain	dom;
+
+	memset(&dom, 0, sizeof(dom));
+	dom.memory_kb = memory_kb;
+	dom.vcpus = vcpus;
+	return memory_kb + overhead_kb(&dom);
 }
 
 /* Not enough: to the same host, the room is for a second copy. */

@@ -80,6 +80,7 @@ const struct rec_field reloc__record_fields[] = {
 	{ "peer", R_STR, STR(peer), NULL, 0 },
 	{ "port", R_STR, STR(port), NULL, 0 },
 	{ "peer-uuid", R_UUID, REC(peer_uuid), 0, NULL, 0 },
+	{ "peer-free-kb", R_U64, REC(peer_free_kb), 0, NULL, 0 },
 	{ "live", R_BOOL, REC(live), 0, NULL, 0 },
 	{ "check", R_BOOL, REC(check), 0, NULL, 0 },
 	{ "priority", R_PRIO, REC(high), 0, NULL, 0 },

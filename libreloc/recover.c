@@ -116,9 +116,20 @@ reloc__recover_roll_back(const struct reloc_hv_ops *hv, void *priv,
     const struct reloc__copy *c, bool touched, bool was_paused)
 {
 	struct reloc_domain	dom;
+	struct reloc__copy	own = *c;
 	int			rc;
 
-	if ((rc = reloc__copy_find(hv, priv, c, &dom)) < 0) {
+	rc = reloc__copy_find(hv, priv, c, &dom);
+	/*
+	 * Journaled before its id was known (a worker that died connecting
+	 * or prechecking): nothing renamed it, so its own name, still
+	 * checked by uuid.
+	 */
+	if (rc == RELOC_ERR_NOENT && c->domid == RELOC_DOMID_NONE) {
+		own.alias = c->name;
+		rc = reloc__copy_find(hv, priv, &own, &dom);
+	}
+	if (rc < 0) {
 		log_errx(RECOVER, "%s (uuid %s): not found here to resume: %s",
 		    c->name, c->uuid, reloc_strerror(rc));
 		return rc;

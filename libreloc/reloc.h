@@ -353,6 +353,7 @@ enum reloc_conf_key {
 	RELOC_CK_STREAMS,		/* xrelocd-relocation-streams int */
 	RELOC_CK_MAX_DOWNTIME,		/* xrelocd-max-downtime ms */
 	RELOC_CK_PRECOPY_TIMEOUT,	/* xrelocd-precopy-timeout seconds */
+	RELOC_CK_EVACUATE_TARGETS,	/* xrelocd-evacuate-targets str */
 	RELOC_CK__COUNT
 };
 

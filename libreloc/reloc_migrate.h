@@ -102,6 +102,12 @@ struct reloc_precheck_ctx {
 int reloc_precheck_run(const struct reloc_precheck_ctx *ctx,
     struct reloc_verdict *v);
 /*
+ * The free memory, in KiB, a target needs to take a domain of MEMORY_KB
+ * KiB with VCPUS virtual CPUs: its memory plus Xen's overhead, as the
+ * memory precheck counts it.  Pure; never fails.
+ */
+uint64_t reloc_precheck_memory_need_kb(uint64_t memory_kb, unsigned vcpus);
+/*
  * Run again, after the restore and just before READY, the checks whose
  * answer can change while memory streams (name, memory, l2, storage: see
  * reloc_precheck_rechecked), as if ctx->incoming were not there.  Forced

@@ -75,6 +75,8 @@ struct reloc_record {
 					   target: the source's address */
 	char		 port[16];	/* source: the target's port */
 	char		 peer_uuid[37];	/* the other host's, from HELLO */
+	uint64_t	 peer_free_kb;	/* source: the target's free memory,
+					   KiB, from HELLO; 0: not known */
 	bool		 live;
 	bool		 check;		/* prechecks only */
 	bool		 high;		/* priority high */

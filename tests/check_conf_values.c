@@ -122,6 +122,11 @@ static const struct {
 	{ "xrelocd-max-pending", "0", "0 out of range 1..1024" },
 	{ "xrelocd-max-pending-per-peer", "0", "0 out of range 1..1024" },
 	{ "xrelocd-max-name-lookups", "65", "65 out of range 1..64" },
+	{ "xrelocd-evacuate-targets", "'hostB hostC:0'", "'hostC:0' is not "
+	    "HOST or HOST:PORT (a port from 1 to 65535)" },
+	{ "xrelocd-evacuate-targets", ":8002", "':8002' is not HOST or "
+	    "HOST:PORT" },
+	{ "xrelocd-evacuate-targets", "'hostB:80x'", "'hostB:80x' is not" },
 	{ "xrelocd-hello-timeout", "601", "601 out of range 1..600" },
 	{ "xrelocd-io-timeout", "3601", "3601 out of range 1..3600" },
 	{ "xrelocd-io-timeout", "30s", "'30s' is not a decimal integer" },
@@ -155,6 +160,19 @@ static const struct {
 	{ "xrelocd-relocation-streams", "17", "17 out of range 1..16" },
 	{ "xrelocd-relocation-streams", "0", "0 out of range 1..16" },
 };
+
+/* Names, addresses with a port, IPv6 addresses (no port). */
+START_TEST(test_evacuate_targets)
+{
+	struct reloc_conf	*conf;
+
+	conf = conf_load_ok("(xrelocd-evacuate-targets "
+	    "'hostB  10.0.0.3:8003\tfe80::1 hostC:65535')");
+	ck_assert_str_eq(reloc_conf_str(conf, RELOC_CK_EVACUATE_TARGETS),
+	    "hostB  10.0.0.3:8003\tfe80::1 hostC:65535");
+	reloc_conf_free(conf);
+}
+END_TEST
 
 /* Modes, CA and CRL paths, several pins in either spelling. */
 START_TEST(test_ssl_values)
@@ -283,6 +301,7 @@ conf_values_tcase(void)
 	tcase_add_test(tc, test_bool_words);
 	tcase_add_test(tc, test_int_bounds);
 	tcase_add_test(tc, test_ssl_values);
+	tcase_add_test(tc, test_evacuate_targets);
 	tcase_add_loop_test(tc, test_bad_value, 0,
 	    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
 	tcase_add_test(tc, test_bad_value_covers_keys);

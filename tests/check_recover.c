@@ -235,6 +235,30 @@ START_TEST(test_roll_back_untouched)
 }
 END_TEST
 
+/*
+ * Journaled while connecting, before its id was known: the domain still
+ * runs under its own name and is kept, as it is, with the failure told.
+ */
+START_TEST(test_roll_back_no_domid)
+{
+	struct fake_dom		*d, *other;
+	struct reloc_record	 r;
+
+	other = fake_add(&f, "db01", RELOC_DS_RUNNING);
+	d = fake_add(&f, "web01", RELOC_DS_RUNNING);
+	rec_make(&r, RELOC_ROLE_SOURCE, d, RELOC_MS_CONNECTING, false);
+	r.domid = RELOC_DOMID_NONE;
+	ck_assert_int_eq(run_recover(&r), 0);
+	ck_assert_uint_eq(f.resumes, 0);
+	ck_assert_ptr_eq(fake_find(&f, "web01"), d);
+	ck_assert_int_eq(d->state, RELOC_DS_RUNNING);
+	ck_assert_ptr_eq(fake_find(&f, "db01"), other);
+	assert_final(&r, RELOC_OUT_FAILED, RELOC_MS_FAILED);
+	ck_assert_ptr_nonnull(strstr(r.message, "web01 runs here as before"));
+	reloc_record_dispose(&r);
+}
+END_TEST
+
 START_TEST(test_destroy_copy)
 {
 	struct fake_dom		*d;
@@ -380,6 +404,7 @@ recover_suite(void)
 	tcase_add_test(act, test_roll_back);
 	tcase_add_test(act, test_roll_back_was_paused);
 	tcase_add_test(act, test_roll_back_untouched);
+	tcase_add_test(act, test_roll_back_no_domid);
 	tcase_add_test(act, test_destroy_copy);
 	tcase_add_loop_test(act, test_destroy_incoming, 0, 2);
 	tcase_add_test(act, test_take_over);

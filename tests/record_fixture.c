@@ -40,6 +40,7 @@ make_record(struct reloc_record *r)
 	snprintf(r->peer, sizeof(r->peer), "hostB.example.org");
 	snprintf(r->port, sizeof(r->port), "8002");
 	memcpy(r->peer_uuid, PUUID, sizeof(PUUID));
+	r->peer_free_kb = 8ULL << 30;	/* 8 TiB: past 32 bits */
 	r->live = true;
 	r->check = false;
 	r->high = true;
@@ -92,6 +93,7 @@ assert_record_eq(const struct reloc_record *a, const struct reloc_record *b)
 	ck_assert_str_eq(a->peer, b->peer);
 	ck_assert_str_eq(a->port, b->port);
 	ck_assert_str_eq(a->peer_uuid, b->peer_uuid);
+	ck_assert_uint_eq(a->peer_free_kb, b->peer_free_kb);
 	ck_assert(a->live == b->live && a->check == b->check &&
 	    a->high == b->high && a->ssl == b->ssl && a->go == b->go &&
 	    a->was_paused == b->was_paused);

@@ -44,6 +44,11 @@ static const struct xm_cmd cmds[] = {
 	    "\t[--streams=N] [--max-downtime=ms] [--timeout=s]\n"
 	    "\t[--check] [--force check ...] [--json]\n"
 	    "\t[--priority high | standard] domain host" },
+	{ "migrate", xm_migrate, "[-S socket] migrate --cancel job" },
+	{ "evacuate", xm_evacuate, "[-S socket] evacuate --to host[:port] "
+	    "... [--max N] [-l | --live]\n"
+	    "\t[-p port | --port=port] [-s | --ssl] [--check]\n"
+	    "\t[--priority high | standard]" },
 	{ "list", xm_list, "[-S socket] list [domain ...]" },
 	{ "jobs", xm_jobs, "[-S socket] jobs" },
 	{ "recover", xm_recover, "[-S socket] recover domain" },

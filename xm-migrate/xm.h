@@ -62,6 +62,10 @@ void	xm_usage(FILE *f);
 int	xm_rpc_call(struct xm *xm, const char *method,
 	    const struct reloc_xv *params, struct reloc_xv **result_r);
 
+/* xm_rpc_call with the N ints of V as its params. */
+int	xm_rpc_call_ints(struct xm *xm, const char *method, const int64_t *v,
+	    size_t n, struct reloc_xv **result_r);
+
 /* One call whose fault the caller handles: see xm_rpc_invoke. */
 struct xm_call {
 	const char		*method;
@@ -114,6 +118,119 @@ int	xm_migrate_parse(int argc, char **argv, struct xm_migrate_opts *o,
 int	xm_migrate_request(const struct xm_migrate_opts *o,
 	    struct reloc_xv **params_r);
 int	xm_migrate(struct xm *xm, int argc, char **argv);
+
+/* xm_cancel.c: xm migrate --cancel JOB */
+/* Whether ARGV (argv[0] "migrate") asks for --cancel. */
+bool	xm_cancel_asked(int argc, char **argv);
+/*
+ * Parse "migrate --cancel JOB" (or --cancel=JOB) into *job_r; on a usage
+ * error the message goes to err and XM_EXIT_USAGE is returned.
+ */
+int	xm_cancel_parse(int argc, char **argv, long *job_r, FILE *err);
+/*
+ * Cancel the job and follow it to its end: 0 when the domain stays here,
+ * 1 when it was too late (GO sent, moved) or the daemon refused.
+ */
+int	xm_cancel(struct xm *xm, int argc, char **argv);
+
+/* xm_evac_plan.c: xm evacuate's plan (pure, tested in check_xm_evac) */
+struct xm_evac_dom {
+	const char	*name;
+	uint64_t	 memory_kb;	/* its maximum memory */
+	unsigned	 vcpus;
+};
+
+struct xm_evac_target {
+	const char	*host;		/* as given: "hostB" or "hostB:8002" */
+	uint64_t	 free_kb;	/* its free memory, KiB, now */
+};
+
+struct xm_evac_plan_in {
+	const struct xm_evac_dom	*doms;
+	size_t				 nr_doms;
+	const struct xm_evac_target	*targets;
+	size_t				 nr_targets;
+	/*
+	 * nr_doms * nr_targets entries, why[d * nr_targets + t]: NULL when
+	 * domain d's prechecks pass on target t, else the failing one's
+	 * message (borrowed).
+	 */
+	const char *const		*why;
+};
+
+struct xm_evac_choice {
+	int	target;		/* an index of targets, or -1: none fits */
+	char	why[1024];	/* when -1: each target's reason, in order */
+};
+
+/* Free memory a target needs for d, KiB (memory + Xen's overhead). */
+uint64_t xm_evac_need_kb(const struct xm_evac_dom *d);
+/*
+ * Fill OUT (nr_doms entries, in the order of doms).  Domains are placed
+ * largest first, each on the target with the most free memory left after
+ * the moves already planned, among those whose prechecks passed and that
+ * still have room; ties go to the target with fewer domains planned, then
+ * to the first given.  A domain that fits nowhere gets -1 and why.  The
+ * caps on concurrent migrations do not change the plan, only when each
+ * move runs.  -1 when out of memory (OUT is then undefined), else 0.
+ */
+int	xm_evac_plan(const struct xm_evac_plan_in *in,
+	    struct xm_evac_choice *out);
+
+/* xm_evacuate.c, xm_evac_run.c: xm evacuate */
+#define XM_EVAC_TARGETS_MAX	16
+
+struct xm_evac_to {
+	char		 host[256];	/* without the port */
+	long		 port;		/* 0: the target's default */
+	const char	*given;		/* as typed, for messages (argv's) */
+};
+
+struct xm_evac_opts {
+	struct xm_evac_to to[XM_EVAC_TARGETS_MAX];
+	size_t		 nr_to;
+	long		 port;		/* -p: for targets without :PORT */
+	long		 max;		/* --max: moves queued at once; 0 any */
+	bool		 live;
+	bool		 ssl;
+	bool		 check;
+	const char	*priority;	/* "high" or "standard" */
+};
+
+/* One evacuation: its domains, what the checks said, the plan. */
+struct xm_evac {
+	struct xm_evac_opts	 o;
+	struct reloc_xv		*list;	/* xrelocd.domain.list's answer: the
+					   names in doms are borrowed from it */
+	struct xm_evac_dom	*doms;
+	size_t			 nr_doms;
+	char			**why;	/* nr_doms * nr_to: NULL when the
+					   check passed, else why (owned) */
+	uint64_t		 free_kb[XM_EVAC_TARGETS_MAX];
+	struct xm_evac_choice	*choice;	/* nr_doms */
+};
+
+/*
+ * Parse "evacuate" arguments (argv[0] is "evacuate").  On a usage error
+ * the message, naming the option, goes to err and XM_EXIT_USAGE is
+ * returned; -1 means --help was asked for.
+ */
+int	xm_evacuate_parse(int argc, char **argv, struct xm_evac_opts *o,
+	    FILE *err);
+/* The domains to move (all but dom0 and copies mid-migration). */
+int	xm_evac_domains(struct xm *xm, struct xm_evac *e);
+void	xm_evac_dispose(struct xm_evac *e);
+int	xm_evacuate(struct xm *xm, int argc, char **argv);
+/*
+ * Precheck every domain against every target, through the daemon's
+ * queue (one check per domain at a time); fills e->why and e->free_kb.
+ */
+int	xm_evac_checks(struct xm *xm, struct xm_evac *e);
+/*
+ * Queue the planned moves (at most --max at once), follow them with
+ * progress lines, print the summary: 0 only if no domain is left here.
+ */
+int	xm_evac_run(struct xm *xm, struct xm_evac *e);
 
 /* xm_list.c */
 int	xm_list(struct xm *xm, int argc, char **argv);

@@ -485,6 +485,8 @@ xm_migrate(struct xm *xm, int argc, char **argv)
 	int64_t			 job;
 	int			 rc;
 
+	if (xm_cancel_asked(argc, argv))
+		return xm_cancel(xm, argc, argv);
 	if ((rc = xm_migrate_parse(argc, argv, &o, xm->err)) != 0) {
 		xm_usage(rc == -1 ? xm->out : xm->err);
 		return rc == -1 ? XM_EXIT_OK : rc;

@@ -198,3 +198,24 @@ xm_rpc_call(struct xm *xm, const char *method, const struct reloc_xv *params,
 	free(k.fault_msg);
 	return rc;
 }
+
+int
+xm_rpc_call_ints(struct xm *xm, const char *method, const int64_t *v,
+    size_t n, struct reloc_xv **result_r)
+{
+	struct reloc_xv	*params = NULL, *e;
+	size_t		 i;
+	int		 rc;
+
+	if (reloc_xv_new_array(&params) < 0)
+		return XM_EXIT_FAILED;
+	for (i = 0; i < n; i++)
+		if (reloc_xv_new_int(v[i], &e) < 0 ||
+		    reloc_xv_array_append(params, e) < 0) {
+			reloc_xv_free(params);
+			return XM_EXIT_FAILED;
+		}
+	rc = xm_rpc_call(xm, method, params, result_r);
+	reloc_xv_free(params);
+	return rc;
+}

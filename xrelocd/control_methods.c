@@ -259,6 +259,58 @@ m_job_wait(struct call *k)
 	return 0;
 }
 
+/*
+ * xrelocd.job.cancel(job): stop a source job before GO (jobs_cancel.c);
+ * its struct as it is now.  Fault 1 with the reason when it cannot be.
+ */
+static int
+m_job_cancel(struct call *k)
+{
+	struct job_args	 a = { 0, 0, 0 };
+	struct job	*j;
+	char		 why[1024];
+
+	if (args(k, "xrelocd.job.cancel", status_spec, NELEM(status_spec),
+	    &a) < 0)
+		return -1;
+	if (a.job < 0 || a.job > UINT32_MAX ||
+	    (j = job_find(k->x, (unsigned)a.job)) == NULL)
+		return call_fault(k, FAULT_NOENT, "no job %lld: see 'xm jobs'",
+		    (long long)a.job);
+	if (jobs_cancel(k->x, j, why, sizeof(why)) < 0)
+		return call_fault(k, FAULT_FAILED, "%s", why);
+	if (job_xv(j, &k->result) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	return 0;
+}
+
+/* xrelocd.evacuate.targets(): xrelocd-evacuate-targets, word by word. */
+static int
+m_evacuate_targets(struct call *k)
+{
+	const char	*w = reloc_conf_str(k->x->conf,
+			    RELOC_CK_EVACUATE_TARGETS);
+	char		*word;
+	struct reloc_xv	*s;
+	size_t		 len;
+
+	if (reloc_xv_new_array(&k->result) < 0)
+		return call_fault(k, FAULT_FAILED, "out of memory");
+	for (; *w != '\0'; w += len) {
+		if ((len = strspn(w, " \t")) > 0)
+			continue;
+		len = strcspn(w, " \t");
+		if ((word = strndup(w, len)) == NULL ||
+		    reloc_xv_new_string(word, &s) < 0 ||
+		    reloc_xv_array_append(k->result, s) < 0) {
+			free(word);
+			return call_fault(k, FAULT_FAILED, "out of memory");
+		}
+		free(word);
+	}
+	return 0;
+}
+
 bool
 control_parked_ready(const struct job *j, enum ctl_wait wait)
 {
@@ -498,6 +550,8 @@ static const struct method {
 	{ "xend.domain.migrate",	m_xend_migrate },
 	{ "xrelocd.domain.list",	m_domain_list },
 	{ "xrelocd.domain.recover",	m_domain_recover },
+	{ "xrelocd.evacuate.targets",	m_evacuate_targets },
+	{ "xrelocd.job.cancel",		m_job_cancel },
 	{ "xrelocd.job.list",		m_job_list },
 	{ "xrelocd.job.status",		m_job_status },
 	{ "xrelocd.job.wait",		m_job_wait },

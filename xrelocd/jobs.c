@@ -305,6 +305,10 @@ job_schedule(struct xrelocd *x)
 			job_ended(x, j, RELOC_OUT_FAILED, "cannot start a "
 			    "migration worker (see the daemon's log); the "
 			    "domain was not touched");
+		else
+			log_info("jobs", "job %u: started, %u at once "
+			    "(xrelocd-max-migrations %ld)", j->rec.job,
+			    jobs_migrating(x), max);
 	}
 }
 
@@ -397,6 +401,7 @@ job_changed(struct xrelocd *x, struct job *j)
 	j->version++;
 	if (reloc_record_final(&j->rec) && j->phase != JOB_ENDED) {
 		j->phase = JOB_ENDED;
+		jobs_cancel_note(x, j);
 		log_info("jobs", "job %u: %s %s %s: %s", j->rec.job,
 		    reloc_role_name(j->rec.role), j->rec.domain,
 		    job_state_name(j), j->rec.message);

@@ -425,5 +425,9 @@ worker_admit(struct xrelocd *x, struct worker *w)
 	    RELOC_CK_MAX_INCOMING_PER_PEER))
 		return WORKER_ADMIT_PEER;
 	w->admitted = true;
+	/* Tests read the caps' high-water mark from these lines. */
+	log_info("worker", "incoming migration from %s admitted: %u at once "
+	    "(xrelocd-max-incoming %ld), %u from that host", w->peer, all + 1,
+	    reloc_conf_int(x->conf, RELOC_CK_MAX_INCOMING), peer + 1);
 	return WORKER_ADMIT_YES;
 }

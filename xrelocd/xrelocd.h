@@ -395,6 +395,8 @@ struct job {
 	struct event		*retry_ev;	/* JOB_WAITING: requeue */
 	unsigned		 busy_tries;	/* busy answers so far */
 	time_t			 busy_since;	/* the first, monotonic s */
+	bool			 cancelled;	/* xm migrate --cancel killed
+						   its worker before GO */
 };
 
 int	job_resolve(struct xrelocd *x, struct job_opts *o);
@@ -435,6 +437,22 @@ void	job_busy(struct xrelocd *x, struct job *j);
 void	job_opts_dispose(struct job_opts *o);
 const char *job_state_name(const struct job *j);
 void	job_free_all(struct xrelocd *x);
+
+/* jobs_cancel.c */
+/*
+ * Cancel source job J before GO: a queued or waiting job ends now (the
+ * domain untouched); a running one's worker is killed and the journal's
+ * failure path resumes the domain here.  0 when done or under way;
+ * RELOC_ERR_INVAL when J has ended, _DENIED when it cannot be (a
+ * target's job, GO sent, being recovered), _IO; WHY (LEN bytes) then
+ * says why, in one line for the admin.
+ */
+int	jobs_cancel(struct xrelocd *x, struct job *j, char *why, size_t len);
+/*
+ * J's record is final: say in its message (and the journal's) that it
+ * was cancelled, or that the cancel came too late.
+ */
+void	jobs_cancel_note(struct xrelocd *x, struct job *j);
 
 /* worker.c */
 enum worker_kind {
