@@ -198,6 +198,23 @@ sim_resume(void *priv, uint32_t domid)
 	return rc;
 }
 
+/*
+ * A domain saved and never resumed holds its memory as it was at pause:
+ * the test snapshot compared with the target's is taken here, after the
+ * downtime window rather than inside it.
+ */
+static void
+pre_snapshot(void *priv, uint32_t domid)
+{
+	struct reloc_domain	 d = { 0 };
+
+	if (reloc__sim_snapshots(priv) &&
+	    reloc__sim_dom_read(priv, domid, &d) == 0 &&
+	    d.state == RELOC_DS_SUSPENDED)
+		(void)reloc__sim_snapshot(priv, domid, d.uuid, "pre");
+	reloc_domain_dispose(&d);
+}
+
 static int
 sim_destroy(void *priv, uint32_t domid)
 {
@@ -211,6 +228,7 @@ sim_destroy(void *priv, uint32_t domid)
 		log_warnx("hv", "sim: no domain %" PRIu32, domid);
 		return RELOC_ERR_NOENT;
 	}
+	pre_snapshot(priv, domid);
 	if (reloc__sim_pid(priv, domid, &pid) == 0)
 		reloc__sim_guest_kill(pid);
 	if ((rc = reloc__sim_lock(priv, &lock)) < 0)

@@ -234,10 +234,6 @@ check_moved(uint32_t src, const struct reloc_domain *dom)
 	reloc_domain_dispose(&d);
 	ck_assert(same_file(dom_file(dir_a, src, "memory"),
 	    dom_file(dir_b, dst, "memory")));
-	snprintf(pre, sizeof(pre), "%s/snapshots/%s.pre", dir_a, dom->uuid);
-	snprintf(post, sizeof(post), "%s/snapshots/%s.post", dir_b,
-	    dom->uuid);
-	ck_assert(same_file(pre, post));
 	c = counter(sim_a, src);
 	ck_assert_uint_gt(c, 0);
 	ck_assert_uint_eq(counter(sim_b, dst), c);
@@ -246,6 +242,13 @@ check_moved(uint32_t src, const struct reloc_domain *dom)
 	wait_counter_past(sim_b, dst, c);
 	assert_still(sim_a, dir_a, src);
 	ck_assert_uint_eq(counter(sim_a, src), c);
+	/* The source's snapshot is taken when its copy goes. */
+	snprintf(pre, sizeof(pre), "%s/snapshots/%s.pre", dir_a, dom->uuid);
+	snprintf(post, sizeof(post), "%s/snapshots/%s.post", dir_b,
+	    dom->uuid);
+	ck_assert_int_eq(access(pre, F_OK), -1);
+	ck_assert_int_eq(ops->destroy(sim_a, src), 0);
+	ck_assert(same_file(pre, post));
 }
 
 /*
