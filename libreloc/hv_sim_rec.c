@@ -24,7 +24,15 @@
 
 #include <xxhash.h>
 
-#include "hv_sim.h"
+#include "hv_sim.h"	/* config.h first */
+
+#ifdef HAVE_XXH3_64BITS_DISPATCH
+#include <xxh_x86dispatch.h>
+/* The same hash, with the CPU's widest vector unit: 2-4 times faster. */
+#define PAGE_HASH	XXH3_64bits_dispatch
+#else
+#define PAGE_HASH	XXH3_64bits
+#endif
 
 uint64_t
 reloc__sim_rec_csum(const struct sim_rec *r, const void *data, size_t len)
@@ -38,8 +46,7 @@ reloc__sim_page_hashes(const uint8_t *data, uint64_t n, uint64_t *h)
 	uint64_t	 i;
 
 	for (i = 0; i < n; i++)
-		h[i] = XXH3_64bits(data + (i << SIM_PAGE_SHIFT),
-		    SIM_PAGE_SIZE);
+		h[i] = PAGE_HASH(data + (i << SIM_PAGE_SHIFT), SIM_PAGE_SIZE);
 }
 
 /*
