@@ -11,14 +11,16 @@
 #   TCP mem      the same bytes from populated memory into fresh memory.
 # The domains' memory files live in RAM (/dev/shm) when it has room, as
 # a domain's memory does; set TMPDIR to choose.
-# Usage: sh bench/throughput.sh [SIZES in MiB, default "1024 4096"]
+# Usage: sh bench/throughput.sh [RUNS] [SIZES]   (RUNS moves per size,
+# default 3; SIZES in MiB, default "1024 4096")
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/scripts/setup.sh" >/dev/null
 top_builddir=${XRELOCD_BUILD:-$top/_build}
 make -C "$top_builddir/bench" tcpraw >/dev/null
-SIZES=${1:-"1024 4096"}
+RUNS=${1:-3}
+SIZES=${2:-"1024 4096"}
 if [ -z "${TMPDIR:-}" ]; then
 	max=0
 	for mib in $SIZES; do [ "$mib" -gt "$max" ] && max=$mib; done
@@ -37,35 +39,55 @@ host_facts hostB "(snapshot no)"
 start_host hostA
 start_host hostB
 
+# move FROM TO DOM: xm migrate -l; prints "alloc-ms stream-ms total-ms
+# stream-bytes" from xm's summary and the target's log.
+move() {
+	xm_on "$1" migrate --json -l -p "$(port_of "$2")" "$3" 127.0.0.1 \
+	    >"$WORK/xm.out" 2>"$WORK/xm.err" || {
+		cat "$WORK/xm.out" "$WORK/xm.err" >&2
+		exit 1
+	}
+	# "restored domain D--incoming (...): memory allocated in A ms,
+	# then stream read in S ms"
+	line=$(grep -E "restored domain $3(--incoming)? " "$WORK/$2/log" |
+	    tail -n 1)
+	echo "$(echo "$line" | sed -n 's/.*allocated in \([0-9]*\) ms.*/\1/p')" \
+	    "$(echo "$line" | sed -n 's/.*read in \([0-9]*\) ms.*/\1/p')" \
+	    "$(json summary total-ms)" "$(json summary stream-bytes)"
+}
+
 echo "## Throughput: idle domains moved live vs raw loopback TCP"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs," \
+echo "medians of $RUNS moves (back and forth), each right after its TCP runs"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs," \
     "memory in ${TMPDIR:-/tmp}"
-printf '%-9s %9s %12s %11s %10s %10s %9s\n' "memory" "alloc ms" \
+printf '%-9s %9s %12s %11s %10s %10s %11s\n' "memory" "alloc ms" \
     "stream MB/s" "total MB/s" "TCP hot" "TCP mem" "stream/hot"
 for mib in $SIZES; do
 	sim_on hostA create "idle$mib" --memory "$mib" --dirty-rate 0 \
 	    --fill random >/dev/null
-	hot=$("$top_builddir/bench/tcpraw" hot "$mib")
-	raw=$("$top_builddir/bench/tcpraw" mem "$mib")
-	xm_on hostA migrate --json -l -p "$(port_of hostB)" "idle$mib" \
-	    127.0.0.1 >"$WORK/xm.out" 2>"$WORK/xm.err" || {
-		cat "$WORK/xm.out" "$WORK/xm.err" >&2
-		exit 1
-	}
-	ms=$(json summary total-ms)
-	bytes=$(json summary stream-bytes)
-	# "restored domain idle1024 (...): memory allocated in A ms, then
-	# stream read in S ms"
-	line=$(grep "restored domain idle$mib " "$WORK/hostB/log" | tail -n 1)
-	alloc=$(echo "$line" | sed -n 's/.*allocated in \([0-9]*\) ms.*/\1/p')
-	stream=$(echo "$line" | sed -n 's/.*read in \([0-9]*\) ms.*/\1/p')
-	python3 - "$mib" "$alloc" "$stream" "$ms" "$bytes" "$hot" "$raw" <<'PY'
-import sys
-mib, alloc, stream, ms, nbytes, hot, raw = sys.argv[1:]
-srate = float(nbytes) / max(float(stream), 1) / 1e3
-trate = float(nbytes) / max(float(ms), 1) / 1e3
-print("%-9s %9s %12.0f %11.0f %10s %10s %8.0f%%" % (mib + " MiB", alloc,
-    srate, trate, hot, raw, 100.0 * srate / float(hot)))
+	: >"$WORK/rows"
+	from=hostA to=hostB
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		hot=$("$top_builddir/bench/tcpraw" hot "$mib")
+		raw=$("$top_builddir/bench/tcpraw" mem "$mib")
+		echo "$hot $raw $(move $from $to "idle$mib")" >>"$WORK/rows"
+		t=$from from=$to to=$t
+		i=$((i + 1))
+	done
+	python3 - "$mib" "$WORK/rows" <<'PY'
+import statistics, sys
+mib, path = sys.argv[1:]
+rows = [list(map(float, l.split())) for l in open(path)]
+med = lambda xs: statistics.median(xs)
+# hot raw alloc stream total bytes
+srate = [r[5] / max(r[3], 1) / 1e3 for r in rows]
+trate = [r[5] / max(r[4], 1) / 1e3 for r in rows]
+ratio = [s / r[0] for s, r in zip(srate, rows)]
+print("%-9s %9.0f %12.0f %11.0f %10.0f %10.0f %10.0f%%" % (mib + " MiB",
+    med(r[2] for r in rows), med(srate), med(trate),
+    med(r[0] for r in rows), med(r[1] for r in rows), 100 * med(ratio)))
 PY
-	sim_on hostB destroy "idle$mib" >/dev/null
+	sim_on "$from" destroy "idle$mib" >/dev/null
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
