@@ -18,7 +18,9 @@
  * The sim hypervisor backend: a faithful stand-in for Xen on machines
  * without it.  This file holds the ops table and the domain lifecycle;
  * hv_sim_dom.c the directory, hv_sim_guest.c the guest process,
- * hv_sim_host.c host facts, hv_sim_save.c and hv_sim_restore.c the stream.
+ * hv_sim_host.c host facts, hv_sim_save.c (rounds), hv_sim_send.c
+ * (records) and hv_sim_restore.c the stream, hv_sim_mem.c the memory
+ * mapping around it.
  */
 
 #include <sys/stat.h>

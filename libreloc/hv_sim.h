@@ -55,7 +55,7 @@ struct sim_counter {
  * The guest's registers (file "vcpu").  The first four words are saved
  * as the STATE record.  writing is pfn + 1 of the page the guest is
  * writing right now (0: none): the saver reads it to catch a write that
- * began before it cleared the page's dirty bit (see hv_sim_save.c).
+ * began before it cleared the page's dirty bit (see hv_sim_send.c).
  */
 struct sim_vcpu {
 	uint64_t	 magic;

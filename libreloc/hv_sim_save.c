@@ -17,7 +17,7 @@
 /*
  * The sim's save side: pre-copy rounds from the dirty bitmap while the
  * guest runs, then pause and stop-and-copy, like libxc.  The record
- * format is in hv_sim.h.
+ * format is in hv_sim.h, the records are written by hv_sim_send.c.
  */
 
 #include <endian.h>
