@@ -8,7 +8,11 @@
 #   total MB/s   stream bytes / xm's total (connect to DONE);
 #   TCP hot      a 4 MiB buffer sent again and again (warm caches): the
 #                reference, goal stream >= 90% of it;
-#   TCP mem      the same bytes from populated memory into fresh memory.
+#   TCP mem      the same bytes from populated memory into fresh memory;
+#   TCP cold     the same into memory the reader faulted in first, as the
+#                target does: the copy into memory that is in no cache,
+#                the bound of what any target writing a domain's memory
+#                can reach here (stream/cold: the share of it).
 # The domains' memory files live in RAM (/dev/shm) when it has room, as
 # a domain's memory does; set TMPDIR to choose.
 # Usage: sh bench/throughput.sh [RUNS] [SIZES]   (RUNS moves per size,
@@ -60,8 +64,9 @@ echo "## Throughput: idle domains moved live vs raw loopback TCP"
 echo "medians of $RUNS moves (back and forth), each right after its TCP runs"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs," \
     "memory in ${TMPDIR:-/tmp}"
-printf '%-9s %9s %12s %11s %10s %10s %11s\n' "memory" "alloc ms" \
-    "stream MB/s" "total MB/s" "TCP hot" "TCP mem" "stream/hot"
+printf '%-9s %9s %12s %11s %8s %8s %9s %11s %11s\n' "memory" \
+    "alloc ms" "stream MB/s" "total MB/s" "TCP hot" "TCP mem" "TCP cold" \
+    "stream/hot" "stream/cold"
 for mib in $SIZES; do
 	sim_on hostA create "idle$mib" --memory "$mib" --dirty-rate 0 \
 	    --fill random >/dev/null
@@ -71,7 +76,8 @@ for mib in $SIZES; do
 	while [ $i -lt "$RUNS" ]; do
 		hot=$("$top_builddir/bench/tcpraw" hot "$mib")
 		raw=$("$top_builddir/bench/tcpraw" mem "$mib")
-		echo "$hot $raw $(move $from $to "idle$mib")" >>"$WORK/rows"
+		cold=$("$top_builddir/bench/tcpraw" cold "$mib")
+		echo "$hot $raw $(move $from $to "idle$mib") $cold" >>"$WORK/rows"
 		t=$from from=$to to=$t
 		i=$((i + 1))
 	done
@@ -80,13 +86,15 @@ import statistics, sys
 mib, path = sys.argv[1:]
 rows = [list(map(float, l.split())) for l in open(path)]
 med = lambda xs: statistics.median(xs)
-# hot raw alloc stream total bytes
+# hot raw alloc stream total bytes cold
 srate = [r[5] / max(r[3], 1) / 1e3 for r in rows]
 trate = [r[5] / max(r[4], 1) / 1e3 for r in rows]
 ratio = [s / r[0] for s, r in zip(srate, rows)]
-print("%-9s %9.0f %12.0f %11.0f %10.0f %10.0f %10.0f%%" % (mib + " MiB",
-    med(r[2] for r in rows), med(srate), med(trate),
-    med(r[0] for r in rows), med(r[1] for r in rows), 100 * med(ratio)))
+cratio = [s / r[6] for s, r in zip(srate, rows)]
+print("%-9s %9.0f %12.0f %11.0f %8.0f %8.0f %9.0f %10.0f%% %10.0f%%" % (
+    mib + " MiB", med(r[2] for r in rows), med(srate), med(trate),
+    med(r[0] for r in rows), med(r[1] for r in rows),
+    med(r[6] for r in rows), 100 * med(ratio), 100 * med(cratio)))
 PY
 	sim_on "$from" destroy "idle$mib" >/dev/null
 done
