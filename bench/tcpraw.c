@@ -19,7 +19,10 @@
  * loopback, measured in the same run.  "hot": a 4 MiB buffer sent again
  * and again into a 4 MiB buffer (caches warm: the upper bound).  "mem":
  * MiB bytes sent from a populated buffer into fresh memory, which is what
- * any migration must at least do.  Prints MB/s.
+ * any migration must at least do.  "cold": the same into memory the
+ * reader allocated and faulted in before the first byte, as a Xen target
+ * (and the sim's) holds a domain's memory before its stream: the copy
+ * into memory that is in no cache, without the faults.  Prints MB/s.
  */
 
 #include <sys/mman.h>
@@ -67,16 +70,20 @@ mem_new(unsigned long long bytes, bool populate)
 	return p;
 }
 
-/* Receive into one reused chunk (hot) or into fresh memory (mem). */
+/*
+ * Receive into one reused chunk (hot), into fresh memory (mem) or into
+ * memory faulted in first (cold); a byte on ready once it is allocated.
+ */
 static void
-receive(int lfd, unsigned long long bytes, bool hot)
+receive(int lfd, unsigned long long bytes, bool hot, bool cold, int ready)
 {
-	char			*buf = hot ? malloc(CHUNK) : mem_new(bytes, false);
+	char			*buf = hot ? malloc(CHUNK) : mem_new(bytes, cold);
 	unsigned long long	 off = 0;
 	ssize_t			 n;
 	int			 fd;
 
-	if (buf == NULL || (fd = accept(lfd, NULL, NULL)) == -1)
+	if (buf == NULL || write(ready, "", 1) != 1 ||
+	    (fd = accept(lfd, NULL, NULL)) == -1)
 		err(1, "accept");
 	while (off < bytes && (n = read(fd, buf + (hot ? 0 : off),
 	    hot ? CHUNK : bytes - off)) > 0)
@@ -101,20 +108,26 @@ main(int argc, char *argv[])
 	char			*buf;
 	double			 t0, t;
 	ssize_t			 n;
-	int			 lfd, fd, status;
-	bool			 hot;
+	int			 lfd, fd, status, ready[2];
+	bool			 hot, cold;
+	char			 c;
 	pid_t			 pid;
 
 	if (argc != 3 || (strcmp(argv[1], "hot") != 0 &&
-	    strcmp(argv[1], "mem") != 0) ||
+	    strcmp(argv[1], "mem") != 0 && strcmp(argv[1], "cold") != 0) ||
 	    (bytes = strtoull(argv[2], NULL, 10) << 20) == 0) {
-		fprintf(stderr, "usage: tcpraw hot|mem MiB\n");
+		fprintf(stderr, "usage: tcpraw hot|mem|cold MiB\n");
 		return 2;
 	}
 	hot = strcmp(argv[1], "hot") == 0;
+	cold = strcmp(argv[1], "cold") == 0;
 	lfd = listen_lo(&sin);
+	if (pipe(ready) == -1)
+		err(1, "pipe");
 	if ((pid = fork()) == 0)
-		receive(lfd, bytes, hot);
+		receive(lfd, bytes, hot, cold, ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		errx(1, "the reader did not start");
 	buf = hot ? malloc(CHUNK) : mem_new(bytes, true);
 	if (buf == NULL)
 		err(1, "malloc");

@@ -18,7 +18,9 @@
  * The sim hypervisor backend: a faithful stand-in for Xen on machines
  * without it.  This file holds the ops table and the domain lifecycle;
  * hv_sim_dom.c the directory, hv_sim_guest.c the guest process,
- * hv_sim_host.c host facts, hv_sim_save.c and hv_sim_restore.c the stream.
+ * hv_sim_host.c host facts, hv_sim_save.c (rounds), hv_sim_send.c
+ * (records) and hv_sim_restore.c the stream, hv_sim_mem.c the memory
+ * mapping around it.
  */
 
 #include <sys/stat.h>
@@ -198,6 +200,23 @@ sim_resume(void *priv, uint32_t domid)
 	return rc;
 }
 
+/*
+ * A domain saved and never resumed holds its memory as it was at pause:
+ * the test snapshot compared with the target's is taken here, after the
+ * downtime window rather than inside it.
+ */
+static void
+pre_snapshot(void *priv, uint32_t domid)
+{
+	struct reloc_domain	 d = { 0 };
+
+	if (reloc__sim_snapshots(priv) &&
+	    reloc__sim_dom_read(priv, domid, &d) == 0 &&
+	    d.state == RELOC_DS_SUSPENDED)
+		(void)reloc__sim_snapshot(priv, domid, d.uuid, "pre");
+	reloc_domain_dispose(&d);
+}
+
 static int
 sim_destroy(void *priv, uint32_t domid)
 {
@@ -211,6 +230,7 @@ sim_destroy(void *priv, uint32_t domid)
 		log_warnx("hv", "sim: no domain %" PRIu32, domid);
 		return RELOC_ERR_NOENT;
 	}
+	pre_snapshot(priv, domid);
 	if (reloc__sim_pid(priv, domid, &pid) == 0)
 		reloc__sim_guest_kill(pid);
 	if ((rc = reloc__sim_lock(priv, &lock)) < 0)

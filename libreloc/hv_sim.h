@@ -55,7 +55,7 @@ struct sim_counter {
  * The guest's registers (file "vcpu").  The first four words are saved
  * as the STATE record.  writing is pfn + 1 of the page the guest is
  * writing right now (0: none): the saver reads it to catch a write that
- * began before it cleared the page's dirty bit (see hv_sim_save.c).
+ * began before it cleared the page's dirty bit (see hv_sim_send.c).
  */
 struct sim_vcpu {
 	uint64_t	 magic;
@@ -91,19 +91,24 @@ struct sim_map {
  * The save stream: records of a fixed little-endian header and data.
  * HEADER, STATE, END: pfn 0, count = data bytes; csum is XXH3-64 of the
  * data seeded with XXH3-64 of the header's first 24 bytes, so it covers
- * both.  PAGES: pfn and count pages of data, csum 0 in the header, then a
- * trailer: the pages that changed while they were sent (bit i: page
- * pfn + i; each is sent again later) and csum, XXH3-64 seeded as above
- * of the little-endian array of each page's XXH3-64 (0 for the changed
- * ones) followed by the trailer's bitmap words.  Why that is enough is
- * argued in hv_sim_save.c.  ZERO: pfn and count pages (any number) that
- * are all zero, no data, csum as for END; the target writes zeros there
- * (a zero page never crosses the wire, compressed or not).  A restorer
- * refuses any other version.  Bump SIM_STREAM_VERSION when this changes.
+ * both.  ZERO: pfn and count pages (any number) that are all zero, no
+ * data, csum as for END; the target writes zeros there (a zero page never
+ * crosses the wire, compressed or not).
+ * PAGES: pfn 0, count = runs (1 to SIM_REC_MAX_RUNS), csum 0; then the
+ * run table (count struct sim_run: pfn and pages, in increasing pfn
+ * order, not overlapping, at most SIM_REC_MAX_PAGES pages in all), the
+ * pages of every run in table order, and a trailer: the pages that
+ * changed while they were sent (bit i: the record's page i; each is sent
+ * again later) and csum, XXH3-64 of the little-endian array of each
+ * page's XXH3-64 (0 for the changed ones) followed by the trailer's bitmap
+ * words, seeded with XXH3-64 of the run table seeded as above.  Why that
+ * is enough is argued in hv_sim_send.c.  A restorer refuses any other
+ * version.  Bump SIM_STREAM_VERSION when this changes.
  */
 #define SIM_STREAM_MAGIC	0x6d69736f6c657278ull	/* "xrelosim" */
-#define SIM_STREAM_VERSION	3
+#define SIM_STREAM_VERSION	4
 #define SIM_REC_MAX_PAGES	256	/* 1 MiB: hashed while cached */
+#define SIM_REC_MAX_RUNS	256	/* runs in one PAGES record */
 #define SIM_REC_MAX_DATA	4096	/* non-page records */
 #define SIM_REC_WORDS		(SIM_REC_MAX_PAGES / 64)
 
@@ -121,6 +126,12 @@ struct sim_rec {
 	uint64_t	 pfn;
 	uint64_t	 count;
 	uint64_t	 csum;
+};
+
+/* One entry of a PAGES record's run table. */
+struct sim_run {
+	uint64_t	 pfn;
+	uint64_t	 count;		/* pages */
 };
 
 struct sim_rec_trailer {
@@ -186,15 +197,24 @@ uint64_t reloc__sim_total_kb(const struct sim *sim);
 bool	reloc__sim_snapshots(const struct sim *sim);
 int	reloc__sim_snapshot(const struct sim *sim, uint32_t domid,
 	    const char *uuid, const char *suffix);
+int	reloc__sim_snapshot_open(const struct sim *sim, const char *uuid,
+	    const char *suffix, uint64_t size);
+void	reloc__sim_snapshot_put(int *fd, const uint8_t *mem, uint64_t pfn,
+	    uint64_t n, bool zero);
 
 /* hv_sim_rec.c: record checksums, zero pages */
 uint64_t reloc__sim_rec_csum(const struct sim_rec *r, const void *data,
 	    size_t len);
 void	reloc__sim_page_hashes(const uint8_t *data, uint64_t n,
 	    uint64_t *h);
-uint64_t reloc__sim_pages_csum(const struct sim_rec *r, uint64_t *h,
+uint64_t reloc__sim_pages_csum(const struct sim_rec *r,
+	    const struct sim_run *runs, uint64_t *h, uint64_t n,
 	    const struct sim_rec_trailer *t);
 bool	reloc__sim_page_zero(const uint8_t *page);
+
+/* hv_sim_mem.c: a domain's memory mapping outside the downtime window */
+int	reloc__sim_populate(uint8_t *mem, uint64_t len);
+void	reloc__sim_unmap_later(void *mem, uint64_t len);
 
 /* hv_sim_save.c, hv_sim_restore.c: the stream */
 int	reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,

@@ -135,6 +135,61 @@ reloc__sim_snapshots(const struct sim *sim)
 	return yes;
 }
 
+/*
+ * Open DIR/snapshots/UUID.SUFFIX, for tests to cmp, empty and size bytes
+ * long (a hole).  Returns the fd or -1 (logged).
+ */
+int
+reloc__sim_snapshot_open(const struct sim *sim, const char *uuid,
+    const char *suffix, uint64_t size)
+{
+	char	 path[SIM_PATH_LEN];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/snapshots", sim->dir);
+	if (mkdir(path, 0755) == -1 && errno != EEXIST) {
+		log_warn("hv", "sim: snapshot %s", path);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/snapshots/%s.%s", sim->dir, uuid,
+	    suffix);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd != -1 && ftruncate(fd, (off_t)size) == 0)
+		return fd;
+	log_warn("hv", "sim: snapshot %s", path);
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+/*
+ * Pages pfn..pfn+n of mem into the snapshot *fd (from reloc__sim_snapshot_
+ * open; -1: none), or zeros there when zero.  On a failure (logged) the
+ * snapshot is closed and *fd set to -1: no snapshot rather than a wrong
+ * one.
+ */
+void
+reloc__sim_snapshot_put(int *fd, const uint8_t *mem, uint64_t pfn,
+    uint64_t n, bool zero)
+{
+	off_t	 off = (off_t)(pfn << SIM_PAGE_SHIFT);
+	size_t	 len = (size_t)n << SIM_PAGE_SHIFT, done;
+	ssize_t	 w;
+
+	if (*fd != -1 && zero && fallocate(*fd, FALLOC_FL_PUNCH_HOLE |
+	    FALLOC_FL_KEEP_SIZE, off, (off_t)len) == 0)
+		return;
+	for (done = 0; *fd != -1 && done < len; done += (size_t)w) {
+		w = pwrite(*fd, mem + off + done, len - done,
+		    off + (off_t)done);
+		if (w > 0)
+			continue;
+		log_warn("hv", "sim: snapshot");
+		close(*fd);
+		*fd = -1;
+	}
+}
+
 /* Copy domid's memory file to DIR/snapshots/UUID.SUFFIX, for tests to cmp. */
 int
 reloc__sim_snapshot(const struct sim *sim, uint32_t domid, const char *uuid,
@@ -147,24 +202,19 @@ reloc__sim_snapshot(const struct sim *sim, uint32_t domid, const char *uuid,
 
 	if (reloc__sim_path(sim, domid, "memory", path) < 0 ||
 	    (in = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(in, &st) == -1)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/snapshots", sim->dir);
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/snapshots/%s.%s", sim->dir, uuid,
-	    suffix);
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out == -1)
-		goto fail;
+	    fstat(in, &st) == -1) {
+		log_warn("hv", "sim: snapshot of %s", path);
+		goto out;
+	}
+	if ((out = reloc__sim_snapshot_open(sim, uuid, suffix, 0)) == -1)
+		goto out;
 	for (; st.st_size > 0; st.st_size -= n)
 		if ((n = copy_file_range(in, NULL, out, NULL,
-		    (size_t)st.st_size, 0)) <= 0)
-			goto fail;
+		    (size_t)st.st_size, 0)) <= 0) {
+			log_warn("hv", "sim: snapshot of %s", path);
+			goto out;
+		}
 	rc = 0;
-	goto out;
-fail:
-	log_warn("hv", "sim: snapshot %s", path);
 out:
 	if (in != -1)
 		close(in);

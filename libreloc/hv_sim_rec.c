@@ -24,7 +24,15 @@
 
 #include <xxhash.h>
 
-#include "hv_sim.h"
+#include "hv_sim.h"	/* config.h first */
+
+#ifdef HAVE_XXH3_64BITS_DISPATCH
+#include <xxh_x86dispatch.h>
+/* The same hash, with the CPU's widest vector unit: 2-4 times faster. */
+#define PAGE_HASH	XXH3_64bits_dispatch
+#else
+#define PAGE_HASH	XXH3_64bits
+#endif
 
 uint64_t
 reloc__sim_rec_csum(const struct sim_rec *r, const void *data, size_t len)
@@ -38,27 +46,27 @@ reloc__sim_page_hashes(const uint8_t *data, uint64_t n, uint64_t *h)
 	uint64_t	 i;
 
 	for (i = 0; i < n; i++)
-		h[i] = XXH3_64bits(data + (i << SIM_PAGE_SHIFT),
-		    SIM_PAGE_SIZE);
+		h[i] = PAGE_HASH(data + (i << SIM_PAGE_SHIFT), SIM_PAGE_SIZE);
 }
 
 /*
- * A PAGES record's csum from its raw header, the page hashes h (room for
- * SIM_REC_WORDS more; rewritten) and its raw trailer: changed pages count
- * as 0, and the bitmap itself is covered.
+ * A PAGES record's csum from its raw header and run table, the hashes h
+ * of its n pages (room for SIM_REC_WORDS more; rewritten) and its raw
+ * trailer: changed pages count as 0, and the bitmap itself is covered.
  */
 uint64_t
-reloc__sim_pages_csum(const struct sim_rec *r, uint64_t *h,
-    const struct sim_rec_trailer *t)
+reloc__sim_pages_csum(const struct sim_rec *r, const struct sim_run *runs,
+    uint64_t *h, uint64_t n, const struct sim_rec_trailer *t)
 {
-	uint64_t	 n = le64toh(r->count), i;
+	uint64_t	 seed, i;
 
+	seed = XXH3_64bits_withSeed(runs, (size_t)le64toh(r->count) *
+	    sizeof(*runs), XXH3_64bits(r, 24));
 	for (i = 0; i < n; i++)
 		h[i] = (le64toh(t->changed[i / 64]) >> (i % 64) & 1) ? 0 :
 		    htole64(h[i]);
 	memcpy(&h[n], t->changed, sizeof(t->changed));
-	return XXH3_64bits_withSeed(h, (size_t)(n + SIM_REC_WORDS) * 8,
-	    XXH3_64bits(r, 24));
+	return XXH3_64bits_withSeed(h, (size_t)(n + SIM_REC_WORDS) * 8, seed);
 }
 
 /* Whether a page is all zero; stops at the first word that is not. */

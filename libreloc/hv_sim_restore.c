@@ -16,9 +16,10 @@
 
 /*
  * The sim's restore side: a new domain directory and its stopped guest,
- * then the memory written from the stream with every record verified
- * while it is in cache, a thread allocating the memory ahead of it.  On
- * any failure everything it made is removed.
+ * its memory allocated and faulted in before the first record is read
+ * (as Xen allocates a domain's memory when it creates it), then the
+ * memory written from the stream with every record verified while it is
+ * in cache.  On any failure everything it made is removed.
  */
 
 #include <sys/mman.h>
@@ -28,7 +29,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,105 +36,36 @@
 
 #include "hv_sim.h"
 
-#define AHEAD_CHUNK	(2u << 20)	/* short: stopping waits for one */
-#define AHEAD_WINDOW	(256ull << 20)	/* bytes ahead of the reader */
 #define BUF_LEN		(SIM_REC_MAX_DATA + sizeof(struct sim_rec_trailer) + \
 			    sizeof(struct sim_rec))
-
-/*
- * Allocating fresh memory is the slowest part of receiving it: a thread
- * faults it in, chunk by chunk, ahead of the reader, which allocates by
- * itself whatever it reaches first.  Faulting a page in never changes
- * it, so the thread and the reader may meet on a page.  (fallocate
- * would hold the inode lock for the whole chunk.)
- */
-struct ahead {
-	pthread_t	 thread;
-	bool		 running;
-	uint8_t		*mem;
-	uint64_t	 size;
-	uint64_t	 reader;	/* atomic: where the reader writes */
-	bool		 stop;		/* atomic */
-	int		 err;		/* errno of a failed allocation */
-};
 
 struct restorer {
 	const struct sim *sim;
 	const char	*name;
 	uint32_t	 domid;
 	int		 fd;
-	uint8_t		*mem;		/* the memory, mapped lazily */
+	int		 snap;		/* the "post" test snapshot, or -1 */
+	uint8_t		*mem;		/* the memory, faulted in */
 	struct sim_map	 m;		/* bitmap and registers only */
 	uint64_t	 nrec;		/* records read, for messages */
 	uint64_t	 bytes;
+	uint64_t	 npages;	/* pages of the PAGES record read */
 	bool		 state_seen;
 	uint64_t	*unverified;	/* pages last received as changed */
 	uint64_t	*written;	/* pages received with data */
 	uint8_t		*buf;		/* small data or trailer, next header */
-	struct ahead	 ahead;
+	struct sim_run	 runs[SIM_REC_MAX_RUNS];	/* as received */
+	struct iovec	 iov[SIM_REC_MAX_RUNS + 1];
 	uint64_t	 hash[SIM_REC_MAX_PAGES + SIM_REC_WORDS];
 };
 
-static void *
-ahead_main(void *arg)
+static uint64_t
+now_ms(void)
 {
-	struct timespec	 nap = { 0, 1000000 };
-	struct ahead	*a = arg;
-	uint64_t	 pos = 0, len, rd;
+	struct timespec	 ts;
 
-	while (pos < a->size && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED)) {
-		rd = __atomic_load_n(&a->reader, __ATOMIC_RELAXED);
-		/* Caught up: leave the reader its chunk, go on past it. */
-		if (pos <= rd)
-			pos = rd + AHEAD_CHUNK;
-		if (pos >= a->size)
-			break;
-		/* Not far ahead: the stream may mark it zero and jump. */
-		if (pos > rd + AHEAD_WINDOW) {
-			nanosleep(&nap, NULL);
-			continue;
-		}
-		len = a->size - pos < AHEAD_CHUNK ? a->size - pos :
-		    AHEAD_CHUNK;
-		if (madvise(a->mem + pos, len, MADV_POPULATE_WRITE) == -1) {
-			if (errno == EINTR)
-				continue;
-			a->err = errno;
-			break;
-		}
-		pos += len;
-	}
-	return NULL;
-}
-
-static void
-ahead_start(struct restorer *r)
-{
-	struct ahead	*a = &r->ahead;
-
-	a->mem = r->mem;
-	a->size = r->m.pages << SIM_PAGE_SHIFT;
-	/* Without the thread the reader allocates everything itself. */
-	a->running = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
-	if (!a->running)
-		log_debug("hv", "sim: restore %s: no allocation thread",
-		    r->name);
-}
-
-static void
-ahead_stop(struct restorer *r)
-{
-	struct ahead	*a = &r->ahead;
-
-	if (!a->running)
-		return;
-	__atomic_store_n(&a->stop, true, __ATOMIC_RELAXED);
-	pthread_join(a->thread, NULL);
-	a->running = false;
-	/* The reader's own faults failed too if it mattered. */
-	if (a->err != 0)
-		log_debug("hv", "sim: restore %s: allocate ahead: %s",
-		    r->name, strerror(a->err));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int
@@ -198,15 +129,49 @@ decode_rec(struct restorer *r, const struct sim_rec *raw, struct sim_rec *h)
 		    "header (type %" PRIu32 ")", r->name, r->nrec, h->type);
 		return RELOC_ERR_PROTO;
 	}
-	if ((h->type == SIM_REC_PAGES && (h->csum != 0 ||
-	    h->count > SIM_REC_MAX_PAGES)) || ((h->type == SIM_REC_PAGES ||
-	    h->type == SIM_REC_ZERO) && (h->count == 0 ||
-	    h->pfn >= r->m.pages || h->count > r->m.pages - h->pfn))) {
+	if (h->type == SIM_REC_PAGES && (h->csum != 0 || h->pfn != 0 ||
+	    h->count == 0 || h->count > SIM_REC_MAX_RUNS)) {
+		log_warnx("hv", "sim: restore %s: record %" PRIu64 ": %" PRIu64
+		    " runs of pages, expected 1 to %u", r->name, r->nrec,
+		    h->count, SIM_REC_MAX_RUNS);
+		return RELOC_ERR_PROTO;
+	}
+	if (h->type == SIM_REC_ZERO && (h->count == 0 ||
+	    h->pfn >= r->m.pages || h->count > r->m.pages - h->pfn)) {
 		log_warnx("hv", "sim: restore %s: record %" PRIu64 ": pages %"
 		    PRIu64 "+%" PRIu64 " out of range", r->name, r->nrec,
 		    h->pfn, h->count);
 		return RELOC_ERR_PROTO;
 	}
+	return 0;
+}
+
+/*
+ * A PAGES record's run table (r->runs, n entries): each run inside the
+ * memory, in increasing order without overlap, SIM_REC_MAX_PAGES pages
+ * at most in all; their total into r->npages.
+ */
+static int
+check_runs(struct restorer *r, uint64_t n)
+{
+	uint64_t	 i, pfn, cnt, next = 0, total = 0;
+
+	for (i = 0; i < n; i++) {
+		pfn = le64toh(r->runs[i].pfn);
+		cnt = le64toh(r->runs[i].count);
+		if (cnt == 0 || pfn >= r->m.pages || cnt > r->m.pages - pfn ||
+		    cnt > SIM_REC_MAX_PAGES - total || (i > 0 && pfn < next)) {
+			log_warnx("hv", "sim: restore %s: record %" PRIu64
+			    ": run %" PRIu64 " (pages %" PRIu64 "+%" PRIu64
+			    ") out of range, overlapping or past %u pages",
+			    r->name, r->nrec, i + 1, pfn, cnt,
+			    SIM_REC_MAX_PAGES);
+			return RELOC_ERR_PROTO;
+		}
+		next = pfn + cnt;
+		total += cnt;
+	}
+	r->npages = total;
 	return 0;
 }
 
@@ -268,36 +233,37 @@ do_header(struct restorer *r, const struct sim_rec *raw,
 /*
  * Pages, read straight into the domain's memory, verified while they are
  * in cache.  A page the source marks changed in flight is not verified
- * here; it must come again, verified, before END (see hv_sim_save.c).
+ * here; it must come again, verified, before END (see hv_sim_send.c).
  */
 static int
 do_pages(struct restorer *r, const struct sim_rec *raw,
     const struct sim_rec *h)
 {
 	struct sim_rec_trailer	 t;
-	uint8_t			*dst = r->mem + (h->pfn << SIM_PAGE_SHIFT);
-	size_t			 len = (size_t)h->count << SIM_PAGE_SHIFT;
-	uint64_t		 i, pfn, c;
-	bool			 ok;
+	uint64_t		 i, j, k, pfn, cnt, c;
 
 	memcpy(&t, r->buf, sizeof(t));
-	for (i = h->count; i < SIM_REC_MAX_PAGES; i++)
+	for (i = r->npages; i < SIM_REC_MAX_PAGES; i++)
 		if (le64toh(t.changed[i / 64]) >> (i % 64) & 1)
 			return mismatch(r, h);
-	reloc__sim_page_hashes(dst, h->count, r->hash);
-	ok = reloc__sim_pages_csum(raw, r->hash, &t) == le64toh(t.csum);
-	/* Keep the mapping small: unmapping at the end is then cheap. */
-	(void)madvise(dst, len, MADV_DONTNEED);
-	if (!ok)
+	for (i = 0, k = 0; i < h->count; k += cnt, i++) {
+		cnt = le64toh(r->runs[i].count);
+		reloc__sim_page_hashes(r->mem + (le64toh(r->runs[i].pfn) <<
+		    SIM_PAGE_SHIFT), cnt, &r->hash[k]);
+	}
+	if (reloc__sim_pages_csum(raw, r->runs, r->hash, r->npages, &t) !=
+	    le64toh(t.csum))
 		return mismatch(r, h);
-	__atomic_store_n(&r->ahead.reader, (h->pfn + h->count) <<
-	    SIM_PAGE_SHIFT, __ATOMIC_RELAXED);
-	for (i = 0; i < h->count; i++) {
-		pfn = h->pfn + i;
-		c = le64toh(t.changed[i / 64]) >> (i % 64) & 1;
-		r->unverified[pfn / 64] = (r->unverified[pfn / 64] &
-		    ~(1ull << (pfn % 64))) | c << (pfn % 64);
-		r->written[pfn / 64] |= 1ull << (pfn % 64);
+	for (i = 0, k = 0; i < h->count; i++) {
+		pfn = le64toh(r->runs[i].pfn);
+		cnt = le64toh(r->runs[i].count);
+		reloc__sim_snapshot_put(&r->snap, r->mem, pfn, cnt, false);
+		for (j = 0; j < cnt; j++, k++, pfn++) {
+			c = le64toh(t.changed[k / 64]) >> (k % 64) & 1;
+			r->unverified[pfn / 64] = (r->unverified[pfn / 64] &
+			    ~(1ull << (pfn % 64))) | c << (pfn % 64);
+			r->written[pfn / 64] |= 1ull << (pfn % 64);
+		}
 	}
 	return 0;
 }
@@ -307,22 +273,18 @@ static void
 zero_word(struct restorer *r, size_t i, uint64_t mask)
 {
 	uint64_t	 w = r->written[i] & mask;
-	uint8_t		*dst;
 
 	r->unverified[i] &= ~mask;
 	r->written[i] &= ~mask;
-	for (; w != 0; w &= w - 1) {
-		dst = r->mem + ((i * 64 + (uint64_t)__builtin_ctzll(w)) <<
-		    SIM_PAGE_SHIFT);
-		memset(dst, 0, SIM_PAGE_SIZE);
-		(void)madvise(dst, SIM_PAGE_SIZE, MADV_DONTNEED);
-	}
+	for (; w != 0; w &= w - 1)
+		memset(r->mem + ((i * 64 + (uint64_t)__builtin_ctzll(w)) <<
+		    SIM_PAGE_SHIFT), 0, SIM_PAGE_SIZE);
 }
 
 /*
  * ZERO: pages that are all zero at the source.  The memory starts zero,
  * so only a page that came with data before is written; nothing is read
- * or allocated for the others.
+ * for the others.
  */
 static int
 do_zero(struct restorer *r, const struct sim_rec *raw,
@@ -340,8 +302,7 @@ do_zero(struct restorer *r, const struct sim_rec *raw,
 		zero_word(r, (size_t)(p / 64), cnt == 64 ? ~0ull :
 		    ((1ull << cnt) - 1) << (p % 64));
 	}
-	__atomic_store_n(&r->ahead.reader, (h->pfn + h->count) <<
-	    SIM_PAGE_SHIFT, __ATOMIC_RELAXED);
+	reloc__sim_snapshot_put(&r->snap, r->mem, h->pfn, h->count, true);
 	return 0;
 }
 
@@ -394,14 +355,16 @@ do_end(struct restorer *r, const struct sim_rec *raw,
 }
 
 /*
- * What follows a header, up to and with the next header: pages into the
- * memory and their trailer into r->buf, or small data into r->buf.
+ * What follows a header, up to and with the next header: a PAGES
+ * record's run table alone, then its pages into the memory and its
+ * trailer into r->buf in one readv; or small data into r->buf.
  */
 static int
 read_tail(struct restorer *r, const struct sim_rec *h, size_t *next_r)
 {
-	struct iovec	 iov[2];
+	uint64_t	 i;
 	size_t		 small;
+	int		 n = 0, rc;
 
 	if (h->type == SIM_REC_END)
 		return 0;
@@ -412,13 +375,21 @@ read_tail(struct restorer *r, const struct sim_rec *h, size_t *next_r)
 	else
 		small = (size_t)h->count;
 	*next_r = small;
-	iov[1].iov_base = r->buf;
-	iov[1].iov_len = small + sizeof(struct sim_rec);
-	if (h->type != SIM_REC_PAGES)
-		return read_iov(r, &iov[1], 1);
-	iov[0].iov_base = r->mem + (h->pfn << SIM_PAGE_SHIFT);
-	iov[0].iov_len = (size_t)h->count << SIM_PAGE_SHIFT;
-	return read_iov(r, iov, 2);
+	if (h->type == SIM_REC_PAGES) {
+		if ((rc = read_full(r, r->runs, (size_t)h->count *
+		    sizeof(r->runs[0]))) < 0 ||
+		    (rc = check_runs(r, h->count)) < 0)
+			return rc;
+		for (i = 0; i < h->count; i++, n++) {
+			r->iov[n].iov_base = r->mem +
+			    (le64toh(r->runs[i].pfn) << SIM_PAGE_SHIFT);
+			r->iov[n].iov_len = (size_t)le64toh(r->runs[i].count)
+			    << SIM_PAGE_SHIFT;
+		}
+	}
+	r->iov[n].iov_base = r->buf;
+	r->iov[n++].iov_len = small + sizeof(struct sim_rec);
+	return read_iov(r, r->iov, n);
 }
 
 static int
@@ -513,9 +484,10 @@ report_done(const struct reloc_restore_params *p, const struct restorer *r)
 }
 
 /*
- * The incoming domain's memory (sparse), its guest, started stopped now
- * so that nothing but the stream's tail is left once it ends, and the
- * restorer's buffers and allocation thread.
+ * The incoming domain's memory, allocated and faulted in, its guest,
+ * started stopped now so that nothing but the stream's tail is left once
+ * it ends, the restorer's buffers and the test snapshot the stream
+ * writes as it goes (so that taking it adds nothing at the end).
  */
 static int
 prepare(struct restorer *r, const struct reloc_domain *d)
@@ -546,16 +518,24 @@ prepare(struct restorer *r, const struct reloc_domain *d)
 	    (r->written = calloc(r->m.words, sizeof(uint64_t))) == NULL ||
 	    (r->buf = malloc(BUF_LEN)) == NULL)
 		return RELOC_ERR_NOMEM;
-	ahead_start(r);
-	return 0;
+	if (reloc__sim_snapshots(r->sim))
+		r->snap = reloc__sim_snapshot_open(r->sim, d->uuid, "post",
+		    r->m.pages << SIM_PAGE_SHIFT);
+	if ((rc = reloc__sim_populate(r->mem, r->m.pages <<
+	    SIM_PAGE_SHIFT)) < 0)
+		log_warnx("hv", "sim: restore %s: cannot allocate its %" PRIu64
+		    " MiB of memory: no space left in xrelocd-sim-dir",
+		    r->name, r->m.pages >> (20 - SIM_PAGE_SHIFT));
+	return rc;
 }
 
 static void
 dispose(struct restorer *r)
 {
-	ahead_stop(r);
-	if (r->mem != NULL)
-		munmap(r->mem, r->m.pages << SIM_PAGE_SHIFT);
+	/* The guest's pages stay in the file: unmapped after the window. */
+	reloc__sim_unmap_later(r->mem, r->m.pages << SIM_PAGE_SHIFT);
+	if (r->snap != -1)
+		close(r->snap);
 	free(r->unverified);
 	free(r->written);
 	free(r->buf);
@@ -567,8 +547,9 @@ reloc__sim_restore(const struct sim *sim, const struct reloc_domain *dom,
     int fd, const struct reloc_restore_params *p, uint32_t *domid_r)
 {
 	struct reloc_domain	 d = { 0 };
-	struct restorer		 r = { .sim = sim, .fd = fd };
+	struct restorer		 r = { .sim = sim, .fd = fd, .snap = -1 };
 	bool			 made = false;
+	uint64_t		 t0, t1;
 	pid_t			 pid;
 	int			 rc;
 
@@ -579,14 +560,19 @@ reloc__sim_restore(const struct sim *sim, const struct reloc_domain *dom,
 		goto out;
 	made = true;
 	r.domid = d.domid;
-	if ((rc = prepare(&r, &d)) < 0 || (rc = read_stream(&r)) < 0)
+	t0 = now_ms();
+	if ((rc = prepare(&r, &d)) < 0)
 		goto out;
-	ahead_stop(&r);
-	if (reloc__sim_snapshots(sim))
-		(void)reloc__sim_snapshot(sim, d.domid, d.uuid, "post");
+	t1 = now_ms();
+	log_info("hv", "sim: restore %s: memory allocated in %" PRIu64 " ms, "
+	    "reading the stream", r.name, t1 - t0);
+	if ((rc = read_stream(&r)) < 0)
+		goto out;
 	report_done(p, &r);
 	log_info("hv", "sim: restored domain %s (%" PRIu32 "), %" PRIu64
-	    " bytes, paused", d.name, d.domid, r.bytes);
+	    " bytes, paused: memory allocated in %" PRIu64 " ms, then "
+	    "stream read in %" PRIu64 " ms", d.name, d.domid, r.bytes,
+	    t1 - t0, now_ms() - t1);
 	*domid_r = d.domid;
 out:
 	dispose(&r);

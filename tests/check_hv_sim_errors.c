@@ -22,8 +22,11 @@
  * leaves the domain running on the source and nothing on the target.
  */
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <check.h>
 
@@ -180,6 +183,116 @@ START_TEST(test_changed_never_resent)
 }
 END_TEST
 
+/* Three runs in one PAGES record: pages 1-3, 6 and 10-14. */
+static const struct sim_run three[] = { { 1, 3 }, { 6, 1 }, { 10, 5 } };
+
+START_TEST(test_runs_roundtrip)
+{
+	struct crafted	 c = { .pages = 16, .changed = UINT64_MAX,
+			    .runs = three, .nruns = 3 };
+	struct stat	 st;
+	uint32_t	 id;
+
+	capture_start();
+	ck_assert_int_eq(restore_crafted(&c, &id), 0);
+	ck_assert_int_eq(mem_byte(id, 1, 0), 1);
+	ck_assert_int_eq(mem_byte(id, 3, 4095), 3);
+	ck_assert_int_eq(mem_byte(id, 4, 9), 0);
+	ck_assert_int_eq(mem_byte(id, 6, 9), 6);
+	ck_assert_int_eq(mem_byte(id, 9, 9), 0);
+	ck_assert_int_eq(mem_byte(id, 14, 4095), 14);
+	ck_assert_int_eq(mem_byte(id, 15, 0), 0);
+	/* All of it allocated, not only the pages that came. */
+	ck_assert_int_eq(stat(dom_file(dir_b, id, "memory"), &st), 0);
+	ck_assert_int_ge((long long)st.st_blocks * 512, 16 * SIM_PAGE_SIZE);
+	ck_assert(capture_has("memory allocated in"));
+	ck_assert(capture_has("then stream read in"));
+	capture_stop();
+}
+END_TEST
+
+/* restore_crafted(c) is refused with a message saying msg. */
+static void
+refused(const struct crafted *c, const char *msg)
+{
+	uint32_t	 id;
+
+	capture_clear();
+	ck_assert_int_eq(restore_crafted(c, &id), RELOC_ERR_PROTO);
+	ck_assert_msg(capture_has(msg), "no \"%s\" in:\n%s", msg,
+	    capture_text());
+	assert_empty(sim_b, dir_b);
+}
+
+START_TEST(test_runs_corrupt)
+{
+	struct crafted	 c = { .pages = 64, .changed = UINT64_MAX,
+			    .runs = three, .nruns = 3 };
+
+	capture_start();
+	/* A byte of page 6, the second run. */
+	c.flip = CRAFTED_RUNS_PAGE(3, 3) + 100;
+	refused(&c, "checksum mismatch");
+	/* The third run's pfn: pages 42-46, in range but not what was hashed. */
+	c.flip = CRAFTED_RUNS_PAGE(0, 0) + 2 * sizeof(struct sim_run);
+	refused(&c, "checksum mismatch");
+	capture_stop();
+}
+END_TEST
+
+START_TEST(test_runs_malformed)
+{
+	static const struct sim_run	 past[] = { { 1, 3 }, { 10, 7 } },
+					 overlap[] = { { 1, 3 }, { 3, 2 } },
+					 back[] = { { 6, 1 }, { 1, 3 } },
+					 big[] = { { 0, 200 }, { 300, 100 } };
+	struct crafted			 c = { .pages = 16,
+					    .changed = UINT64_MAX };
+
+	capture_start();
+	c.runs = past;
+	c.nruns = 2;
+	refused(&c, "run 2 (pages 10+7) out of range");
+	c.runs = overlap;
+	refused(&c, "run 2 (pages 3+2) out of range, overlapping");
+	c.runs = back;
+	refused(&c, "run 2 (pages 1+3) out of range, overlapping");
+	c.pages = 512;
+	c.runs = big;
+	refused(&c, "past 256 pages");
+	c.runs = three;
+	c.nruns = 3;
+	c.claim = SIM_REC_MAX_RUNS + 1;
+	refused(&c, "257 runs of pages, expected 1 to 256");
+	c.claim = 0;
+	c.nruns = 0;
+	c.runs = NULL;
+	c.claim = UINT64_MAX;
+	refused(&c, "runs of pages, expected 1 to 256");
+	capture_stop();
+}
+END_TEST
+
+/* The memory is allocated before the first record is read. */
+START_TEST(test_allocated_first)
+{
+	static const struct sim_run	 past[] = { { 10, 7 } };
+	struct crafted			 c = { .pages = 16,
+					    .changed = UINT64_MAX,
+					    .runs = past, .nruns = 1 };
+	const char			*alloc, *rec;
+
+	capture_start();
+	refused(&c, "out of range");
+	alloc = strstr(capture_text(), "memory allocated in");
+	rec = strstr(capture_text(), "record 2: run 1");
+	ck_assert_ptr_nonnull(alloc);
+	ck_assert_ptr_nonnull(rec);
+	ck_assert(alloc < rec);
+	capture_stop();
+}
+END_TEST
+
 TCase *
 hv_sim_errors_tcase(void)
 {
@@ -193,5 +306,9 @@ hv_sim_errors_tcase(void)
 	tcase_add_test(tc, test_changed_resent);
 	tcase_add_test(tc, test_changed_corrupt);
 	tcase_add_test(tc, test_changed_never_resent);
+	tcase_add_test(tc, test_runs_roundtrip);
+	tcase_add_test(tc, test_runs_corrupt);
+	tcase_add_test(tc, test_runs_malformed);
+	tcase_add_test(tc, test_allocated_first);
 	return tc;
 }

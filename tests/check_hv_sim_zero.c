@@ -201,15 +201,15 @@ START_TEST(test_zero_out_of_range)
 }
 END_TEST
 
-/* A stream of the version before zero pages is refused, and says so. */
+/* A stream of the version before multi-run records is refused, and says so. */
 START_TEST(test_stream_version)
 {
-	struct crafted	 c = { .pages = 8, .version = 2 };
+	struct crafted	 c = { .pages = 8, .version = 3 };
 	uint32_t	 id;
 
 	capture_start();
 	ck_assert_int_eq(restore_crafted(&c, &id), RELOC_ERR_PROTO);
-	ck_assert(capture_has("stream version 2, this host reads version 3"));
+	ck_assert(capture_has("stream version 3, this host reads version 4"));
 	assert_empty(sim_b, dir_b);
 	capture_stop();
 }

@@ -436,22 +436,46 @@ put_small(FILE *f, enum sim_rec_type type, const void *data, size_t len)
 	put(f, data, len);
 }
 
+/*
+ * A PAGES record of n runs (host order; claim, when not 0, in the header
+ * instead of n), each page filled with its number, page `changed` of the
+ * record marked changed (and filled with 0xee instead when fill).
+ */
 static void
-put_pages(FILE *f, uint64_t pfn, const uint8_t *data, uint64_t n,
-    uint64_t changed)
+put_pages(FILE *f, const struct sim_run *runs, unsigned n, uint64_t claim,
+    uint64_t changed, bool fill)
 {
-	struct sim_rec		 r = { htole32(SIM_REC_PAGES), 0,
-				    htole64(pfn), htole64(n), 0 };
+	struct sim_rec		 r = { htole32(SIM_REC_PAGES), 0, 0,
+				    htole64(n), 0 };
 	struct sim_rec_trailer	 t = { { 0 }, 0 };
-	uint64_t		 h[SIM_REC_MAX_PAGES + SIM_REC_WORDS];
+	struct sim_run		 wire[SIM_REC_MAX_RUNS + 1];
+	uint64_t		 h[4 * SIM_REC_MAX_PAGES + SIM_REC_WORDS];
+	uint8_t			*data;
+	uint64_t		 i, j, k = 0, total = 0;
 
-	if (changed < n)
+	ck_assert_uint_le(n, SIM_REC_MAX_RUNS + 1);
+	for (i = 0; i < n; i++) {
+		wire[i].pfn = htole64(runs[i].pfn);
+		wire[i].count = htole64(runs[i].count);
+		total += runs[i].count;
+	}
+	ck_assert_uint_le(total, 4 * SIM_REC_MAX_PAGES);
+	ck_assert_ptr_nonnull(data = malloc(total << SIM_PAGE_SHIFT));
+	for (i = 0; i < n; i++)
+		for (j = 0; j < runs[i].count; j++, k++)
+			memset(data + (k << SIM_PAGE_SHIFT), fill ? 0xee :
+			    (int)(runs[i].pfn + j), SIM_PAGE_SIZE);
+	if (changed < total)
 		t.changed[changed / 64] = htole64(1ull << (changed % 64));
-	reloc__sim_page_hashes(data, n, h);
-	t.csum = htole64(reloc__sim_pages_csum(&r, h, &t));
+	reloc__sim_page_hashes(data, total, h);
+	t.csum = htole64(reloc__sim_pages_csum(&r, wire, h, total, &t));
+	if (claim != 0)
+		r.count = htole64(claim);
 	put(f, &r, sizeof(r));
-	put(f, data, (size_t)n << SIM_PAGE_SHIFT);
+	put(f, wire, n * sizeof(wire[0]));
+	put(f, data, (size_t)total << SIM_PAGE_SHIFT);
 	put(f, &t, sizeof(t));
+	free(data);
 }
 
 /* A ZERO record: pages pfn..pfn+n are all zero. */
@@ -474,27 +498,23 @@ crafted_stream(const struct crafted *c)
 				    htole32(SIM_PAGE_SIZE), htole64(c->pages) };
 	uint64_t		 v[SIM_STATE_WORDS] = { htole64(SIM_VCPU_MAGIC),
 				    htole64(7), 0, 0 };
-	uint8_t			*mem, b;
-	uint64_t		 i;
+	struct sim_run		 all = { 0, c->pages }, one = { c->changed, 1 };
+	uint8_t			 b;
 	FILE			*f;
 	int			 fd;
 
-	ck_assert_uint_le(c->pages, SIM_REC_MAX_PAGES);
-	ck_assert_ptr_nonnull(mem = malloc(c->pages << SIM_PAGE_SHIFT));
-	for (i = 0; i < c->pages; i++)
-		memset(mem + (i << SIM_PAGE_SHIFT), (int)i, SIM_PAGE_SIZE);
 	ck_assert_ptr_nonnull(f = tmpfile());
 	put_small(f, SIM_REC_HEADER, &sh, sizeof(sh));
-	put_pages(f, 0, mem, c->pages, c->changed);
-	if (c->resend) {
-		memset(mem, 0xee, SIM_PAGE_SIZE);
-		put_pages(f, c->changed, mem, 1, UINT64_MAX);
-	}
+	if (c->nruns > 0)
+		put_pages(f, c->runs, c->nruns, c->claim, c->changed, false);
+	else
+		put_pages(f, &all, 1, c->claim, c->changed, false);
+	if (c->resend)
+		put_pages(f, &one, 1, 0, UINT64_MAX, true);
 	if (c->nzero > 0)
 		put_zero(f, c->zero, c->nzero);
 	put_small(f, SIM_REC_STATE, v, sizeof(v));
 	put_small(f, SIM_REC_END, NULL, 0);
-	free(mem);
 	if (c->flip > 0) {
 		ck_assert_int_eq(fseek(f, (long)c->flip, SEEK_SET), 0);
 		b = (uint8_t)fgetc(f) ^ 0x20;

@@ -94,12 +94,14 @@ void	 run_xfer(struct xfer *x, uint32_t domid,
 uint32_t incoming(void);
 
 /*
- * A sim stream written by hand (simhost.c), in a file: HEADER, all pages
- * filled with their number in one PAGES record that marks page `changed`
- * as changed in flight (none when past the end), that page again in a
- * record of its own filled with 0xee when resend, a ZERO record for
- * pages zero..zero+nzero when nzero > 0, STATE, END.  flip > 0 flips
- * byte flip of the file; version, when not 0, replaces the stream's.
+ * A sim stream written by hand (simhost.c), in a file: HEADER, one PAGES
+ * record of the nruns runs (host order) or, without, of all pages, each
+ * page filled with its number (low byte), that marks the record's page
+ * `changed` as changed in flight (none when past the end), page `changed`
+ * again in a record of its own filled with 0xee when resend, a ZERO
+ * record for pages zero..zero+nzero when nzero > 0, STATE, END.  flip > 0
+ * flips byte flip of the file; version, when not 0, replaces the
+ * stream's; claim, when not 0, the first PAGES record's count of runs.
  * Returns the file, at offset 0.
  */
 struct crafted {
@@ -110,13 +112,18 @@ struct crafted {
 	uint64_t	 zero;
 	uint64_t	 nzero;
 	uint32_t	 version;
+	const struct sim_run *runs;
+	unsigned	 nruns;
+	uint64_t	 claim;
 };
 int	 crafted_stream(const struct crafted *c);
 /* Restore crafted_stream(c) on B as "crafted" (tracked when it worked). */
 int	 restore_crafted(const struct crafted *c, uint32_t *id_r);
-/* Data of page pfn in the first PAGES record of a crafted stream. */
-#define CRAFTED_PAGE(pfn)	(2 * sizeof(struct sim_rec) + \
+/* Data of page i in the first PAGES record of n runs in a crafted stream. */
+#define CRAFTED_RUNS_PAGE(n, i)	(2 * sizeof(struct sim_rec) + \
 				    sizeof(struct sim_stream_hdr) + \
-				    ((pfn) << SIM_PAGE_SHIFT))
+				    (n) * sizeof(struct sim_run) + \
+				    ((i) << SIM_PAGE_SHIFT))
+#define CRAFTED_PAGE(pfn)	CRAFTED_RUNS_PAGE(1, pfn)
 
 #endif /* TESTS_SIMHOST_H */
