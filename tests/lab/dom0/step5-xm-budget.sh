@@ -20,7 +20,7 @@
 # the scheduler's cap (auto-converge) while libxc copies, and put weight
 # and cap back as they were; the copy on labb runs with the weight and
 # cap it had on laba.  Then the same guest, labb -> laba, with a budget
-# no link meets (1 ms) and "--timeout 30": xm must give up (exit 1) with
+# no link meets (1 ms) and "--timeout 10": xm must give up (exit 1) with
 # the guest running on labb, counting, its cap as before.
 set -eu
 # shellcheck source=lab-lib.sh
@@ -28,8 +28,8 @@ set -eu
 
 need_daemon
 g=lab-dirty
-mem=${LAB_DIRTY_MEM:-256}
-dirty=${LAB_DIRTY_MB:-64}
+mem=${LAB_DIRTY_MEM:-128}
+dirty=${LAB_DIRTY_MB:-16}
 budget=${LAB_MAX_DOWNTIME:-5000}
 destroy_everywhere "$g"
 create_guest "$g" pvh "$mem" "lab_dirty=$dirty" ||
@@ -80,8 +80,8 @@ before=$(on labb last_tick "$g")
 from_line=$(on labb log_lines)
 out=$LAB_OUT/step5-abort.out
 read -r rc secs <<< "$(timed "$out" on labb xm_migrate -l \
-    --max-downtime 1 --timeout 30 "$g" laba)"
-[ "$rc" = 1 ] || fail "xm migrate -l --max-downtime 1 --timeout 30" \
+    --max-downtime 1 --timeout 10 "$g" laba)"
+[ "$rc" = 1 ] || fail "xm migrate -l --max-downtime 1 --timeout 10" \
     "exited $rc (want 1): $(tail -n 3 "$out" | tr '\n' ' ')"
 stay=$(stayed "$g" labb laba) || fail "after the abort: $stay"
 grep -qi "downtime" "$out" || fail "the abort does not give the" \
@@ -90,6 +90,6 @@ after=$(on labb sched_of "$g") || fail "labb: $after"
 [ "$after" = "$sched" ] || fail "$g on labb after the abort: weight/cap" \
     "$after, was $sched"
 destroy_everywhere "$g"
-pass "$dirty MiB dirtied: moved a->b within --max-downtime $budget" \
+pass "$dirty MiB dirtied: moved a->b, --max-downtime $budget" \
     "($down, ${throttled##*throttled }; restored $after); budget 1 ms" \
-    "--timeout 30: xm exit 1, $stay"
+    "--timeout 10: xm exit 1, $stay"
