@@ -323,11 +323,18 @@ recv_end(struct lane_run *l, const struct reloc__frame *fr)
 
 	pthread_mutex_lock(&f->mu);
 	ok = (!f->total_known || f->total == fr->seq) && fr->seq >= f->seen;
-	f->total = fr->seq;
-	f->total_known = true;
-	f->ended++;
-	l->ended = true;
-	pthread_cond_broadcast(&f->cond);
+	/*
+	 * An END that disagrees is not published: the writer, woken by it,
+	 * would find a chunk missing and say that instead, first or not
+	 * depending on which thread runs.
+	 */
+	if (ok) {
+		f->total = fr->seq;
+		f->total_known = true;
+		f->ended++;
+		l->ended = true;
+		pthread_cond_broadcast(&f->cond);
+	}
 	pthread_mutex_unlock(&f->mu);
 	if (!ok)
 		reloc__frame_fail(f, RELOC_ERR_PROTO, "corrupt compressed "

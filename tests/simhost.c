@@ -468,7 +468,11 @@ put_pages(FILE *f, const struct sim_run *runs, unsigned n, uint64_t claim,
 	if (changed < total)
 		t.changed[changed / 64] = htole64(1ull << (changed % 64));
 	reloc__sim_page_hashes(data, total, h);
-	t.csum = htole64(reloc__sim_pages_csum(&r, wire, h, total, &t));
+	/* A record past SIM_REC_MAX_PAGES has no trailer bits for all its
+	 * pages: the target refuses it on its size, before any checksum. */
+	if (total <= SIM_REC_MAX_PAGES)
+		t.csum = htole64(reloc__sim_pages_csum(&r, wire, h, total,
+		    &t));
 	if (claim != 0)
 		r.count = htole64(claim);
 	put(f, &r, sizeof(r));
