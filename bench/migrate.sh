@@ -1,22 +1,16 @@
 #!/bin/sh
-# Migration benchmark on loopback with the sim backend.  Prints tables:
-#  1. throughput of live migration of idle 1 GiB and 4 GiB domains, as a
-#     ratio of raw loopback TCP measured in the same run (goal >= 90%):
-#     "TCP hot" resends one 4 MiB buffer (warm caches), the reference of
-#     the ratio; "TCP mem" sends the same bytes from populated memory into
-#     fresh memory faulted in by the reader, shown for context (it varies
-#     a lot with the cost of fresh pages on the machine);
-#  2. downtime (source pause to target unpause) under a downtime budget
-#     (--max-downtime, default 300 ms) at dirty rates 0, 10, 50 and
-#     200 MB/s and at twice the link rate measured by the idle row of
-#     the same run: median/min/max of the moves, rounds, bytes sent per
-#     byte of memory, the highest throttle used, and how many moves gave
-#     up cleanly (--timeout); every move is within the budget or aborted.
+# Migration benchmark on loopback with the sim backend: downtime (source
+# pause to target unpause) under a downtime budget (--max-downtime,
+# default 300 ms) at dirty rates 0, 10, 50 and 200 MB/s and at twice the
+# link rate measured by the idle row of the same run: median/min/max of
+# the moves, rounds, bytes sent per byte of memory, the highest throttle
+# used, and how many moves gave up cleanly (--timeout); every move is
+# within the budget or aborted.  The throughput of idle domains against
+# raw TCP is bench/throughput.sh's.
 # Usage: sh bench/migrate.sh [-n RUNS] [-m MiB] [-b ms] [-t s] [RUNS]
 #   -n RUNS  moves per dirty rate (default 5)
 #   -m MiB   the downtime table's domain (default 1024)
 #   -b ms    the budget (default 300); -t s the timeout (default 60)
-#   SIZES="1024 4096" the throughput table's domains ("" skips it)
 set -eu
 
 RUNS=5 MEM=1024 BUDGET=300 TIMEOUT=60
@@ -36,10 +30,9 @@ RUNS=${1:-$RUNS}
 top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/scripts/setup.sh" >/dev/null
 top_builddir=${XRELOCD_BUILD:-$top/_build}
-make -C "$top_builddir/bench" tcpraw >/dev/null
+export top_builddir
 # shellcheck source=../tests/integration/lib.sh
 . "$top/tests/integration/lib.sh"
-SIZES=${SIZES-"1024 4096"}
 RATES=${RATES:-"0 10 50 200"}
 
 # Snapshots would add copies to the timings: the benchmark hosts take none.
@@ -47,33 +40,6 @@ host_facts hostA "(snapshot no)"
 host_facts hostB "(snapshot no)"
 start_host hostA
 start_host hostB
-
-move() {
-	from=$1 to=$2 dom=$3
-	xm_on "$from" migrate --json -l -p "$(port_of "$to")" "$dom" \
-	    127.0.0.1 >"$WORK/xm.out" 2>"$WORK/xm.err" || {
-		cat "$WORK/xm.out" "$WORK/xm.err" >&2
-		exit 1
-	}
-}
-
-echo "## Throughput: live migration of idle domains vs raw loopback TCP"
-printf '%-10s %10s %10s %12s %10s %8s\n' "memory" "TCP hot" "TCP mem" \
-    "xrelocd MB/s" "vs hot" "rounds"
-for mib in $SIZES; do
-	sim_on hostA create "idle$mib" --memory "$mib" --dirty-rate 0 >/dev/null
-	hot=$("$top_builddir/bench/tcpraw" hot "$mib")
-	raw=$("$top_builddir/bench/tcpraw" mem "$mib")
-	move hostA hostB "idle$mib"
-	ms=$(json summary total-ms)
-	bytes=$(json summary stream-bytes)
-	rounds=$(json summary rounds)
-	rate=$(python3 -c "print(round($bytes / ($ms / 1000.0) / 1e6))")
-	printf '%-10s %10s %10s %12s %9s%% %8s\n' "${mib} MiB" "$hot" "$raw" \
-	    "$rate" "$(python3 -c "print(round(100.0 * $rate / $hot))")" \
-	    "$rounds"
-	sim_on hostB destroy "idle$mib" >/dev/null
-done
 
 # budget_move FROM TO DOM: one move under the budget; a line of figures
 # (downtime ms, rounds, stream bytes, memory bytes, throttle %, moved 1 or
