@@ -118,6 +118,13 @@ int	xm_migrate_parse(int argc, char **argv, struct xm_migrate_opts *o,
 int	xm_migrate_request(const struct xm_migrate_opts *o,
 	    struct reloc_xv **params_r);
 int	xm_migrate(struct xm *xm, int argc, char **argv);
+/* Options migrate and evacuate share; each returns 0, or -1 said on err. */
+int	xm_opt_num(const char *cmd, const char *arg, long min, long max,
+	    const char *opt, long *v_r, FILE *err);
+int	xm_opt_priority(const char *cmd, const char *arg,
+	    const char **priority_r, FILE *err);
+/* getopt's ':' (a value missing) or anything else (unknown): -1. */
+int	xm_opt_refused(const char *cmd, int c, char **argv, FILE *err);
 
 /* xm_cancel.c: xm migrate --cancel JOB */
 /* Whether ARGV (argv[0] "migrate") asks for --cancel. */

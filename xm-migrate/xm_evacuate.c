@@ -53,19 +53,7 @@ static int
 num(const char *arg, long min, long max, const char *opt, long *v_r,
     FILE *err)
 {
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < min ||
-	    v > max) {
-		fprintf(err, "xm evacuate: %s: '%s' is not a number from %ld "
-		    "to %ld\n", opt, arg, min, max);
-		return -1;
-	}
-	*v_r = v;
-	return 0;
+	return xm_opt_num("evacuate", arg, min, max, opt, v_r, err);
 }
 
 /* --to HOST or HOST:PORT (one colon: a name or IPv4 address and port). */
@@ -118,22 +106,9 @@ opt(int c, char **argv, struct xm_evac_opts *o, FILE *err)
 		o->check = true;
 		return 0;
 	case OPT_PRIORITY:
-		if (strcmp(optarg, "high") != 0 &&
-		    strcmp(optarg, "standard") != 0) {
-			fprintf(err, "xm evacuate: --priority: '%s' is not "
-			    "high or standard\n", optarg);
-			return -1;
-		}
-		o->priority = optarg;
-		return 0;
-	case ':':
-		fprintf(err, "xm evacuate: option '%s' needs a value\n",
-		    argv[optind - 1]);
-		return -1;
+		return xm_opt_priority("evacuate", optarg, &o->priority, err);
 	default:
-		fprintf(err, "xm evacuate: unknown option '%s'\n",
-		    argv[optind - 1]);
-		return -1;
+		return xm_opt_refused("evacuate", c, argv, err);
 	}
 }
 

@@ -75,9 +75,9 @@ opt_name(int c, char **argv)
 	return argv[optind - 1];
 }
 
-static int
-parse_num(const char *arg, long min, long max, const char *opt, long *v_r,
-    FILE *err)
+int
+xm_opt_num(const char *cmd, const char *arg, long min, long max,
+    const char *opt, long *v_r, FILE *err)
 {
 	char	*end;
 	long	 v;
@@ -86,12 +86,19 @@ parse_num(const char *arg, long min, long max, const char *opt, long *v_r,
 	v = strtol(arg, &end, 10);
 	if (*arg == '\0' || *end != '\0' || errno != 0 || v < min ||
 	    v > max) {
-		fprintf(err, "xm migrate: %s: '%s' is not a number from %ld "
-		    "to %ld\n", opt, arg, min, max);
+		fprintf(err, "xm %s: %s: '%s' is not a number from %ld "
+		    "to %ld\n", cmd, opt, arg, min, max);
 		return -1;
 	}
 	*v_r = v;
 	return 0;
+}
+
+static int
+parse_num(const char *arg, long min, long max, const char *opt, long *v_r,
+    FILE *err)
+{
+	return xm_opt_num("migrate", arg, min, max, opt, v_r, err);
 }
 
 static const char *const codecs[] = { "none", "lz4", "zstd", "auto" };
@@ -196,23 +203,31 @@ parse_opt(int c, char **argv, struct xm_migrate_opts *o, FILE *err)
 		o->json = true;
 		return 0;
 	case OPT_PRIORITY:
-		if (strcmp(optarg, "high") != 0 &&
-		    strcmp(optarg, "standard") != 0) {
-			fprintf(err, "xm migrate: --priority: '%s' is not "
-			    "high or standard\n", optarg);
-			return -1;
-		}
-		o->priority = optarg;
-		return 0;
-	case ':':
-		fprintf(err, "xm migrate: option '%s' needs a value\n",
-		    argv[optind - 1]);
-		return -1;
+		return xm_opt_priority("migrate", optarg, &o->priority, err);
 	default:
-		fprintf(err, "xm migrate: unknown option '%s'\n",
-		    argv[optind - 1]);
+		return xm_opt_refused("migrate", c, argv, err);
+	}
+}
+
+int
+xm_opt_priority(const char *cmd, const char *arg, const char **priority_r,
+    FILE *err)
+{
+	if (strcmp(arg, "high") != 0 && strcmp(arg, "standard") != 0) {
+		fprintf(err, "xm %s: --priority: '%s' is not high or "
+		    "standard\n", cmd, arg);
 		return -1;
 	}
+	*priority_r = arg;
+	return 0;
+}
+
+int
+xm_opt_refused(const char *cmd, int c, char **argv, FILE *err)
+{
+	fprintf(err, c == ':' ? "xm %s: option '%s' needs a value\n" :
+	    "xm %s: unknown option '%s'\n", cmd, argv[optind - 1]);
+	return -1;
 }
 
 int
