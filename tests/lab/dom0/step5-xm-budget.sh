@@ -14,9 +14,10 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 #
 # Step 5: a downtime budget on real Xen.  A PVH guest that rewrites
-# LAB_DIRTY_MB of its memory as fast as it can (faster than the lab's
-# emulated link sends it) moves laba -> labb with "xm migrate -l
-# --max-downtime LAB_MAX_DOWNTIME": laba's daemon must throttle it with
+# LAB_DIRTY_MB of its memory as fast as it can moves laba -> labb over a
+# link capped at LAB_DIRTY_RATE MB/s (so that it dirties faster than the
+# link sends, however fast the emulation runs) with "xm migrate -l -r
+# RATE --max-downtime LAB_MAX_DOWNTIME": laba's daemon must throttle it with
 # the scheduler's cap (auto-converge) while libxc copies, and put weight
 # and cap back as they were; the copy on labb runs with the weight and
 # cap it had on laba.  Then the same guest, labb -> laba, with a budget
@@ -30,7 +31,8 @@ need_daemon
 g=lab-dirty
 mem=${LAB_DIRTY_MEM:-128}
 dirty=${LAB_DIRTY_MB:-16}
-budget=${LAB_MAX_DOWNTIME:-5000}
+budget=${LAB_MAX_DOWNTIME:-1000}
+rate=${LAB_DIRTY_RATE:-10}
 destroy_everywhere "$g"
 create_guest "$g" pvh "$mem" "lab_dirty=$dirty" ||
     fail "cannot start PVH guest $g (lab_dirty=$dirty) on laba"
@@ -51,18 +53,20 @@ poller=$!
 from_line=$(on laba log_lines)
 before=$(on laba last_tick "$g")
 out=$LAB_OUT/step5-budget.out
-read -r rc secs <<< "$(timed "$out" on laba xm_migrate -l \
+read -r rc secs <<< "$(timed "$out" on laba xm_migrate -l -r "$rate" \
     --max-downtime "$budget" "$g" labb)"
 kill "$poller" 2>/dev/null || true
 wait "$poller" 2>/dev/null || true
-[ "$rc" = 0 ] || fail "xm migrate -l --max-downtime $budget $g labb" \
+[ "$rc" = 0 ] || fail "xm migrate -l -r $rate --max-downtime $budget $g labb" \
     "exited $rc: $(tail -n 3 "$out" | tr '\n' ' ')"
 bench "xm pvh-dirty-budget-a-b $secs"
 why=$(moved "$g" laba labb "$before") ||
     fail "after xm migrate -l --max-downtime $budget: $why"
 throttled=$(on laba logged_since "$from_line" "throttled [0-9]+%" |
-    tail -n 1) || fail "laba's xrelocd.log: $g was never throttled" \
-    "($dirty MiB rewritten as fast as it can, budget $budget ms)"
+    tail -n 1)
+[ -n "$throttled" ] || fail "laba's xrelocd.log: $g was never throttled" \
+    "($dirty MiB rewritten as fast as it can, $rate MB/s, budget" \
+    "$budget ms)"
 on laba logged_since "$from_line" "throttle removed" >/dev/null ||
     fail "laba's xrelocd.log: the throttle of $g was never removed"
 seen=$(awk -v w="${sched% *}" -v c="${sched#* }" \
@@ -90,6 +94,6 @@ after=$(on labb sched_of "$g") || fail "labb: $after"
 [ "$after" = "$sched" ] || fail "$g on labb after the abort: weight/cap" \
     "$after, was $sched"
 destroy_everywhere "$g"
-pass "$dirty MiB dirtied: moved a->b, --max-downtime $budget" \
+pass "$dirty MiB dirtied: moved a->b at $rate MB/s, budget $budget ms" \
     "($down, ${throttled##*throttled }; restored $after); budget 1 ms" \
     "--timeout 10: xm exit 1, $stay"
