@@ -33,7 +33,6 @@
 #define RELOC_CONV_THROTTLE_FIRST 20	/* percent, the first step */
 #define RELOC_CONV_THROTTLE_STEP 10	/* percent added per round */
 #define RELOC_CONV_THROTTLE_MAX	99	/* percent */
-#define RELOC_CONV_THROTTLE_BACKEND_FIRST 50 /* percent, with backend_rounds */
 #define RELOC_CONV_ROUNDS_AT_MAX 5	/* rounds at the highest throttle
 					   before giving up */
 /*
@@ -56,13 +55,6 @@ struct reloc__conv {
 	uint64_t	 timeout_ns;	/* 0: none */
 	uint64_t	 switch_ns;	/* fixed cost of a switchover */
 	unsigned	 max_rounds;	/* without a budget */
-	/*
-	 * The backend's own limit on live rounds, 0 when the policy
-	 * decides (sim).  libxc suspends after its 5th round whatever the
-	 * budget: the throttle then climbs in steps that reach the top by
-	 * the last live round it gets, not 10% a round.  Set after init.
-	 */
-	unsigned	 backend_rounds;
 	/* Kept round to round. */
 	uint64_t	 rate_bps;	/* link: last round that sent */
 	uint64_t	 dirty_bps;	/* guest: last round */

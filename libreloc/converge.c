@@ -79,27 +79,14 @@ outrun(const struct reloc__conv *c, const struct reloc_progress *pr)
 	    (pr->round >= 2 && c->dirty_bps * 2 >= c->rate_bps);
 }
 
-/*
- * Throttle one step harder; false when it is already at the top.  With
- * backend_rounds R, the throttles come after rounds 2 .. R-1 (round 1
- * sends all memory, round R is libxc's stop-and-copy): the first is
- * RELOC_CONV_THROTTLE_BACKEND_FIRST and the last RELOC_CONV_THROTTLE_MAX.
- */
+/* Throttle one step harder; false when it is already at the top. */
 static bool
 throttle_up(struct reloc__conv *c)
 {
-	unsigned	 first = RELOC_CONV_THROTTLE_FIRST,
-			 step = RELOC_CONV_THROTTLE_STEP, n;
-
 	if (c->throttle >= RELOC_CONV_THROTTLE_MAX)
 		return false;
-	if (c->backend_rounds >= 4) {
-		n = c->backend_rounds - 2;	/* throttles it gets */
-		first = RELOC_CONV_THROTTLE_BACKEND_FIRST;
-		step = (RELOC_CONV_THROTTLE_MAX - first + n - 2) / (n - 1);
-	} else if (c->backend_rounds != 0)
-		first = RELOC_CONV_THROTTLE_MAX;
-	c->throttle = c->throttle == 0 ? first : c->throttle + step;
+	c->throttle = c->throttle == 0 ? RELOC_CONV_THROTTLE_FIRST :
+	    c->throttle + RELOC_CONV_THROTTLE_STEP;
 	if (c->throttle > RELOC_CONV_THROTTLE_MAX)
 		c->throttle = RELOC_CONV_THROTTLE_MAX;
 	if (c->throttle > c->throttle_top)

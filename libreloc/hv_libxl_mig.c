@@ -39,12 +39,6 @@
 #include "converge-int.h"
 #include "hv_libxl.h"
 
-/*
- * libxc's live rounds before it suspends the domain, its own rule
- * (xg_sr_save.c: max_iterations 5 in Xen 4.17; libxl has no knob).
- */
-#define HVL_LIBXC_ROUNDS	5
-
 /* A switchover besides the pages (ns): libxl's suspend, READY, GO. */
 #define HVL_SWITCH_NS	(100ull * 1000 * 1000)
 
@@ -198,7 +192,6 @@ reloc__hvl_save(void *priv, uint32_t domid, int fd,
 		log_debug("hv", "domain %u: max_rounds %u not supported by "
 		    "libxl, using its default", domid, p->max_rounds);
 	reloc__conv_init(&b.cv, p, HVL_SWITCH_NS);
-	b.cv.backend_rounds = HVL_LIBXC_ROUNDS;
 	budget_cap(hv, domid, &b.cap);
 	b.start_ns = mono_ns();
 	if (p->live && p->max_downtime_ms != 0) {

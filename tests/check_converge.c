@@ -187,34 +187,6 @@ START_TEST(test_throttle_steps)
 }
 END_TEST
 
-/* libxc's five rounds: the throttle reaches the top by its 4th. */
-START_TEST(test_throttle_backend_rounds)
-{
-	unsigned	 want[] = { 0, 50, 75, 99 }, want4[] = { 0, 50, 99 };
-	unsigned	 i;
-
-	start(300, 0);
-	conv.backend_rounds = 5;
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		ck_assert_int_eq(round_(100, 200, 20000, (i + 1) * 1000),
-		    RELOC_CONV_AGAIN);
-		ck_assert_uint_eq(conv.throttle, want[i]);
-	}
-	start(300, 0);
-	conv.backend_rounds = 4;
-	for (i = 0; i < sizeof(want4) / sizeof(want4[0]); i++) {
-		ck_assert_int_eq(round_(100, 200, 20000, (i + 1) * 1000),
-		    RELOC_CONV_AGAIN);
-		ck_assert_uint_eq(conv.throttle, want4[i]);
-	}
-	start(300, 0);
-	conv.backend_rounds = 3;
-	(void)round_(100, 200, 20000, 1000);
-	(void)round_(100, 200, 20000, 2000);
-	ck_assert_uint_eq(conv.throttle, 99);
-}
-END_TEST
-
 START_TEST(test_throttle_not_when_shrinking)
 {
 	start(300, 0);
@@ -337,7 +309,6 @@ converge_suite(void)
 	tc = tcase_create("throttle");
 	tcase_add_checked_fixture(tc, log_silence, NULL);
 	tcase_add_test(tc, test_throttle_steps);
-	tcase_add_test(tc, test_throttle_backend_rounds);
 	tcase_add_test(tc, test_throttle_not_when_shrinking);
 	tcase_add_test(tc, test_throttle_then_fits);
 	suite_add_tcase(s, tc);
