@@ -319,10 +319,11 @@ guest_tick(struct sim_map *m, uint64_t pps, uint64_t elapsed)
 
 /*
  * The share of its time (percent) the guest gives up now.  A throttle
- * whose saver is gone (killed, say) is dropped here: nobody else would.
+ * whose saver is gone (killed, say) is dropped here, when check_saver
+ * (every GUEST_CHECK_NS, not every tick): nobody else would.
  */
 static unsigned
-throttle_now(struct sim_vcpu *v)
+throttle_now(struct sim_vcpu *v, bool check_saver)
 {
 	uint64_t	 pct = __atomic_load_n(&v->throttle, __ATOMIC_ACQUIRE);
 	int64_t		 pid;
@@ -330,7 +331,8 @@ throttle_now(struct sim_vcpu *v)
 	if (pct == 0)
 		return 0;
 	pid = __atomic_load_n(&v->throttle_pid, __ATOMIC_ACQUIRE);
-	if (pid <= 0 || (kill((pid_t)pid, 0) == -1 && errno == ESRCH)) {
+	if (pid <= 0 || (check_saver && kill((pid_t)pid, 0) == -1 &&
+	    errno == ESRCH)) {
 		(void)__atomic_compare_exchange_n(&v->throttle, &pct, 0, false,
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 		return 0;
@@ -352,15 +354,16 @@ guest_loop(struct sim_map *m, unsigned rate_mb, int memfd)
 	uint64_t	 pps = (uint64_t)rate_mb << (20 - SIM_PAGE_SHIFT);
 	uint64_t	 last = now_ns(), check = last, t;
 	unsigned	 thr;
+	bool		 checking;
 
 	for (;;) {
 		t = now_ns();
-		if (t - check >= GUEST_CHECK_NS) {
+		if ((checking = t - check >= GUEST_CHECK_NS)) {
 			check = t;
 			if (fstat(memfd, &st) == 0 && st.st_nlink == 0)
 				return;
 		}
-		thr = throttle_now(m->vcpu);
+		thr = throttle_now(m->vcpu, checking);
 		guest_tick(m, pps, (t - last) * (100 - thr) / 100);
 		last = t;
 		tick.tv_nsec = (long)(GUEST_TICK_NS * 100 / (100 - thr));
