@@ -313,6 +313,52 @@ START_TEST(test_trim)
 }
 END_TEST
 
+/*
+ * A target's record is final a moment before its worker exits: however
+ * many jobs end meanwhile, the job stays until the worker is gone (its
+ * end reads the job).
+ */
+START_TEST(test_trim_keeps_held)
+{
+	struct reloc_record	 r;
+	struct worker		*w;
+	struct job		*held, *j;
+	char			 id[sizeof(r.id)];
+	unsigned		 i, number;
+
+	target_record(&r, fx_uuid("web01"), RELOC_OUT_MOVED);
+	ck_assert_ptr_nonnull(held = job_take_record(&fx.x, &r));
+	reloc_record_dispose(&r);
+	number = held->rec.job;
+	memcpy(id, held->rec.id, sizeof(id));
+	ck_assert_ptr_nonnull(w = calloc(1, sizeof(*w)));
+	w->kind = WORKER_TARGET;
+	w->job = held;
+	TAILQ_INSERT_TAIL(&fx.x.workers, w, entry);
+	job_changed(&fx.x, held);
+	ck_assert_int_eq(held->phase, JOB_ENDED);
+	for (i = 0; i < 70; i++) {
+		target_record(&r, fx_uuid("db01"), RELOC_OUT_FAILED);
+		ck_assert_ptr_nonnull(j = job_take_record(&fx.x, &r));
+		reloc_record_dispose(&r);
+		job_changed(&fx.x, j);
+	}
+	/* By number and id: a freed job's memory may hold a new one. */
+	ck_assert_ptr_nonnull(j = job_find(&fx.x, number));
+	ck_assert_str_eq(j->rec.id, id);
+	ck_assert_uint_eq(jobs_count(JOB_ENDED), 64);
+	/* The worker gone, the next end trims it like any other. */
+	TAILQ_REMOVE(&fx.x.workers, w, entry);
+	free(w);
+	target_record(&r, fx_uuid("db01"), RELOC_OUT_FAILED);
+	ck_assert_ptr_nonnull(j = job_take_record(&fx.x, &r));
+	reloc_record_dispose(&r);
+	job_changed(&fx.x, j);
+	ck_assert_ptr_null(job_find(&fx.x, number));
+	ck_assert_uint_eq(jobs_count(JOB_ENDED), 64);
+}
+END_TEST
+
 START_TEST(test_holding_target_jobs)
 {
 	struct reloc_record	 r;
@@ -353,6 +399,7 @@ jobs_suite(void)
 	tcase_add_test(one, test_take_record);
 	tcase_add_test(one, test_changed);
 	tcase_add_test(one, test_trim);
+	tcase_add_test(one, test_trim_keeps_held);
 	tcase_add_test(one, test_holding_target_jobs);
 	tcase_add_test(one, test_no_worker_no_slot);
 	tcase_add_test(two, test_max_migrations);

@@ -35,6 +35,11 @@
 
 #define JOBS_KEPT	64	/* ended jobs kept for status */
 #define BUSY_BACKOFF_MAX 30	/* seconds between tries, at most */
+/*
+ * A high-priority job tries at least this often (seconds): its target
+ * keeps the next free slot for it ADMIT_CLAIM_HOLD_S after each try.
+ */
+#define BUSY_BACKOFF_HIGH 2
 
 void
 job_opts_dispose(struct job_opts *o)
@@ -138,7 +143,22 @@ job_holding(struct xrelocd *x, const char *uuid)
 	return NULL;
 }
 
-/* Forget the oldest ended jobs beyond JOBS_KEPT. */
+/*
+ * A worker still holds j: a worker's record is final (the job ended) a
+ * moment before the worker exits, and its end reads the job again.
+ */
+static bool
+job_held(const struct xrelocd *x, const struct job *j)
+{
+	const struct worker	*w;
+
+	TAILQ_FOREACH(w, &x->workers, entry)
+		if (w->job == j)
+			return true;
+	return false;
+}
+
+/* Forget the oldest ended jobs beyond JOBS_KEPT that nothing holds. */
 static void
 jobs_trim(struct xrelocd *x)
 {
@@ -151,7 +171,8 @@ jobs_trim(struct xrelocd *x)
 	TAILQ_FOREACH_SAFE(j, &x->jobs, entry, tmp) {
 		if (ended <= JOBS_KEPT)
 			break;
-		if (j->phase != JOB_ENDED || j->waiters > 0)
+		if (j->phase != JOB_ENDED || j->waiters > 0 ||
+		    job_held(x, j))
 			continue;
 		TAILQ_REMOVE(&x->jobs, j, entry);
 		job_free(j);
@@ -380,8 +401,12 @@ job_busy(struct xrelocd *x, struct job *j)
 		job_busy_give_up(x, j, now - j->busy_since);
 		return;
 	}
-	/* 1 s, doubling, at most BUSY_BACKOFF_MAX, never past the bound. */
-	tv.tv_sec = job_backoff_s(j->busy_tries, BUSY_BACKOFF_MAX);
+	/*
+	 * 1 s, doubling, at most BUSY_BACKOFF_MAX (BUSY_BACKOFF_HIGH for a
+	 * high-priority job), never past the bound.
+	 */
+	tv.tv_sec = job_backoff_s(j->busy_tries, j->rec.high ?
+	    BUSY_BACKOFF_HIGH : BUSY_BACKOFF_MAX);
 	if (tv.tv_sec > left)
 		tv.tv_sec = left;
 	evtimer_add(j->retry_ev, &tv);
@@ -431,7 +456,10 @@ void
 job_free_all(struct xrelocd *x)
 {
 	struct job	*j;
+	struct worker	*w;
 
+	TAILQ_FOREACH(w, &x->workers, entry)
+		w->job = NULL;
 	while ((j = TAILQ_FIRST(&x->jobs)) != NULL) {
 		TAILQ_REMOVE(&x->jobs, j, entry);
 		job_free(j);
