@@ -323,12 +323,13 @@ peer_is_self(struct reloc__mig *m)
 
 /* Over a cap: the source hears "busy" before anything of the domain. */
 int
-reloc__hello_admit(struct reloc__mig *m, int (*admit)(void *, char *, size_t),
-    void *arg)
+reloc__hello_admit(struct reloc__mig *m, int (*admit)(void *, const char *,
+    bool, char *, size_t), void *arg)
 {
 	char	why[512] = "over a cap on incoming migrations";
 
-	if (admit == NULL || admit(arg, why, sizeof(why)) == 0)
+	if (admit == NULL || admit(arg, m->rec != NULL ? m->rec->id : "",
+	    m->peer_high, why, sizeof(why)) == 0)
 		return 0;
 	reloc__mig_message(m, "%s told busy: %s", m->peer, why);
 	reloc_chan_send_error(m->chan, RELOC_ERR_BUSY, "%s", why);

@@ -81,6 +81,8 @@ struct reloc__mig {
 	enum reloc_codec		 codec;
 	unsigned			 codecs;
 	bool				 peer_codecs;
+	bool				 peer_high;	/* target: HELLO's
+							   (priority high) */
 	struct reloc_record		*rec;		/* or NULL */
 	const char			*journal_dir;	/* or NULL */
 	struct reloc__lanes		 lanes;
@@ -103,8 +105,8 @@ void	reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st);
  * Target, after the source's HELLO: admit (reloc_target_opts) or, over
  * a cap, an ERROR of code RELOC_ERR_BUSY in place of our HELLO.
  */
-int	reloc__hello_admit(struct reloc__mig *m,
-	    int (*admit)(void *, char *, size_t), void *arg);
+int	reloc__hello_admit(struct reloc__mig *m, int (*admit)(void *,
+	    const char *, bool, char *, size_t), void *arg);
 /* A failure no step explained still says where it stopped and why. */
 void	reloc__mig_fail_reason(struct reloc__mig *m, int rc);
 void	reloc__mig_message(struct reloc__mig *m, const char *fmt, ...)

@@ -125,20 +125,37 @@ reloc__mig_record_end(struct reloc__mig *m, bool final)
 }
 
 /*
- * The source puts its record's id in HELLO; the target takes it from
- * there, as a uuid.  Without a record the source sends none and the
- * target keeps what it has.
+ * The source puts its record's id and priority in HELLO; the target
+ * takes them from there, the id as a uuid.  Without a record the source
+ * sends neither and the target keeps the id it has; a HELLO without a
+ * priority (an older source) is standard.
  */
 int
 reloc__mig_hello_id(struct reloc__mig *m, struct reloc_sxp *hello, bool send)
 {
-	const char	*id;
+	const char	*id, *prio;
+	int		 rc;
 
+	if (send) {
+		if (m->rec == NULL || m->rec->role != RELOC_ROLE_SOURCE)
+			return 0;
+		if ((rc = reloc_sxp_add_str(hello, "migration",
+		    m->rec->id)) < 0)
+			return rc;
+		return reloc_sxp_add_str(hello, "priority", m->rec->high ?
+		    "high" : "standard");
+	}
+	prio = reloc_sxp_value(hello, "priority");
+	if (prio != NULL && strcmp(prio, "high") != 0 &&
+	    strcmp(prio, "standard") != 0) {
+		reloc__mig_message(m, "%s: HELLO with priority '%.20s': "
+		    "high or standard", m->peer, prio);
+		return RELOC_ERR_PROTO;
+	}
+	m->peer_high = prio != NULL && strcmp(prio, "high") == 0;
 	if (m->rec == NULL)
 		return 0;
-	if (send)
-		return m->rec->role == RELOC_ROLE_SOURCE ?
-		    reloc_sxp_add_str(hello, "migration", m->rec->id) : 0;
+	m->rec->high = m->peer_high;
 	if ((id = reloc_sxp_value(hello, "migration")) == NULL ||
 	    !reloc_domain_uuid_valid(id)) {
 		reloc__mig_message(m, "%s: HELLO without a valid migration "

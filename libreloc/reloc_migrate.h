@@ -295,9 +295,12 @@ struct reloc_target_opts {
 	 * naming the cap and its key) answers the source with an ERROR of
 	 * code RELOC_ERR_BUSY in place of HELLO, before anything of the
 	 * domain moved, and the call ends.  NULL admits every migration.
-	 * A QUERY is answered without asking.
+	 * A QUERY is answered without asking.  id is the migration's id
+	 * from HELLO ("" without rec), high its priority there: (priority
+	 * high); a source that sends none is standard.
 	 */
-	int		(*admit)(void *arg, char *why, size_t len);
+	int		(*admit)(void *arg, const char *id, bool high,
+			    char *why, size_t len);
 	void		*admit_arg;
 	/*
 	 * Parallel streams: the most this target takes (0 is 1), and the

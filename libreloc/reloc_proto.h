@@ -81,8 +81,9 @@ const char *reloc_msg_name(enum reloc_msg_type type);
 enum reloc_wmsg_type {
 	RELOC_WMSG_RECORD = 1,	/* worker -> daemon: the record, whole */
 	RELOC_WMSG_ADMIT,	/* target worker -> daemon, after the
-				   source's HELLO: may it run?  Answered
-				   with one byte, see xrelocd's worker.c */
+				   source's HELLO: may it run?  (admit
+				   (migration ID) (priority high)); answered
+				   with one byte, see xrelocd's admit.c */
 	RELOC_WMSG_JOINED,	/* target worker -> daemon: its connection
 				   is an extra stream, joined; no HELLO,
 				   no migration of its own */

@@ -81,7 +81,7 @@ status_read_cb(struct bufferevent *bev, void *arg)
 		if (type == RELOC_WMSG_RECORD)
 			worker_record(w->x, w, body);
 		else if (type == RELOC_WMSG_ADMIT && w->kind == WORKER_TARGET) {
-			char c = worker_admit(w->x, w);
+			char c = worker_admit(w->x, w, body);
 
 			bufferevent_write(bev, &c, 1);
 		} else if (type == RELOC_WMSG_JOINED &&
@@ -385,49 +385,4 @@ worker_joined(struct xrelocd *x, struct worker *w,
 	worker_hello_done(x, w);
 	if (why != NULL)
 		ratelog_note(&x->refused, w->addr, w->peer, "%s", why);
-}
-
-/* "addr:port" or "[addr]:port": the same address, whatever the port. */
-static bool
-same_peer_host(const char *a, const char *b)
-{
-	const char	*ca = strrchr(a, ':'), *cb = strrchr(b, ':');
-	size_t		 la = ca != NULL ? (size_t)(ca - a) : strlen(a);
-	size_t		 lb = cb != NULL ? (size_t)(cb - b) : strlen(b);
-
-	return la == lb && strncmp(a, b, la) == 0;
-}
-
-/*
- * Past HELLO, before anything of the domain moves: the caps on incoming
- * migrations.  A QUERY never asks, so recovery is never told busy.
- */
-char
-worker_admit(struct xrelocd *x, struct worker *w)
-{
-	const struct worker	*o;
-	unsigned		 all = 0, peer = 0;
-
-	worker_hello_done(x, w);
-	if (w->admitted)
-		return WORKER_ADMIT_YES;
-	TAILQ_FOREACH(o, &x->workers, entry) {
-		if (o->kind != WORKER_TARGET || !o->admitted)
-			continue;
-		all++;
-		if (same_peer_host(o->peer, w->peer))
-			peer++;
-	}
-	if (all >= (unsigned long)reloc_conf_int(x->conf,
-	    RELOC_CK_MAX_INCOMING))
-		return WORKER_ADMIT_HOST;
-	if (peer >= (unsigned long)reloc_conf_int(x->conf,
-	    RELOC_CK_MAX_INCOMING_PER_PEER))
-		return WORKER_ADMIT_PEER;
-	w->admitted = true;
-	/* Tests read the caps' high-water mark from these lines. */
-	log_info("worker", "incoming migration from %s admitted: %u at once "
-	    "(xrelocd-max-incoming %ld), %u from that host", w->peer, all + 1,
-	    reloc_conf_int(x->conf, RELOC_CK_MAX_INCOMING), peer + 1);
-	return WORKER_ADMIT_YES;
 }

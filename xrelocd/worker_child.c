@@ -227,18 +227,30 @@ worker_child_recover(struct xrelocd *x, struct job *j, int statusfd)
 	    (enum reloc_outcome)r->outcome : RELOC_OUT_UNKNOWN));
 }
 
-/* Ask the daemon for an incoming slot: its one-byte answer, or 0. */
+/*
+ * Ask the daemon for an incoming slot for migration id (high: HELLO's
+ * priority): its one-byte answer, or 0.
+ */
 static char
-ask_admit(int timeout_ms)
+ask_admit(const char *id, bool high, int timeout_ms)
 {
-	struct pollfd	 pfd = { STATUS_FD, POLLIN, 0 };
-	uint8_t		*buf = NULL;
-	size_t		 len, off = 0;
-	ssize_t		 n;
-	char		 c = 0;
+	struct pollfd		 pfd = { STATUS_FD, POLLIN, 0 };
+	struct reloc_sxp	*body = NULL, *head;
+	uint8_t			*buf = NULL;
+	size_t			 len, off = 0;
+	ssize_t			 n;
+	char			 c = 0;
 
-	if (reloc_wchan_encode(RELOC_WMSG_ADMIT, NULL, &buf, &len) < 0)
+	if (reloc_sxp_new_list(&body) < 0 ||
+	    reloc_sxp_new_atom("admit", 5, &head) < 0 ||
+	    reloc_sxp_append(body, head) < 0 ||
+	    (id[0] != '\0' && reloc_sxp_add_str(body, "migration", id) < 0) ||
+	    reloc_sxp_add_str(body, "priority", high ? "high" : "standard") <
+	    0 || reloc_wchan_encode(RELOC_WMSG_ADMIT, body, &buf, &len) < 0) {
+		reloc_sxp_free(body);
 		return 0;
+	}
+	reloc_sxp_free(body);
 	while (off < len && (n = write(STATUS_FD, buf + off, len - off)) > 0)
 		off += (size_t)n;
 	free(buf);
@@ -250,7 +262,7 @@ ask_admit(int timeout_ms)
 
 /* reloc_target_opts.admit: the daemon counts the incoming migrations. */
 static int
-child_admit(void *arg, char *why, size_t len)
+child_admit(void *arg, const char *id, bool high, char *why, size_t len)
 {
 	struct xrelocd	*x = arg;
 	char		 host[256];
@@ -258,20 +270,29 @@ child_admit(void *arg, char *why, size_t len)
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "the target");
 	host[sizeof(host) - 1] = '\0';
-	switch (ask_admit((int)reloc_conf_int(x->conf, RELOC_CK_IO_TIMEOUT) *
-	    1000)) {
+	switch (ask_admit(id, high, (int)reloc_conf_int(x->conf,
+	    RELOC_CK_IO_TIMEOUT) * 1000)) {
 	case WORKER_ADMIT_YES:
 		return 0;
 	case WORKER_ADMIT_HOST:
 		snprintf(why, len, "%s receives as many migrations as it "
-		    "takes at once (xrelocd-max-incoming %ld)", host,
-		    reloc_conf_int(x->conf, RELOC_CK_MAX_INCOMING));
+		    "takes at once (xrelocd-max-incoming %ld)%s", host,
+		    reloc_conf_int(x->conf, RELOC_CK_MAX_INCOMING), high ?
+		    "; as this one is high priority, it has the next free "
+		    "slot" : "");
 		break;
 	case WORKER_ADMIT_PEER:
 		snprintf(why, len, "%s receives as many migrations from this "
 		    "host as it takes at once (xrelocd-max-incoming-per-peer "
-		    "%ld)", host, reloc_conf_int(x->conf,
-		    RELOC_CK_MAX_INCOMING_PER_PEER));
+		    "%ld)%s", host, reloc_conf_int(x->conf,
+		    RELOC_CK_MAX_INCOMING_PER_PEER), high ? "; as this one "
+		    "is high priority, it has the next free slot" : "");
+		break;
+	case WORKER_ADMIT_KEPT:
+		snprintf(why, len, "%s keeps its free slots for high-priority "
+		    "migrations told busy before this one "
+		    "(xrelocd-max-incoming %ld)", host,
+		    reloc_conf_int(x->conf, RELOC_CK_MAX_INCOMING));
 		break;
 	default:
 		snprintf(why, len, "%s's xrelocd did not count its incoming "

@@ -99,6 +99,22 @@ struct xrelocd_why {
 	char	msg[512];
 };
 
+/*
+ * High-priority migrations this target told busy: the next free slots
+ * are theirs for ADMIT_CLAIM_HOLD_S seconds after each try (admit.c).
+ */
+#define ADMIT_CLAIMS_MAX	64
+#define ADMIT_CLAIM_HOLD_S	20
+struct admit_claim {
+	char		 id[40];	/* migration id */
+	char		 peer[256];	/* "addr:port" of its last try */
+	int64_t		 until_s;	/* CLOCK_MONOTONIC */
+};
+struct admit_claims {
+	struct admit_claim c[ADMIT_CLAIMS_MAX];
+	unsigned	 n;
+};
+
 struct xrelocd {
 	struct event_base		*base;
 	struct reloc_conf		*conf;
@@ -128,6 +144,7 @@ struct xrelocd {
 	unsigned			 nr_lookups;	/* still holding one */
 	struct ratelog			 refused;	/* connections */
 	struct ratelog			 closed;	/* no HELLO in time */
+	struct admit_claims		 claims;	/* admit.c */
 	bool				 stopping;
 };
 
@@ -506,13 +523,39 @@ void	worker_joined(struct xrelocd *x, struct worker *w,
 /*
  * The answers to a target worker's RELOC_WMSG_ADMIT, one byte: admitted,
  * or busy for the host's cap (xrelocd-max-incoming) or the peer's
- * (xrelocd-max-incoming-per-peer).
+ * (xrelocd-max-incoming-per-peer), or because the free slots are kept
+ * for high-priority migrations told busy before.
  */
 #define WORKER_ADMIT_YES	'y'
 #define WORKER_ADMIT_HOST	'h'
 #define WORKER_ADMIT_PEER	'p'
-/* Take an incoming slot for w if a cap allows: a WORKER_ADMIT_ byte. */
-char	worker_admit(struct xrelocd *x, struct worker *w);
+#define WORKER_ADMIT_KEPT	'k'
+
+/* admit.c: the incoming caps, and priority across hosts */
+/*
+ * Take an incoming slot for w if the caps allow: a WORKER_ADMIT_ byte.
+ * body is the worker's (admit (migration ID) (priority high|standard)),
+ * or NULL (standard, no id).
+ */
+char	worker_admit(struct xrelocd *x, struct worker *w,
+	    const struct reloc_sxp *body);
+/* What admit_decide weighs: counts of migrations admitted, before w. */
+struct admit_ask {
+	const char	*id;		/* migration id, or "" */
+	const char	*peer;		/* "addr:port" */
+	bool		 high;		/* HELLO's priority */
+	unsigned	 all;		/* admitted now, from every peer */
+	unsigned	 from_peer;	/* of those, from this address */
+	unsigned	 cap;		/* xrelocd-max-incoming */
+	unsigned	 peer_cap;	/* xrelocd-max-incoming-per-peer */
+};
+/*
+ * The rule, apart from the daemon: a WORKER_ADMIT_ byte for a at now_s
+ * (seconds, CLOCK_MONOTONIC); a high one told busy holds a claim in c,
+ * one admitted drops its own; *held_r is the live claims of others.
+ */
+char	admit_decide(struct admit_claims *c, const struct admit_ask *a,
+	    int64_t now_s, unsigned *held_r);
 
 /* worker_watch.c: a worker that makes no progress for the I/O timeout */
 void	worker_watch_start(struct xrelocd *x);
