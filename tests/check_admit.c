@@ -246,28 +246,40 @@ START_TEST(test_hello_priority)
 }
 END_TEST
 
+/* A target reads HELLO text from 192.0.2.1:4000: hello_id's answer. */
+static int
+hello_read(const char *text, struct reloc__mig *t, struct reloc_record *dst,
+    struct reloc_migrate_result *res)
+{
+	struct reloc_sxp	*msg = NULL;
+	int			 rc;
+
+	ck_assert_int_eq(reloc_sxp_read_mem("test", text, strlen(text),
+	    &msg), 0);
+	reloc_record_init(dst, RELOC_ROLE_TARGET);
+	memset(t, 0, sizeof(*t));
+	memset(res, 0, sizeof(*res));
+	t->res = res;
+	t->rec = dst;
+	t->peer_high = true;
+	snprintf(t->peer, sizeof(t->peer), "192.0.2.1:4000");
+	rc = reloc__mig_hello_id(t, reloc_sxp_nth(msg, 0), false);
+	reloc_sxp_free(msg);
+	return rc;
+}
+
 /* An older source sends no priority: standard. */
 START_TEST(test_hello_without_priority)
 {
 	struct reloc_record		dst;
 	struct reloc__mig		t;
 	struct reloc_migrate_result	res;
-	struct reloc_sxp		*msg = NULL;
-	const char			*text = "(hello (migration " ID_S1 "))";
 
-	ck_assert_int_eq(reloc_sxp_read_mem("test", text, strlen(text),
-	    &msg), 0);
-	reloc_record_init(&dst, RELOC_ROLE_TARGET);
-	memset(&t, 0, sizeof(t));
-	memset(&res, 0, sizeof(res));
-	t.res = &res;
-	t.rec = &dst;
-	t.peer_high = true;
-	ck_assert_int_eq(reloc__mig_hello_id(&t, reloc_sxp_nth(msg, 0),
-	    false), 0);
+	ck_assert_int_eq(hello_read("(hello (migration " ID_S1 "))", &t,
+	    &dst, &res), 0);
 	ck_assert(!t.peer_high);
+	ck_assert(!dst.high);
 	ck_assert_str_eq(dst.id, ID_S1);
-	reloc_sxp_free(msg);
 }
 END_TEST
 
@@ -277,25 +289,13 @@ START_TEST(test_hello_bad_priority)
 	struct reloc_record		dst;
 	struct reloc__mig		t;
 	struct reloc_migrate_result	res;
-	struct reloc_sxp		*msg = NULL;
-	const char			*text = "(hello (migration " ID_S1 ") "
-					    "(priority urgent))";
 
-	ck_assert_int_eq(reloc_sxp_read_mem("test", text, strlen(text),
-	    &msg), 0);
-	reloc_record_init(&dst, RELOC_ROLE_TARGET);
-	memset(&t, 0, sizeof(t));
-	memset(&res, 0, sizeof(res));
-	t.res = &res;
-	t.rec = &dst;
-	snprintf(t.peer, sizeof(t.peer), "192.0.2.1:4000");
-	ck_assert_int_eq(reloc__mig_hello_id(&t, reloc_sxp_nth(msg, 0),
-	    false), RELOC_ERR_PROTO);
+	ck_assert_int_eq(hello_read("(hello (migration " ID_S1 ") "
+	    "(priority urgent))", &t, &dst, &res), RELOC_ERR_PROTO);
 	ck_assert_str_eq(res.message, "192.0.2.1:4000: HELLO with priority "
 	    "'urgent': high or standard");
 	ck_assert(!dst.high);
 	ck_assert_str_eq(dst.id, "");
-	reloc_sxp_free(msg);
 }
 END_TEST
 
