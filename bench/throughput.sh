@@ -2,15 +2,17 @@
 # Throughput of the sim stream: an idle domain (random memory, nothing
 # dirtied) moved live between two xrelocd daemons on loopback, against
 # raw loopback TCP measured in the same run (bench/tcpraw):
-#   alloc ms     the target allocating and faulting in the domain's
-#                memory before it reads the stream (target's log);
-#   stream MB/s  stream bytes / the time the target read the stream;
+#   made ms      the target making the domain and mapping its memory
+#                before it reads the stream (target's log; a thread
+#                faults the memory in ahead of the stream);
+#   stream MB/s  stream bytes / the time the target read the stream
+#                (faulting fresh memory in as it goes);
 #   total MB/s   stream bytes / xm's total (connect to DONE);
 #   TCP hot      a 4 MiB buffer sent again and again (warm caches): the
 #                reference, goal stream >= 90% of it;
 #   TCP mem      the same bytes from populated memory into fresh memory;
-#   TCP cold     the same into memory the reader faulted in first, as the
-#                target does: the copy into memory that is in no cache,
+#   TCP cold     the same into memory the reader faulted in first (the
+#                target faults it in ahead of the stream): the copy into memory that is in no cache,
 #                the bound of what any target writing a domain's memory
 #                can reach here (stream/cold: the share of it).
 # The domains' memory files live in RAM (/dev/shm) when it has room, as
@@ -51,11 +53,11 @@ move() {
 		cat "$WORK/xm.out" "$WORK/xm.err" >&2
 		exit 1
 	}
-	# "restored domain D--incoming (...): memory allocated in A ms,
-	# then stream read in S ms"
+	# "restored domain D--incoming (...): made in A ms, then stream
+	# read in S ms"
 	line=$(grep -E "restored domain $3(--incoming)? " "$WORK/$2/log" |
 	    tail -n 1)
-	echo "$(echo "$line" | sed -n 's/.*allocated in \([0-9]*\) ms.*/\1/p')" \
+	echo "$(echo "$line" | sed -n 's/.*made in \([0-9]*\) ms.*/\1/p')" \
 	    "$(echo "$line" | sed -n 's/.*read in \([0-9]*\) ms.*/\1/p')" \
 	    "$(json summary total-ms)" "$(json summary stream-bytes)"
 }
@@ -65,7 +67,7 @@ echo "medians of $RUNS moves (back and forth), each right after its TCP runs"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs," \
     "memory in ${TMPDIR:-/tmp}"
 printf '%-9s %9s %12s %11s %8s %8s %9s %11s %11s\n' "memory" \
-    "alloc ms" "stream MB/s" "total MB/s" "TCP hot" "TCP mem" "TCP cold" \
+    "made ms" "stream MB/s" "total MB/s" "TCP hot" "TCP mem" "TCP cold" \
     "stream/hot" "stream/cold"
 for mib in $SIZES; do
 	sim_on hostA create "idle$mib" --memory "$mib" --dirty-rate 0 \

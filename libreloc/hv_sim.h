@@ -212,8 +212,29 @@ uint64_t reloc__sim_pages_csum(const struct sim_rec *r,
 	    const struct sim_rec_trailer *t);
 bool	reloc__sim_page_zero(const uint8_t *page);
 
-/* hv_sim_mem.c: a domain's memory mapping outside the downtime window */
-int	reloc__sim_populate(uint8_t *mem, uint64_t len);
+/*
+ * hv_sim_mem.c: a domain's memory mapping outside the downtime window.
+ * A thread faults mem (size bytes, a shared read-write mapping of the
+ * memory file, zero as it is) in ahead of the reader, whose offset
+ * (bytes) the reader sets as it goes; stop ends it (at the end of the
+ * stream, or on failure) and returns 0 or the error its faults met
+ * (RELOC_ERR_NOSPC: the file system holding the memory is full).
+ */
+struct reloc__sim_ahead {
+	pthread_t	 thread;
+	bool		 running;
+	uint8_t		*mem;
+	uint64_t	 size;		/* bytes */
+	uint64_t	 reader;	/* atomic: bytes, the reader's offset */
+	bool		 stop;		/* atomic */
+	int		 err;		/* errno of a failed fault */
+};
+void	reloc__sim_ahead_start(struct reloc__sim_ahead *a, uint8_t *mem,
+	    uint64_t size);
+void	reloc__sim_ahead_reader(struct reloc__sim_ahead *a, uint64_t off);
+int	reloc__sim_ahead_stop(struct reloc__sim_ahead *a);
+/* The file system of path has bytes free: 0, or RELOC_ERR_NOSPC. */
+int	reloc__sim_space(const char *path, uint64_t bytes);
 void	reloc__sim_unmap_later(void *mem, uint64_t len);
 
 /* hv_sim_save.c, hv_sim_restore.c: the stream */

@@ -15,49 +15,104 @@
  */
 
 /*
- * A domain's memory mapping outside the downtime window: the target
- * faults all of it in before the stream (Xen allocates a domain's memory
- * when it creates the domain), and both sides unmap it after the window
- * (tearing down the page tables of gigabytes takes a tenth of a second
- * or more).
+ * A domain's memory mapping outside the downtime window: on the target a
+ * thread faults the memory in ahead of the stream's reader (faulting
+ * fresh memory is the slowest part of receiving it), never far ahead,
+ * so that the zero runs the stream jumps over are never allocated, and
+ * stopped when the stream ends, so that nothing it would still do falls
+ * in the window; both sides unmap the memory after the window (tearing
+ * down the page tables of gigabytes takes a tenth of a second or more).
  */
 
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "hv_sim.h"
 
-#define POPULATE_CHUNK	(64ull << 20)	/* bytes per call */
+#define AHEAD_CHUNK	(2ull << 20)	/* bytes a call: stopping waits one */
+#define AHEAD_WINDOW	(256ull << 20)	/* bytes ahead of the reader */
 
-/*
- * Allocate and fault in len bytes at mem (a shared read-write mapping of
- * the memory file), zero as they are.  Returns 0 or an RELOC_ERR_* code
- * (RELOC_ERR_NOSPC: the file system holding the memory is full).
- */
-int
-reloc__sim_populate(uint8_t *mem, uint64_t len)
+static void *
+ahead_main(void *arg)
 {
-	uint64_t	 pos, n;
+	struct timespec		 nap = { 0, 1000000 };
+	struct reloc__sim_ahead	*a = arg;
+	uint64_t		 pos = 0, len, rd;
 
-	for (pos = 0; pos < len; pos += n) {
-		n = len - pos < POPULATE_CHUNK ? len - pos : POPULATE_CHUNK;
-		if (madvise(mem + pos, (size_t)n, MADV_POPULATE_WRITE) == 0)
-			continue;
-		if (errno == EINTR) {
-			n = 0;
+	while (pos < a->size && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED)) {
+		rd = __atomic_load_n(&a->reader, __ATOMIC_RELAXED);
+		/* Caught up: leave the reader its chunk, go on past it. */
+		if (pos <= rd)
+			pos = rd + AHEAD_CHUNK;
+		if (pos >= a->size)
+			break;
+		/* Not far ahead: the stream may mark it zero and jump. */
+		if (pos > rd + AHEAD_WINDOW) {
+			nanosleep(&nap, NULL);
 			continue;
 		}
-		/* Before Linux 5.14: the stream's writes fault it in. */
-		if (errno == EINVAL)
-			return 0;
-		return errno == EFAULT || errno == ENOMEM ||
-		    errno == ENOSPC ? RELOC_ERR_NOSPC :
-		    reloc__errno_to_err(errno);
+		len = a->size - pos < AHEAD_CHUNK ? a->size - pos :
+		    AHEAD_CHUNK;
+		if (madvise(a->mem + pos, (size_t)len,
+		    MADV_POPULATE_WRITE) == -1) {
+			if (errno == EINTR)
+				continue;
+			/* Before Linux 5.14 the reader faults it all in. */
+			if (errno != EINVAL)
+				a->err = errno;
+			break;
+		}
+		pos += len;
 	}
-	return 0;
+	return NULL;
+}
+
+void
+reloc__sim_ahead_start(struct reloc__sim_ahead *a, uint8_t *mem,
+    uint64_t size)
+{
+	memset(a, 0, sizeof(*a));
+	a->mem = mem;
+	a->size = size;
+	/* Without the thread the reader faults everything in itself. */
+	a->running = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
+}
+
+void
+reloc__sim_ahead_reader(struct reloc__sim_ahead *a, uint64_t off)
+{
+	__atomic_store_n(&a->reader, off, __ATOMIC_RELAXED);
+}
+
+int
+reloc__sim_ahead_stop(struct reloc__sim_ahead *a)
+{
+	if (a->running) {
+		__atomic_store_n(&a->stop, true, __ATOMIC_RELAXED);
+		pthread_join(a->thread, NULL);
+		a->running = false;
+	}
+	if (a->err == 0)
+		return 0;
+	return a->err == EFAULT || a->err == ENOMEM || a->err == ENOSPC ?
+	    RELOC_ERR_NOSPC : reloc__errno_to_err(a->err);
+}
+
+int
+reloc__sim_space(const char *path, uint64_t bytes)
+{
+	struct statvfs	sv;
+
+	if (statvfs(path, &sv) == -1)
+		return reloc__errno_to_err(errno);
+	return (uint64_t)sv.f_bavail * sv.f_frsize < bytes ?
+	    RELOC_ERR_NOSPC : 0;
 }
 
 struct unmap {

@@ -16,10 +16,11 @@
 
 /*
  * The sim's restore side: a new domain directory and its stopped guest,
- * its memory allocated and faulted in before the first record is read
- * (as Xen allocates a domain's memory when it creates it), then the
- * memory written from the stream with every record verified while it is
- * in cache.  On any failure everything it made is removed.
+ * its memory faulted in by a thread ahead of the reader (the file system
+ * must have room for all of it first, as Xen must have the memory of a
+ * domain it creates), then the memory written from the stream with
+ * every record verified while it is in cache.  On any failure everything
+ * it made is removed.
  */
 
 #include <sys/mman.h>
@@ -45,7 +46,8 @@ struct restorer {
 	uint32_t	 domid;
 	int		 fd;
 	int		 snap;		/* the "post" test snapshot, or -1 */
-	uint8_t		*mem;		/* the memory, faulted in */
+	uint8_t		*mem;		/* the memory */
+	struct reloc__sim_ahead ahead;	/* faulting it in */
 	struct sim_map	 m;		/* bitmap and registers only */
 	uint64_t	 nrec;		/* records read, for messages */
 	uint64_t	 bytes;
@@ -368,9 +370,11 @@ read_tail(struct restorer *r, const struct sim_rec *h, size_t *next_r)
 
 	if (h->type == SIM_REC_END)
 		return 0;
-	if (h->type == SIM_REC_ZERO)
+	if (h->type == SIM_REC_ZERO) {
 		small = 0;
-	else if (h->type == SIM_REC_PAGES)
+		reloc__sim_ahead_reader(&r->ahead, (h->pfn + h->count) <<
+		    SIM_PAGE_SHIFT);
+	} else if (h->type == SIM_REC_PAGES)
 		small = sizeof(struct sim_rec_trailer);
 	else
 		small = (size_t)h->count;
@@ -380,6 +384,8 @@ read_tail(struct restorer *r, const struct sim_rec *h, size_t *next_r)
 		    sizeof(r->runs[0]))) < 0 ||
 		    (rc = check_runs(r, h->count)) < 0)
 			return rc;
+		reloc__sim_ahead_reader(&r->ahead, le64toh(r->runs[0].pfn) <<
+		    SIM_PAGE_SHIFT);
 		for (i = 0; i < h->count; i++, n++) {
 			r->iov[n].iov_base = r->mem +
 			    (le64toh(r->runs[i].pfn) << SIM_PAGE_SHIFT);
@@ -483,11 +489,20 @@ report_done(const struct reloc_restore_params *p, const struct restorer *r)
 	p->progress(&pr, p->progress_arg);
 }
 
+static void
+no_space(const struct restorer *r)
+{
+	log_warnx("hv", "sim: restore %s: cannot allocate its %" PRIu64
+	    " MiB of memory: no space left in xrelocd-sim-dir", r->name,
+	    r->m.pages >> (20 - SIM_PAGE_SHIFT));
+}
+
 /*
- * The incoming domain's memory, allocated and faulted in, its guest,
- * started stopped now so that nothing but the stream's tail is left once
- * it ends, the restorer's buffers and the test snapshot the stream
- * writes as it goes (so that taking it adds nothing at the end).
+ * The incoming domain's memory, room for all of it checked, mapped and
+ * faulted in ahead of the stream; its guest, started stopped now so that
+ * nothing but the stream's tail is left once it ends; the restorer's
+ * buffers and the test snapshot the stream writes as it goes (so that
+ * taking it adds nothing at the end).
  */
 static int
 prepare(struct restorer *r, const struct reloc_domain *d)
@@ -521,17 +536,19 @@ prepare(struct restorer *r, const struct reloc_domain *d)
 	if (reloc__sim_snapshots(r->sim))
 		r->snap = reloc__sim_snapshot_open(r->sim, d->uuid, "post",
 		    r->m.pages << SIM_PAGE_SHIFT);
-	if ((rc = reloc__sim_populate(r->mem, r->m.pages <<
-	    SIM_PAGE_SHIFT)) < 0)
-		log_warnx("hv", "sim: restore %s: cannot allocate its %" PRIu64
-		    " MiB of memory: no space left in xrelocd-sim-dir",
-		    r->name, r->m.pages >> (20 - SIM_PAGE_SHIFT));
-	return rc;
+	if ((rc = reloc__sim_space(path, r->m.pages << SIM_PAGE_SHIFT)) < 0) {
+		no_space(r);
+		return rc;
+	}
+	reloc__sim_ahead_start(&r->ahead, r->mem, r->m.pages <<
+	    SIM_PAGE_SHIFT);
+	return 0;
 }
 
 static void
 dispose(struct restorer *r)
 {
+	(void)reloc__sim_ahead_stop(&r->ahead);
 	/* The guest's pages stay in the file: unmapped after the window. */
 	reloc__sim_unmap_later(r->mem, r->m.pages << SIM_PAGE_SHIFT);
 	if (r->snap != -1)
@@ -564,14 +581,18 @@ reloc__sim_restore(const struct sim *sim, const struct reloc_domain *dom,
 	if ((rc = prepare(&r, &d)) < 0)
 		goto out;
 	t1 = now_ms();
-	log_info("hv", "sim: restore %s: memory allocated in %" PRIu64 " ms, "
-	    "reading the stream", r.name, t1 - t0);
+	log_info("hv", "sim: restore %s: made in %" PRIu64 " ms, reading "
+	    "the stream", r.name, t1 - t0);
 	if ((rc = read_stream(&r)) < 0)
 		goto out;
+	if ((rc = reloc__sim_ahead_stop(&r.ahead)) < 0) {
+		no_space(&r);
+		goto out;
+	}
 	report_done(p, &r);
 	log_info("hv", "sim: restored domain %s (%" PRIu32 "), %" PRIu64
-	    " bytes, paused: memory allocated in %" PRIu64 " ms, then "
-	    "stream read in %" PRIu64 " ms", d.name, d.domid, r.bytes,
+	    " bytes, paused: made in %" PRIu64 " ms, then stream read in "
+	    "%" PRIu64 " ms", d.name, d.domid, r.bytes,
 	    t1 - t0, now_ms() - t1);
 	*domid_r = d.domid;
 out:

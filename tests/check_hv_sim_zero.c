@@ -116,6 +116,32 @@ START_TEST(test_zero_idle)
 END_TEST
 
 /*
+ * The target never allocates the zero runs the stream jumps over: of a
+ * 512 MiB all-zero domain it holds at most what its fault-ahead thread
+ * may reach past the stream (256 MiB and a chunk), whatever the speed;
+ * a target that allocated all of it first put that in the downtime.
+ */
+START_TEST(test_zero_not_allocated)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { 0 };
+	struct stat		 st;
+	uint32_t		 id;
+
+	id = start_filled(512, 0, RELOC_SIM_FILL_ZERO, &d);
+	x.live = true;
+	run_xfer(&x, id, &d);
+	ck_assert_int_eq(x.save_rc, 0);
+	ck_assert_int_eq(x.restore_status, 0);
+	ck_assert_int_eq(stat(dom_file(dir_b, incoming(), "memory"), &st),
+	    0);
+	ck_assert_int_eq(st.st_size, 512 * MIB);
+	ck_assert_int_le((long long)st.st_blocks * 512, 300 * MIB);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
+/*
  * Realistic memory is half zero pages: the first round sends the other
  * half and little more, whatever the machine's speed (an idle guest).
  */
@@ -222,6 +248,7 @@ hv_sim_zero_tcase(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_zero_idle);
+	tcase_add_test(tc, test_zero_not_allocated);
 	tcase_add_test(tc, test_zero_realistic);
 	tcase_add_loop_test(tc, test_zero_live_dirty, 0, 3);
 	tcase_add_test(tc, test_zero_crafted);
