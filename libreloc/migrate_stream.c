@@ -20,7 +20,10 @@
  * asked.  With TLS, a direction the kernel's record layer holds (kernel
  * TLS, where the kernel and OpenSSL offer it) is moved as on a plain
  * connection: the kernel encrypts what the backend writes, and decrypts
- * what it reads.  Otherwise the pump reads and writes through OpenSSL.
+ * what it reads.  Otherwise a backend that takes a reloc_stream_io
+ * writes and reads through OpenSSL itself, when nothing else sits
+ * between; for the others, and under a rate cap, frames or a stream
+ * fault, the pump reads and writes through OpenSSL.
  */
 
 #include <sys/socket.h>
@@ -136,6 +139,35 @@ stream_framed(const struct reloc__mig *m)
 }
 
 /*
+ * Nothing but the connection between the backend and the peer: no rate
+ * cap, no frames, no stream fault armed.  The backend then moves the
+ * stream itself: on the socket, or through OpenSSL when the stream's
+ * TLS is in user space and the backend takes a reloc_stream_io.
+ */
+static bool
+stream_direct(const struct reloc__mig *m, const struct reloc__pump_opts *po,
+    const struct reloc_tls *tls)
+{
+	if (po->rate_mbps != 0 || stream_framed(m) ||
+	    reloc__fault_stream_armed(po->point))
+		return false;
+	return tls == NULL || m->hv->stream_io;
+}
+
+/* The backend's stream through tls in its own thread: io for its params. */
+static const struct reloc_stream_io *
+stream_io(struct reloc__mig *m, struct reloc_tls *tls, int fd,
+    struct reloc__tls_io *tio)
+{
+	if (tls == NULL)
+		return NULL;
+	reloc__tls_io_init(tio, tls, fd, m->timeout_ms, m->peer);
+	log_info("migrate", "%s %s: tls in the backend's thread, no copy "
+	    "between", m->role, m->label);
+	return &tio->io;
+}
+
+/*
  * What the source sends with, now that HELLO is over: the summary's codec
  * and, when -z or the key asked for compression the target does not
  * take, the note that says so (once, in the log and in xm's output).
@@ -223,16 +255,17 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		.codecs = m->codecs,
 		.peer = m->peer,
 	};
+	struct reloc__tls_io	 tio;
 	int			 fd = stream_fd(m, po.tls_to);
 	int			 rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
 	src_codec(m, o);
-	if (o->rate_mbps == 0 && po.tls_to == NULL && !stream_framed(m) &&
-	    !reloc__fault_stream_armed(po.point))
+	if (stream_direct(m, &po, po.tls_to)) {
+		p.io = stream_io(m, po.tls_to, fd, &tio);
 		rc = m->hv->save(m->priv, m->dom.domid, fd, &p);
-	else
+	} else
 		rc = src_pumped(m, fd, &p, &po);
 	prc = stream_tls_again(m);
 	return rc == 0 ? prc : rc;
@@ -303,15 +336,16 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 		.timeout_ms = m->timeout_ms,
 		.peer = m->peer,
 	};
+	struct reloc__tls_io	 tio;
 	int			 fd = stream_fd(m, po.tls_from);
 	int			 rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (po.tls_from == NULL && !stream_framed(m) &&
-	    !reloc__fault_stream_armed(po.point))
+	if (stream_direct(m, &po, po.tls_from)) {
+		p.io = stream_io(m, po.tls_from, fd, &tio);
 		rc = m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
-	else
+	} else
 		rc = dst_pumped(m, fd, &p, &po, domid_r);
 	prc = stream_tls_again(m);
 	return rc == 0 ? prc : rc;
