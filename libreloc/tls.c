@@ -431,8 +431,9 @@ ssl_ctx(void)
 	 * TLS 1.3: AES-128-GCM first.  A domain's memory is encrypted once
 	 * and decrypted once per move, and AES-128 (10 rounds) does 12-15%
 	 * more bytes a second than AES-256 (14 rounds) with AES-NI, either
-	 * way; both are TLS 1.3's own suites, and 128-bit keys are what
-	 * the ECDHE exchange gives anyway.  The server's order decides.
+	 * way; both are TLS 1.3's own suites, and the X25519 exchange
+	 * gives the session 128-bit strength anyway.  The server's order
+	 * decides.
 	 */
 	if (SSL_CTX_set_ciphersuites(ssl, TLS13_SUITES) != 1) {
 		SSL_CTX_free(ssl);
