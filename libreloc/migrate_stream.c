@@ -38,6 +38,8 @@
 #include "reloc-int.h"
 #include "migrate.h"
 
+#define PAIR_BUF	(4 << 20)	/* bytes, asked of each end's buffers */
+
 /*
  * Backends read and write the stream with plain blocking calls: give them
  * a blocking socket whose kernel deadlines stand in for the channel's
@@ -191,6 +193,32 @@ src_codec(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 }
 
 /*
+ * The pair between the backend and the pump, with room for a few MiB
+ * each way (as much as net.core.wmem_max and rmem_max allow): with the
+ * default ~200 KiB the two threads hand over every few records, ten
+ * thousand switches and more per GiB, four times what room for a few
+ * MiB costs.  Not under a rate cap, whose pacing the backend's own
+ * figures (its rate, the downtime it predicts) must follow closely.
+ */
+static int
+stream_pair(const struct reloc__pump_opts *po, int sp[2])
+{
+	int	len = PAIR_BUF, i;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("migrate", "socketpair");
+		return RELOC_ERR_IO;
+	}
+	for (i = 0; i < 2 && po->rate_mbps == 0; i++) {
+		(void)setsockopt(sp[i], SOL_SOCKET, SO_SNDBUF, &len,
+		    sizeof(len));
+		(void)setsockopt(sp[i], SOL_SOCKET, SO_RCVBUF, &len,
+		    sizeof(len));
+	}
+	return 0;
+}
+
+/*
  * Save through the pump: raw over the channel, or framed over the lanes.
  * The extra lanes close after it, their END frames out.
  */
@@ -208,10 +236,9 @@ src_pumped(struct reloc__mig *m, int fd, struct reloc_save_params *p,
 	if (n > 1)
 		log_info("migrate", "source %s: stream over %zu connections",
 		    m->label, n);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("migrate", "socketpair");
+	if ((rc = stream_pair(po, sp)) < 0) {
 		reloc__lanes_close(m);
-		return RELOC_ERR_IO;
+		return rc;
 	}
 	rc = stream_framed(m) ? reloc__pump_start_framed(sp[1], lanes, n,
 	    true, po, &pump) : reloc__pump_start(sp[1], fd, po, &pump);
@@ -288,10 +315,9 @@ dst_pumped(struct reloc__mig *m, int fd, struct reloc_restore_params *p,
 	bool			 framed = stream_framed(m);
 	int			 sp[2], rc, prc;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("migrate", "socketpair");
+	if ((rc = stream_pair(po, sp)) < 0) {
 		reloc__lanes_close(m);
-		return RELOC_ERR_IO;
+		return rc;
 	}
 	rc = framed ? reloc__pump_start_framed(sp[0], lanes, n, false, po,
 	    &pump) : reloc__pump_start(fd, sp[0], po, &pump);
