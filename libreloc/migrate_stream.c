@@ -37,6 +37,7 @@
 
 #include "reloc-int.h"
 #include "migrate.h"
+#include "stream_tls.h"
 
 #define PAIR_BUF	(4 << 20)	/* bytes, asked of each end's buffers */
 

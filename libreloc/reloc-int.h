@@ -256,31 +256,6 @@ int	reloc__pump_finish(struct reloc__pump *pump, uint64_t *bytes_r);
 int	reloc__pump_finish_stats(struct reloc__pump *pump,
 	    struct reloc__pump_stats *stats);
 
-/* stream_tls.c */
-/*
- * The backend's stream through the connection's TLS in the backend's own
- * thread (reloc_hv_ops.stream_io): io, set up by reloc__tls_io_init(),
- * goes in the save or restore params.  Everything is borrowed (tls, its
- * non-blocking socket fd, peer, the text for messages) and must outlive
- * the save or restore.  Each wait for the socket lasts timeout_ms at most
- * (<= 0: none).  bytes counts the stream's bytes moved.
- */
-#define RELOC__TLS_IO_STAGE	(16 * 1024)	/* one record's payload */
-
-struct reloc__tls_io {
-	struct reloc_stream_io	 io;
-	struct reloc_tls	*tls;
-	int			 fd;
-	int			 timeout_ms;
-	const char		*peer;
-	uint64_t		 bytes;
-	size_t			 nstage;
-	uint8_t			 stage[RELOC__TLS_IO_STAGE];
-};
-
-void	reloc__tls_io_init(struct reloc__tls_io *t, struct reloc_tls *tls,
-	    int fd, int timeout_ms, const char *peer);
-
 /* stream_frame.c */
 /*
  * A framed pump: the backend's stream as frames (see codec.c) over

@@ -26,7 +26,7 @@
 #include <poll.h>
 #include <string.h>
 
-#include "reloc-int.h"
+#include "stream_tls.h"
 
 /* Pieces of a write up to this size are gathered into one record. */
 #define SMALL_MAX	(RELOC__TLS_IO_STAGE / 4)

@@ -40,6 +40,7 @@
 #include "check_tls.h"
 #include "common.h"
 #include "reloc-int.h"
+#include "stream_tls.h"
 
 #define DEADLINE_MS	30000
 #define STALL_MS	300	/* the silent peer's deadline */

@@ -338,23 +338,17 @@ static int
 io_writev(void *arg, const struct iovec *iov, int n)
 {
 	struct io_sock	*s = arg;
-	struct iovec	 v[SIM_REC_MAX_RUNS + 3];
-	ssize_t		 r;
-	int		 i = 0;
+	const uint8_t	*p;
+	size_t		 left;
+	ssize_t		 r = 0;
+	int		 i;
 
-	ck_assert_int_le(n, (int)(sizeof(v) / sizeof(v[0])));
-	memcpy(v, iov, (size_t)n * sizeof(*v));
 	s->calls++;
-	while (i < n) {
-		if ((r = writev(s->fd, v + i, n - i)) == -1)
-			return RELOC_ERR_IO;
-		for (; i < n && (size_t)r >= v[i].iov_len; i++)
-			r -= (ssize_t)v[i].iov_len;
-		if (i < n) {
-			v[i].iov_base = (uint8_t *)v[i].iov_base + r;
-			v[i].iov_len -= (size_t)r;
-		}
-	}
+	for (i = 0; i < n; i++)
+		for (p = iov[i].iov_base, left = iov[i].iov_len; left > 0;
+		    p += r, left -= (size_t)r)
+			if ((r = write(s->fd, p, left)) <= 0)
+				return RELOC_ERR_IO;
 	return 0;
 }
 
@@ -365,10 +359,8 @@ io_readv(void *arg, const struct iovec *iov, int n)
 	struct io_sock	*s = arg;
 	ssize_t		 r;
 
-	if (n <= 0)
-		return RELOC_ERR_INVAL;
-	r = read(s->fd, iov[0].iov_base, iov[0].iov_len < 3000 ?
-	    iov[0].iov_len : 3000);
+	r = n > 0 ? read(s->fd, iov[0].iov_base, iov[0].iov_len < 3000 ?
+	    iov[0].iov_len : 3000) : -1;
 	return r >= 0 ? r : RELOC_ERR_IO;
 }
 
