@@ -121,8 +121,8 @@ ticks() {
 # workers: how many children the two daemons have (a worker is reaped a
 # little after xm is told the move is over).
 workers() {
-	cat "/proc/$(cat "$WORK/A/daemon.pid")"/task/*/children \
-	    "/proc/$(cat "$WORK/B/daemon.pid")"/task/*/children | wc -w
+	{ pgrep -P "$(cat "$WORK/A/daemon.pid")"
+	  pgrep -P "$(cat "$WORK/B/daemon.pid")"; } | wc -l
 }
 reaped() { [ "$(workers)" -eq 0 ]; }
 TCK=$(getconf CLK_TCK)

@@ -432,7 +432,7 @@ ssl_ctx(void)
 	 * and decrypted once per move, and AES-128 (10 rounds) does 12-15%
 	 * more bytes a second than AES-256 (14 rounds) with AES-NI, either
 	 * way; both are TLS 1.3's own suites, and the X25519 exchange
-	 * gives the session 128-bit strength anyway.  The server's order
+	 * gives the keys 128-bit strength anyway.  The server's order
 	 * decides.
 	 */
 	if (SSL_CTX_set_ciphersuites(ssl, TLS13_SUITES) != 1) {
