@@ -15,7 +15,13 @@
 # Prints MB/s and seconds for each, the goals of the TLS stream (at least
 # 3 times the ssh pipe, at least 80% of plain; the median of each run's
 # ratio) with pass or miss, the ssh cipher, and the TLS version, cipher
-# and kernel TLS use the daemons logged.  Installs openssh-server and openssh-client if missing (root).
+# and kernel TLS use the daemons logged.  For the two moves, the CPU
+# seconds (user + system) both daemons and their workers spent per GiB
+# moved: unlike MB/s, hardly moved by other load on the machine; and
+# what the cipher alone costs per GiB, encrypted once and decrypted once
+# (openssl speed on 16 KiB blocks, as TLS records are), so that plain's
+# CPU plus that is what TLS cannot go below.  Installs openssh-server and
+# openssh-client if missing (root).
 # Usage: sh bench/tls.sh [-n RUNS] [-m MiB]   (defaults: 3 runs, 2048 MiB)
 set -eu
 
@@ -107,8 +113,22 @@ start_host A "$(tls_conf hostA.lab "$ASSL")"
 start_host B "$(tls_conf hostB.lab "$BSSL")"
 sim_on A create idle --memory "$MIB" --dirty-rate 0 >/dev/null
 
-# move KIND: the domain to the other host, plain or tls; its MB/s and
-# seconds to $WORK/KIND.mbs and $WORK/KIND.s.
+# ticks H: CPU clock ticks of H's daemon and of its workers, once reaped.
+ticks() {
+	awk '{ print $14 + $15 + $16 + $17 }' \
+	    "/proc/$(cat "$WORK/$1/daemon.pid")/stat"
+}
+# workers: how many children the two daemons have (a worker is reaped a
+# little after xm is told the move is over).
+workers() {
+	{ pgrep -P "$(cat "$WORK/A/daemon.pid")"
+	  pgrep -P "$(cat "$WORK/B/daemon.pid")"; } | wc -l
+}
+reaped() { [ "$(workers)" -eq 0 ]; }
+TCK=$(getconf CLK_TCK)
+
+# move KIND: the domain to the other host, plain or tls; its MB/s,
+# seconds and CPU seconds per GiB to $WORK/KIND.mbs, .s and .cpu.
 FROM=A TO=B
 move() {
 	kind=$1
@@ -119,16 +139,22 @@ move() {
 		port=$(port_of $TO)
 		set --
 	fi
+	wait_for "the workers of the move before" "$WAIT" reaped
+	t0=$(($(ticks A) + $(ticks B)))
 	xm_on $FROM migrate --json -l "$@" -p "$port" idle 127.0.0.1 \
 	    >"$WORK/xm.out" 2>"$WORK/xm.err" || {
 		cat "$WORK/xm.out" "$WORK/xm.err" >&2
 		exit 1
 	}
+	wait_for "the workers of the move" "$WAIT" reaped
+	t1=$(($(ticks A) + $(ticks B)))
 	ms=$(json summary total-ms)
 	bytes=$(json summary stream-bytes)
 	echo "$bytes" >"$WORK/stream-bytes"
 	python3 -c "print($bytes / ($ms / 1000.0) / 1e6)" >>"$WORK/$kind.mbs"
 	python3 -c "print($ms / 1000.0)" >>"$WORK/$kind.s"
+	python3 -c "print(($t1 - $t0) / $TCK / ($bytes / 2.0**30))" \
+	    >>"$WORK/$kind.cpu"
 	t=$FROM FROM=$TO TO=$t
 }
 
@@ -163,10 +189,15 @@ tls_line=$(grep -h "stream over TLS" "$WORK/A/log" "$WORK/B/log" |
 
 echo "## $MIB MiB over loopback, median of $RUNS runs; $(nproc) cpus," \
     "load $load0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
-printf '%-44s %10s %10s\n' "" "MB/s" "seconds"
+printf '%-44s %10s %10s %10s\n' "" "MB/s" "seconds" "CPU s/GiB"
 row() {
-	printf '%-44s %10.0f %10.2f\n' "$1" "$(median "$WORK/$2.mbs")" \
+	printf '%-44s %10.0f %10.2f' "$1" "$(median "$WORK/$2.mbs")" \
 	    "$(median "$WORK/$2.s")"
+	if [ -f "$WORK/$2.cpu" ]; then
+		printf ' %10.2f\n' "$(median "$WORK/$2.cpu")"
+	else
+		printf ' %10s\n' -
+	fi
 }
 row "raw TCP into fresh memory (tcpraw mem)" tcpmem
 row "raw TCP, warm buffers (tcpraw hot)" tcphot
@@ -175,6 +206,30 @@ row "xrelocd plain (xm migrate -l)" plain
 row "xrelocd TLS (xm migrate -l -s)" tls
 echo "xrelocd stream: $(cat "$WORK/stream-bytes") bytes"
 echo "TLS: $tls_line"
+# The cipher alone, as openssl names the suite's: MB/s one way.
+case $tls_line in
+*AES_128_GCM*) evp=aes-128-gcm ;;
+*AES_256_GCM*) evp=aes-256-gcm ;;
+*CHACHA20*) evp=chacha20-poly1305 ;;
+*) evp="" ;;
+esac
+speed() {
+	openssl speed -elapsed -seconds 1 -bytes 16384 "$@" -evp "$evp" \
+	    2>/dev/null | awk 'END { print $2 / 1000 }'	# 1000s of B/s
+}
+if [ -n "$evp" ]; then
+	enc=$(speed)
+	dec=$(speed -decrypt)
+	python3 - "$evp" "$enc" "$dec" "$(median "$WORK/plain.cpu")" <<'PY'
+import sys
+enc, dec, plain = (float(a) for a in sys.argv[2:])
+crypto = 2**30 / 1e6 / enc + 2**30 / 1e6 / dec
+print("%s alone (openssl speed, 16 KiB): %.0f MB/s encrypt, %.0f decrypt:"
+    % (sys.argv[1], enc, dec))
+print("  %.2f CPU s/GiB; plain's CPU + that, the floor of TLS's: %.2f"
+    % (crypto, plain + crypto))
+PY
+fi
 # The goals as the median of each run's ratios: the moves of a run are
 # back to back, so a load that changes between runs weighs less.
 python3 - "$WORK" <<'PY'

@@ -243,6 +243,7 @@ sim_destroy(void *priv, uint32_t domid)
 
 const struct reloc_hv_ops reloc__hv_sim_ops = {
 	.name = "sim",
+	.stream_io = true,
 	.open = sim_open,
 	.close = sim_close,
 	.list = sim_list,

@@ -45,6 +45,7 @@ struct restorer {
 	const char	*name;
 	uint32_t	 domid;
 	int		 fd;
+	const struct reloc_stream_io *io;	/* NULL: read from fd */
 	int		 snap;		/* the "post" test snapshot, or -1 */
 	uint8_t		*mem;		/* the memory */
 	struct reloc__sim_ahead ahead;	/* faulting it in */
@@ -76,7 +77,11 @@ read_iov(struct restorer *r, struct iovec *iov, int n)
 	ssize_t	 got;
 
 	while (n > 0) {
-		got = readv(r->fd, iov, n);
+		if (r->io != NULL && (got = r->io->readv(r->io->arg, iov,
+		    n)) < 0)
+			return (int)got;	/* logged */
+		if (r->io == NULL)
+			got = readv(r->fd, iov, n);
 		if (got == -1 && errno == EINTR)
 			continue;
 		/* Only the memory file's mapping can fault: no room. */
@@ -564,7 +569,8 @@ reloc__sim_restore(const struct sim *sim, const struct reloc_domain *dom,
     int fd, const struct reloc_restore_params *p, uint32_t *domid_r)
 {
 	struct reloc_domain	 d = { 0 };
-	struct restorer		 r = { .sim = sim, .fd = fd, .snap = -1 };
+	struct restorer		 r = { .sim = sim, .fd = fd, .io = p->io,
+				    .snap = -1 };
 	bool			 made = false;
 	uint64_t		 t0, t1;
 	pid_t			 pid;

@@ -334,6 +334,7 @@ reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,
 		goto out;
 	s.pr.total_pages = s.m.pages;
 	s.w.fd = fd;
+	s.w.io = p->io;
 	s.w.domid = domid;
 	s.w.m = &s.m;
 	s.w.round_bytes = &s.round_bytes;

@@ -33,13 +33,18 @@
 
 #include "hv_sim_send.h"
 
-/* Write every byte of iov; a socket never raises SIGPIPE. */
+/*
+ * Write every byte of iov, to the caller's stream or to fd; a socket
+ * never raises SIGPIPE.
+ */
 static int
 write_iov(struct sim_send *w, struct iovec *iov, int n)
 {
 	struct msghdr	 msg = { 0 };
 	ssize_t		 r;
 
+	if (w->io != NULL)
+		return w->io->writev(w->io->arg, iov, n);
 	while (n > 0) {
 		msg.msg_iov = iov;
 		msg.msg_iovlen = (size_t)n;

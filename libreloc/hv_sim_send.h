@@ -27,13 +27,14 @@
 
 #include "hv_sim.h"
 
-/* The writer of one stream; zeroed, then the first five fields set. */
+/* The writer of one stream; zeroed, then the first six fields set. */
 struct sim_send {
 	int		 fd;
 	uint32_t	 domid;		/* for messages */
 	const struct sim_map *m;	/* memory, dirty bitmap, registers */
 	uint64_t	*round_bytes;	/* counted up by every write */
 	uint64_t	*sent_bytes;	/* likewise */
+	const struct reloc_stream_io *io;	/* NULL: write to fd */
 	bool		 nosock;	/* fd is a pipe or file */
 	bool		 paused;	/* the guest is stopped */
 	bool		 tr_pending;	/* tr not sent yet */

@@ -20,7 +20,10 @@
  * asked.  With TLS, a direction the kernel's record layer holds (kernel
  * TLS, where the kernel and OpenSSL offer it) is moved as on a plain
  * connection: the kernel encrypts what the backend writes, and decrypts
- * what it reads.  Otherwise the pump reads and writes through OpenSSL.
+ * what it reads.  Otherwise a backend that takes a reloc_stream_io
+ * writes and reads through OpenSSL itself, when nothing else sits
+ * between; for the others, and under a rate cap, frames or a stream
+ * fault, the pump reads and writes through OpenSSL.
  */
 
 #include <sys/socket.h>
@@ -34,6 +37,9 @@
 
 #include "reloc-int.h"
 #include "migrate.h"
+#include "stream_tls.h"
+
+#define PAIR_BUF	(4 << 20)	/* bytes, asked of each end's buffers */
 
 /*
  * Backends read and write the stream with plain blocking calls: give them
@@ -136,6 +142,35 @@ stream_framed(const struct reloc__mig *m)
 }
 
 /*
+ * Nothing but the connection between the backend and the peer: no rate
+ * cap, no frames, no stream fault armed.  The backend then moves the
+ * stream itself: on the socket, or through OpenSSL when the stream's
+ * TLS is in user space and the backend takes a reloc_stream_io.
+ */
+static bool
+stream_direct(const struct reloc__mig *m, const struct reloc__pump_opts *po,
+    const struct reloc_tls *tls)
+{
+	if (po->rate_mbps != 0 || stream_framed(m) ||
+	    reloc__fault_stream_armed(po->point))
+		return false;
+	return tls == NULL || m->hv->stream_io;
+}
+
+/* The backend's stream through tls in its own thread: io for its params. */
+static const struct reloc_stream_io *
+stream_io(struct reloc__mig *m, struct reloc_tls *tls, int fd,
+    struct reloc__tls_io *tio)
+{
+	if (tls == NULL)
+		return NULL;
+	reloc__tls_io_init(tio, tls, fd, m->timeout_ms, m->peer);
+	log_info("migrate", "%s %s: tls in the backend's thread, no copy "
+	    "between", m->role, m->label);
+	return &tio->io;
+}
+
+/*
  * What the source sends with, now that HELLO is over: the summary's codec
  * and, when -z or the key asked for compression the target does not
  * take, the note that says so (once, in the log and in xm's output).
@@ -159,6 +194,32 @@ src_codec(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 }
 
 /*
+ * The pair between the backend and the pump, with room for a few MiB
+ * each way (as much as net.core.wmem_max and rmem_max allow): with the
+ * default ~200 KiB the two threads hand over every few records, ten
+ * thousand switches and more per GiB, four times what room for a few
+ * MiB costs.  Not under a rate cap, whose pacing the backend's own
+ * figures (its rate, the downtime it predicts) must follow closely.
+ */
+static int
+stream_pair(const struct reloc__pump_opts *po, int sp[2])
+{
+	int	len = PAIR_BUF, i;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("migrate", "socketpair");
+		return RELOC_ERR_IO;
+	}
+	for (i = 0; i < 2 && po->rate_mbps == 0; i++) {
+		(void)setsockopt(sp[i], SOL_SOCKET, SO_SNDBUF, &len,
+		    sizeof(len));
+		(void)setsockopt(sp[i], SOL_SOCKET, SO_RCVBUF, &len,
+		    sizeof(len));
+	}
+	return 0;
+}
+
+/*
  * Save through the pump: raw over the channel, or framed over the lanes.
  * The extra lanes close after it, their END frames out.
  */
@@ -176,10 +237,9 @@ src_pumped(struct reloc__mig *m, int fd, struct reloc_save_params *p,
 	if (n > 1)
 		log_info("migrate", "source %s: stream over %zu connections",
 		    m->label, n);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("migrate", "socketpair");
+	if ((rc = stream_pair(po, sp)) < 0) {
 		reloc__lanes_close(m);
-		return RELOC_ERR_IO;
+		return rc;
 	}
 	rc = stream_framed(m) ? reloc__pump_start_framed(sp[1], lanes, n,
 	    true, po, &pump) : reloc__pump_start(sp[1], fd, po, &pump);
@@ -223,16 +283,17 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		.codecs = m->codecs,
 		.peer = m->peer,
 	};
+	struct reloc__tls_io	 tio;
 	int			 fd = stream_fd(m, po.tls_to);
 	int			 rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
 	src_codec(m, o);
-	if (o->rate_mbps == 0 && po.tls_to == NULL && !stream_framed(m) &&
-	    !reloc__fault_stream_armed(po.point))
+	if (stream_direct(m, &po, po.tls_to)) {
+		p.io = stream_io(m, po.tls_to, fd, &tio);
 		rc = m->hv->save(m->priv, m->dom.domid, fd, &p);
-	else
+	} else
 		rc = src_pumped(m, fd, &p, &po);
 	prc = stream_tls_again(m);
 	return rc == 0 ? prc : rc;
@@ -255,10 +316,9 @@ dst_pumped(struct reloc__mig *m, int fd, struct reloc_restore_params *p,
 	bool			 framed = stream_framed(m);
 	int			 sp[2], rc, prc;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_warn("migrate", "socketpair");
+	if ((rc = stream_pair(po, sp)) < 0) {
 		reloc__lanes_close(m);
-		return RELOC_ERR_IO;
+		return rc;
 	}
 	rc = framed ? reloc__pump_start_framed(sp[0], lanes, n, false, po,
 	    &pump) : reloc__pump_start(fd, sp[0], po, &pump);
@@ -303,15 +363,16 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 		.timeout_ms = m->timeout_ms,
 		.peer = m->peer,
 	};
+	struct reloc__tls_io	 tio;
 	int			 fd = stream_fd(m, po.tls_from);
 	int			 rc, prc;
 
 	if (fd == -1)
 		return RELOC_ERR_IO;
-	if (po.tls_from == NULL && !stream_framed(m) &&
-	    !reloc__fault_stream_armed(po.point))
+	if (stream_direct(m, &po, po.tls_from)) {
+		p.io = stream_io(m, po.tls_from, fd, &tio);
 		rc = m->hv->restore(m->priv, &m->dom, fd, &p, domid_r);
-	else
+	} else
 		rc = dst_pumped(m, fd, &p, &po, domid_r);
 	prc = stream_tls_again(m);
 	return rc == 0 ? prc : rc;

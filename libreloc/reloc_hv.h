@@ -179,6 +179,26 @@ typedef void (*reloc_progress_fn)(const struct reloc_progress *p, void *arg);
  * measured rates and the downtime needed.  The throttle is undone before
  * save returns, whatever it returns.
  */
+/*
+ * A stream the caller moves with its own code (TLS in user space), for
+ * a backend that takes one (reloc_hv_ops.stream_io): the backend calls
+ * these where it would call writev(2) and readv(2) on its fd, and never
+ * touches the fd.  Both block, each wait bounded by the caller's I/O
+ * deadline, and log their own failures.  The iovecs are the backend's;
+ * the functions copy or encrypt from them before returning.  arg is the
+ * caller's, passed back to each.
+ */
+struct reloc_stream_io {
+	/* Every byte of iov[0..n): 0, or a reloc_err. */
+	int	(*writev)(void *arg, const struct iovec *iov, int n);
+	/*
+	 * Some bytes into iov[0..n), at least one: their number; 0 at the
+	 * stream's end; or a reloc_err.
+	 */
+	ssize_t	(*readv)(void *arg, const struct iovec *iov, int n);
+	void	*arg;
+};
+
 struct reloc_save_params {
 	bool		 live;
 	unsigned	 max_rounds;	/* 0: the backend's default */
@@ -188,12 +208,14 @@ struct reloc_save_params {
 	unsigned	 timeout_s;
 	char		*why;
 	size_t		 why_len;
+	const struct reloc_stream_io *io;	/* NULL: write to fd */
 };
 
 struct reloc_restore_params {
 	const char	*name;		/* name to create it under */
 	reloc_progress_fn progress;	/* may be NULL */
 	void		*progress_arg;
+	const struct reloc_stream_io *io;	/* NULL: read from fd */
 };
 
 /*
@@ -203,6 +225,11 @@ struct reloc_restore_params {
  */
 struct reloc_hv_ops {
 	const char	*name;
+	/*
+	 * save and restore take p->io: set only for a backend that says
+	 * so (the others get a socket of their own to the caller's code).
+	 */
+	bool		 stream_io;
 	/* Open an instance for conf; *priv_r is passed to every call. */
 	int	(*open)(const struct reloc_conf *conf, void **priv_r);
 	void	(*close)(void *priv);

@@ -43,6 +43,8 @@
 #define CA_KEY		"xrelocd-relocation-ssl-ca"
 #define CRL_KEY		"xrelocd-relocation-ssl-crl"
 #define TLS_READ_BUF	(256 * 1024)	/* read ahead, bytes */
+#define TLS13_SUITES	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
+			    "TLS_CHACHA20_POLY1305_SHA256"
 
 static const char *const mode_names[] = {
 	[RELOC_TLS_DISABLED] = "disabled",
@@ -425,6 +427,18 @@ ssl_ctx(void)
 	}
 	SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/*
+	 * TLS 1.3: AES-128-GCM first.  A domain's memory is encrypted once
+	 * and decrypted once per move, and AES-128 (10 rounds) does 12-15%
+	 * more bytes a second than AES-256 (14 rounds) with AES-NI, either
+	 * way; both are TLS 1.3's own suites, and the X25519 exchange
+	 * gives the keys 128-bit strength anyway.  The server's order
+	 * decides.
+	 */
+	if (SSL_CTX_set_ciphersuites(ssl, TLS13_SUITES) != 1) {
+		SSL_CTX_free(ssl);
+		return NULL;
+	}
 	SSL_CTX_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/*

@@ -292,6 +292,30 @@ START_TEST(test_save_nonlive)
 }
 END_TEST
 
+/*
+ * A backend that says it takes a reloc_stream_io (what TLS in user space
+ * gives it) moves the whole stream through it and never touches its fd;
+ * short reads on the target are fine.
+ */
+START_TEST(test_save_stream_io)
+{
+	struct reloc_domain	 d = { 0 };
+	struct xfer		 x = { .live = true, .io = true };
+	uint32_t		 id;
+
+	ck_assert(ops->stream_io);
+	snapshot_hosts();
+	id = start_web(8, 8, &d);
+	run_xfer(&x, id, &d);
+	ck_assert_int_eq(x.save_rc, 0);
+	ck_assert_int_eq(x.restore_status, 0);
+	ck_assert_uint_gt(x.io_calls, 0);
+	check_progress(&x, 2048);
+	check_moved(id, &d);
+	reloc_domain_dispose(&d);
+}
+END_TEST
+
 /* Pages of the memory file with a byte that is not 0. */
 static uint64_t
 data_pages(const char *path)
@@ -488,6 +512,7 @@ hv_sim_suite(void)
 	tc = tcase_create("stream");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_save_nonlive);
+	tcase_add_test(tc, test_save_stream_io);
 	tcase_add_test(tc, test_save_live);
 	tcase_add_test(tc, test_save_idle);
 	tcase_add_test(tc, test_save_max_rounds);

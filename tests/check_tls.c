@@ -487,6 +487,7 @@ tls_suite(void)
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tls_load_tcase());
 	suite_add_tcase(s, tls_chan_tcase());
+	suite_add_tcase(s, tls_io_tcase());
 	return s;
 }
 

@@ -58,5 +58,6 @@ void		 tls_tcp_pair(int sv[2]);
 
 TCase		*tls_load_tcase(void);
 TCase		*tls_chan_tcase(void);
+TCase		*tls_io_tcase(void);
 
 #endif /* CHECK_TLS_H */

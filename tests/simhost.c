@@ -23,6 +23,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <endian.h>
@@ -327,14 +328,53 @@ relay_main(int from, int to, enum relay mode, uint64_t at)
 	_exit(0);
 }
 
-static void
-restore_main(const struct reloc_domain *dom, int fd)
+/* The caller's stream for a backend that takes one: a socket. */
+struct io_sock {
+	int		 fd;
+	uint64_t	 calls;
+};
+
+static int
+io_writev(void *arg, const struct iovec *iov, int n)
 {
-	struct reloc_restore_params	 p = { .name = "web01--incoming" };
+	struct io_sock	*s = arg;
+	const uint8_t	*p;
+	size_t		 left;
+	ssize_t		 r = 0;
+	int		 i;
+
+	s->calls++;
+	for (i = 0; i < n; i++)
+		for (p = iov[i].iov_base, left = iov[i].iov_len; left > 0;
+		    p += r, left -= (size_t)r)
+			if ((r = write(s->fd, p, left)) <= 0)
+				return RELOC_ERR_IO;
+	return 0;
+}
+
+/* Short reads: at most 3000 bytes, into the first iovec only. */
+static ssize_t
+io_readv(void *arg, const struct iovec *iov, int n)
+{
+	struct io_sock	*s = arg;
+	ssize_t		 r;
+
+	r = n > 0 ? read(s->fd, iov[0].iov_base, iov[0].iov_len < 3000 ?
+	    iov[0].iov_len : 3000) : -1;
+	return r >= 0 ? r : RELOC_ERR_IO;
+}
+
+static void
+restore_main(const struct reloc_domain *dom, int fd, bool io)
+{
+	struct io_sock			 s = { fd, 0 };
+	struct reloc_stream_io		 sio = { io_writev, io_readv, &s };
+	struct reloc_restore_params	 p = { .name = "web01--incoming",
+					    .io = io ? &sio : NULL };
 	uint32_t			 domid;
 	int				 rc;
 
-	rc = ops->restore(sim_b, dom, fd, &p, &domid);
+	rc = ops->restore(sim_b, dom, io ? -1 : fd, &p, &domid);
 	_exit(rc == 0 ? 0 : -rc);
 }
 
@@ -361,6 +401,8 @@ run_xfer(struct xfer *x, uint32_t domid, const struct reloc_domain *dom)
 				    .progress_arg = x,
 				    .max_downtime_ms = x->max_downtime_ms,
 				    .timeout_s = x->timeout_s };
+	struct io_sock	 sock;
+	struct reloc_stream_io sio = { io_writev, io_readv, &sock };
 	int		 s[2], q[2];
 	pid_t		 relay = -1, rest;
 
@@ -379,10 +421,15 @@ run_xfer(struct xfer *x, uint32_t domid, const struct reloc_domain *dom)
 	}
 	if ((rest = fork()) == 0) {
 		close(s[0]);
-		restore_main(dom, q[0]);
+		restore_main(dom, q[0], x->io);
 	}
 	close(q[0]);
-	x->save_rc = ops->save(sim_a, domid, s[0], &p);
+	sock.fd = s[0];
+	sock.calls = 0;
+	if (x->io)
+		p.io = &sio;
+	x->save_rc = ops->save(sim_a, domid, x->io ? -1 : s[0], &p);
+	x->io_calls = sock.calls;
 	close(s[0]);
 	x->restore_status = wait_exit(rest);
 	if (relay != -1)

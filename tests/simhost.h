@@ -49,6 +49,13 @@ struct xfer {
 	unsigned	 timeout_s;
 	enum relay	 relay;
 	uint64_t	 at;
+	/*
+	 * Both ends move the stream through a struct reloc_stream_io, their
+	 * fd -1; the target's reads at most 3000 bytes a call.  calls: the
+	 * source's writev calls.
+	 */
+	bool		 io;
+	uint64_t	 io_calls;
 	int		 save_rc;
 	int		 restore_status;	/* -rc of the restore */
 	/*

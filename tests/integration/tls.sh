@@ -96,6 +96,14 @@ KTLS_ERE="stream over TLSv1\\.[23] .*, kernel tls: (yes|no)"
 check "A logged the stream's TLS, and whether the kernel moved it" \
     logged A "$KTLS_ERE"
 check "B logged the same" logged B "$KTLS_ERE"
+# Without kernel TLS the sim's stream goes through OpenSSL in the
+# backend's own thread, no copy thread in between.
+DIRECT_ERE="kernel tls: yes|tls in the backend's thread, no copy between"
+check "A's stream: kernel TLS, or OpenSSL in the backend's thread" \
+    logged A "$DIRECT_ERE"
+check "B's the same" logged B "$DIRECT_ERE"
+check "TLS 1.3 chose AES-128-GCM, the cheaper of its AES suites" \
+    logged A "stream over TLSv1\\.3 TLS_AES_128_GCM_SHA256,"
 
 # forks H: how many target workers the daemon of H has forked so far.
 # no_worker_refused H: no worker of H logged a tls refusal: its daemon did.
