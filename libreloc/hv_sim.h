@@ -25,6 +25,7 @@
 
 #include <sys/types.h>
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -214,27 +215,29 @@ bool	reloc__sim_page_zero(const uint8_t *page);
 
 /*
  * hv_sim_mem.c: a domain's memory mapping outside the downtime window.
- * A thread faults mem (size bytes, a shared read-write mapping of the
- * memory file, zero as it is) in ahead of the reader, whose offset
- * (bytes) the reader sets as it goes; stop ends it (at the end of the
- * stream, or on failure) and returns 0 or the error its faults met
- * (RELOC_ERR_NOSPC: the file system holding the memory is full).
+ * start checks that the file system of path (the memory file) has room
+ * for size bytes (else logs it and returns RELOC_ERR_NOSPC), then a
+ * thread faults mem (a shared read-write mapping of that file, zero as
+ * it is) in ahead of the reader, whose offset (bytes) the reader sets as
+ * it goes.  stop ends it (at the end of the stream, or on failure, and
+ * again harmlessly) and returns 0 or the error its faults met, logged
+ * (RELOC_ERR_NOSPC: the file system holding the memory is full).  name
+ * (the domain's, for messages) is borrowed.
  */
 struct reloc__sim_ahead {
 	pthread_t	 thread;
 	bool		 running;
 	uint8_t		*mem;
 	uint64_t	 size;		/* bytes */
+	const char	*name;
 	uint64_t	 reader;	/* atomic: bytes, the reader's offset */
 	bool		 stop;		/* atomic */
 	int		 err;		/* errno of a failed fault */
 };
-void	reloc__sim_ahead_start(struct reloc__sim_ahead *a, uint8_t *mem,
-	    uint64_t size);
+int	reloc__sim_ahead_start(struct reloc__sim_ahead *a, const char *path,
+	    uint8_t *mem, uint64_t size, const char *name);
 void	reloc__sim_ahead_reader(struct reloc__sim_ahead *a, uint64_t off);
 int	reloc__sim_ahead_stop(struct reloc__sim_ahead *a);
-/* The file system of path has bytes free: 0, or RELOC_ERR_NOSPC. */
-int	reloc__sim_space(const char *path, uint64_t bytes);
 void	reloc__sim_unmap_later(void *mem, uint64_t len);
 
 /* hv_sim_save.c, hv_sim_restore.c: the stream */

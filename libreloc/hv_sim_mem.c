@@ -28,6 +28,7 @@
 #include <sys/statvfs.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,15 +74,34 @@ ahead_main(void *arg)
 	return NULL;
 }
 
-void
-reloc__sim_ahead_start(struct reloc__sim_ahead *a, uint8_t *mem,
-    uint64_t size)
+/* The memory file's file system lacks room for the domain's memory. */
+static void
+no_room(const struct reloc__sim_ahead *a)
 {
+	log_warnx("hv", "sim: restore %s: cannot allocate its %" PRIu64
+	    " MiB of memory: no space left in xrelocd-sim-dir", a->name,
+	    a->size >> 20);
+}
+
+int
+reloc__sim_ahead_start(struct reloc__sim_ahead *a, const char *path,
+    uint8_t *mem, uint64_t size, const char *name)
+{
+	struct statvfs	sv;
+
 	memset(a, 0, sizeof(*a));
 	a->mem = mem;
 	a->size = size;
+	a->name = name;
+	if (statvfs(path, &sv) == -1)
+		return reloc__errno_to_err(errno);
+	if ((uint64_t)sv.f_bavail * sv.f_frsize < size) {
+		no_room(a);
+		return RELOC_ERR_NOSPC;
+	}
 	/* Without the thread the reader faults everything in itself. */
 	a->running = pthread_create(&a->thread, NULL, ahead_main, a) == 0;
+	return 0;
 }
 
 void
@@ -93,26 +113,20 @@ reloc__sim_ahead_reader(struct reloc__sim_ahead *a, uint64_t off)
 int
 reloc__sim_ahead_stop(struct reloc__sim_ahead *a)
 {
+	int	err;
+
 	if (a->running) {
 		__atomic_store_n(&a->stop, true, __ATOMIC_RELAXED);
 		pthread_join(a->thread, NULL);
 		a->running = false;
 	}
-	if (a->err == 0)
+	if ((err = a->err) == 0)
 		return 0;
-	return a->err == EFAULT || a->err == ENOMEM || a->err == ENOSPC ?
-	    RELOC_ERR_NOSPC : reloc__errno_to_err(a->err);
-}
-
-int
-reloc__sim_space(const char *path, uint64_t bytes)
-{
-	struct statvfs	sv;
-
-	if (statvfs(path, &sv) == -1)
-		return reloc__errno_to_err(errno);
-	return (uint64_t)sv.f_bavail * sv.f_frsize < bytes ?
-	    RELOC_ERR_NOSPC : 0;
+	a->err = 0;
+	if (err != EFAULT && err != ENOMEM && err != ENOSPC)
+		return reloc__errno_to_err(err);
+	no_room(a);
+	return RELOC_ERR_NOSPC;
 }
 
 struct unmap {

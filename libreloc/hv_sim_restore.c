@@ -65,10 +65,7 @@ struct restorer {
 static uint64_t
 now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return reloc__now_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 static int
@@ -494,14 +491,6 @@ report_done(const struct reloc_restore_params *p, const struct restorer *r)
 	p->progress(&pr, p->progress_arg);
 }
 
-static void
-no_space(const struct restorer *r)
-{
-	log_warnx("hv", "sim: restore %s: cannot allocate its %" PRIu64
-	    " MiB of memory: no space left in xrelocd-sim-dir", r->name,
-	    r->m.pages >> (20 - SIM_PAGE_SHIFT));
-}
-
 /*
  * The incoming domain's memory, room for all of it checked, mapped and
  * faulted in ahead of the stream; its guest, started stopped now so that
@@ -541,13 +530,8 @@ prepare(struct restorer *r, const struct reloc_domain *d)
 	if (reloc__sim_snapshots(r->sim))
 		r->snap = reloc__sim_snapshot_open(r->sim, d->uuid, "post",
 		    r->m.pages << SIM_PAGE_SHIFT);
-	if ((rc = reloc__sim_space(path, r->m.pages << SIM_PAGE_SHIFT)) < 0) {
-		no_space(r);
-		return rc;
-	}
-	reloc__sim_ahead_start(&r->ahead, r->mem, r->m.pages <<
-	    SIM_PAGE_SHIFT);
-	return 0;
+	return reloc__sim_ahead_start(&r->ahead, path, r->mem, r->m.pages <<
+	    SIM_PAGE_SHIFT, r->name);
 }
 
 static void
@@ -591,10 +575,8 @@ reloc__sim_restore(const struct sim *sim, const struct reloc_domain *dom,
 	    "the stream", r.name, t1 - t0);
 	if ((rc = read_stream(&r)) < 0)
 		goto out;
-	if ((rc = reloc__sim_ahead_stop(&r.ahead)) < 0) {
-		no_space(&r);
+	if ((rc = reloc__sim_ahead_stop(&r.ahead)) < 0)
 		goto out;
-	}
 	report_done(p, &r);
 	log_info("hv", "sim: restored domain %s (%" PRIu32 "), %" PRIu64
 	    " bytes, paused: made in %" PRIu64 " ms, then stream read in "

@@ -48,15 +48,6 @@ struct saver {
 	struct sim_send	 w;		/* the records (hv_sim_send.c) */
 };
 
-static uint64_t
-now_ns(clockid_t clk)
-{
-	struct timespec	 ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t	count_dirty(const struct saver *);
 
 #define SAVE_TICK_NS	(200ull * 1000 * 1000)
@@ -69,7 +60,7 @@ static uint64_t	count_dirty(const struct saver *);
 static void
 progress_tick(struct saver *s, uint64_t left)
 {
-	uint64_t	now = now_ns(CLOCK_MONOTONIC);
+	uint64_t	now = reloc__now_ns(CLOCK_MONOTONIC);
 
 	if (s->w.paused || s->p->progress == NULL ||
 	    now - s->last_tick < SAVE_TICK_NS || now <= s->round_t0)
@@ -187,7 +178,7 @@ static enum reloc__conv_next
 report(struct saver *s, enum reloc_progress_phase phase, uint64_t t0,
     uint64_t start)
 {
-	uint64_t	 now = now_ns(CLOCK_MONOTONIC);
+	uint64_t	 now = reloc__now_ns(CLOCK_MONOTONIC);
 	uint64_t	 dt = now > t0 ? now - t0 : 1;
 	enum reloc__conv_next next = RELOC_CONV_STOP;
 
@@ -212,13 +203,13 @@ report(struct saver *s, enum reloc_progress_phase phase, uint64_t t0,
 static int
 live_rounds(struct saver *s)
 {
-	uint64_t	 t0, start = now_ns(CLOCK_MONOTONIC);
+	uint64_t	 t0, start = reloc__now_ns(CLOCK_MONOTONIC);
 	enum reloc__conv_next next = RELOC_CONV_AGAIN;
 	int		 rc;
 
 	reloc__conv_init(&s->cv, s->p, SAVE_SWITCH_NS);
 	while (next == RELOC_CONV_AGAIN) {
-		t0 = now_ns(CLOCK_MONOTONIC);
+		t0 = reloc__now_ns(CLOCK_MONOTONIC);
 		s->round_t0 = s->last_tick = t0;
 		s->pr.round++;
 		if ((rc = s->pr.round == 1 ? send_all(s) : send_dirty(s)) < 0)
@@ -272,7 +263,7 @@ suspend(struct saver *s, pid_t pid)
 	if ((rc = reloc__sim_guest_stop(pid)) < 0)
 		return rc;
 	s->w.paused = true;
-	s->pr.suspended_ns = now_ns(CLOCK_MONOTONIC);
+	s->pr.suspended_ns = reloc__now_ns(CLOCK_MONOTONIC);
 	writing = __atomic_load_n(&s->m.vcpu->writing, __ATOMIC_ACQUIRE);
 	if (writing > 0 && writing <= s->m.pages)
 		__atomic_fetch_or(&s->m.dirty[(writing - 1) / 64],
@@ -292,7 +283,7 @@ save_stream(struct saver *s, pid_t pid)
 		return rc;
 	if ((rc = suspend(s, pid)) < 0)
 		return rc;
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = reloc__now_ns(CLOCK_MONOTONIC);
 	s->pr.round++;
 	if ((rc = s->p->live ? send_dirty(s) : send_all(s)) < 0 ||
 	    (rc = send_tail(s)) < 0)
