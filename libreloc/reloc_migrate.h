@@ -296,8 +296,9 @@ struct reloc_target_opts {
 	 * code RELOC_ERR_BUSY in place of HELLO, before anything of the
 	 * domain moved, and the call ends.  NULL admits every migration.
 	 * A QUERY is answered without asking.  id is the migration's id
-	 * from HELLO ("" without rec), high its priority there: (priority
-	 * high); a source that sends none is standard.
+	 * from HELLO ("" without rec; borrowed for the call), high its
+	 * priority there: (priority high); a source that sends none is
+	 * standard.
 	 */
 	int		(*admit)(void *arg, const char *id, bool high,
 			    char *why, size_t len);

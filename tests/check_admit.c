@@ -138,26 +138,44 @@ START_TEST(test_claim_renewed)
 END_TEST
 
 /*
- * Over the per-peer cap: the claim keeps that peer's next slot from its
- * standard ones; another peer still has the host's free slots beyond it.
+ * Over the per-peer cap only: the claim keeps that peer's next slot from
+ * its standard ones, and none of the host's from other peers' (it could
+ * not take them): one host evacuating with high priority does not stop
+ * the others.
  */
 START_TEST(test_peer_claim)
 {
-	struct admit_ask	a = { ID_H1, "192.0.2.1:1", true, 1, 1, 4, 1 };
+	struct admit_ask	a = { ID_H1, "192.0.2.1:1", true, 2, 2, 4, 2 };
 	unsigned		held;
 
 	ck_assert_int_eq(admit_decide(&claims, &a, 100, &held),
 	    WORKER_ADMIT_PEER);
 	a.id = ID_S1;
 	a.high = false;
-	a.from_peer = 0;	/* its slot freed */
-	a.all = 0;
-	a.peer = "192.0.2.1:7";
-	ck_assert_int_eq(admit_decide(&claims, &a, 101, &held),
-	    WORKER_ADMIT_KEPT);
-	a.peer = "192.0.2.2:7";
+	a.peer = "192.0.2.2:7";		/* another peer, the last free slot */
+	a.all = 3;
+	a.from_peer = 0;
 	ck_assert_int_eq(admit_decide(&claims, &a, 101, &held),
 	    WORKER_ADMIT_YES);
+	ck_assert_uint_eq(held, 0);
+	a.peer = "192.0.2.1:7";		/* its own peer, a slot freed */
+	a.all = 1;
+	a.from_peer = 1;
+	ck_assert_int_eq(admit_decide(&claims, &a, 101, &held),
+	    WORKER_ADMIT_KEPT);
+	/* Refused by the host's cap next time: it holds the host's slot. */
+	a.id = ID_H1;
+	a.high = true;
+	a.all = 4;
+	ck_assert_int_eq(admit_decide(&claims, &a, 102, &held),
+	    WORKER_ADMIT_HOST);
+	a.id = ID_S1;
+	a.high = false;
+	a.peer = "192.0.2.2:7";
+	a.all = 3;
+	a.from_peer = 0;
+	ck_assert_int_eq(admit_decide(&claims, &a, 103, &held),
+	    WORKER_ADMIT_KEPT);
 }
 END_TEST
 

@@ -24,8 +24,9 @@
  * (HELLO's (priority high)) decides who gets a slot that frees: a
  * high-priority migration told busy leaves a claim, kept for
  * ADMIT_CLAIM_HOLD_S after its last try, and while claims are live a
- * standard migration is admitted only if the slots free (the host's, and
- * its peer's for the claims from that peer) outnumber them.  Its source
+ * standard migration is admitted only if the host's free slots outnumber
+ * the claims refused by the host's cap, and its peer's free slots the
+ * claims from that peer.  Its source
  * tries again every few seconds (jobs.c), well within the hold; a claim
  * ends when its migration is admitted or when its source stops trying.
  * Claims live in the daemon's memory only: priority orders, it never
@@ -83,9 +84,14 @@ claim_drop(struct admit_claims *c, const char *id)
 		*cl = c->c[--c->n];
 }
 
-/* Make or renew id's claim; a full table gives up its oldest. */
+/*
+ * Make or renew id's claim; a full table gives up its oldest.  host:
+ * refused by the host's cap; a claim refused only by its peer's cap
+ * keeps that peer's slots, not the host's (it could not use them).
+ */
 static void
-claim_hold(struct admit_claims *c, const struct admit_ask *a, int64_t now_s)
+claim_hold(struct admit_claims *c, const struct admit_ask *a, bool host,
+    int64_t now_s)
 {
 	struct admit_claim	*cl = claim_find(c, a->id);
 	unsigned		 i;
@@ -100,6 +106,7 @@ claim_hold(struct admit_claims *c, const struct admit_ask *a, int64_t now_s)
 	}
 	snprintf(cl->id, sizeof(cl->id), "%s", a->id);
 	snprintf(cl->peer, sizeof(cl->peer), "%s", a->peer);
+	cl->host = host;
 	cl->until_s = now_s + ADMIT_CLAIM_HOLD_S;
 }
 
@@ -114,7 +121,8 @@ admit_decide(struct admit_claims *c, const struct admit_ask *a,
 	for (i = 0; i < c->n; i++) {
 		if (a->id[0] != '\0' && strcmp(c->c[i].id, a->id) == 0)
 			continue;
-		held++;
+		if (c->c[i].host)
+			held++;
 		if (same_peer_host(c->c[i].peer, a->peer))
 			held_peer++;
 	}
@@ -131,7 +139,7 @@ admit_decide(struct admit_claims *c, const struct admit_ask *a,
 		if (ans == WORKER_ADMIT_YES)
 			claim_drop(c, a->id);
 		else
-			claim_hold(c, a, now_s);
+			claim_hold(c, a, ans == WORKER_ADMIT_HOST, now_s);
 	}
 	return ans;
 }
@@ -193,8 +201,8 @@ worker_admit(struct xrelocd *x, struct worker *w, const struct reloc_sxp *body)
 		    a.id, w->peer, ADMIT_CLAIM_HOLD_S);
 	else if (ans == WORKER_ADMIT_KEPT)
 		log_info("worker", "incoming migration %s from %s told busy: "
-		    "priority standard, the free slots are kept for %u "
-		    "high-priority migration(s) told busy before", a.id,
-		    w->peer, held);
+		    "priority standard, the free slots are kept for "
+		    "high-priority migrations told busy before (%u for this "
+		    "host's cap)", a.id, w->peer, held);
 	return ans;
 }

@@ -108,6 +108,8 @@ struct xrelocd_why {
 struct admit_claim {
 	char		 id[40];	/* migration id */
 	char		 peer[256];	/* "addr:port" of its last try */
+	bool		 host;		/* refused by the host's cap, not
+					   only by its peer's */
 	int64_t		 until_s;	/* CLOCK_MONOTONIC */
 };
 struct admit_claims {
