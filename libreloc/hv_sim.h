@@ -237,6 +237,12 @@ struct reloc__sim_ahead {
 int	reloc__sim_ahead_start(struct reloc__sim_ahead *a, const char *path,
 	    uint8_t *mem, uint64_t size, const char *name);
 void	reloc__sim_ahead_reader(struct reloc__sim_ahead *a, uint64_t off);
+/*
+ * Fault len bytes at off in now: 0, or RELOC_ERR_NOSPC (logged) where a
+ * write from user space would have met SIGBUS on a full file system.
+ */
+int	reloc__sim_ahead_fault(struct reloc__sim_ahead *a, uint64_t off,
+	    uint64_t len);
 int	reloc__sim_ahead_stop(struct reloc__sim_ahead *a);
 void	reloc__sim_unmap_later(void *mem, uint64_t len);
 

@@ -104,6 +104,23 @@ reloc__sim_ahead_start(struct reloc__sim_ahead *a, const char *path,
 	return 0;
 }
 
+int
+reloc__sim_ahead_fault(struct reloc__sim_ahead *a, uint64_t off,
+    uint64_t len)
+{
+	while (madvise(a->mem + off, (size_t)len, MADV_POPULATE_WRITE) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EINVAL)
+			return 0;
+		if (errno != EFAULT && errno != ENOMEM && errno != ENOSPC)
+			return reloc__errno_to_err(errno);
+		no_room(a);
+		return RELOC_ERR_NOSPC;
+	}
+	return 0;
+}
+
 void
 reloc__sim_ahead_reader(struct reloc__sim_ahead *a, uint64_t off)
 {

@@ -393,6 +393,11 @@ read_tail(struct restorer *r, const struct sim_rec *h, size_t *next_r)
 			    (le64toh(r->runs[i].pfn) << SIM_PAGE_SHIFT);
 			r->iov[n].iov_len = (size_t)le64toh(r->runs[i].count)
 			    << SIM_PAGE_SHIFT;
+			/* readv(2) fails on a full disk, a memcpy faults. */
+			if (r->io != NULL && (rc = reloc__sim_ahead_fault(
+			    &r->ahead, le64toh(r->runs[i].pfn) <<
+			    SIM_PAGE_SHIFT, r->iov[n].iov_len)) < 0)
+				return rc;
 		}
 	}
 	r->iov[n].iov_base = r->buf;

@@ -168,18 +168,6 @@ struct reloc_progress {
 typedef void (*reloc_progress_fn)(const struct reloc_progress *p, void *arg);
 
 /*
- * max_downtime_ms bounds the stop-and-copy: pre-copy goes on (throttling
- * the guest when it dirties faster than the link can follow) until the
- * predicted downtime fits; 0 keeps the backend's own rule (a few rounds,
- * then stop whatever is dirty).  timeout_s: when the budget is still not
- * met after that many seconds of pre-copy, the save fails with
- * RELOC_ERR_TIMEOUT before the domain is suspended (0: no limit; at the
- * highest throttle a few rounds more end it anyway).  On that failure
- * why (why_len bytes, the caller's; may be NULL) holds one line with the
- * measured rates and the downtime needed.  The throttle is undone before
- * save returns, whatever it returns.
- */
-/*
  * A stream the caller moves with its own code (TLS in user space), for
  * a backend that takes one (reloc_hv_ops.stream_io): the backend calls
  * these where it would call writev(2) and readv(2) on its fd, and never
@@ -199,6 +187,19 @@ struct reloc_stream_io {
 	void	*arg;
 };
 
+/*
+ * max_downtime_ms bounds the stop-and-copy: pre-copy goes on (throttling
+ * the guest when it dirties faster than the link can follow) until the
+ * predicted downtime fits; 0 keeps the backend's own rule (a few rounds,
+ * then stop whatever is dirty).  timeout_s: when the budget is still not
+ * met after that many seconds of pre-copy, the save fails with
+ * RELOC_ERR_TIMEOUT before the domain is suspended (0: no limit; at the
+ * highest throttle a few rounds more end it anyway).  On that failure
+ * why (why_len bytes, the caller's; may be NULL) holds one line with the
+ * measured rates and the downtime needed.  The throttle is undone before
+ * save returns, whatever it returns.  io (borrowed for the call): the
+ * stream goes through it, not fd.
+ */
 struct reloc_save_params {
 	bool		 live;
 	unsigned	 max_rounds;	/* 0: the backend's default */
@@ -211,6 +212,7 @@ struct reloc_save_params {
 	const struct reloc_stream_io *io;	/* NULL: write to fd */
 };
 
+/* io, as for save: borrowed for the call; name is borrowed too. */
 struct reloc_restore_params {
 	const char	*name;		/* name to create it under */
 	reloc_progress_fn progress;	/* may be NULL */
@@ -240,16 +242,18 @@ struct reloc_hv_ops {
 		    struct reloc_domain *dom_r);
 	int	(*host_info)(void *priv, struct reloc_hostinfo *hi_r);
 	/*
-	 * Write the domain's stream to fd, self-delimiting.  On success the
-	 * domain is left suspended; on failure the caller calls resume.
+	 * Write the domain's stream to fd (or through p->io, see above),
+	 * self-delimiting.  On success the domain is left suspended; on
+	 * failure the caller calls resume.
 	 */
 	int	(*save)(void *priv, uint32_t domid, int fd,
 		    const struct reloc_save_params *p);
 	/* Undo a save: the domain runs again as before. */
 	int	(*resume)(void *priv, uint32_t domid);
 	/*
-	 * Create a domain from dom's config blob and the stream on fd, under
-	 * p->name, paused.  On failure nothing is left behind.
+	 * Create a domain from dom's config blob and the stream on fd (or
+	 * through p->io), under p->name, paused.  On failure nothing is
+	 * left behind.
 	 */
 	int	(*restore)(void *priv, const struct reloc_domain *dom, int fd,
 		    const struct reloc_restore_params *p, uint32_t *domid_r);

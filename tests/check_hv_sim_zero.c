@@ -21,8 +21,11 @@
  * their guest dirties (and zeroes) pages; hand-written ZERO records.
  */
 
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +145,57 @@ START_TEST(test_zero_not_allocated)
 END_TEST
 
 /*
+ * A file system that filled up after the restore checked its room: the
+ * restore that writes into the memory from user space (TLS) faults each
+ * run in first and fails with no space, where a memcpy would have met
+ * SIGBUS.  (A real full disk: a small tmpfs; needs root.)
+ */
+START_TEST(test_fault_full_disk)
+{
+	struct reloc__sim_ahead	 a;
+	char			 dir[] = "/tmp/xrelocd-full.XXXXXX";
+	char			 path[64], block[4096] = { 0 };
+	uint8_t			*mem;
+	int			 fd;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_fault_full_disk: skipped, needs root\n");
+		return;
+	}
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=1m,mode=0700") == -1) {
+		fprintf(stderr, "test_fault_full_disk: skipped, mount: %s\n",
+		    strerror(errno));
+		rmdir(dir);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/memory", dir);
+	ck_assert_int_ne(fd = open(path, O_RDWR | O_CREAT, 0600), -1);
+	ck_assert_int_eq(ftruncate(fd, 4 * MIB), 0);
+	mem = mmap(NULL, 4 * MIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert(mem != MAP_FAILED);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/filler", dir);
+	ck_assert_int_ne(fd = open(path, O_WRONLY | O_CREAT, 0600), -1);
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	close(fd);
+	memset(&a, 0, sizeof(a));
+	a.mem = mem;
+	a.size = 4 * MIB;
+	a.name = "web01";
+	capture_start();
+	ck_assert_int_eq(reloc__sim_ahead_fault(&a, MIB, 2 * MIB),
+	    RELOC_ERR_NOSPC);
+	ck_assert(capture_has("no space left in xrelocd-sim-dir"));
+	capture_stop();
+	munmap(mem, 4 * MIB);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+}
+END_TEST
+
+/*
  * Realistic memory is half zero pages: the first round sends the other
  * half and little more, whatever the machine's speed (an idle guest).
  */
@@ -249,6 +303,7 @@ hv_sim_zero_tcase(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_zero_idle);
 	tcase_add_test(tc, test_zero_not_allocated);
+	tcase_add_test(tc, test_fault_full_disk);
 	tcase_add_test(tc, test_zero_realistic);
 	tcase_add_loop_test(tc, test_zero_live_dirty, 0, 3);
 	tcase_add_test(tc, test_zero_crafted);
