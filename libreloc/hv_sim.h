@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "reloc-int.h"
 
@@ -212,6 +213,9 @@ uint64_t reloc__sim_pages_csum(const struct sim_rec *r,
 	    const struct sim_run *runs, uint64_t *h, uint64_t n,
 	    const struct sim_rec_trailer *t);
 bool	reloc__sim_page_zero(const uint8_t *page);
+
+/* migrate.c (declared in migrate.h too): clock clk's time in ns */
+uint64_t	reloc__now_ns(clockid_t clk);
 
 /*
  * hv_sim_mem.c: a domain's memory mapping outside the downtime window.

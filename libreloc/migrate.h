@@ -98,7 +98,8 @@ struct reloc__mig_setup {
 	const char			*journal_dir;
 };
 
-/* migrate.c (and reloc__now_ns, in reloc-int.h) */
+/* migrate.c */
+uint64_t	reloc__now_ns(clockid_t clk);
 void	reloc__mig_state(struct reloc__mig *m, enum reloc_mstate st);
 /*
  * Target, after the source's HELLO: admit (reloc_target_opts) or, over

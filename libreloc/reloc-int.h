@@ -25,13 +25,7 @@
 /* RELOC_FAULT_INJECTION and the like: every libreloc file sees them. */
 #include "config.h"
 
-#include <stdint.h>
-#include <time.h>
-
 #include "reloc.h"
-
-/* migrate.c: the time of clock clk in ns */
-uint64_t	reloc__now_ns(clockid_t clk);
 
 /* log.c */
 void	reloc__log(enum reloc_log_level level, const char *module,
