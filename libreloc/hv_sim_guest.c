@@ -394,6 +394,7 @@ guest_main(const struct sim *sim, uint32_t domid, unsigned rate_mb,
 {
 	char		 path[SIM_PATH_LEN];
 	struct sim_map	 m;
+	struct stat	 st;
 	sigset_t	 all;
 	pid_t		 me = 0;
 	int		 fd, sig;
@@ -402,7 +403,13 @@ guest_main(const struct sim *sim, uint32_t domid, unsigned rate_mb,
 		signal(sig, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (reloc__sim_map(sim, domid, &m, 0) == 0)
+	/*
+	 * The guest records its own pid before its creator learns it, so
+	 * that a creator killed meanwhile (its worker, mid-restore) still
+	 * leaves the pid for whoever destroys the domain.
+	 */
+	if (reloc__sim_map(sim, domid, &m, 0) == 0 &&
+	    reloc__sim_set_pid(sim, domid, getpid()) == 0)
 		me = getpid();
 	(void)!write(wfd, &me, sizeof(me));
 	if (me == 0)
@@ -414,9 +421,14 @@ guest_main(const struct sim *sim, uint32_t domid, unsigned rate_mb,
 	}
 	/* Hold no descriptor of whoever created the domain. */
 	closefrom(3);
-	/* A domain whose directory was wiped has no business running. */
+	/*
+	 * A domain whose directory was wiped has no business running: its
+	 * memory file still linked once the pid is recorded means no
+	 * destroy came before (a destroy reads the pid first).
+	 */
 	if (reloc__sim_path(sim, domid, "memory", path) < 0 ||
-	    (fd = open(path, O_RDONLY)) == -1)
+	    (fd = open(path, O_RDONLY)) == -1 ||
+	    fstat(fd, &st) == -1 || st.st_nlink == 0)
 		_exit(1);
 	if (paused)
 		raise(SIGSTOP);
@@ -467,8 +479,8 @@ reloc__sim_guest_start(const struct sim *sim, uint32_t domid,
 	 * A paused guest stops itself; a SIGSTOP from here could land before
 	 * its own and a later SIGCONT would then meet the second stop.
 	 */
-	if ((rc = reloc__sim_set_pid(sim, domid, guest)) < 0 ||
-	    (paused && (rc = wait_stopped(guest)) < 0)) {
+	/* The guest recorded its pid itself (guest_main). */
+	if (paused && (rc = wait_stopped(guest)) < 0) {
 		reloc__sim_guest_kill(guest);
 		return rc;
 	}
