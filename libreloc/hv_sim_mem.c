@@ -83,6 +83,16 @@ no_room(const struct reloc__sim_ahead *a)
 	    a->size >> 20);
 }
 
+/* A fault's errno: RELOC_ERR_NOSPC (logged) when it was for room. */
+static int
+fault_err(const struct reloc__sim_ahead *a, int err)
+{
+	if (err != EFAULT && err != ENOMEM && err != ENOSPC)
+		return reloc__errno_to_err(err);
+	no_room(a);
+	return RELOC_ERR_NOSPC;
+}
+
 int
 reloc__sim_ahead_start(struct reloc__sim_ahead *a, const char *path,
     uint8_t *mem, uint64_t size, const char *name)
@@ -111,12 +121,7 @@ reloc__sim_ahead_fault(struct reloc__sim_ahead *a, uint64_t off,
 	while (madvise(a->mem + off, (size_t)len, MADV_POPULATE_WRITE) == -1) {
 		if (errno == EINTR)
 			continue;
-		if (errno == EINVAL)
-			return 0;
-		if (errno != EFAULT && errno != ENOMEM && errno != ENOSPC)
-			return reloc__errno_to_err(errno);
-		no_room(a);
-		return RELOC_ERR_NOSPC;
+		return errno == EINVAL ? 0 : fault_err(a, errno);
 	}
 	return 0;
 }
@@ -140,10 +145,7 @@ reloc__sim_ahead_stop(struct reloc__sim_ahead *a)
 	if ((err = a->err) == 0)
 		return 0;
 	a->err = 0;
-	if (err != EFAULT && err != ENOMEM && err != ENOSPC)
-		return reloc__errno_to_err(err);
-	no_room(a);
-	return RELOC_ERR_NOSPC;
+	return fault_err(a, err);
 }
 
 struct unmap {
