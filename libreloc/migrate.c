@@ -190,10 +190,13 @@ codec_mask(enum reloc_codec c)
 }
 
 /*
- * (compression lz4 zstd): the source's offer, or the target's answer (a
- * subset, maybe empty).  None from a source that asks none, nor from a
- * target that was offered none; the omit fault makes a target answer as
- * a version without compression.
+ * (compression lz4 zstd zstd-stream): the source's offer, or the target's
+ * answer (a subset, maybe empty).  zstd-stream is not a codec: it says
+ * the side keeps one zstd stream per lane (see reloc__codec_new), offered
+ * with zstd, answered when offered and zstd is.  None from a source that
+ * asks none, nor from a target that was offered none; the omit faults
+ * make a target answer as a version without compression (dst-hello) or
+ * without zstd-stream (dst-hello-history).
  */
 static int
 hello_add_codecs(struct reloc__mig *m, struct reloc_sxp *msg)
@@ -209,6 +212,15 @@ hello_add_codecs(struct reloc__mig *m, struct reloc_sxp *msg)
 		log_warnx("fault", "injected fault at dst-hello: omit");
 		m->codecs = 0;
 	}
+	if (target && reloc__fault_at("dst-hello-history") == RELOC_FA_OMIT) {
+		log_warnx("fault", "injected fault at dst-hello-history: "
+		    "omit");
+		m->zstd_stream = false;
+	}
+	if (target ? !(m->codecs & 1u << RELOC_CODEC_ZSTD) : mask == 0)
+		m->zstd_stream = false;
+	else if (!target)
+		m->zstd_stream = (mask & 1u << RELOC_CODEC_ZSTD) != 0;
 	if (target ? !m->peer_codecs || reloc__fault_at("dst-hello") ==
 	    RELOC_FA_OMIT : mask == 0)
 		return 0;
@@ -222,6 +234,9 @@ hello_add_codecs(struct reloc__mig *m, struct reloc_sxp *msg)
 		    strlen(reloc_codec_name(c)), &a)) < 0 ||
 		    (rc = reloc_sxp_append(l, a)) < 0))
 			goto out;
+	if (m->zstd_stream && ((rc = reloc_sxp_new_atom("zstd-stream", 11,
+	    &a)) < 0 || (rc = reloc_sxp_append(l, a)) < 0))
+		goto out;
 	rc = reloc_sxp_append(msg, l);
 	l = NULL;
 out:
@@ -230,8 +245,9 @@ out:
 }
 
 /*
- * The peer's (compression ...): the codecs both take, in m->codecs.
- * Names this version does not know are left out (a newer peer's).
+ * The peer's (compression ...): the codecs both take, in m->codecs, and
+ * whether both keep a zstd stream per lane, in m->zstd_stream.  Names
+ * this version does not know are left out (a newer peer's).
  */
 static void
 hello_codecs(struct reloc__mig *m, const struct reloc_sxp *msg)
@@ -243,11 +259,17 @@ hello_codecs(struct reloc__mig *m, const struct reloc_sxp *msg)
 	size_t			 i;
 
 	m->peer_codecs = l != NULL;
+	m->zstd_stream = false;
 	for (i = 1; l != NULL && i < reloc_sxp_len(l); i++)
-		if ((s = reloc_sxp_atom(reloc_sxp_nth(l, i), NULL)) != NULL &&
-		    reloc_codec_parse(s, &c) == 0)
+		if ((s = reloc_sxp_atom(reloc_sxp_nth(l, i), NULL)) == NULL)
+			continue;
+		else if (strcmp(s, "zstd-stream") == 0)
+			m->zstd_stream = true;
+		else if (reloc_codec_parse(s, &c) == 0)
 			mask |= codec_mask(c);
 	m->codecs = mask & codec_mask(m->codec);
+	if (!(m->codecs & 1u << RELOC_CODEC_ZSTD))
+		m->zstd_stream = false;
 }
 
 int

@@ -76,11 +76,13 @@ struct reloc__mig {
 	/*
 	 * Compression: what this side asks (source) or accepts (target),
 	 * then, after HELLO, the codecs both take as 1 << codec (0: the
-	 * stream goes raw) and whether the peer's HELLO had the field.
+	 * stream goes raw), whether the peer's HELLO had the field, and
+	 * whether both said zstd-stream (a zstd stream per lane).
 	 */
 	enum reloc_codec		 codec;
 	unsigned			 codecs;
 	bool				 peer_codecs;
+	bool				 zstd_stream;
 	bool				 peer_high;	/* target: HELLO's
 							   (priority high) */
 	struct reloc_record		*rec;		/* or NULL */

@@ -173,7 +173,9 @@ stream_io(struct reloc__mig *m, struct reloc_tls *tls, int fd,
 /*
  * What the source sends with, now that HELLO is over: the summary's codec
  * and, when -z or the key asked for compression the target does not
- * take, the note that says so (once, in the log and in xm's output).
+ * take, the note that says so (once, in the log and in xm's output).  A
+ * target that takes zstd without zstd-stream (an older release) gets
+ * each chunk compressed alone; the log says which.
  */
 static void
 src_codec(struct reloc__mig *m, const struct reloc_migrate_opts *o)
@@ -182,6 +184,11 @@ src_codec(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 
 	snprintf(s->codec, sizeof(s->codec), "%s", reloc_codec_name(
 	    m->codecs != 0 ? o->codec : RELOC_CODEC_NONE));
+	if (m->codecs & 1u << RELOC_CODEC_ZSTD)
+		log_info("migrate", "%s %s: %s", m->role, m->label,
+		    m->zstd_stream ? "zstd as one stream per lane: a chunk "
+		    "may refer to the 8 MiB before it" : "the target keeps "
+		    "no zstd stream: each chunk compressed alone");
 	if (o->codec == RELOC_CODEC_NONE || m->codecs != 0)
 		return;
 	if (!m->peer_codecs)
@@ -281,6 +288,7 @@ reloc__src_save(struct reloc__mig *m, const struct reloc_migrate_opts *o)
 		.timeout_ms = m->timeout_ms,
 		.codec = o->codec,
 		.codecs = m->codecs,
+		.history = m->zstd_stream,
 		.peer = m->peer,
 	};
 	struct reloc__tls_io	 tio;
@@ -361,6 +369,7 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 		.end_to = true,
 		.tls_from = stream_tls(m, false),
 		.timeout_ms = m->timeout_ms,
+		.history = m->zstd_stream,
 		.peer = m->peer,
 	};
 	struct reloc__tls_io	 tio;

@@ -135,69 +135,7 @@ reloc__fault_fire(enum reloc_fault_action a, const char *point, int fd)
 }
 #endif /* RELOC_FAULT_INJECTION */
 
-/* codec.c */
-/*
- * One frame of the framed stream (stream_frame.c carries the backend's
- * stream in frames): a 32-byte big-endian header, then enc_len bytes.
- *
- *	0 magic "XRZF"  4 codec  5 flags  6 reserved (0)  8 seq
- *	16 raw_len  20 enc_len  24 XXH3_64bits of the raw bytes
- *
- * A data frame carries 1..RELOC_FRAME_MAX_RAW raw bytes; the END frame
- * (flag END, raw_len and enc_len 0, hash 0) ends a lane, its seq is the
- * number of data frames of the whole stream.
- */
-#define RELOC_FRAME_MAGIC	0x58525a46u
-#define RELOC_FRAME_HDR		32
-#define RELOC_FRAME_MAX_RAW	(1024 * 1024)
-#define RELOC_FRAME_END		0x01
-
-struct reloc__frame {
-	uint8_t		codec;		/* enum reloc_codec, not AUTO */
-	uint8_t		flags;		/* RELOC_FRAME_END */
-	uint64_t	seq;
-	uint32_t	raw_len;	/* bytes */
-	uint32_t	enc_len;	/* bytes after the header */
-	uint64_t	hash;		/* XXH3_64bits of the raw bytes */
-};
-
-/*
- * A codec context: the compression and decompression state of one thread
- * (not shared between threads).  _new: RELOC_ERR_NOMEM; _free(NULL) is a
- * no-op.
- */
-struct reloc__codec;
-int	reloc__codec_new(struct reloc__codec **c_r);
-void	reloc__codec_free(struct reloc__codec *c);
-/* The largest frame (header included) a raw_len of at most max encodes to. */
-size_t	reloc__frame_bound(size_t max);
-/*
- * Encode len bytes of raw (1..RELOC_FRAME_MAX_RAW) as frame seq with
- * codec (NONE, LZ4 or ZSTD) into out, which holds at least
- * reloc__frame_bound(len) bytes; the frame's length in *len_r, the codec
- * used in *used_r (NONE when compressing does not shrink the chunk).
- * RELOC_ERR_INVAL for a bad length or codec, RELOC_ERR_NOMEM.
- */
-int	reloc__frame_encode(struct reloc__codec *c, enum reloc_codec codec,
-	    uint64_t seq, const uint8_t *raw, size_t len, uint8_t *out,
-	    size_t *len_r, enum reloc_codec *used_r);
-/* The END frame of a lane for a stream of count data frames, into out. */
-void	reloc__frame_end(uint64_t count, uint8_t out[RELOC_FRAME_HDR]);
-/*
- * Decode and check the header in buf (RELOC_FRAME_HDR bytes) into *f:
- * magic, codec, flags, reserved, lengths against the codec's bound.
- * RELOC_ERR_PROTO with the reason (a static string) in *why_r.
- */
-int	reloc__frame_header(const uint8_t *buf, struct reloc__frame *f,
-	    const char **why_r);
-/*
- * Decode the f->enc_len bytes at enc into raw (at least f->raw_len bytes)
- * and check their hash.  Never reads or writes past those lengths.
- * RELOC_ERR_PROTO with the reason in *why_r.
- */
-int	reloc__frame_decode(struct reloc__codec *c,
-	    const struct reloc__frame *f, const uint8_t *enc, uint8_t *raw,
-	    const char **why_r);
+#include "codec-int.h"
 
 /* stream.c */
 /*
@@ -225,6 +163,7 @@ struct reloc__pump_opts {
 	/* Framed pumps only (reloc__pump_start_framed()): */
 	enum reloc_codec codec;		/* source: NONE, LZ4, ZSTD or AUTO */
 	unsigned	 codecs;	/* AUTO: 1 << codec for each allowed */
+	bool		 history;	/* zstd-stream: see reloc__codec_new */
 	const char	*peer;		/* in messages: "10.0.0.2:8002" */
 };
 

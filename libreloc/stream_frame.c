@@ -164,18 +164,27 @@ reader_main(void *arg)
 	return NULL;
 }
 
-/* Compress slot s into the lane's frame buffer; its length. */
+/*
+ * Compress slot s into the lane's frame buffer; its length, or 0 when
+ * zstd failed (out of memory: the length and codec are right, the buffer
+ * fits), which fails the stream.
+ */
 static size_t
 send_encode(struct lane_run *l, struct slot *s)
 {
 	enum reloc_codec	c = l->f->o.codec, used;
 	size_t			len;
+	int			rc;
 
 	if (c == RELOC_CODEC_AUTO)
 		c = l->a.cur;
-	/* Cannot fail: the length and codec are right, the buffer fits. */
-	reloc__frame_encode(l->codec, c, s->seq, s->buf, s->len, l->enc, &len,
-	    &used);
+	if ((rc = reloc__frame_encode(l->codec, c, s->seq, s->buf, s->len,
+	    l->enc, &len, &used)) < 0) {
+		reloc__frame_fail(l->f, rc, "compressing chunk %llu for %s: "
+		    "%s failed (out of memory)", (unsigned long long)s->seq,
+		    reloc__frame_peer(l->f), reloc_codec_name(c));
+		return 0;
+	}
 	if (s->corrupt != 0)
 		l->enc[RELOC_FRAME_HDR + (s->corrupt - 1) % (len -
 		    RELOC_FRAME_HDR)] ^= 0x5a;
@@ -224,7 +233,7 @@ send_main(void *arg)
 		s->state = SLOT_EMPTY;
 		pthread_cond_broadcast(&f->cond);
 		pthread_mutex_unlock(&f->mu);
-		if (reloc__lane_write(l, l->enc, len) != 0)
+		if (len == 0 || reloc__lane_write(l, l->enc, len) != 0)
 			return NULL;
 		reloc__lane_pace(l, len);
 		if (f->o.codec == RELOC_CODEC_AUTO)
@@ -500,7 +509,7 @@ framed_alloc(struct reloc__framed *f, const struct reloc__lane *lanes)
 		f->lanes[i].k = i;
 		f->lanes[i].lane = lanes[i];
 		reloc__auto_init(&f->lanes[i].a, f->o.codecs);
-		if (reloc__codec_new(&f->lanes[i].codec) < 0 ||
+		if (reloc__codec_new(f->o.history, &f->lanes[i].codec) < 0 ||
 		    (f->lanes[i].enc = malloc(frame)) == NULL ||
 		    (!f->send && (f->lanes[i].raw = malloc(chunk)) == NULL))
 			return RELOC_ERR_NOMEM;

@@ -111,7 +111,7 @@ START_TEST(test_round_trip)
 	const char		*why;
 	size_t			 i, len;
 
-	ck_assert_int_eq(reloc__codec_new(&c), 0);
+	ck_assert_int_eq(reloc__codec_new(false, &c), 0);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		fill(raw, sizes[i], kind);
 		frame = encode(c, codec, i, raw, sizes[i], &len, &used);
@@ -143,7 +143,7 @@ START_TEST(test_encode_refuses)
 	uint8_t			*out = malloc(reloc__frame_bound(MAX + 1));
 	size_t			 len;
 
-	ck_assert_int_eq(reloc__codec_new(&c), 0);
+	ck_assert_int_eq(reloc__codec_new(false, &c), 0);
 	ck_assert_int_eq(reloc__frame_encode(c, RELOC_CODEC_LZ4, 0, raw, 0,
 	    out, &len, &used), RELOC_ERR_INVAL);
 	ck_assert_int_eq(reloc__frame_encode(c, RELOC_CODEC_LZ4, 0, raw,
@@ -203,7 +203,7 @@ START_TEST(test_corrupt_header)
 	uint8_t			*good;
 	size_t			 len;
 
-	ck_assert_int_eq(reloc__codec_new(&c), 0);
+	ck_assert_int_eq(reloc__codec_new(false, &c), 0);
 	good = codec == RELOC_CODEC_NONE ? NULL : text_frame(c, codec, &len);
 	if (good == NULL) {
 		uint8_t			raw[100];
@@ -215,7 +215,11 @@ START_TEST(test_corrupt_header)
 	refused(c, good, len, 0, 0x01, "bad magic");
 	refused(c, good, len, 3, 0x80, "bad magic");
 	refused(c, good, len, 4, 0x04, "unknown codec");
-	refused(c, good, len, 5, 0x02, "unknown flags");
+	refused(c, good, len, 5, 0x04, "unknown flags");
+	refused(c, good, len, 5, 0x80, "unknown flags");
+	refused(c, good, len, 5, RELOC_FRAME_HISTORY, codec ==
+	    RELOC_CODEC_ZSTD ? "zstd history on a lane without it" :
+	    "history without zstd");
 	refused(c, good, len, 5, 0x01, "bad end frame");
 	refused(c, good, len, 6, 0x01, "reserved bytes set");
 	refused(c, good, len, 7, 0x10, "reserved bytes set");
@@ -251,7 +255,7 @@ START_TEST(test_corrupt_lengths)
 	const char		*why;
 	size_t			 len;
 
-	ck_assert_int_eq(reloc__codec_new(&c), 0);
+	ck_assert_int_eq(reloc__codec_new(false, &c), 0);
 	good = text_frame(c, codec, &len);
 	ck_assert_int_eq(reloc__frame_header(good, &f, &why), 0);
 	refused32(c, good, len, 16, 0, "bad raw length");
@@ -277,7 +281,7 @@ START_TEST(test_corrupt_payload)
 	size_t			 len, i;
 	int			 rc;
 
-	ck_assert_int_eq(reloc__codec_new(&c), 0);
+	ck_assert_int_eq(reloc__codec_new(false, &c), 0);
 	if (codec == RELOC_CODEC_NONE) {
 		uint8_t			raw[PAGE];
 		enum reloc_codec	used;

@@ -239,7 +239,7 @@ put_frame(int fd, uint64_t seq, bool end)
 
 	memset(raw, (int)(seq & 0xff), sizeof(raw));
 	raw[0] = (uint8_t)(seq >> 8);
-	ck_assert_int_eq(reloc__codec_new(&c), 0);
+	ck_assert_int_eq(reloc__codec_new(false, &c), 0);
 	if (end)
 		reloc__frame_end(seq, buf);
 	else

@@ -18,12 +18,15 @@
 /*
  * Fuzz target for codec.c: read arbitrary bytes as a run of frames, the
  * way a target's lane does: check each header, then decode its payload
- * from a buffer of exactly enc_len bytes into one of exactly raw_len.  A
- * frame that decodes must encode again (with its codec) to a frame that
- * decodes to the same bytes.  make check links it with replay.c to run
+ * from a buffer of exactly enc_len bytes into one of exactly raw_len, on
+ * a lane without history and again on one with it (zstd-stream: its zstd
+ * frames are one stream).  Without history, a frame that decodes must
+ * encode again (with its codec) to a frame that decodes to the same
+ * bytes.  make check links it with replay.c to run
  * it over tests/fuzz/corpus/frame; clang -fsanitize=fuzzer fuzzes it.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +60,7 @@ again(struct reloc__codec *c, const struct reloc__frame *f,
 
 /* One frame at data; the bytes it took, or 0 to stop. */
 static size_t
-one(struct reloc__codec *c, const uint8_t *data, size_t size)
+one(struct reloc__codec *c, bool history, const uint8_t *data, size_t size)
 {
 	struct reloc__frame	 f;
 	uint8_t			*enc, *raw;
@@ -76,7 +79,8 @@ one(struct reloc__codec *c, const uint8_t *data, size_t size)
 	raw = malloc(f.raw_len);
 	if (enc != NULL && raw != NULL) {
 		memcpy(enc, data + RELOC_FRAME_HDR, f.enc_len);
-		if (reloc__frame_decode(c, &f, enc, raw, &why) == 0)
+		if (reloc__frame_decode(c, &f, enc, raw, &why) == 0 &&
+		    !history)
 			again(c, &f, raw);
 	}
 	free(enc);
@@ -88,15 +92,18 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reloc__codec	*c;
-	size_t			 n;
+	const uint8_t		*p;
+	size_t			 n, left;
+	int			 history;
 
 	reloc_log_set_sink(fuzz_quiet, NULL);
-	if (reloc__codec_new(&c) < 0)
-		return 0;
-	while ((n = one(c, data, size)) > 0) {
-		data += n;
-		size -= n;
+	for (history = 0; history < 2; history++) {
+		if (reloc__codec_new(history, &c) < 0)
+			return 0;
+		for (p = data, left = size; (n = one(c, history, p,
+		    left)) > 0; p += n, left -= n)
+			;
+		reloc__codec_free(c);
 	}
-	reloc__codec_free(c);
 	return 0;
 }

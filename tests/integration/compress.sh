@@ -7,8 +7,10 @@
 # (src-frame@50:corrupt) fails the migration before GO: xm exits 1, the
 # domain runs on the source only, the target keeps nothing.  A target
 # that does not know compression (dst-hello:omit) gets the stream
-# uncompressed, and xm says why; one whose key is none takes it
-# compressed (the key is what a source sends by default).
+# uncompressed, and xm says why; one without zstd-stream
+# (dst-hello-history:omit) gets each zstd chunk compressed alone; one
+# whose key is none takes it compressed (the key is what a source sends
+# by default).
 set -eu
 . "$(dirname "$0")/lib.sh"
 needs_fault_injection
@@ -55,6 +57,8 @@ for codec in lz4 zstd auto; do
 	migrate B A web01 --compress=$codec
 	moved B A "offline --compress=$codec" $codec
 done
+check "zstd went as one stream per lane" \
+    logged A "zstd as one stream per lane: a chunk may refer to the 8 MiB before it"
 check "neither daemon logged an error" \
     sh -c "! grep -E ': (error|warning): ' $WORK/A/log $WORK/B/log"
 
@@ -112,6 +116,16 @@ check "old target: xm says so" \
     "$XM_OUT"
 check "old target: A logged it" \
     logged A "does not offer compression: sending uncompressed"
+stop_host A
+HOSTS="B"
+FAULT=dst-hello-history:omit start_host A "$ACCEPT"
+c0=$(counter B web01)
+migrate B A web01 -l -z zstd
+moved B A "target without zstd-stream" zstd
+check "target without zstd-stream: B says each chunk goes alone" \
+    logged B "the target keeps no zstd stream: each chunk compressed alone"
+migrate A B web01 -l
+check "back to B: xm exits 0" [ "$XM_RC" -eq 0 ]
 stop_host A
 HOSTS="B"
 start_host A "(xrelocd-relocation-compression none)"
