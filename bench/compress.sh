@@ -127,14 +127,15 @@ move() {
 	t=$FROM FROM=$TO TO=$t
 }
 
-# move_codec DOMAIN CODEC XM-OPTIONS...: move with CODEC asked for.
+# move_codec DOMAIN CODEC XM-OPTIONS...: move with CODEC asked for, over
+# one connection (the hosts' key would spread it over 16, part b's).
 move_codec() {
 	d=$1 c=$2
 	shift 2
-	case $c in
-	none) move "$d" "a.$c" "$@" ;;
-	*) move "$d" "a.$c" "$@" -z "$c" ;;
-	esac
+	if [ -n "${STREAMS_KEY:-}" ]; then
+		set -- "$@" --streams 1
+	fi
+	move "$d" "a.$c" "$@" -z "$c"
 }
 
 # col KIND N: the median of column N of $WORK/KIND.

@@ -55,6 +55,7 @@ struct slot {
  */
 struct reloc__auto {
 	unsigned		 codecs;	/* 1 << codec; NONE always */
+	uint64_t		 warm, try, keep; /* raw bytes, this lane */
 	enum reloc_codec	 cur;		/* sending with */
 	bool			 trying;	/* each codec in turn */
 	uint64_t		 raw;		/* bytes sent with cur */
@@ -120,8 +121,12 @@ void	reloc__lane_pace(struct lane_run *l, size_t wire);
 uint64_t reloc__lane_now_ns(void);
 
 /* stream_auto.c */
-/* Start AUTO with the codecs the peer takes (1 << codec); NONE first. */
-void	reloc__auto_init(struct reloc__auto *a, unsigned codecs);
+/*
+ * Start AUTO on one of nlanes lanes with the codecs the peer takes
+ * (1 << codec); NONE first.
+ */
+void	reloc__auto_init(struct reloc__auto *a, unsigned codecs,
+	    size_t nlanes);
 /*
  * A chunk of raw bytes went out with a->cur, the lane busy busy_ns
  * (compressing, writing, paced) for it: the codec for the next chunk.

@@ -27,7 +27,10 @@
  * socket buffers hide what the peer does: a compressed chunk written
  * behind raw ones seems free when the peer, not the link, is the bound.
  * The warm-up lets the buffers (a few MB on each end) fill with the
- * tried codec's frames before it is measured.
+ * tried codec's frames before it is measured.  Over N lanes each lane
+ * tries, warms and keeps 1/N of those (all lanes try at once), down to
+ * AUTO_MIN each, so that over 16 lanes the stream is not half over
+ * before the first lane has tried lz4.
  */
 
 #include <stdio.h>
@@ -38,6 +41,7 @@
 #define AUTO_WARM	(32ull << 20)	/* raw bytes, before measuring */
 #define AUTO_TRY	(64ull << 20)	/* raw bytes per codec tried */
 #define AUTO_KEEP	(512ull << 20)	/* raw bytes with the best */
+#define AUTO_MIN	(4ull << 20)	/* raw bytes, least of each per lane */
 /* A costlier codec wins only when it is this much faster (CPU is dear). */
 #define AUTO_BETTER	1.05
 
@@ -50,11 +54,22 @@ try_codec(struct reloc__auto *a, enum reloc_codec c)
 	a->m_ns = 0;
 }
 
+/* A lane's share of bytes, at least AUTO_MIN. */
+static uint64_t
+share(uint64_t bytes, size_t nlanes)
+{
+	bytes /= nlanes > 0 ? nlanes : 1;
+	return bytes > AUTO_MIN ? bytes : AUTO_MIN;
+}
+
 void
-reloc__auto_init(struct reloc__auto *a, unsigned codecs)
+reloc__auto_init(struct reloc__auto *a, unsigned codecs, size_t nlanes)
 {
 	memset(a, 0, sizeof(*a));
 	a->codecs = codecs | 1u << RELOC_CODEC_NONE;
+	a->warm = share(AUTO_WARM, nlanes);
+	a->try = a->warm + share(AUTO_TRY - AUTO_WARM, nlanes);
+	a->keep = share(AUTO_KEEP, nlanes);
 	a->trying = true;
 	try_codec(a, RELOC_CODEC_NONE);
 }
@@ -91,18 +106,18 @@ reloc__auto_sent(struct reloc__auto *a, size_t raw, uint64_t busy_ns)
 
 	a->raw += raw;
 	if (!a->trying) {
-		if (a->raw >= AUTO_KEEP) {
+		if (a->raw >= a->keep) {
 			a->trying = true;
 			memset(a->rate, 0, sizeof(a->rate));
 			try_codec(a, RELOC_CODEC_NONE);
 		}
 		return a->cur;
 	}
-	if (a->raw > AUTO_WARM) {
+	if (a->raw > a->warm) {
 		a->m_raw += raw;
 		a->m_ns += busy_ns;
 	}
-	if (a->raw < AUTO_TRY)
+	if (a->raw < a->try)
 		return a->cur;
 	a->rate[a->cur] = a->m_ns != 0 ? (double)a->m_raw /
 	    (double)a->m_ns : 0;

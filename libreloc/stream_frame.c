@@ -508,7 +508,7 @@ framed_alloc(struct reloc__framed *f, const struct reloc__lane *lanes)
 		f->lanes[i].f = f;
 		f->lanes[i].k = i;
 		f->lanes[i].lane = lanes[i];
-		reloc__auto_init(&f->lanes[i].a, f->o.codecs);
+		reloc__auto_init(&f->lanes[i].a, f->o.codecs, f->nlanes);
 		if (reloc__codec_new(f->o.history, &f->lanes[i].codec) < 0 ||
 		    (f->lanes[i].enc = malloc(frame)) == NULL ||
 		    (!f->send && (f->lanes[i].raw = malloc(chunk)) == NULL))

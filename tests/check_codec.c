@@ -394,26 +394,26 @@ START_TEST(test_auto_picks)
 				    1u << RELOC_CODEC_ZSTD;
 	char			buf[96];
 
-	reloc__auto_init(&a, all);
+	reloc__auto_init(&a, all, 1);
 	ck_assert_int_eq(a.cur, RELOC_CODEC_NONE);
 	ck_assert_int_eq(auto_run(&a, &slow_link, 100000), RELOC_CODEC_ZSTD);
 	ck_assert(!a.trying);
 	ck_assert_str_eq(reloc__auto_rates(&a, buf, sizeof(buf)),
 	    "none 125 MB/s, lz4 222 MB/s, zstd 333 MB/s");
-	reloc__auto_init(&a, all);
+	reloc__auto_init(&a, all, 1);
 	ck_assert_int_eq(auto_run(&a, &fast_link, 100000), RELOC_CODEC_NONE);
 	/* A slow peer is no slow link: compressing only costs. */
-	reloc__auto_init(&a, all);
+	reloc__auto_init(&a, all, 1);
 	ck_assert_int_eq(auto_run(&a, &slow_peer, 100000), RELOC_CODEC_NONE);
 	/* The cheaper codec keeps its place unless clearly beaten. */
-	reloc__auto_init(&a, all);
+	reloc__auto_init(&a, all, 1);
 	ck_assert_int_eq(auto_run(&a, &near_tie, 100000), RELOC_CODEC_LZ4);
 	/* Only what the peer takes is tried. */
-	reloc__auto_init(&a, 1u << RELOC_CODEC_LZ4);
+	reloc__auto_init(&a, 1u << RELOC_CODEC_LZ4, 1);
 	ck_assert_int_eq(auto_run(&a, &slow_link, 100000), RELOC_CODEC_LZ4);
 	ck_assert_str_eq(reloc__auto_rates(&a, buf, sizeof(buf)),
 	    "none 125 MB/s, lz4 222 MB/s");
-	reloc__auto_init(&a, 0);
+	reloc__auto_init(&a, 0, 1);
 	ck_assert_int_eq(auto_run(&a, &slow_link, 100000), RELOC_CODEC_NONE);
 }
 END_TEST
@@ -424,7 +424,8 @@ START_TEST(test_auto_follows)
 	struct reloc__auto	a;
 	unsigned		n;
 
-	reloc__auto_init(&a, 1u << RELOC_CODEC_LZ4 | 1u << RELOC_CODEC_ZSTD);
+	reloc__auto_init(&a, 1u << RELOC_CODEC_LZ4 | 1u << RELOC_CODEC_ZSTD,
+	    1);
 	ck_assert_int_eq(auto_run(&a, &slow_link, 100000), RELOC_CODEC_ZSTD);
 	for (n = 0; !a.trying && n < 100000; n++)
 		reloc__auto_sent(&a, 256 * 1024, path_ns(&fast_link, a.cur,
@@ -432,6 +433,43 @@ START_TEST(test_auto_follows)
 	ck_assert(a.trying);
 	ck_assert_int_eq(a.cur, RELOC_CODEC_NONE);
 	ck_assert_int_eq(auto_run(&a, &fast_link, 100000), RELOC_CODEC_NONE);
+}
+END_TEST
+
+/* Chunks of 256 KiB a lane sends until it has chosen, and after. */
+static void
+auto_chunks(size_t nlanes, unsigned *choose_r, unsigned *keep_r)
+{
+	struct reloc__auto	a;
+
+	reloc__auto_init(&a, 1u << RELOC_CODEC_LZ4 | 1u << RELOC_CODEC_ZSTD,
+	    nlanes);
+	for (*choose_r = 0; a.trying; (*choose_r)++)
+		reloc__auto_sent(&a, 256 * 1024, path_ns(&slow_link, a.cur,
+		    256 * 1024));
+	ck_assert_int_eq(a.cur, RELOC_CODEC_ZSTD);
+	for (*keep_r = 0; !a.trying; (*keep_r)++)
+		reloc__auto_sent(&a, 256 * 1024, path_ns(&slow_link, a.cur,
+		    256 * 1024));
+}
+
+/*
+ * Over N lanes each lane tries and keeps 1/N of what one lane does (all
+ * try at once), but at least 4 MiB warm and 4 MiB measured per codec.
+ */
+START_TEST(test_auto_lanes)
+{
+	unsigned	choose, keep;
+
+	auto_chunks(1, &choose, &keep);
+	ck_assert_uint_eq(choose, 3 * 64 * 4);		/* 3 x 64 MiB */
+	ck_assert_uint_eq(keep, 512 * 4);
+	auto_chunks(4, &choose, &keep);
+	ck_assert_uint_eq(choose, 3 * 16 * 4);
+	ck_assert_uint_eq(keep, 128 * 4);
+	auto_chunks(16, &choose, &keep);
+	ck_assert_uint_eq(choose, 3 * 8 * 4);		/* 4 + 4 MiB each */
+	ck_assert_uint_eq(keep, 32 * 4);
 }
 END_TEST
 
@@ -454,6 +492,7 @@ main(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_auto_picks);
 	tcase_add_test(tc, test_auto_follows);
+	tcase_add_test(tc, test_auto_lanes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
