@@ -44,7 +44,7 @@ ahead_main(void *arg)
 {
 	struct timespec		 nap = { 0, 1000000 };
 	struct reloc__sim_ahead	*a = arg;
-	uint64_t		 pos = 0, len, rd;
+	uint64_t		 pos = 0, len, rd, win;
 
 	while (pos < a->size && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED)) {
 		rd = __atomic_load_n(&a->reader, __ATOMIC_RELAXED);
@@ -53,8 +53,14 @@ ahead_main(void *arg)
 			pos = rd + AHEAD_CHUNK;
 		if (pos >= a->size)
 			break;
-		/* Not far ahead: the stream may mark it zero and jump. */
-		if (pos > rd + AHEAD_WINDOW) {
+		/*
+		 * Not far ahead: the stream may mark it zero and jump.  Nor
+		 * further ahead than the stream has come: a stream that
+		 * waits before its first zero run (the saver walking the
+		 * holes of its memory) leaves the memory alone meanwhile.
+		 */
+		win = rd < AHEAD_WINDOW ? rd : AHEAD_WINDOW;
+		if (pos > rd + (win > AHEAD_CHUNK ? win : AHEAD_CHUNK)) {
 			nanosleep(&nap, NULL);
 			continue;
 		}
