@@ -41,6 +41,7 @@
 
 #define AHEAD_CHUNK	(2ull << 20)	/* bytes a call: stopping waits one */
 #define AHEAD_WINDOW	(256ull << 20)	/* bytes ahead of the reader */
+#define UNMAP_STEP	(32u << 20)	/* bytes a munmap: others wait one */
 
 static void *
 ahead_main(void *arg)
@@ -163,11 +164,19 @@ struct later {
 	int		 fd;		/* -1: nothing to close */
 };
 
+/*
+ * In steps: a munmap holds the lock of the whole address space that the
+ * caller's own munmaps and faults wait for (90 ms for 1 GiB of pages).
+ */
 static void
 later_run(struct later *u)
 {
-	if (u->mem != NULL)
-		munmap(u->mem, u->len);
+	size_t	 off, n;
+
+	for (off = 0; u->mem != NULL && off < u->len; off += n) {
+		n = u->len - off < UNMAP_STEP ? u->len - off : UNMAP_STEP;
+		munmap((uint8_t *)u->mem + off, n);
+	}
 	if (u->fd != -1)
 		close(u->fd);
 }
