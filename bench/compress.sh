@@ -285,7 +285,8 @@ print(ms, 0, $bytes, $bytes, 0, $bytes, ms)" >>"$WORK/c.tcp$how"
 	    "$(awk '{ printf " %d/%d/%.1f", $7, $1, $2 }' "$WORK/c.zero")"
 	ratio_line c.zero c.tcphot 7 0.10 "zero domain / raw TCP warm, time"
 	[ ! -f "$WORK/c.tcpmem" ] ||
-	    ratio_line c.zero c.tcpmem 7 0.10 "zero domain / raw TCP fresh, time"
+	    ratio_line c.zero c.tcpmem 7 0.10 \
+	    "zero domain / raw TCP fresh, time"
 }
 
 for part in a b c; do

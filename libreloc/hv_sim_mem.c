@@ -41,7 +41,7 @@
 
 #define AHEAD_CHUNK	(2ull << 20)	/* bytes a call: stopping waits one */
 #define AHEAD_WINDOW	(256ull << 20)	/* bytes ahead of the reader */
-#define UNMAP_STEP	(32u << 20)	/* bytes a munmap: others wait one */
+#define UNMAP_STEP	(32u << 20)	/* bytes a munmap: others wait 1 */
 
 static void *
 ahead_main(void *arg)

@@ -225,17 +225,17 @@ feed_slowly(int fd, int out, size_t n, long ms)
  */
 START_TEST(test_zero_slow_start)
 {
-	const uint64_t			 pages = 512 * MIB >> SIM_PAGE_SHIFT;
-	const struct sim_run		 first = { 0, 1 };
-	struct crafted			 c = { .pages = pages, .runs = &first,
-					    .nruns = 1, .changed = UINT64_MAX,
-					    .zero = 1, .nzero = pages - 1 };
-	struct reloc_restore_params	 p = { .name = "crafted" };
-	struct reloc_domain		 d = { 0 };
-	struct stat			 st;
-	uint32_t			 id;
-	pid_t				 pid;
-	int				 fd, pfd[2], status;
+	const uint64_t		 pages = 512 * MIB >> SIM_PAGE_SHIFT;
+	const struct sim_run	 first = { 0, 1 };
+	struct crafted		 c = { .pages = pages, .runs = &first,
+				    .nruns = 1, .changed = UINT64_MAX,
+				    .zero = 1, .nzero = pages - 1 };
+	struct reloc_restore_params p = { .name = "crafted" };
+	struct reloc_domain	 d = { 0 };
+	struct stat		 st;
+	uint32_t		 id;
+	pid_t			 pid;
+	int			 fd, pfd[2], status;
 
 	d.name = (char *)(uintptr_t)"crafted";
 	strcpy(d.uuid, "5f0c8a52-6d1e-4c3b-9a7e-2b4d6f8a0c1e");
