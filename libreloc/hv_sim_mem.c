@@ -166,7 +166,7 @@ struct later {
 
 /*
  * In steps: a munmap holds the lock of the whole address space that the
- * caller's own munmaps and faults wait for (90 ms for 1 GiB of pages).
+ * caller's own munmaps and faults wait for (70-90 ms for 1 GiB).
  */
 static void
 later_run(struct later *u)

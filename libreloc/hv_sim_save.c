@@ -75,8 +75,8 @@ progress_tick(struct saver *s, uint64_t left)
 /*
  * How many pages from pfn (at most max) are a hole in the memory file,
  * zero without reading them: an unpopulated frame.  One look per hole:
- * a file system walks a hole's pages to find its end (a tenth of a
- * second for 4 GiB allocated and never written, on tmpfs).  send_all
+ * a file system walks a hole's pages to find its end (40-55 ms for
+ * 4 GiB allocated and never written, on tmpfs).  send_all
  * cleared every dirty bit before the walk began, so a page written
  * since is data by this look (it is allocated before it is written), or
  * gets its closing dirty bit after the clear and goes again later.
