@@ -11,16 +11,21 @@
 #     (xm migrate -s --streams N): MB/s of memory moved; goal: it grows
 #     with streams until the cores are used (nproc and the load are
 #     printed with it);
-#  c. an idle all-zero domain (4 GiB by default) next to sending as many
-#     bytes raw over TCP between warm buffers (bench/tcpraw hot; with -f
-#     also into fresh memory, tcpraw mem, which takes minutes on a busy
-#     machine); goal: the move takes at most 10% of the raw send.
+#  c. an idle all-zero domain (4 GiB by default, created here: its
+#     memory allocated, never written) next to sending as many bytes
+#     raw over TCP between warm buffers (bench/tcpraw hot; with -f also
+#     into fresh memory, tcpraw mem, which takes minutes on a busy
+#     machine); goal: the move, timed as xm's whole run from the command
+#     to its end, takes at most 10% of the raw send.
 # A part whose xm option is missing (-z, --streams) says so and is
 # skipped.  Snapshots would add copies to the timings: the hosts take
 # none.
 # Usage: sh bench/compress.sh [-fq] [-n RUNS] [-m MiB] [-z MiB] [-d MB/s]
+#            [-p PARTS]
 #   -q: a quick small run (1 run, 256 MiB domains, a 512 MiB zero domain)
 #   -f: part c also sends into fresh memory
+#   -p PARTS: only these parts, letters run together (-p c: the zero
+#   domain alone; default abc)
 #   -n RUNS (3), -m MiB of the realistic and random domains (2048),
 #   -z MiB of the zero domain (4096), -d the realistic domain's dirty
 #   rate in MB/s (10).
@@ -31,7 +36,8 @@ MIB=2048
 ZMIB=4096
 RATE=10
 RAW=hot
-while getopts fqn:m:z:d: opt; do
+PARTS=abc
+while getopts fqn:m:z:d:p: opt; do
 	case $opt in
 	f) RAW="mem hot" ;;
 	q) RUNS=1 MIB=256 ZMIB=512 ;;
@@ -39,10 +45,16 @@ while getopts fqn:m:z:d: opt; do
 	m) MIB=$OPTARG ;;
 	z) ZMIB=$OPTARG ;;
 	d) RATE=$OPTARG ;;
+	p) PARTS=$OPTARG ;;
 	*) echo "usage: sh bench/compress.sh [-fq] [-n RUNS] [-m MiB]" \
-	    "[-z MiB] [-d MB/s]" >&2; exit 2 ;;
+	    "[-z MiB] [-d MB/s] [-p PARTS]" >&2; exit 2 ;;
 	esac
 done
+case $PARTS in
+*[!abc]* | "")
+	echo "compress.sh: -p $PARTS: parts are a, b and c (e.g. -p c)" >&2
+	exit 2 ;;
+esac
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 sh "$top/scripts/setup.sh" >/dev/null
@@ -101,8 +113,11 @@ cpu_ticks() {
 
 # move DOMAIN KIND XM-OPTIONS...: DOMAIN to the other host (FROM and TO
 # swap); one line "total-ms downtime-ms stream-bytes memory-bytes
-# cpu-busy-% wire-bytes" to $WORK/KIND (cpu-busy: of all cpus while it
-# ran, anyone's work counted; wire-bytes: after compression).
+# cpu-busy-% wire-bytes xm-ms" to $WORK/KIND (total-ms: the source
+# worker's count, from its start to the end of the commit; cpu-busy: of
+# all cpus while it ran, anyone's work counted; wire-bytes: after
+# compression; xm-ms: xm's own time, from the command to its end, the
+# daemons' job queue, worker start and source cleanup included).
 FROM=A TO=B
 move() {
 	dom=$1 kind=$2
@@ -113,17 +128,20 @@ move() {
 	*) port=$(port_of $TO) ;;
 	esac
 	c0=$(cpu_ticks)
+	t0=$(date +%s%N)
 	xm_on $FROM migrate --json -l "$@" -p "$port" "$dom" 127.0.0.1 \
 	    >"$WORK/xm.out" 2>"$WORK/xm.err" || {
 		cat "$WORK/xm.out" "$WORK/xm.err" >&2
 		exit 1
 	}
+	t1=$(date +%s%N)
 	c1=$(cpu_ticks)
 	echo "$(json summary total-ms) $(json summary downtime-ms)" \
 	    "$(json summary stream-bytes) $(json summary memory-bytes)" \
 	    "$(echo "$c0 $c1" | awk '{ d = $4 - $2;
 	    print (d > 0 ? 100 * ($3 - $1) / d : 0) }')" \
-	    "$(json summary wire-bytes)" >>"$WORK/$kind"
+	    "$(json summary wire-bytes)" $(((t1 - t0) / 1000000)) \
+	    >>"$WORK/$kind"
 	t=$FROM FROM=$TO TO=$t
 }
 
@@ -159,7 +177,8 @@ print("%-40s %8.3f   goal <= %.2f: %s" % (sys.argv[5], r, g,
 PY
 }
 
-echo "# bench/compress.sh -n $RUNS -m $MIB -z $ZMIB -d $RATE, raw: $RAW;" \
+echo "# bench/compress.sh -n $RUNS -m $MIB -z $ZMIB -d $RATE -p $PARTS," \
+    "raw: $RAW;" \
     "$(nproc) cpus, load $(load) at start"
 
 part_a() {
@@ -231,6 +250,8 @@ part_b() {
 	echo "load before part b: $l0, after: $(load)"
 }
 
+# Part c's time is xm's own (column 7), from the command to its end:
+# the raw sends' lines carry theirs there too.
 part_c() {
 	echo
 	echo "## c. idle all-zero $ZMIB MiB domain vs $ZMIB MiB raw over TCP," \
@@ -243,8 +264,8 @@ part_c() {
 	while [ $i -lt "$RUNS" ]; do
 		for how in $RAW; do
 			mbs=$("$top_builddir/bench/tcpraw" "$how" "$ZMIB")
-			python3 -c "print($bytes / ($mbs * 1e6) * 1000, 0, $bytes, $bytes)" \
-			    >>"$WORK/c.tcp$how"
+			python3 -c "ms = $bytes / ($mbs * 1e6) * 1000
+print(ms, 0, $bytes, $bytes, 0, $bytes, ms)" >>"$WORK/c.tcp$how"
 		done
 		move zero c.zero
 		i=$((i + 1))
@@ -256,16 +277,23 @@ part_c() {
 	    "zero xrelocd, zero domain (xm migrate -l)"; do
 		[ -f "$WORK/c.${k%% *}" ] || continue
 		printf '%-44s %10.3f %14.0f\n' "${k#* }" \
-		    "$(python3 -c "print($(col "c.${k%% *}" 1) / 1000)")" \
+		    "$(python3 -c "print($(col "c.${k%% *}" 7) / 1000)")" \
 		    "$(col "c.${k%% *}" 3)"
 	done
-	ratio_line c.zero c.tcphot 1 0.10 "zero domain / raw TCP warm, time"
+	printf '%-44s %10.3f\n' "  of which the source worker's total-ms" \
+	    "$(python3 -c "print($(col c.zero 1) / 1000)")"
+	echo "zero domain, each run (xm ms, worker total-ms, downtime ms):" \
+	    "$(awk '{ printf " %d/%d/%.1f", $7, $1, $2 }' "$WORK/c.zero")"
+	ratio_line c.zero c.tcphot 7 0.10 "zero domain / raw TCP warm, time"
 	[ ! -f "$WORK/c.tcpmem" ] ||
-	    ratio_line c.zero c.tcpmem 1 0.10 "zero domain / raw TCP fresh, time"
+	    ratio_line c.zero c.tcpmem 7 0.10 \
+	    "zero domain / raw TCP fresh, time"
 }
 
-part_a
-part_b
-part_c
+for part in a b c; do
+	case $PARTS in
+	*$part*) "part_$part" ;;
+	esac
+done
 echo
 echo "load at the end: $(load)"

@@ -248,7 +248,13 @@ void	reloc__sim_ahead_reader(struct reloc__sim_ahead *a, uint64_t off);
 int	reloc__sim_ahead_fault(struct reloc__sim_ahead *a, uint64_t off,
 	    uint64_t len);
 int	reloc__sim_ahead_stop(struct reloc__sim_ahead *a);
+/*
+ * In a thread of their own, so that the caller goes on at once (inline
+ * when no thread can be had): unmap mem..mem+len (NULL: nothing), close
+ * fd (-1: nothing; ownership passes).  Neither reports an error.
+ */
 void	reloc__sim_unmap_later(void *mem, uint64_t len);
+void	reloc__sim_close_later(int fd);
 
 /* hv_sim_save.c, hv_sim_restore.c: the stream */
 int	reloc__sim_save(const struct sim *sim, uint32_t domid, int fd,

@@ -446,19 +446,25 @@ out:
 	return rc;
 }
 
-/* Remove a domain's directory (its files are flat). */
+/*
+ * Remove a domain's directory (its files are flat).  The domain is gone
+ * on return; the pages of its memory file go back to the file system in
+ * the background (the file held open across its unlink, then closed
+ * later), as Xen scrubs a dead domain's memory after destroying it.
+ */
 void
 reloc__sim_remove(const struct sim *sim, uint32_t domid)
 {
 	char		 path[SIM_PATH_LEN];
 	DIR		*d;
 	struct dirent	*de;
-	int		 dfd;
+	int		 dfd, mem;
 
 	if (reloc__sim_path(sim, domid, NULL, path) < 0 ||
 	    (d = opendir(path)) == NULL)
 		return;
 	dfd = dirfd(d);
+	mem = openat(dfd, "memory", O_RDONLY | O_CLOEXEC);
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") != 0 &&
 		    strcmp(de->d_name, "..") != 0 &&
@@ -468,6 +474,7 @@ reloc__sim_remove(const struct sim *sim, uint32_t domid)
 	closedir(d);
 	if (rmdir(path) == -1)
 		log_warn("hv", "sim: rmdir %s", path);
+	reloc__sim_close_later(mem);
 }
 
 /* The dirty rate from the domain's sim config: (sim (dirty-rate-mb N)). */

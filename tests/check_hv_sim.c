@@ -50,11 +50,34 @@ START_TEST(test_registry)
 }
 END_TEST
 
+/* No descriptor of this process names the file arg, deleted or not. */
+static bool
+not_held(void *arg)
+{
+	char		 link[64], name[4096];
+	const char	*path = arg;
+	size_t		 n = strlen(path);
+	ssize_t		 r;
+	int		 fd;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if ((r = readlink(link, name, sizeof(name) - 1)) <= 0)
+			continue;
+		name[r] = '\0';
+		if (strncmp(name, path, n) == 0 && (name[n] == '\0' ||
+		    name[n] == ' '))
+			return false;
+	}
+	return true;
+}
+
 START_TEST(test_lifecycle)
 {
 	struct reloc_domain	 d = { 0 };
 	uint32_t		 web, db, id;
 	pid_t			 pid;
+	char			*mem;
 
 	web = mkdom(sim_a, dir_a, "web01", 4, 0, false);
 	db = mkdom(sim_a, dir_a, "db01", 4, 0, true);
@@ -89,10 +112,14 @@ START_TEST(test_lifecycle)
 
 	pid = guest_pid(dir_a, web);
 	ck_assert(pid_running(pid));
+	mem = strdup(dom_file(dir_a, web, "memory"));
 	ck_assert_int_eq(ops->destroy(sim_a, web), 0);
 	ck_assert(!pid_running(pid));
 	ck_assert_uint_eq(ndoms(sim_a), 1);
-	ck_assert_int_eq(access(dom_file(dir_a, web, "memory"), F_OK), -1);
+	ck_assert_int_eq(access(mem, F_OK), -1);
+	/* Its pages go back in the background: the file is let go. */
+	ck_assert(wait_until(not_held, mem, WAIT_MS));
+	free(mem);
 	ck_assert_int_eq(ops->destroy(sim_a, web), RELOC_ERR_NOENT);
 }
 END_TEST
