@@ -17,6 +17,8 @@
 #     into fresh memory, tcpraw mem, which takes minutes on a busy
 #     machine); goal: the move, timed as xm's whole run from the command
 #     to its end, takes at most 10% of the raw send.
+# Parts a and c move over one connection, the default; the hosts take up
+# to 16 for part b.
 # A part whose xm option is missing (-z, --streams) says so and is
 # skipped.  Snapshots would add copies to the timings: the hosts take
 # none.
@@ -145,15 +147,21 @@ move() {
 	t=$FROM FROM=$TO TO=$t
 }
 
-# move_codec DOMAIN CODEC XM-OPTIONS...: move with CODEC asked for, over
-# one connection (the hosts' key would spread it over 16, part b's).
+# one DOMAIN KIND XM-OPTIONS...: move over one connection, as by default
+# (the hosts' key, set for part b, would spread it over 16).
+one() {
+	if [ -n "${STREAMS_KEY:-}" ]; then
+		move "$@" --streams 1
+	else
+		move "$@"
+	fi
+}
+
+# move_codec DOMAIN CODEC XM-OPTIONS...: move with CODEC asked for.
 move_codec() {
 	d=$1 c=$2
 	shift 2
-	if [ -n "${STREAMS_KEY:-}" ]; then
-		set -- "$@" --streams 1
-	fi
-	move "$d" "a.$c" "$@" -z "$c"
+	one "$d" "a.$c" "$@" -z "$c"
 }
 
 # col KIND N: the median of column N of $WORK/KIND.
@@ -267,7 +275,7 @@ part_c() {
 			python3 -c "ms = $bytes / ($mbs * 1e6) * 1000
 print(ms, 0, $bytes, $bytes, 0, $bytes, ms)" >>"$WORK/c.tcp$how"
 		done
-		move zero c.zero
+		one zero c.zero
 		i=$((i + 1))
 	done
 	sim_on $FROM destroy zero >/dev/null
