@@ -343,6 +343,7 @@ decode_history(struct reloc__codec *c, const struct reloc__frame *f,
 	ZSTD_inBuffer	in = { enc, f->enc_len, 0 };
 	ZSTD_outBuffer	out = { raw, f->raw_len, 0 };
 	size_t		r, was;
+	uint8_t		extra;
 
 	do {
 		was = in.pos + out.pos;
@@ -359,7 +360,17 @@ decode_history(struct reloc__codec *c, const struct reloc__frame *f,
 		*why_r = "does not decompress";
 		return RELOC_ERR_PROTO;
 	}
-	if (XXH3_64bits(raw, out.pos) != f->hash) {
+	/*
+	 * A writer flushes each frame: nothing of it is left in zstd's
+	 * buffer.  One byte more would go to the next frame.
+	 */
+	out = (ZSTD_outBuffer){ &extra, 1, 0 };
+	r = ZSTD_decompressStream(c->dctx, &out, &in);
+	if (ZSTD_isError(r) || out.pos != 0) {
+		*why_r = "decompresses to more than its length";
+		return RELOC_ERR_PROTO;
+	}
+	if (XXH3_64bits(raw, f->raw_len) != f->hash) {
 		*why_r = "checksum mismatch";
 		return RELOC_ERR_PROTO;
 	}

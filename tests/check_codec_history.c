@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include <check.h>
+#include <xxhash.h>
 #include <zstd.h>
 
 #include "common.h"
@@ -322,6 +323,41 @@ START_TEST(test_window_too_large)
 }
 END_TEST
 
+/*
+ * A frame whose zstd bytes decode to more than its raw_len (a hostile
+ * writer: the hash is right for the first raw_len bytes): refused, not
+ * the rest held back in zstd's buffer and handed to the next frame.
+ */
+START_TEST(test_expands_past_raw_len)
+{
+	struct reloc__codec	*w, *r;
+	uint8_t			 raw[2 * PAGE];
+	uint64_t		 h;
+	struct sent		 s;
+	const char		*why;
+	int			 i;
+
+	memset(raw, 'e', PAGE);
+	memset(raw + PAGE, 'f', PAGE);
+	ck_assert_int_eq(reloc__codec_new(true, &w), 0);
+	s = put(w, RELOC_CODEC_ZSTD, 0, raw, sizeof(raw));
+	/* Claim only the first page, with its hash. */
+	s.frame[16] = 0;
+	s.frame[17] = 0;
+	s.frame[18] = PAGE >> 8;
+	s.frame[19] = 0;
+	h = XXH3_64bits(raw, PAGE);
+	for (i = 0; i < 8; i++)
+		s.frame[24 + i] = (uint8_t)(h >> (56 - 8 * i));
+	ck_assert_int_eq(reloc__codec_new(true, &r), 0);
+	ck_assert_int_eq(get(r, &s, NULL, &why), RELOC_ERR_PROTO);
+	ck_assert_str_eq(why, "decompresses to more than its length");
+	reloc__codec_free(r);
+	reloc__codec_free(w);
+	free(s.frame);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -337,6 +373,7 @@ main(void)
 	tcase_add_test(tc, test_both_ends_agree);
 	tcase_add_test(tc, test_damage);
 	tcase_add_test(tc, test_window_too_large);
+	tcase_add_test(tc, test_expands_past_raw_len);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
