@@ -289,18 +289,6 @@ START_TEST(test_fmt_summary)
 	    "18 ms, 1.07 GiB sent in 4 rounds (1.05 x memory), over 1 "
 	    "stream (hostB takes no more)");
 	reloc_xv_free(st);
-	st = fake_status("failed", 1, "precheck failed: cpu");
-	xm_fmt_summary(st, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "web01 did not move to hostB: precheck failed: "
-	    "cpu; it runs here as before");
-	reloc_xv_free(st);
-	/* A domain paused before the migration is paused after it. */
-	st = fake_status("failed", 1, "cannot connect");
-	ck_assert_int_eq(reloc_xv_struct_set_bool(st, "was-paused", true), 0);
-	xm_fmt_summary(st, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "web01 did not move to hostB: cannot connect; "
-	    "it is paused here as before");
-	reloc_xv_free(st);
 }
 END_TEST
 
@@ -572,6 +560,7 @@ xm_suite(void)
 	tcase_add_test(tc, test_json);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, xm_budget_tcase());
+	suite_add_tcase(s, xm_failed_tcase());
 	tc = tcase_create("client");
 	tcase_add_checked_fixture(tc, server_setup, server_teardown);
 	tcase_add_test(tc, test_e2e_moved);

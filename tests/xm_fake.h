@@ -36,6 +36,8 @@ void	fake_add_progress(struct reloc_xv *st);
 void	fake_add_summary(struct reloc_xv *st);
 /* check_xm_budget.c: the downtime budget's options and progress. */
 TCase	*xm_budget_tcase(void);
+/* check_xm_failed.c: the final line of a move that failed. */
+TCase	*xm_failed_tcase(void);
 void	fake_add_finding(struct reloc_xv *st, const char *sev,
 	    const char *check, const char *code, const char *msg,
 	    const char *fix);

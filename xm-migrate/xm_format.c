@@ -242,6 +242,13 @@ fmt_moved(const struct reloc_xv *status, const struct reloc_xv *sm,
 	    ratio, lanes, wire);
 }
 
+/* The reason says already where the domain is (a recovery's does). */
+static bool
+said_before(const char *msg)
+{
+	return strstr(msg, " here as before") != NULL;
+}
+
 void
 xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size)
 {
@@ -250,6 +257,7 @@ xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size)
 	const char		*host = member_s(status, "peer");
 	const char		*msg = member_s(status, "message");
 	bool			 check = false, paused = false;
+	int			 n;
 
 	(void)reloc_xv_member_bool(status, "check", &check);
 	(void)reloc_xv_member_bool(status, "was-paused", &paused);
@@ -268,9 +276,11 @@ xm_fmt_summary(const struct reloc_xv *status, char *buf, size_t size)
 		    "%s", dom, host, msg);
 		break;
 	default:
-		snprintf(buf, size, "%s %s %s: %s; it %s here as before",
-		    dom, check ? "cannot move to" : "did not move to", host,
-		    msg, paused ? "is paused" : "runs");
+		n = snprintf(buf, size, "%s %s %s: %s", dom, check ?
+		    "cannot move to" : "did not move to", host, msg);
+		if (!said_before(msg) && n >= 0 && (size_t)n < size)
+			snprintf(buf + n, size - (size_t)n, "; it %s here as "
+			    "before", paused ? "is paused" : "runs");
 		break;
 	}
 	xm_fmt_vis(buf, size);
