@@ -164,6 +164,9 @@ static const struct {
 	{ { "migrate", "-z", "zstd" }, "expected DOMAIN and HOST, got 0" },
 	{ { "migrate", "a", "-z", "lz4" }, "expected DOMAIN and HOST, got 1" },
 	{ { "migrate", "a", "b", "c" }, "expected DOMAIN and HOST, got 3" },
+	/* A word after -z that is no codec, one word too many: that one. */
+	{ { "migrate", "-z", "gzip", "a", "b" },
+	    "-z: 'gzip' is not none, lz4, zstd or auto" },
 };
 
 START_TEST(test_parse_errors)

@@ -127,14 +127,17 @@ parse_compress(struct xm_migrate_opts *o, FILE *err)
  * that "-z lz4 web01 hostB" and "-z web01 hostB" both read as meant
  * (getopt gives an optional argument only when it is attached).  Words
  * after "--" are left alone.  The strings stay argv's; NULL on no memory.
+ * The word after a bare "-z" that is no codec in *bare_r (or NULL): when
+ * it is one word too many, it was meant as the codec.
  */
 static char **
-join_compress(int argc, char **argv, int *argc_r)
+join_compress(int argc, char **argv, int *argc_r, const char **bare_r)
 {
 	char	**v;
 	int	  i, n = 0;
 	size_t	  k;
 
+	*bare_r = NULL;
 	if ((v = calloc((size_t)argc + 1, sizeof(*v))) == NULL)
 		return NULL;
 	for (i = 0; i < argc; i++) {
@@ -149,6 +152,9 @@ join_compress(int argc, char **argv, int *argc_r)
 				i++;
 				break;
 			}
+		if (k == sizeof(codecs) / sizeof(codecs[0]) &&
+		    argv[i + 1][0] != '-')
+			*bare_r = argv[i + 1];
 	}
 	while (++i < argc)
 		v[n++] = argv[i];
@@ -234,15 +240,16 @@ int
 xm_migrate_parse(int argc, char **argv, struct xm_migrate_opts *o,
     FILE *err)
 {
-	char	**v;
-	int	  c, n, rc = XM_EXIT_USAGE;
+	char		**v;
+	const char	 *bare;
+	int		  c, n, rc = XM_EXIT_USAGE;
 
 	memset(o, 0, sizeof(*o));
 	o->node = -1;
 	o->max_downtime = -1;
 	o->timeout = -1;
 	o->priority = "standard";
-	if ((v = join_compress(argc, argv, &n)) == NULL) {
+	if ((v = join_compress(argc, argv, &n, &bare)) == NULL) {
 		fprintf(err, "xm migrate: out of memory\n");
 		return XM_EXIT_FAILED;
 	}
@@ -257,6 +264,11 @@ xm_migrate_parse(int argc, char **argv, struct xm_migrate_opts *o,
 		}
 		if (parse_opt(c, v, o, err) < 0)
 			goto out;
+	}
+	if (n - optind == 3 && bare != NULL && v[optind] == bare) {
+		fprintf(err, "xm migrate: -z: '%s' is not none, lz4, zstd or "
+		    "auto\n", bare);
+		goto out;
 	}
 	if (n - optind != 2) {
 		fprintf(err, "xm migrate: expected DOMAIN and HOST, got %d "
