@@ -187,6 +187,11 @@ int	reloc__lane_join(struct reloc_chan *chan,
 /* migrate_stream.c */
 int	reloc__src_save(struct reloc__mig *m,
 	    const struct reloc_migrate_opts *o);
+/*
+ * The target's restore as name, its domid in *domid_r.  On failure the
+ * source hears why in an ERROR (a bad frame: its chunk, the peer and the
+ * reason; else the error), and the message says it too.
+ */
 int	reloc__dst_restore(struct reloc__mig *m, const char *name,
 	    uint32_t *domid_r);
 

@@ -268,13 +268,8 @@ dst_stream(struct dst *d)
 		reloc__mig_journal_refused(m, rc);
 		return rc;
 	}
-	if ((rc = reloc__dst_restore(m, d->incoming, &d->domid)) < 0) {
-		reloc__mig_message(m, "restoring %s from %s failed: %s",
-		    m->dom.name, m->peer, reloc_strerror(rc));
-		reloc_chan_send_error(m->chan, rc, "restore failed on the "
-		    "target %s: %s", m->self.hostname, reloc_strerror(rc));
+	if ((rc = reloc__dst_restore(m, d->incoming, &d->domid)) < 0)
 		return rc;
-	}
 	d->restored = true;
 	/* ... its id is journaled too. */
 	m->local_domid = d->domid;

@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "reloc-int.h"
@@ -390,9 +391,20 @@ dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 int
 reloc__dst_restore(struct reloc__mig *m, const char *name, uint32_t *domid_r)
 {
+	char	why[sizeof(m->res->message)];
 	int	rc;
 
-	if ((rc = dst_restore(m, name, domid_r)) == 0)
+	snprintf(why, sizeof(why), "%s", m->res->message);
+	if ((rc = dst_restore(m, name, domid_r)) == 0) {
 		m->local_domid = *domid_r;
+		return 0;
+	}
+	/* A bad frame set the message: the chunk, the peer, the reason. */
+	snprintf(why, sizeof(why), "%s", strcmp(why, m->res->message) == 0 ?
+	    reloc_strerror(rc) : m->res->message);
+	reloc__mig_message(m, "restoring %s from %s failed: %s", m->dom.name,
+	    m->peer, why);
+	reloc_chan_send_error(m->chan, rc, "restore failed on the target %s: "
+	    "%s", m->self.hostname, why);
 	return rc;
 }

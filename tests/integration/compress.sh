@@ -98,6 +98,9 @@ check "corrupt chunk: B keeps nothing" wait_for "nothing of web01 on B" \
     ! $SIM -d $WORK/B/sim info web01--incoming >/dev/null 2>&1"
 check "corrupt chunk: B names it" \
     logged B "corrupt compressed chunk [0-9]+ from 127\\.0\\.0\\.1:[0-9]+: (checksum mismatch|does not decompress)"
+check "corrupt chunk: xm names it too" grep -q -E \
+    "restore failed on the target [^:]*: corrupt compressed chunk [0-9]+ from 127\\.0\\.0\\.1:[0-9]+: (checksum mismatch|does not decompress)" \
+    "$XM_OUT"
 check "corrupt chunk: the counter carries on on A" \
     wait_for "web01's counter on A past $c0" "$WAIT" counter_past A web01 "$c0"
 
