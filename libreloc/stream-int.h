@@ -133,6 +133,9 @@ void	reloc__auto_init(struct reloc__auto *a, unsigned codecs,
  */
 enum reloc_codec reloc__auto_sent(struct reloc__auto *a, size_t raw,
 	    uint64_t busy_ns);
+/* The same for lane l, which logs what it measured when it chooses. */
+void	reloc__auto_lane_sent(struct lane_run *l, size_t raw,
+	    uint64_t busy_ns);
 /* "none 110 MB/s, lz4 ..." as last measured, in buf (len bytes). */
 const char *reloc__auto_rates(const struct reloc__auto *a, char *buf,
 	    size_t len);

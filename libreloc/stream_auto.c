@@ -149,3 +149,16 @@ reloc__auto_rates(const struct reloc__auto *a, char *buf, size_t len)
 	}
 	return buf;
 }
+
+void
+reloc__auto_lane_sent(struct lane_run *l, size_t raw, uint64_t busy_ns)
+{
+	bool	trying = l->a.trying;
+	char	rates[96];
+
+	reloc__auto_sent(&l->a, raw, busy_ns);
+	if (trying && !l->a.trying)
+		log_info("stream", "lane %zu to %s: auto measured %s: %s next",
+		    l->k, reloc__frame_peer(l->f), reloc__auto_rates(&l->a,
+		    rates, sizeof(rates)), reloc_codec_name(l->a.cur));
+}

@@ -191,20 +191,6 @@ send_encode(struct lane_run *l, struct slot *s)
 	return len;
 }
 
-/* AUTO: account a chunk; say what was measured when the choice is made. */
-static void
-auto_sent(struct lane_run *l, size_t raw, uint64_t busy_ns)
-{
-	bool	trying = l->a.trying;
-	char	rates[96];
-
-	reloc__auto_sent(&l->a, raw, busy_ns);
-	if (trying && !l->a.trying)
-		log_info("stream", "lane %zu to %s: auto measured %s: %s next",
-		    l->k, reloc__frame_peer(l->f), reloc__auto_rates(&l->a,
-		    rates, sizeof(rates)), reloc_codec_name(l->a.cur));
-}
-
 /* Source lane: the next chunk not yet taken, as a frame, until the end. */
 static void *
 send_main(void *arg)
@@ -237,7 +223,8 @@ send_main(void *arg)
 			return NULL;
 		reloc__lane_pace(l, len);
 		if (f->o.codec == RELOC_CODEC_AUTO)
-			auto_sent(l, raw, reloc__lane_now_ns() - t0);
+			reloc__auto_lane_sent(l, raw,
+			    reloc__lane_now_ns() - t0);
 	}
 	count = f->head;
 	pthread_mutex_unlock(&f->mu);
