@@ -355,7 +355,9 @@ decode_history(struct reloc__codec *c, const struct reloc__frame *f,
 			    "does not decompress";
 			return RELOC_ERR_PROTO;
 		}
-	} while (out.pos < out.size && in.pos + out.pos > was);
+		/* Input left with the output full: headers, or too much. */
+	} while ((out.pos < out.size || in.pos < in.size) &&
+	    in.pos + out.pos > was);
 	if (in.pos != in.size || out.pos != out.size) {
 		*why_r = "does not decompress";
 		return RELOC_ERR_PROTO;
