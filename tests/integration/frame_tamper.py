@@ -19,7 +19,10 @@ import struct
 import sys
 import threading
 
-STREAM, MSG_HDR, FRAME_HDR = 4, 12, 32
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from peer_wire import recv_exact, recv_msg
+
+STREAM, FRAME_HDR = 4, 32
 END, HISTORY, ZSTD = 1, 2, 2
 WINDOW_LOG = 27
 
@@ -46,16 +49,6 @@ def libs():
 
 
 ZSTD_LIB, XXH_LIB = libs()
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        got = s.recv(n - len(buf))
-        if not got:
-            return None
-        buf += got
-    return buf
 
 
 def pump(src, dst):
@@ -110,12 +103,11 @@ def tamper(a, b, mode):
     dctx = ZSTD_LIB.ZSTD_createDCtx()
     history = 0
     while True:
-        hdr = recv_exact(a, MSG_HDR)
+        hdr, mtype, body = recv_msg(a)
         if hdr is None:
             return
-        body = recv_exact(a, struct.unpack(">I", hdr[8:12])[0])
         b.sendall(hdr + (body or b""))
-        if struct.unpack(">H", hdr[6:8])[0] == STREAM:
+        if mtype == STREAM:
             break
     while True:
         fh = recv_exact(a, FRAME_HDR)

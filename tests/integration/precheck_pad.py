@@ -11,27 +11,11 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from peer_wire import recv_msg
+
 MAX_LEN = 1 << 20
 PRECHECK = 2
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        got = s.recv(n - len(buf))
-        if not got:
-            return None
-        buf += got
-    return buf
-
-
-def recv_msg(s):
-    hdr = recv_exact(s, 12)
-    if hdr is None:
-        return None, None, None
-    mtype, blen = struct.unpack(">H", hdr[6:8])[0], \
-        struct.unpack(">I", hdr[8:12])[0]
-    return hdr, mtype, recv_exact(s, blen)
 
 
 def padded(hdr, body):
