@@ -54,6 +54,16 @@ fill_random(uint8_t *buf, size_t len, uint64_t seed)
 	}
 }
 
+/* A header field of n bytes at p, big-endian, as codec-int.h lays out. */
+static void
+set_be(uint8_t *p, uint64_t v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
 /* One frame of a lane, as its writer sent it. */
 struct sent {
 	uint8_t		*frame;
@@ -306,10 +316,7 @@ START_TEST(test_window_too_large)
 	memcpy(hdr, s.frame, sizeof(hdr));
 	ck_assert_int_eq(reloc__frame_header(hdr, &f, &why), 0);
 	memcpy(frame, hdr, sizeof(hdr));
-	frame[20] = (uint8_t)(out.pos >> 24);
-	frame[21] = (uint8_t)(out.pos >> 16);
-	frame[22] = (uint8_t)(out.pos >> 8);
-	frame[23] = (uint8_t)out.pos;
+	set_be(frame + 20, out.pos, 4);		/* enc_len */
 	free(s.frame);
 	s.frame = frame;
 	s.len = RELOC_FRAME_HDR + out.pos;
@@ -332,23 +339,16 @@ START_TEST(test_expands_past_raw_len)
 {
 	struct reloc__codec	*w, *r;
 	uint8_t			 raw[2 * PAGE];
-	uint64_t		 h;
 	struct sent		 s;
 	const char		*why;
-	int			 i;
 
 	memset(raw, 'e', PAGE);
 	memset(raw + PAGE, 'f', PAGE);
 	ck_assert_int_eq(reloc__codec_new(true, &w), 0);
 	s = put(w, RELOC_CODEC_ZSTD, 0, raw, sizeof(raw));
 	/* Claim only the first page, with its hash. */
-	s.frame[16] = 0;
-	s.frame[17] = 0;
-	s.frame[18] = PAGE >> 8;
-	s.frame[19] = 0;
-	h = XXH3_64bits(raw, PAGE);
-	for (i = 0; i < 8; i++)
-		s.frame[24 + i] = (uint8_t)(h >> (56 - 8 * i));
+	set_be(s.frame + 16, PAGE, 4);			/* raw_len */
+	set_be(s.frame + 24, XXH3_64bits(raw, PAGE), 8);	/* hash */
 	ck_assert_int_eq(reloc__codec_new(true, &r), 0);
 	ck_assert_int_eq(get(r, &s, NULL, &why), RELOC_ERR_PROTO);
 	ck_assert_str_eq(why, "decompresses to more than its length");
